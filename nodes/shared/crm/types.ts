@@ -1,0 +1,141 @@
+/**
+ * The one shape every CRM adapter implements (Salesforce via jsforce, HubSpot via
+ * @hubspot/api-client, Pipedrive via pipedrive). Plain TypeScript: no n8n imports.
+ */
+import type { SyncError } from '../errors';
+
+export type CrmName = 'salesforce' | 'hubspot' | 'pipedrive';
+
+/** Field types the mapping engine checks values against. */
+export type FieldType = 'text' | 'number' | 'date' | 'datetime' | 'email' | 'phone' | 'picklist' | 'boolean' | 'reference' | 'other';
+
+export interface FieldInfo {
+	name: string;
+	label: string;
+	type: FieldType;
+	/** The vendor's own type name (e.g. 'string', 'enumeration', 'double'). */
+	vendorType: string;
+	required: boolean;
+	readOnly: boolean;
+	maxLength?: number;
+	options?: Array<{ value: string; label: string }>;
+}
+
+export interface ObjectInfo {
+	/** Adapter object key, e.g. 'Lead', 'contacts', 'persons'. */
+	name: string;
+	label: string;
+	/** What FieldFlow thing it holds: a prospect (person/company), a deal, an activity. */
+	role: 'person' | 'company' | 'deal' | 'activity';
+}
+
+export interface CrmRecord {
+	id: string;
+	object: string;
+	/** Vendor field values, by vendor field name. */
+	fields: Record<string, unknown>;
+	/** ISO time of the last modification as the CRM reports it. */
+	modifiedAt: string;
+	/** True when the CRM reports the record deleted/archived. */
+	deleted?: boolean;
+}
+
+/** One page of a change feed; `cursor` is where the next run continues from. */
+export interface ChangePage {
+	records: CrmRecord[];
+	/** High-water mark after this page (opaque string; ISO time for all three CRMs). */
+	cursor: string;
+}
+
+export interface WriteInput {
+	/** Caller's key for matching results to inputs (n8n item index, FieldFlow id, ...). */
+	ref: string;
+	/** CRM id when updating; absent = create (or upsert by idProperty). */
+	id?: string;
+	fields: Record<string, unknown>;
+}
+
+export interface WriteResult {
+	ref: string;
+	success: boolean;
+	id?: string;
+	/** true = created, false = updated. */
+	created?: boolean;
+	error?: SyncError;
+}
+
+export interface UpsertOptions {
+	/** Upsert by this unique property instead of id (HubSpot idProperty, Salesforce external id field). */
+	idProperty?: string;
+}
+
+export interface MeetingInput {
+	/** FieldFlow meeting id: the idempotency key. */
+	meetingId: string;
+	subject: string;
+	/** ISO start time. */
+	startTime: string;
+	durationMinutes: number;
+	notes?: string;
+	outcome?: string;
+	/** The CRM record the activity links to (contact/lead/person ...). */
+	linkTo: { object: string; id: string };
+	/** CRM activity id from a previous sync, when the caller knows it. */
+	existingId?: string;
+}
+
+export interface NoteInput {
+	/** FieldFlow summary id: the idempotency key. */
+	summaryId: string;
+	body: string;
+	linkTo: { object: string; id: string };
+	existingId?: string;
+}
+
+export interface DuplicateCriteria {
+	ref: string;
+	email?: string;
+	company?: string;
+	name?: string;
+}
+
+export interface DuplicateMatch {
+	ref: string;
+	matches: Array<{ id: string; object: string; matchedOn: 'email' | 'company' | 'name'; record: CrmRecord }>;
+}
+
+/** Counters an adapter keeps so callers and the benchmark can see API usage. */
+export interface CallStats {
+	calls: number;
+	retries: number;
+	byEndpoint: Record<string, number>;
+}
+
+export interface ListOptions {
+	/** Records per API page (capped at the vendor maximum). */
+	pageSize?: number;
+	/** Field names to read (default: the object's mapped/default fields). */
+	fields?: string[];
+	/** Include deletions where the API exposes them. */
+	includeDeleted?: boolean;
+}
+
+export interface CrmAdapter {
+	readonly crm: CrmName;
+	readonly stats: CallStats;
+	objects(): ObjectInfo[];
+	/** Calls the API once to prove the credentials work; throws a SyncError (auth_expired, ...) otherwise. */
+	testConnection(): Promise<void>;
+	/** Every record changed after `since` (ISO time; undefined = everything), page by page, to the end. */
+	listChangedSince(object: string, since: string | undefined, options?: ListOptions): AsyncIterable<ChangePage>;
+	getByIds(object: string, ids: string[], fields?: string[]): Promise<CrmRecord[]>;
+	/** Create/update in the vendor's largest batches; one result per input, in input order. */
+	upsert(object: string, inputs: WriteInput[], options?: UpsertOptions): Promise<WriteResult[]>;
+	delete(object: string, ids: string[]): Promise<WriteResult[]>;
+	/** Idempotent: logging the same meetingId twice leaves one activity. */
+	logMeeting(meeting: MeetingInput): Promise<WriteResult>;
+	/** Idempotent: the same summaryId twice leaves one note. */
+	addNote(note: NoteInput): Promise<WriteResult>;
+	findDuplicates(object: string, criteria: DuplicateCriteria[]): Promise<DuplicateMatch[]>;
+	listFields(object: string): Promise<FieldInfo[]>;
+}

@@ -1,0 +1,126 @@
+/**
+ * One place for retries, throttling and call counting, used by every adapter and the FieldFlow
+ * client. The SDKs' own retries are switched off so that every HTTP call is counted here and
+ * Retry-After is honoured exactly once.
+ *
+ * (p-retry is ESM-only and bottleneck is unmaintained; both would still need our Retry-After and
+ * error-kind logic, so this small loop is the simpler dependency.)
+ */
+import { SyncError } from '../errors';
+import type { CallStats } from '../crm/types';
+
+export interface RetryPolicy {
+	/** Total attempts including the first. */
+	maxAttempts: number;
+	baseDelayMs: number;
+	maxDelayMs: number;
+	/** A Retry-After longer than this is not waited for: the error is raised instead. */
+	maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+	maxAttempts: 6,
+	baseDelayMs: 250,
+	maxDelayMs: 10_000,
+	maxRetryAfterMs: 120_000,
+};
+
+export type Sleep = (ms: number) => Promise<void>;
+export const realSleep: Sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Token bucket: at most `ratePerSecond` calls per second on average, `burst` at once. Used to stay
+ * under each vendor's published limit instead of discovering it through 429s.
+ */
+export class RateGate {
+	private tokens: number;
+	private last = Date.now();
+	private queue: Promise<void> = Promise.resolve();
+
+	constructor(
+		private readonly ratePerSecond: number,
+		private readonly burst: number = Math.max(1, Math.ceil(ratePerSecond)),
+		private readonly sleep: Sleep = realSleep,
+	) {
+		this.tokens = this.burst;
+	}
+
+	/** Resolves when a call may be made. Calls are admitted in order. */
+	take(): Promise<void> {
+		const next = this.queue.then(async () => {
+			for (;;) {
+				const now = Date.now();
+				this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
+				this.last = now;
+				if (this.tokens >= 1) {
+					this.tokens -= 1;
+					return;
+				}
+				await this.sleep(Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000));
+			}
+		});
+		this.queue = next.catch(() => undefined);
+		return next;
+	}
+
+	/** After a 429, empty the bucket so the following calls wait too. */
+	drain(): void {
+		this.tokens = 0;
+		this.last = Date.now();
+	}
+}
+
+export function newStats(): CallStats {
+	return { calls: 0, retries: 0, byEndpoint: {} };
+}
+
+export interface CallOptions {
+	/** Name the call is counted under, e.g. 'sobject-collections.create'. */
+	endpoint: string;
+	/** Turns whatever the SDK threw into a SyncError. */
+	classify: (err: unknown) => SyncError;
+	stats: CallStats;
+	policy?: RetryPolicy;
+	gate?: RateGate;
+	sleep?: Sleep;
+	/** Only retry when this says so (e.g. never retry a non-idempotent POST on a timeout). */
+	mayRetry?: (err: SyncError) => boolean;
+	/** Told before each wait, for progress/logging. */
+	onRetry?: (err: SyncError, attempt: number, waitMs: number) => void;
+	/** Gets one chance to repair auth (e.g. refresh an OAuth token) before an auth error is raised. */
+	onAuthError?: () => Promise<boolean>;
+}
+
+/** Run one API call with counting, throttling, Retry-After, backoff with jitter, and auth repair. */
+export async function callApi<T>(fn: () => Promise<T>, o: CallOptions): Promise<T> {
+	const policy = o.policy ?? DEFAULT_RETRY;
+	const sleep = o.sleep ?? realSleep;
+	let authRepaired = false;
+	for (let attempt = 1; ; attempt++) {
+		if (o.gate) await o.gate.take();
+		o.stats.calls++;
+		o.stats.byEndpoint[o.endpoint] = (o.stats.byEndpoint[o.endpoint] ?? 0) + 1;
+		try {
+			return await fn();
+		} catch (raw) {
+			const err = raw instanceof SyncError ? raw : o.classify(raw);
+			if (err.kind === 'auth_expired' && o.onAuthError && !authRepaired) {
+				authRepaired = true;
+				if (await o.onAuthError()) {
+					o.stats.retries++;
+					continue;
+				}
+			}
+			const allowed = err.retryable && (o.mayRetry ? o.mayRetry(err) : true);
+			if (!allowed || attempt >= policy.maxAttempts) throw err;
+			if (err.retryAfterMs !== undefined && err.retryAfterMs > policy.maxRetryAfterMs) throw err;
+			if (err.kind === 'rate_limit') o.gate?.drain();
+			const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+			const jittered = backoff / 2 + Math.random() * (backoff / 2);
+			const waitMs = Math.max(err.retryAfterMs ?? 0, jittered);
+			o.stats.retries++;
+			o.onRetry?.(err, attempt, waitMs);
+			await sleep(waitMs);
+		}
+	}
+}
