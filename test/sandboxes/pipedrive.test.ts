@@ -1,0 +1,161 @@
+/**
+ * The Pipedrive sandbox seen through the real `pipedrive` SDK (v2 for entities, v1 for notes and
+ * fields) and raw fetch for status codes and headers.
+ */
+import { v1, v2 } from 'pipedrive';
+import { PIPEDRIVE_ERROR_INFO, PipedriveSandbox } from './pipedrive';
+
+delete process.env.HTTP_PROXY;
+delete process.env.HTTPS_PROXY;
+delete process.env.http_proxy;
+delete process.env.https_proxy;
+
+const TOKEN = 'pd-test-token-123';
+const sb = new PipedriveSandbox();
+let base = '';
+
+function v2cfg(token = TOKEN): v2.Configuration {
+	return new v2.Configuration({ apiKey: token, basePath: `${base}/api/v2` });
+}
+function v1cfg(token = TOKEN): v1.Configuration {
+	return new v1.Configuration({ apiKey: token, basePath: `${base}/api/v1` });
+}
+function raw(path: string, init: RequestInit = {}): Promise<Response> {
+	return fetch(`${base}${path}`, { ...init, headers: { 'x-api-token': TOKEN, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+}
+
+beforeAll(async () => {
+	base = await sb.start(0);
+	sb.setValidTokens([TOKEN]);
+});
+afterAll(async () => {
+	await sb.stop();
+});
+beforeEach(() => {
+	sb.reset();
+	sb.seedSample();
+});
+
+describe('Pipedrive sandbox through the SDK', () => {
+	test('v2 list persons with cursor pagination', async () => {
+		const api = new v2.PersonsApi(v2cfg());
+		const first = await api.getPersons({ limit: 4, sort_by: 'id', sort_direction: 'asc' });
+		expect(first.success).toBe(true);
+		expect(first.data).toHaveLength(4);
+		expect(first.data![0]).toMatchObject({ id: 1, name: 'Maria Lopez', first_name: 'Maria', last_name: 'Lopez' });
+		expect(first.data![0].emails![0]).toEqual({ value: 'maria.lopez@acme.example', primary: true, label: 'work' });
+		expect(first.data![0].update_time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+		const cursor = first.additional_data?.next_cursor;
+		expect(typeof cursor).toBe('string');
+		const ids: number[] = first.data!.map((p) => p.id!);
+		let next: string | null | undefined = cursor;
+		while (next) {
+			const page = await api.getPersons({ limit: 4, cursor: next });
+			ids.push(...page.data!.map((p) => p.id!));
+			next = page.additional_data?.next_cursor;
+		}
+		expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+		expect(sb.calls.get('persons.list')).toBe(3);
+	});
+
+	test('v2 create, update, get and delete a person; the deleted person is gone', async () => {
+		const api = new v2.PersonsApi(v2cfg());
+		const created = await api.addPerson({ AddPersonRequest: { name: 'Nina Berg', emails: [{ value: 'nina@berg.example', primary: true, label: 'work' }], org_id: 1 } });
+		expect(created.data).toMatchObject({ name: 'Nina Berg', org_id: 1 });
+		const id = created.data!.id!;
+		const updated = await api.updatePerson({ id, UpdatePersonRequest: { job_title: 'Buyer' } });
+		expect(updated.data).toMatchObject({ id, job_title: 'Buyer', name: 'Nina Berg' });
+		const got = await api.getPerson({ id });
+		expect(got.data!.job_title).toBe('Buyer');
+		const del = await api.deletePerson({ id });
+		expect(del).toEqual({ success: true, data: { id } });
+		await expect(api.getPerson({ id })).rejects.toMatchObject({ success: false, error: 'Person not found' });
+		expect(sb.calls.get('persons.create')).toBe(1);
+	});
+
+	test('ids filter, updated_since and search with quotes', async () => {
+		const api = new v2.PersonsApi(v2cfg());
+		const byIds = await api.getPersons({ ids: '2,5,99' });
+		expect(byIds.data!.map((p) => p.id)).toEqual([2, 5]);
+		sb.clock.offsetMs += 5000;
+		const since = new Date(Date.now() + 5000).toISOString().replace(/\.\d+Z$/, 'Z');
+		await api.updatePerson({ id: 3, UpdatePersonRequest: { job_title: 'CFO' } });
+		const changed = await api.getPersons({ updated_since: since, sort_by: 'update_time', sort_direction: 'asc' });
+		expect(changed.data!.map((p) => p.id)).toEqual([3]);
+		const found = await api.searchPersons({ term: 'SEAN@obrien.example', fields: 'email', exact_match: true });
+		expect(found.data!.items!.map((i) => i.item!.id)).toEqual([8]);
+		const orgs = new v2.OrganizationsApi(v2cfg());
+		const o = await orgs.searchOrganization({ term: "O'Brien & Sons Builders", fields: 'name', exact_match: true });
+		expect(o.data!.items!.map((i) => i.item!.name)).toEqual(["O'Brien & Sons Builders"]);
+	});
+
+	test('v1 notes and fields through the SDK', async () => {
+		const notes = new v1.NotesApi(v1cfg());
+		const added = await notes.addNote({ AddNoteRequest: { content: 'Summary [x]', person_id: 2 } });
+		expect(added.data).toMatchObject({ content: 'Summary [x]', person_id: 2 });
+		const list = await notes.getNotes({ person_id: 2 });
+		expect(list.data!.map((n) => n.content)).toEqual(['Summary [x]']);
+		const empty = await notes.getNotes({ person_id: 9 });
+		expect(empty.data).toBeNull();
+		const fields = await new v1.PersonFieldsApi(v1cfg()).getPersonFields({});
+		expect(fields.data!.find((f) => f.key === 'name')).toMatchObject({ field_type: 'varchar', mandatory_flag: true });
+		const me = await new v1.UsersApi(v1cfg()).getCurrentUser();
+		expect(me.data!.id).toBe(1001);
+	});
+
+	test('writes are validated: required, unknown field, email, max length, 404', async () => {
+		const api = new v2.PersonsApi(v2cfg());
+		await expect(api.addPerson({ AddPersonRequest: { emails: [{ value: 'a@b.example', primary: true }] } })).rejects.toMatchObject({ success: false, error: expect.stringContaining("name: Parameter 'name' is required") });
+		await expect(api.addPerson({ AddPersonRequest: { name: 'X', shoe_size: 4 } as never })).rejects.toMatchObject({ error: expect.stringContaining('shoe_size') });
+		await expect(api.addPerson({ AddPersonRequest: { name: 'X', emails: [{ value: 'not-an-email', primary: true }] } })).rejects.toMatchObject({ error: expect.stringContaining('emails') });
+		await expect(api.addPerson({ AddPersonRequest: { name: 'x'.repeat(256) } })).rejects.toMatchObject({ error: expect.stringContaining('at most 255') });
+		await expect(api.updatePerson({ id: 4242, UpdatePersonRequest: { name: 'Y' } })).rejects.toMatchObject({ error: 'Person not found', error_info: PIPEDRIVE_ERROR_INFO });
+		const deals = new v2.DealsApi(v2cfg());
+		await expect(deals.addDeal({ AddDealRequest: { title: 'T', stage_id: 99 } })).rejects.toMatchObject({ error: expect.stringContaining('stage_id') });
+		expect(sb.tables.persons.size).toBe(10);
+	});
+
+	test('a wrong token is 401 in the vendor shape (header and query param)', async () => {
+		const api = new v2.PersonsApi(v2cfg('wrong-token'));
+		await expect(api.getPersons({})).rejects.toEqual({ success: false, error: 'unauthorized access', errorCode: 401, error_info: PIPEDRIVE_ERROR_INFO, data: null, additional_data: null });
+		const q = await fetch(`${base}/api/v2/persons?api_token=${TOKEN}`);
+		expect(q.status).toBe(200);
+	});
+});
+
+describe('Pipedrive sandbox fault switches', () => {
+	test.each([
+		['auth', 401, 'unauthorized access'],
+		['notFound', 404, 'Item not found'],
+		['validation', 400, 'Validation failed: body: Invalid input'],
+		['server', 500, 'Internal server error'],
+	] as const)('%s → %d', async (kind, status, error) => {
+		sb.injectFault({ kind, endpoint: 'persons.list', times: 1 });
+		const r = await raw('/api/v2/persons');
+		expect(r.status).toBe(status);
+		expect(await r.json()).toEqual({ success: false, error, errorCode: status, error_info: PIPEDRIVE_ERROR_INFO, data: null, additional_data: null });
+		expect((await raw('/api/v2/persons')).status).toBe(200);
+	});
+
+	test('rateLimit → 429 with Retry-After and x-ratelimit headers; the SDK sees the body', async () => {
+		sb.injectFault({ kind: 'rateLimit', endpoint: 'persons.create', retryAfter: 1, times: 2 });
+		const r = await raw('/api/v2/persons', { method: 'POST', body: JSON.stringify({ name: 'Z' }) });
+		expect(r.status).toBe(429);
+		expect(r.headers.get('retry-after')).toBe('1');
+		expect(r.headers.get('x-ratelimit-remaining')).toBe('0');
+		expect(r.headers.get('x-ratelimit-limit')).toBe('80');
+		expect(Number(r.headers.get('x-ratelimit-reset'))).toBeGreaterThan(0);
+		expect(r.headers.get('x-daily-requests-left')).toMatch(/^\d+$/);
+		expect(await r.json()).toMatchObject({ success: false, error: 'Request over limit', errorCode: 429 });
+		const api = new v2.PersonsApi(v2cfg());
+		await expect(api.addPerson({ AddPersonRequest: { name: 'Z' } })).rejects.toMatchObject({ errorCode: 429 });
+		expect(sb.tables.persons.size).toBe(10);
+	});
+
+	test('normal answers carry the rate headers', async () => {
+		const r = await raw('/api/v1/users/me');
+		expect(r.status).toBe(200);
+		expect(r.headers.get('x-ratelimit-limit')).toBe('80');
+		expect(Number(r.headers.get('x-ratelimit-remaining'))).toBeLessThan(80);
+	});
+});
