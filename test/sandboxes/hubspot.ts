@@ -1,0 +1,1069 @@
+/**
+ * HubSpot CRM v3 sandbox: the wire format @hubspot/api-client 14 speaks (objects, batch, search,
+ * properties, v4 default associations), with HubSpot's error bodies
+ * `{status:'error', message, correlationId, category, errors?}`, 207 multi-status batches and the
+ * X-HubSpot-RateLimit-* headers on 429.
+ *
+ * Deliberate simplifications (see the HubSpot section of the adapter for what callers rely on):
+ *  - the search index is updated synchronously (real HubSpot lags writes by a few seconds);
+ *  - string properties are limited to 65,536 characters (HubSpot's documented text limit);
+ *  - "required" properties (deals: dealname + dealstage, meetings/notes: hs_timestamp) are
+ *    enforced on create with code MISSING_REQUIRED_PROPERTY.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { Sandbox, SandboxHttpError, Table, bearer, type Row, type VendorError, type VendorErrorContext } from './common';
+
+export type HsPropertyType = 'string' | 'number' | 'date' | 'datetime' | 'enumeration' | 'bool' | 'phone_number';
+
+export interface HsPropertyDef {
+	name: string;
+	label: string;
+	type: HsPropertyType;
+	fieldType: string;
+	options?: string[] | Array<{ value: string; label: string }>;
+	readOnly?: boolean;
+	unique?: boolean;
+	required?: boolean;
+	email?: boolean;
+}
+
+export const HS_STRING_MAX = 65_536;
+
+const ro = (name: string, label: string, type: HsPropertyType, fieldType: string): HsPropertyDef => ({ name, label, type, fieldType, readOnly: true });
+const common = (extra: HsPropertyDef[] = []): HsPropertyDef[] => [
+	ro('hs_object_id', 'Record ID', 'number', 'number'),
+	ro('createdate', 'Create Date', 'datetime', 'date'),
+	ro('hs_lastmodifieddate', 'Last Modified Date', 'datetime', 'date'),
+	...extra,
+];
+const str = (name: string, label: string, fieldType = 'text', more: Partial<HsPropertyDef> = {}): HsPropertyDef => ({ name, label, type: 'string', fieldType, ...more });
+
+export const HS_PROPERTIES: Record<string, HsPropertyDef[]> = {
+	contacts: common([
+		ro('lastmodifieddate', 'Last Modified Date', 'datetime', 'date'),
+		ro('notes_last_updated', 'Last Activity Date', 'datetime', 'date'),
+		str('email', 'Email', 'text', { unique: true, email: true }),
+		str('firstname', 'First Name'),
+		str('lastname', 'Last Name'),
+		str('phone', 'Phone Number', 'phonenumber'),
+		str('mobilephone', 'Mobile Phone Number', 'phonenumber'),
+		str('company', 'Company Name'),
+		str('jobtitle', 'Job Title'),
+		str('website', 'Website URL'),
+		str('city', 'City'),
+		str('country', 'Country/Region'),
+		{
+			name: 'lifecyclestage',
+			label: 'Lifecycle Stage',
+			type: 'enumeration',
+			fieldType: 'radio',
+			options: ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'],
+		},
+		{
+			name: 'hs_lead_status',
+			label: 'Lead Status',
+			type: 'enumeration',
+			fieldType: 'radio',
+			options: ['NEW', 'OPEN', 'IN_PROGRESS', 'OPEN_DEAL', 'UNQUALIFIED', 'ATTEMPTED_TO_CONTACT', 'CONNECTED', 'BAD_TIMING'],
+		},
+	]),
+	companies: common([
+		str('name', 'Company name'),
+		str('domain', 'Company Domain Name'),
+		str('phone', 'Phone Number', 'phonenumber'),
+		str('website', 'Website URL'),
+		str('city', 'City'),
+		str('industry', 'Industry'),
+		{ name: 'numberofemployees', label: 'Number of Employees', type: 'number', fieldType: 'number' },
+		{ name: 'annualrevenue', label: 'Annual Revenue', type: 'number', fieldType: 'number' },
+		str('description', 'Description', 'textarea'),
+	]),
+	deals: common([
+		str('dealname', 'Deal Name', 'text', { required: true }),
+		{
+			name: 'dealstage',
+			label: 'Deal Stage',
+			type: 'enumeration',
+			fieldType: 'radio',
+			required: true,
+			options: [
+				{ value: 'appointmentscheduled', label: 'Appointment Scheduled' },
+				{ value: 'qualifiedtobuy', label: 'Qualified To Buy' },
+				{ value: 'presentationscheduled', label: 'Presentation Scheduled' },
+				{ value: 'decisionmakerboughtin', label: 'Decision Maker Bought-In' },
+				{ value: 'contractsent', label: 'Contract Sent' },
+				{ value: 'closedwon', label: 'Closed Won' },
+				{ value: 'closedlost', label: 'Closed Lost' },
+			],
+		},
+		{ name: 'amount', label: 'Amount', type: 'number', fieldType: 'number' },
+		{ name: 'pipeline', label: 'Pipeline', type: 'enumeration', fieldType: 'select', options: [{ value: 'default', label: 'Sales Pipeline' }] },
+		{ name: 'closedate', label: 'Close Date', type: 'datetime', fieldType: 'date' },
+		str('description', 'Deal Description', 'textarea'),
+	]),
+	meetings: common([
+		str('hs_meeting_title', 'Meeting name'),
+		str('hs_meeting_body', 'Meeting description', 'html'),
+		{ name: 'hs_timestamp', label: 'Activity date', type: 'datetime', fieldType: 'date', required: true },
+		{ name: 'hs_meeting_start_time', label: 'Start Time', type: 'datetime', fieldType: 'date' },
+		{ name: 'hs_meeting_end_time', label: 'End Time', type: 'datetime', fieldType: 'date' },
+		{
+			name: 'hs_meeting_outcome',
+			label: 'Meeting outcome',
+			type: 'enumeration',
+			fieldType: 'select',
+			options: [
+				{ value: 'SCHEDULED', label: 'Scheduled' },
+				{ value: 'COMPLETED', label: 'Completed' },
+				{ value: 'RESCHEDULED', label: 'Rescheduled' },
+				{ value: 'NO_SHOW', label: 'No Show' },
+				{ value: 'CANCELED', label: 'Canceled' },
+			],
+		},
+		str('hs_internal_meeting_notes', 'Internal Meeting Notes', 'html'),
+		str('hs_meeting_external_url', 'External URL'),
+		str('hs_meeting_location', 'Location'),
+	]),
+	notes: common([
+		str('hs_note_body', 'Note body', 'html'),
+		{ name: 'hs_timestamp', label: 'Activity date', type: 'datetime', fieldType: 'date', required: true },
+	]),
+};
+
+/** Object type → singular name used in HubSpot messages and association labels. */
+const SINGULAR: Record<string, string> = { contacts: 'contact', companies: 'company', deals: 'deal', meetings: 'meeting', notes: 'note' };
+const ID_BASE: Record<string, number> = { contacts: 1000, companies: 5_000_000, deals: 9_000_000, meetings: 40_000_000, notes: 70_000_000 };
+
+/** HUBSPOT_DEFINED association type ids (from → to). */
+export const HS_ASSOCIATION_TYPES: Record<string, number> = {
+	'contacts->companies': 279,
+	'companies->contacts': 280,
+	'deals->contacts': 3,
+	'contacts->deals': 4,
+	'deals->companies': 341,
+	'companies->deals': 342,
+	'meetings->contacts': 200,
+	'contacts->meetings': 199,
+	'meetings->companies': 188,
+	'companies->meetings': 187,
+	'meetings->deals': 212,
+	'deals->meetings': 211,
+	'notes->contacts': 202,
+	'contacts->notes': 201,
+	'notes->companies': 190,
+	'companies->notes': 189,
+	'notes->deals': 214,
+	'deals->notes': 213,
+};
+
+interface Assoc {
+	fromType: string;
+	fromId: string;
+	toType: string;
+	toId: string;
+	typeId: number;
+}
+
+interface PropError {
+	code: string;
+	name: string;
+	message: string;
+}
+
+export interface HsSeedRecord {
+	id?: string;
+	properties?: Record<string, unknown>;
+	archived?: boolean;
+	associations?: Array<{ toObjectType: string; toId: string; typeId?: number }>;
+	[prop: string]: unknown;
+}
+
+export type HubSpotSeed = Partial<Record<string, HsSeedRecord[]>>;
+
+const EMAIL_RE = /^[^\s@"<>,;]+@[^\s@"<>,;]+\.[A-Za-z]{2,}$/;
+
+export class HubSpotSandbox extends Sandbox {
+	readonly name = 'hubspot';
+	/** Search results past this offset answer 400, like the real 10,000-result cap. */
+	searchResultCap = 10_000;
+	readonly maxBatchSize = 100;
+	readonly maxSearchLimit = 200;
+	readonly maxPageLimit = 100;
+	private validTokens = new Set<string>(['hs-sandbox-token']);
+	readonly tables: Record<string, Table> = {};
+	private assocs: Assoc[] = [];
+	private lastId: Record<string, number> = {};
+
+	constructor() {
+		super();
+		for (const type of Object.keys(HS_PROPERTIES)) {
+			const base = ID_BASE[type];
+			this.tables[type] = new Table(this.clock, (n) => String(base + n));
+		}
+		this.installRoutes();
+	}
+
+	setValidTokens(tokens: string[]): void {
+		this.validTokens = new Set(tokens);
+	}
+
+	// ------------------------------------------------------------------ data
+
+	clearData(): void {
+		for (const t of Object.values(this.tables)) t.clear();
+		this.assocs = [];
+		this.lastId = {};
+	}
+
+	/** Insert with a fresh numeric id (never reusing a seeded one). */
+	private insertRow(type: string, data: Record<string, unknown>, id?: string): Row {
+		const n = id !== undefined && /^\d+$/.test(id) ? Number(id) : (this.lastId[type] ?? ID_BASE[type]) + 1;
+		this.lastId[type] = Math.max(this.lastId[type] ?? ID_BASE[type], n);
+		return this.tables[type].insert(data, id ?? String(n));
+	}
+
+	seed(data: unknown): void {
+		const d = (data ?? {}) as HubSpotSeed;
+		for (const [type, records] of Object.entries(d)) {
+			const table = this.tables[type];
+			if (!table || !Array.isArray(records)) continue;
+			for (const rec of records) {
+				const { id, properties, archived, associations, ...flat } = rec;
+				const props = this.normalize(type, (properties ?? flat) as Record<string, unknown>);
+				const row = this.insertRow(type, props, id);
+				if (archived) table.remove(row.id);
+				for (const a of associations ?? []) {
+					this.associate(type, row.id, a.toObjectType, a.toId, a.typeId ?? HS_ASSOCIATION_TYPES[`${type}->${a.toObjectType}`]);
+				}
+			}
+		}
+	}
+
+	/** ~20 realistic demo records: companies, contacts linked to them, a few deals. */
+	seedSample(): void {
+		const companies = [
+			{ id: '5000001', name: 'Acme Analytics', domain: 'acme-analytics.com', city: 'Boston', industry: 'Software', phone: '+1 617 555 0100' },
+			{ id: '5000002', name: 'Northwind Traders', domain: 'northwind.example', city: 'Seattle', industry: 'Retail', phone: '+1 206 555 0142' },
+			{ id: '5000003', name: 'Globex Corporation', domain: 'globex.io', city: 'Austin', industry: 'Manufacturing', phone: '+1 512 555 0199' },
+			{ id: '5000004', name: "O'Reilly & Sons", domain: 'oreilly-sons.co.uk', city: 'London', industry: 'Consulting', phone: '+44 20 7946 0958' },
+			{ id: '5000005', name: 'Initech', domain: 'initech.com', city: 'Dallas', industry: 'Software', phone: '+1 214 555 0110' },
+		];
+		const people: Array<[string, string, string, string, string, string]> = [
+			['Ada', 'Lovelace', 'ada@acme-analytics.com', 'Head of Data', '5000001', 'salesqualifiedlead'],
+			['Grace', 'Hopper', 'grace.hopper@acme-analytics.com', 'CTO', '5000001', 'opportunity'],
+			['Linus', 'Nilsson', 'linus@northwind.example', 'Buyer', '5000002', 'lead'],
+			['Maya', 'Patel', 'maya.patel@northwind.example', 'VP Operations', '5000002', 'customer'],
+			['Hank', 'Scorpio', 'hank@globex.io', 'CEO', '5000003', 'opportunity'],
+			['Jane', 'Doe', 'jane.doe@globex.io', 'Procurement Lead', '5000003', 'marketingqualifiedlead'],
+			['Seán', "O'Reilly", 'sean@oreilly-sons.co.uk', 'Managing Partner', '5000004', 'lead'],
+			['Niamh', 'Byrne', 'niamh.byrne@oreilly-sons.co.uk', 'Consultant', '5000004', 'subscriber'],
+			['Peter', 'Gibbons', 'peter.gibbons@initech.com', 'Engineer', '5000005', 'lead'],
+			['Joanna', 'Smith', 'joanna@initech.com', 'Office Manager', '5000005', 'salesqualifiedlead'],
+			['Carlos', 'Mendes', 'carlos.mendes@gmail.com', 'Freelance Consultant', '', 'lead'],
+			['Yuki', 'Tanaka', 'yuki.tanaka@example.jp', 'Product Manager', '', 'subscriber'],
+		];
+		const byId = new Map(companies.map((c) => [c.id, c.name]));
+		this.seed({
+			companies: companies.map(({ id, ...p }) => ({ id, properties: { ...p, website: `https://${p.domain}` } })),
+			contacts: people.map(([firstname, lastname, email, jobtitle, companyId, lifecyclestage], i) => ({
+				id: String(1001 + i),
+				properties: {
+					firstname,
+					lastname,
+					email,
+					jobtitle,
+					lifecyclestage,
+					company: byId.get(companyId) ?? '',
+					phone: `+1 555 01${String(10 + i)}`,
+					hs_lead_status: i % 3 === 0 ? 'NEW' : i % 3 === 1 ? 'OPEN' : 'IN_PROGRESS',
+				},
+				associations: companyId ? [{ toObjectType: 'companies', toId: companyId }] : [],
+			})),
+		});
+		this.seed({
+			deals: [
+				{ id: '9000001', properties: { dealname: 'Acme Analytics – Platform', dealstage: 'presentationscheduled', amount: 48000, pipeline: 'default', closedate: '2025-09-30T00:00:00.000Z' }, associations: [{ toObjectType: 'contacts', toId: '1001' }, { toObjectType: 'companies', toId: '5000001' }] },
+				{ id: '9000002', properties: { dealname: 'Globex – Pilot', dealstage: 'qualifiedtobuy', amount: 12000, pipeline: 'default', closedate: '2025-08-15T00:00:00.000Z' }, associations: [{ toObjectType: 'contacts', toId: '1005' }, { toObjectType: 'companies', toId: '5000003' }] },
+				{ id: '9000003', properties: { dealname: 'Northwind – Renewal', dealstage: 'closedwon', amount: 30500, pipeline: 'default', closedate: '2025-06-01T00:00:00.000Z' }, associations: [{ toObjectType: 'contacts', toId: '1004' }, { toObjectType: 'companies', toId: '5000002' }] },
+			],
+		});
+	}
+
+	snapshot(): Record<string, unknown> {
+		const out: Record<string, unknown> = {};
+		for (const [type, table] of Object.entries(this.tables)) {
+			out[type] = table.all().map((r) => this.toPublic(type, r, HS_PROPERTIES[type].map((d) => d.name)));
+		}
+		out.associations = this.assocs.map((a) => ({ ...a }));
+		return out;
+	}
+
+	/** Live (not archived) records of a type, public shape. */
+	records(type: string): Array<{ id: string; properties: Record<string, string | null> }> {
+		return this.table(type)
+			.live()
+			.map((r) => this.toPublic(type, r, HS_PROPERTIES[type].map((d) => d.name)));
+	}
+
+	associationsOf(type: string, id: string, toType?: string): Assoc[] {
+		return this.assocs.filter((a) => a.fromType === type && a.fromId === id && (!toType || a.toType === toType));
+	}
+
+	// ------------------------------------------------------------------ errors
+
+	protected vendorError(ctx: VendorErrorContext): VendorError {
+		const correlationId = randomUUID();
+		switch (ctx.kind) {
+			case 'auth':
+				return {
+					status: 401,
+					body: {
+						status: 'error',
+						message:
+							ctx.message === 'Session expired or invalid'
+								? 'The OAuth token used to make this call expired 0 hour(s) ago.'
+								: ctx.message,
+						correlationId,
+						category: ctx.message.startsWith('Authentication credentials not found') ? 'INVALID_AUTHENTICATION' : 'EXPIRED_AUTHENTICATION',
+					},
+				};
+			case 'notFound':
+				return { status: 404, body: { status: 'error', message: ctx.message === 'The requested resource does not exist' ? 'resource not found' : ctx.message, correlationId, category: 'OBJECT_NOT_FOUND' } };
+			case 'rateLimit': {
+				const retryAfter = ctx.retryAfter ?? 1;
+				return {
+					status: 429,
+					headers: {
+						'Retry-After': String(retryAfter),
+						'X-HubSpot-RateLimit-Daily': '250000',
+						'X-HubSpot-RateLimit-Daily-Remaining': '249000',
+						'X-HubSpot-RateLimit-Interval-Milliseconds': '10000',
+						'X-HubSpot-RateLimit-Max': '100',
+						'X-HubSpot-RateLimit-Remaining': '0',
+						'X-HubSpot-RateLimit-Secondly': '10',
+						'X-HubSpot-RateLimit-Secondly-Remaining': '0',
+					},
+					body: {
+						status: 'error',
+						message: 'You have reached your ten_secondly_rolling limit.',
+						errorType: 'RATE_LIMIT',
+						correlationId,
+						category: 'RATE_LIMITS',
+						policyName: 'TEN_SECONDLY_ROLLING',
+						groupName: 'publicapi:private-app:sandbox',
+					},
+				};
+			}
+			case 'server':
+			case 'timeout':
+				return { status: ctx.status >= 500 ? ctx.status : 500, body: { status: 'error', message: ctx.message === 'Internal server error' ? 'internal error' : ctx.message, correlationId, category: 'INTERNAL_ERROR' } };
+			case 'validation':
+			default: {
+				if (ctx.status === 409) return { status: 409, body: { status: 'error', message: ctx.message, correlationId, category: 'CONFLICT' } };
+				if (ctx.message === 'Invalid input') {
+					// Injected validation fault: an invalid email, as HubSpot words it.
+					const err: PropError = { code: 'INVALID_EMAIL', name: 'email', message: 'Email address not-an-email is invalid' };
+					return { status: 400, body: validationBody([err], correlationId) };
+				}
+				return { status: ctx.status === 200 ? 400 : ctx.status, body: { status: 'error', message: ctx.message, correlationId, category: 'VALIDATION_ERROR' } };
+			}
+		}
+	}
+
+	// ------------------------------------------------------------------ helpers
+
+	private table(type: string): Table {
+		const t = this.tables[type];
+		if (!t) throw new SandboxHttpError(400, 'validation', `Unable to infer object type from: ${type}`);
+		return t;
+	}
+
+	private defs(type: string): Map<string, HsPropertyDef> {
+		return new Map(HS_PROPERTIES[type].map((p) => [p.name, p]));
+	}
+
+	private associate(fromType: string, fromId: string, toType: string, toId: string, typeId: number | undefined): void {
+		const fwd = typeId ?? HS_ASSOCIATION_TYPES[`${fromType}->${toType}`];
+		const back = HS_ASSOCIATION_TYPES[`${toType}->${fromType}`];
+		const add = (a: Assoc) => {
+			if (!this.assocs.some((x) => x.fromType === a.fromType && x.fromId === a.fromId && x.toType === a.toType && x.toId === a.toId && x.typeId === a.typeId)) this.assocs.push(a);
+		};
+		add({ fromType, fromId, toType, toId, typeId: fwd });
+		if (back !== undefined) add({ fromType: toType, fromId: toId, toType: fromType, toId: fromId, typeId: back });
+	}
+
+	/** Values as HubSpot stores them: strings; datetimes as ISO; emails lower case. */
+	private normalize(type: string, props: Record<string, unknown>): Record<string, string | null> {
+		const defs = this.defs(type);
+		const out: Record<string, string | null> = {};
+		for (const [k, v] of Object.entries(props)) {
+			if (v === null || v === undefined || v === '') {
+				out[k] = null;
+				continue;
+			}
+			const def = defs.get(k);
+			if (def?.type === 'datetime' || def?.type === 'date') {
+				const ms = toMs(v);
+				out[k] = ms === undefined ? String(v) : new Date(ms).toISOString();
+			} else if (def?.email) {
+				out[k] = String(v).trim().toLowerCase();
+			} else if (def?.type === 'bool') {
+				out[k] = String(v) === 'true' ? 'true' : 'false';
+			} else {
+				out[k] = String(v);
+			}
+		}
+		return out;
+	}
+
+	private validate(type: string, props: Record<string, unknown>, creating: boolean): PropError[] {
+		const defs = this.defs(type);
+		const errs: PropError[] = [];
+		if (!props || typeof props !== 'object') return [{ code: 'INVALID_INPUT', name: 'properties', message: 'properties must be an object' }];
+		for (const [k, v] of Object.entries(props)) {
+			const def = defs.get(k);
+			if (!def) {
+				errs.push({ code: 'PROPERTY_DOESNT_EXIST', name: k, message: `Property "${k}" does not exist` });
+				continue;
+			}
+			if (def.readOnly) {
+				errs.push({ code: 'READ_ONLY_VALUE', name: k, message: `"${k}" is a read only property; its value cannot be set.` });
+				continue;
+			}
+			if (v === null || v === undefined || v === '') continue;
+			const s = String(v);
+			if (def.email && !EMAIL_RE.test(s.trim())) errs.push({ code: 'INVALID_EMAIL', name: k, message: `Email address ${s} is invalid` });
+			if (def.type === 'number' && !Number.isFinite(Number(s))) errs.push({ code: 'INVALID_DECIMAL', name: k, message: `${s} was not a valid number.` });
+			if ((def.type === 'datetime' || def.type === 'date') && toMs(v) === undefined) errs.push({ code: 'INVALID_DATE', name: k, message: `${s} was not a valid long or a valid ISO 8601 date.` });
+			if (def.type === 'enumeration') {
+				const allowed = optionValues(def);
+				if (!allowed.includes(s)) errs.push({ code: 'INVALID_OPTION', name: k, message: `${s} was not one of the allowed options: [${allowed.map((o) => `label: "${o}"\nvalue: "${o}"`).join(', ')}]` });
+			}
+			if (def.type === 'string' && s.length > HS_STRING_MAX) errs.push({ code: 'INVALID_LENGTH', name: k, message: `Property "${k}" value is ${s.length} characters long, which exceeds the maximum length of ${HS_STRING_MAX} characters` });
+		}
+		if (creating) {
+			for (const def of defs.values()) {
+				if (def.required && (props[def.name] === undefined || props[def.name] === null || props[def.name] === '')) {
+					errs.push({ code: 'MISSING_REQUIRED_PROPERTY', name: def.name, message: `Property "${def.name}" is required` });
+				}
+			}
+		}
+		return errs;
+	}
+
+	/** Id of another live record holding the same unique value (e.g. email). */
+	private uniqueClash(type: string, props: Record<string, unknown>, selfId?: string): { prop: string; id: string } | undefined {
+		for (const def of HS_PROPERTIES[type]) {
+			if (!def.unique) continue;
+			const v = props[def.name];
+			if (v === undefined || v === null || v === '') continue;
+			const want = String(v).trim().toLowerCase();
+			const hit = this.table(type)
+				.live()
+				.find((r) => r.id !== selfId && String(r.data[def.name] ?? '').toLowerCase() === want);
+			if (hit) return { prop: def.name, id: hit.id };
+		}
+		return undefined;
+	}
+
+	private toPublic(type: string, row: Row, wanted?: string[]): { id: string; properties: Record<string, string | null>; createdAt: string; updatedAt: string; archived: boolean; archivedAt?: string } {
+		const all: Record<string, string | null> = {
+			...(row.data as Record<string, string | null>),
+			hs_object_id: row.id,
+			createdate: new Date(row.createdAt).toISOString(),
+			hs_lastmodifieddate: new Date(row.updatedAt).toISOString(),
+		};
+		if (type === 'contacts') all.lastmodifieddate = all.hs_lastmodifieddate;
+		const defaults = DEFAULT_PROPS[type] ?? [];
+		const names = wanted && wanted.length ? uniq([...wanted, 'hs_object_id', 'createdate', type === 'contacts' ? 'lastmodifieddate' : 'hs_lastmodifieddate']) : defaults;
+		const properties: Record<string, string | null> = {};
+		const defs = this.defs(type);
+		for (const n of names) if (defs.has(n)) properties[n] = all[n] ?? null;
+		const out = {
+			id: row.id,
+			properties,
+			createdAt: new Date(row.createdAt).toISOString(),
+			updatedAt: new Date(row.updatedAt).toISOString(),
+			archived: !!row.deletedAt,
+		} as { id: string; properties: Record<string, string | null>; createdAt: string; updatedAt: string; archived: boolean; archivedAt?: string };
+		if (row.deletedAt) out.archivedAt = new Date(row.deletedAt).toISOString();
+		return out;
+	}
+
+	private withAssociations(type: string, obj: Record<string, unknown>, toTypes: string[]): Record<string, unknown> {
+		if (!toTypes.length) return obj;
+		const associations: Record<string, unknown> = {};
+		for (const to of toTypes) {
+			const list = this.associationsOf(type, obj.id as string, to);
+			if (list.length) associations[to] = { results: list.map((a) => ({ id: a.toId, type: `${SINGULAR[type]}_to_${SINGULAR[to]}` })) };
+		}
+		return Object.keys(associations).length ? { ...obj, associations } : obj;
+	}
+
+	private applyAssociations(type: string, id: string, input: unknown): void {
+		if (!Array.isArray(input)) return;
+		for (const a of input as Array<{ to?: { id?: string }; types?: Array<{ associationCategory?: string; associationTypeId?: number }> }>) {
+			const toId = String(a?.to?.id ?? '');
+			for (const t of a?.types ?? []) {
+				const typeId = Number(t.associationTypeId);
+				const key = Object.entries(HS_ASSOCIATION_TYPES).find(([k, v]) => v === typeId && k.startsWith(`${type}->`));
+				if (!key) throw new SandboxHttpError(400, 'validation', `${typeId} is not a valid association type id for ${SINGULAR[type]}`);
+				const toType = key[0].split('->')[1];
+				if (!this.table(toType).get(toId)) throw new SandboxHttpError(400, 'validation', `One or more associations are invalid: ${SINGULAR[toType]} ${toId} does not exist`);
+				this.associate(type, id, toType, toId, typeId);
+			}
+		}
+	}
+
+	/** Validate and write one create; returns the row or the per-record error. */
+	private createOne(type: string, props: Record<string, unknown>, associations?: unknown): Row | RecordError {
+		const errs = this.validate(type, props, true);
+		if (errs.length) return { status: 400, category: 'VALIDATION_ERROR', errs };
+		const clash = this.uniqueClash(type, props);
+		if (clash) return { status: 409, category: 'CONFLICT', message: `${cap(SINGULAR[type])} already exists. Existing ID: ${clash.id}`, existingId: clash.id };
+		const row = this.insertRow(type, this.normalize(type, props));
+		try {
+			this.applyAssociations(type, row.id, associations);
+		} catch (e) {
+			this.table(type).rows.delete(row.id);
+			return { status: 400, category: 'VALIDATION_ERROR', message: (e as Error).message };
+		}
+		return row;
+	}
+
+	private updateOne(type: string, id: string, props: Record<string, unknown>): Row | RecordError {
+		const t = this.table(type);
+		if (!t.get(id)) return { status: 404, category: 'OBJECT_NOT_FOUND', message: `Object not found.  objectId are usually numeric.`, id };
+		const errs = this.validate(type, props, false);
+		if (errs.length) return { status: 400, category: 'VALIDATION_ERROR', errs };
+		const clash = this.uniqueClash(type, props, id);
+		if (clash) return { status: 409, category: 'CONFLICT', message: `A ${SINGULAR[type]} with this ${clash.prop} already exists. Existing ID: ${clash.id}`, existingId: clash.id };
+		return t.update(id, this.normalize(type, props))!;
+	}
+
+	private throwRecordError(e: RecordError): never {
+		const body = recordErrorBody(e);
+		const kind = e.status === 404 ? 'notFound' : 'validation';
+		throw new SandboxHttpError(e.status, kind, body.message as string, { extraBody: body });
+	}
+
+	private requireAuth(req: Request): void {
+		const tok = bearer(req);
+		if (!tok || !this.validTokens.has(tok)) {
+			throw new SandboxHttpError(
+				401,
+				'auth',
+				'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview',
+			);
+		}
+	}
+
+	private r(method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, endpoint: string, handler: (req: HsReq, res: Response) => unknown): void {
+		this.route(method, path, endpoint, (req, res) => {
+			this.requireAuth(req);
+			return handler(req as HsReq, res);
+		});
+	}
+
+	// ------------------------------------------------------------------ routes
+
+	private installRoutes(): void {
+		const O = '/crm/v3/objects/:type';
+
+		this.r('get', O, 'objects.list', (req) => {
+			const type = req.params.type;
+			const t = this.table(type);
+			const limit = Math.min(Number(req.query.limit ?? 10), this.maxPageLimit);
+			const after = Number(req.query.after ?? 0);
+			const archived = String(req.query.archived ?? 'false') === 'true';
+			const rows = (archived ? t.all().filter((r) => r.deletedAt) : t.live()).sort((a, b) => Number(a.id) - Number(b.id));
+			const page = rows.filter((r) => Number(r.id) >= after).slice(0, limit);
+			const props = listParam(req.query.properties);
+			const assoc = listParam(req.query.associations);
+			const results = page.map((r) => this.withAssociations(type, this.toPublic(type, r, props), assoc));
+			const nextRow = rows.find((r) => Number(r.id) > Number(page[page.length - 1]?.id ?? Infinity));
+			const out: Record<string, unknown> = { results };
+			if (nextRow && page.length === limit) out.paging = { next: { after: nextRow.id, link: `${this.url}/crm/v3/objects/${type}?after=${nextRow.id}` } };
+			return out;
+		});
+
+		this.r('get', `${O}/:id`, 'objects.get', (req) => {
+			const type = req.params.type;
+			const t = this.table(type);
+			const archived = String(req.query.archived ?? 'false') === 'true';
+			let row: Row | undefined;
+			const idProperty = req.query.idProperty as string | undefined;
+			if (idProperty) {
+				const want = String(req.params.id).toLowerCase();
+				row = t.live().find((r) => String(r.data[idProperty] ?? '').toLowerCase() === want);
+			} else {
+				row = archived ? t.rows.get(req.params.id) : t.get(req.params.id);
+				if (row && archived && !row.deletedAt) row = undefined;
+			}
+			if (!row) throw new SandboxHttpError(404, 'notFound', 'resource not found');
+			return this.withAssociations(type, this.toPublic(type, row, listParam(req.query.properties)), listParam(req.query.associations));
+		});
+
+		this.r('post', O, 'objects.create', (req, res) => {
+			const type = req.params.type;
+			this.table(type);
+			const out = this.createOne(type, req.body?.properties ?? {}, req.body?.associations);
+			if (isRecordError(out)) this.throwRecordError(out);
+			res.status(201).json(this.toPublic(type, out, Object.keys(req.body?.properties ?? {})));
+		});
+
+		this.r('patch', `${O}/:id`, 'objects.update', (req) => {
+			const type = req.params.type;
+			this.table(type);
+			let id = req.params.id;
+			const idProperty = req.query.idProperty as string | undefined;
+			if (idProperty) {
+				const hit = this.table(type)
+					.live()
+					.find((r) => String(r.data[idProperty] ?? '').toLowerCase() === id.toLowerCase());
+				if (!hit) throw new SandboxHttpError(404, 'notFound', 'resource not found');
+				id = hit.id;
+			}
+			const out = this.updateOne(type, id, req.body?.properties ?? {});
+			if (isRecordError(out)) this.throwRecordError(out);
+			return this.toPublic(type, out, Object.keys(req.body?.properties ?? {}));
+		});
+
+		this.r('delete', `${O}/:id`, 'objects.archive', (req, res) => {
+			// HubSpot answers 204 even when the id does not exist.
+			this.table(req.params.type).remove(req.params.id);
+			res.status(204).end();
+		});
+
+		this.r('post', `${O}/batch/read`, 'objects.batch.read', (req, res) => {
+			const type = req.params.type;
+			const t = this.table(type);
+			const inputs = this.batchInputs(req);
+			const idProperty = req.body?.idProperty as string | undefined;
+			const archived = String(req.query.archived ?? 'false') === 'true';
+			const results: unknown[] = [];
+			const missing: string[] = [];
+			for (const inp of inputs as Array<{ id?: string }>) {
+				const key = String(inp?.id ?? '');
+				let row: Row | undefined;
+				if (idProperty && idProperty !== 'hs_object_id') row = t.live().find((r) => String(r.data[idProperty] ?? '').toLowerCase() === key.toLowerCase());
+				else row = archived ? [...t.rows.values()].find((r) => r.id === key && r.deletedAt) : t.get(key);
+				if (row) results.push(this.toPublic(type, row, req.body?.properties ?? []));
+				else missing.push(key);
+			}
+			const startedAt = new Date().toISOString();
+			if (!missing.length) return { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() };
+			res.status(207).json({
+				status: 'COMPLETE',
+				results,
+				numErrors: 1,
+				errors: [
+					{
+						status: 'error',
+						category: 'OBJECT_NOT_FOUND',
+						message: `Could not get some ${SINGULAR[type].toUpperCase()} objects, they may be deleted or not exist. Check that ids are valid.`,
+						context: { ids: missing },
+					},
+				],
+				startedAt,
+				completedAt: new Date().toISOString(),
+			});
+			return undefined;
+		});
+
+		this.r('post', `${O}/batch/create`, 'objects.batch.create', (req, res) => {
+			const type = req.params.type;
+			this.table(type);
+			const inputs = this.batchInputs(req) as Array<{ properties?: Record<string, unknown>; associations?: unknown; objectWriteTraceId?: string }>;
+			this.runBatch(res, type, inputs, 201, (inp) => {
+				const props = inp.properties ?? {};
+				return this.createOne(type, props, inp.associations);
+			});
+		});
+
+		this.r('post', `${O}/batch/update`, 'objects.batch.update', (req, res) => {
+			const type = req.params.type;
+			this.table(type);
+			const inputs = this.batchInputs(req) as Array<{ id?: string; idProperty?: string; properties?: Record<string, unknown>; objectWriteTraceId?: string }>;
+			this.runBatch(res, type, inputs, 200, (inp) => {
+				let id = String(inp.id ?? '');
+				if (inp.idProperty && inp.idProperty !== 'hs_object_id') {
+					const hit = this.table(type)
+						.live()
+						.find((r) => String(r.data[inp.idProperty!] ?? '').toLowerCase() === id.toLowerCase());
+					if (!hit) return { status: 404, category: 'OBJECT_NOT_FOUND', message: `Object not found.`, id };
+					id = hit.id;
+				}
+				return this.updateOne(type, id, inp.properties ?? {});
+			});
+		});
+
+		this.r('post', `${O}/batch/upsert`, 'objects.batch.upsert', (req, res) => {
+			const type = req.params.type;
+			this.table(type);
+			const inputs = this.batchInputs(req) as Array<{ id?: string; idProperty?: string; properties?: Record<string, unknown>; objectWriteTraceId?: string }>;
+			this.runBatch(res, type, inputs, 200, (inp) => {
+				const idProperty = inp.idProperty ?? 'hs_object_id';
+				const def = HS_PROPERTIES[type].find((p) => p.name === idProperty);
+				if (!def || !(def.unique || idProperty === 'hs_object_id')) {
+					return { status: 400, category: 'VALIDATION_ERROR', errs: [{ code: 'INVALID_ID_PROPERTY', name: idProperty, message: `Property "${idProperty}" is not a unique property and cannot be used as idProperty` }] };
+				}
+				const key = String(inp.id ?? '');
+				const hit =
+					idProperty === 'hs_object_id'
+						? this.table(type).get(key)
+						: this.table(type)
+								.live()
+								.find((r) => String(r.data[idProperty] ?? '').toLowerCase() === key.toLowerCase());
+				if (hit) {
+					const u = this.updateOne(type, hit.id, inp.properties ?? {});
+					return isRecordError(u) ? u : { row: u, isNew: false };
+				}
+				if (idProperty === 'hs_object_id') return { status: 404, category: 'OBJECT_NOT_FOUND', message: 'Object not found.', id: key };
+				const c = this.createOne(type, { ...(inp.properties ?? {}), [idProperty]: key });
+				return isRecordError(c) ? c : { row: c, isNew: true };
+			});
+		});
+
+		this.r('post', `${O}/batch/archive`, 'objects.batch.archive', (req, res) => {
+			const t = this.table(req.params.type);
+			for (const inp of this.batchInputs(req) as Array<{ id?: string }>) t.remove(String(inp?.id ?? ''));
+			res.status(204).end();
+		});
+
+		this.r('post', `${O}/search`, 'objects.search', (req) => this.search(req.params.type, req.body ?? {}));
+
+		this.r('get', '/crm/v3/properties/:type', 'properties.list', (req) => {
+			const defs = HS_PROPERTIES[req.params.type];
+			if (!defs) throw new SandboxHttpError(400, 'validation', `Unable to infer object type from: ${req.params.type}`);
+			return {
+				results: defs.map((d, i) => ({
+					name: d.name,
+					label: d.label,
+					type: d.type,
+					fieldType: d.fieldType,
+					description: '',
+					groupName: `${SINGULAR[req.params.type]}information`,
+					options: optionList(d).map((o, j) => ({ label: o.label, value: o.value, displayOrder: j, hidden: false })),
+					displayOrder: i,
+					calculated: false,
+					externalOptions: false,
+					hasUniqueValue: !!d.unique,
+					hidden: false,
+					hubspotDefined: true,
+					formField: !d.readOnly,
+					modificationMetadata: { archivable: !d.readOnly, readOnlyDefinition: true, readOnlyValue: !!d.readOnly },
+				})),
+			};
+		});
+
+		this.r('put', '/crm/v4/objects/:from/:fromId/associations/default/:to/:toId', 'associations.default.create', (req) => {
+			const { from, fromId, to, toId } = req.params;
+			if (!this.table(from).get(fromId)) throw new SandboxHttpError(404, 'notFound', `${cap(SINGULAR[from])} ${fromId} does not exist`);
+			if (!this.table(to).get(toId)) throw new SandboxHttpError(404, 'notFound', `${cap(SINGULAR[to])} ${toId} does not exist`);
+			const typeId = HS_ASSOCIATION_TYPES[`${from}->${to}`];
+			if (typeId === undefined) throw new SandboxHttpError(400, 'validation', `No default association between ${from} and ${to}`);
+			this.associate(from, fromId, to, toId, typeId);
+			const now = new Date().toISOString();
+			return {
+				status: 'COMPLETE',
+				results: [{ from: { id: fromId }, to: { id: toId }, associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: typeId } }],
+				startedAt: now,
+				completedAt: now,
+			};
+		});
+
+		this.r('get', '/crm/v4/objects/:from/:fromId/associations/:to', 'associations.list', (req) => {
+			const { from, fromId, to } = req.params;
+			this.table(from);
+			return {
+				results: this.associationsOf(from, fromId, to).map((a) => ({
+					toObjectId: Number(a.toId),
+					associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: a.typeId, label: null }],
+				})),
+			};
+		});
+	}
+
+	private batchInputs(req: HsReq): unknown[] {
+		const inputs = req.body?.inputs;
+		if (!Array.isArray(inputs)) throw new SandboxHttpError(400, 'validation', 'Invalid input JSON on line 1, column 1: inputs is required');
+		if (inputs.length > this.maxBatchSize) {
+			throw new SandboxHttpError(400, 'validation', `Batch input must contain at most ${this.maxBatchSize} items, but ${inputs.length} were provided.`, {
+				extraBody: { errors: [{ message: `size must be between 1 and ${this.maxBatchSize}`, code: 'INVALID_BATCH_SIZE', context: { inputs: [String(inputs.length)] } }] },
+			});
+		}
+		return inputs;
+	}
+
+	/**
+	 * HubSpot batch semantics: without objectWriteTraceId on every input a batch is all-or-nothing
+	 * (the first error answers for the whole batch and nothing is written); with trace ids the
+	 * valid inputs are written and the answer is 207 with one error per failed input.
+	 */
+	private runBatch<T extends { objectWriteTraceId?: string }>(
+		res: Response,
+		type: string,
+		inputs: T[],
+		okStatus: number,
+		write: (inp: T) => Row | RecordError | { row: Row; isNew: boolean },
+	): void {
+		const traced = inputs.length > 0 && inputs.every((i) => typeof i?.objectWriteTraceId === 'string' && i.objectWriteTraceId !== '');
+		const startedAt = new Date().toISOString();
+		if (!traced) {
+			// Dry-run validation first so a failing batch writes nothing.
+			const snapshot = new Map(Object.entries(this.tables).map(([k, t]) => [k, new Map([...t.rows].map(([id, r]) => [id, { ...r, data: { ...r.data } }]))]));
+			const assocSnap = [...this.assocs];
+			const results: unknown[] = [];
+			for (const inp of inputs) {
+				const out = write(inp);
+				if (isRecordError(out)) {
+					for (const [k, rows] of snapshot) {
+						const t = this.tables[k];
+						t.rows.clear();
+						for (const [id, r] of rows) t.rows.set(id, r);
+					}
+					this.assocs = assocSnap;
+					this.throwRecordError(out);
+				}
+				results.push(this.batchResult(type, out, inp));
+			}
+			res.status(okStatus).json({ status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() });
+			return;
+		}
+		const results: unknown[] = [];
+		const errors: unknown[] = [];
+		for (const inp of inputs) {
+			const out = write(inp);
+			if (isRecordError(out)) {
+				const body = recordErrorBody(out);
+				errors.push({
+					status: 'error',
+					category: out.category,
+					message: body.message,
+					context: { objectWriteTraceId: [inp.objectWriteTraceId!], ...(out.errs ? { propertyName: out.errs.map((e) => e.name) } : {}), ...(out.id ? { ids: [out.id] } : {}) },
+					errors: body.errors ?? [],
+				});
+			} else results.push(this.batchResult(type, out, inp));
+		}
+		const body: Record<string, unknown> = { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() };
+		if (errors.length) {
+			body.numErrors = errors.length;
+			body.errors = errors;
+			res.status(207).json(body);
+		} else res.status(okStatus).json(body);
+	}
+
+	private batchResult(type: string, out: Row | { row: Row; isNew: boolean }, inp: { objectWriteTraceId?: string; properties?: Record<string, unknown> }): unknown {
+		const isUpsert = 'row' in out && 'isNew' in out;
+		const row = isUpsert ? (out as { row: Row }).row : (out as Row);
+		const pub: Record<string, unknown> = this.toPublic(type, row, Object.keys(inp.properties ?? {}));
+		if (isUpsert) pub.new = (out as { isNew: boolean }).isNew;
+		if (inp.objectWriteTraceId) pub.objectWriteTraceId = inp.objectWriteTraceId;
+		return pub;
+	}
+
+	private search(type: string, body: Record<string, unknown>): unknown {
+		const t = this.table(type);
+		const limit = body.limit === undefined ? 10 : Number(body.limit);
+		if (!Number.isInteger(limit) || limit < 0 || limit > this.maxSearchLimit) {
+			throw new SandboxHttpError(400, 'validation', `limit must be between 0 and ${this.maxSearchLimit}`);
+		}
+		const after = body.after === undefined || body.after === null || body.after === '' ? 0 : Number(body.after);
+		if (after >= this.searchResultCap) {
+			throw new SandboxHttpError(400, 'validation', `There was a problem with the request.`, {
+				extraBody: {
+					errors: [{ message: `Paging past ${this.searchResultCap} results is not supported; refine the search.`, code: 'VALIDATION_ERROR', context: { after: [String(body.after)] } }],
+				},
+			});
+		}
+		const groups = (body.filterGroups as Array<{ filters?: Filter[] }> | undefined) ?? [];
+		if (groups.length > 5) throw new SandboxHttpError(400, 'validation', 'Too many filter groups (max 5)');
+		const defs = this.defs(type);
+		for (const g of groups) {
+			for (const f of g.filters ?? []) {
+				if (!f.propertyName.startsWith('associations.') && !defs.has(f.propertyName)) {
+					throw new SandboxHttpError(400, 'validation', `There was a problem with the request.`, {
+						extraBody: { errors: [{ message: `Property "${f.propertyName}" does not exist`, code: 'PROPERTY_DOESNT_EXIST', context: { propertyName: [f.propertyName] } }] },
+					});
+				}
+			}
+		}
+		let rows = t.live().map((r) => ({ row: r, pub: this.toPublic(type, r, [...defs.keys()]) }));
+		if (groups.length) rows = rows.filter(({ row, pub }) => groups.some((g) => (g.filters ?? []).every((f) => this.matches(type, row, pub.properties, f, defs))));
+		if (typeof body.query === 'string' && body.query) {
+			const q = body.query.toLowerCase();
+			rows = rows.filter(({ pub }) => Object.values(pub.properties).some((v) => v !== null && v.toLowerCase().includes(q)));
+		}
+		const sorts = ((body.sorts as Array<string | { propertyName: string; direction?: string }>) ?? []).map((s) =>
+			typeof s === 'string' ? { propertyName: s.replace(/^-/, ''), direction: s.startsWith('-') ? 'DESCENDING' : 'ASCENDING' } : s,
+		);
+		if (sorts.length) {
+			rows.sort((a, b) => {
+				for (const s of sorts) {
+					const d = compareValues(a.pub.properties[s.propertyName], b.pub.properties[s.propertyName], defs.get(s.propertyName)?.type);
+					if (d) return s.direction === 'DESCENDING' ? -d : d;
+				}
+				return Number(a.row.id) - Number(b.row.id);
+			});
+		} else rows.sort((a, b) => Number(a.row.id) - Number(b.row.id));
+		const total = rows.length;
+		const wanted = Array.isArray(body.properties) ? (body.properties as string[]) : undefined;
+		const page = rows.slice(after, after + limit).map(({ row }) => this.toPublic(type, row, wanted));
+		const out: Record<string, unknown> = { total, results: page };
+		if (after + limit < total) out.paging = { next: { after: String(after + limit) } };
+		return out;
+	}
+
+	private matches(type: string, row: Row, props: Record<string, string | null>, f: Filter, defs: Map<string, HsPropertyDef>): boolean {
+		if (f.propertyName.startsWith('associations.')) {
+			const singular = f.propertyName.slice('associations.'.length);
+			const toType = Object.entries(SINGULAR).find(([, s]) => s === singular)?.[0] ?? singular;
+			const ids = this.associationsOf(type, row.id, toType).map((a) => a.toId);
+			if (f.operator === 'EQ') return ids.includes(String(f.value));
+			if (f.operator === 'IN') return (f.values ?? []).some((v) => ids.includes(String(v)));
+			if (f.operator === 'HAS_PROPERTY') return ids.length > 0;
+			return false;
+		}
+		const v = props[f.propertyName];
+		const kind = defs.get(f.propertyName)?.type;
+		const cmp = (x: unknown) => compareValues(v, x === undefined || x === null ? null : String(x), kind);
+		const has = v !== null && v !== undefined && v !== '';
+		switch (f.operator) {
+			case 'EQ':
+				return has && cmp(f.value) === 0;
+			case 'NEQ':
+				return !has || cmp(f.value) !== 0;
+			case 'GT':
+				return has && cmp(f.value) > 0;
+			case 'GTE':
+				return has && cmp(f.value) >= 0;
+			case 'LT':
+				return has && cmp(f.value) < 0;
+			case 'LTE':
+				return has && cmp(f.value) <= 0;
+			case 'BETWEEN':
+				return has && cmp(f.value) >= 0 && cmp(f.highValue) <= 0;
+			case 'IN':
+				return has && (f.values ?? []).some((x) => cmp(x) === 0);
+			case 'NOT_IN':
+				return !has || !(f.values ?? []).some((x) => cmp(x) === 0);
+			case 'HAS_PROPERTY':
+				return has;
+			case 'NOT_HAS_PROPERTY':
+				return !has;
+			case 'CONTAINS_TOKEN':
+				return has && containsToken(String(v), String(f.value ?? ''));
+			case 'NOT_CONTAINS_TOKEN':
+				return !has || !containsToken(String(v), String(f.value ?? ''));
+			default:
+				throw new SandboxHttpError(400, 'validation', `Unknown filter operator ${String(f.operator)}`);
+		}
+	}
+}
+
+type HsReq = Omit<Request, 'params'> & { params: Record<string, string> };
+
+interface Filter {
+	propertyName: string;
+	operator: string;
+	value?: unknown;
+	values?: unknown[];
+	highValue?: unknown;
+}
+
+interface RecordError {
+	status: number;
+	category: string;
+	message?: string;
+	errs?: PropError[];
+	existingId?: string;
+	id?: string;
+}
+
+function isRecordError(x: unknown): x is RecordError {
+	return !!x && typeof x === 'object' && 'category' in x && 'status' in x && typeof (x as RecordError).status === 'number';
+}
+
+function validationBody(errs: PropError[], correlationId: string): Record<string, unknown> {
+	const detail = errs.map((e) => ({ isValid: false, message: e.message, error: e.code, name: e.name, localizedErrorMessage: e.message }));
+	return {
+		status: 'error',
+		message: `Property values were not valid: ${JSON.stringify(detail)}`,
+		correlationId,
+		category: 'VALIDATION_ERROR',
+		errors: errs.map((e) => ({ message: e.message, code: e.code, context: { propertyName: [e.name] } })),
+	};
+}
+
+function recordErrorBody(e: RecordError): Record<string, unknown> {
+	if (e.errs) {
+		const b = validationBody(e.errs, randomUUID());
+		return { message: b.message, category: b.category, errors: b.errors };
+	}
+	return { message: e.message ?? 'error', category: e.category };
+}
+
+const DEFAULT_PROPS: Record<string, string[]> = {
+	contacts: ['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate', 'lastname'],
+	companies: ['createdate', 'domain', 'hs_lastmodifieddate', 'hs_object_id', 'name'],
+	deals: ['amount', 'closedate', 'createdate', 'dealname', 'dealstage', 'hs_lastmodifieddate', 'hs_object_id', 'pipeline'],
+	meetings: ['createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+	notes: ['createdate', 'hs_lastmodifieddate', 'hs_object_id'],
+};
+
+function optionList(d: HsPropertyDef): Array<{ value: string; label: string }> {
+	return (d.options ?? []).map((o) => (typeof o === 'string' ? { value: o, label: o.charAt(0).toUpperCase() + o.slice(1) } : o));
+}
+function optionValues(d: HsPropertyDef): string[] {
+	return optionList(d).map((o) => o.value);
+}
+
+function toMs(v: unknown): number | undefined {
+	if (v instanceof Date) return v.getTime();
+	const s = String(v);
+	if (/^-?\d+$/.test(s)) return Number(s);
+	const t = Date.parse(s);
+	return Number.isFinite(t) ? t : undefined;
+}
+
+function compareValues(a: string | null | undefined, b: string | null | undefined, type?: HsPropertyType): number {
+	if (a === b) return 0;
+	if (a === null || a === undefined) return -1;
+	if (b === null || b === undefined) return 1;
+	if (type === 'datetime' || type === 'date') return (toMs(a) ?? 0) - (toMs(b) ?? 0);
+	if (type === 'number') return Number(a) - Number(b);
+	const x = a.toLowerCase();
+	const y = b.toLowerCase();
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** HubSpot tokenises text on non-word characters; `*` is a wildcard inside a token. */
+function containsToken(text: string, token: string): boolean {
+	const tokens = text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+	const t = token.toLowerCase();
+	if (t.includes('*')) {
+		const re = new RegExp(`^${t.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+		return tokens.some((x) => re.test(x));
+	}
+	const parts = t.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+	if (parts.length <= 1) return tokens.includes(parts[0] ?? '');
+	// A multi-token value matches a phrase.
+	for (let i = 0; i + parts.length <= tokens.length; i++) if (parts.every((p, j) => tokens[i + j] === p)) return true;
+	return false;
+}
+
+function listParam(v: unknown): string[] {
+	if (v === undefined) return [];
+	const arr = Array.isArray(v) ? v : [v];
+	return arr.flatMap((x) => String(x).split(',')).filter(Boolean);
+}
+
+function uniq<T>(a: T[]): T[] {
+	return [...new Set(a)];
+}
+
+function cap(s: string): string {
+	return s.charAt(0).toUpperCase() + s.slice(1);
+}
