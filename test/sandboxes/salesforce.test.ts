@@ -1,0 +1,222 @@
+/**
+ * The Salesforce sandbox as the real jsforce SDK (and raw fetch) sees it: SOQL + queryMore,
+ * sObject CRUD, collections with per-record errors, describe, OAuth refresh, and every fault
+ * switch in Salesforce's error shapes.
+ */
+for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete process.env[k];
+
+import { Connection } from 'jsforce';
+import { SalesforceSandbox } from './salesforce';
+
+const NO_RETRY = { retry: { maxRetries: 0, methods: [] as string[] } };
+
+describe('Salesforce sandbox through jsforce', () => {
+	const sb = new SalesforceSandbox();
+	let conn: Connection;
+	let api: string;
+
+	beforeAll(async () => {
+		await sb.start(0);
+		api = `${sb.url}/services/data/v62.0`;
+	});
+	afterAll(() => sb.stop());
+	beforeEach(() => {
+		sb.reset();
+		sb.seedSample();
+		sb.rateLimitStyle = 'requestLimit';
+		conn = new Connection({ instanceUrl: sb.url, accessToken: sb.accessToken, version: '62.0' });
+	});
+
+	const raw = (path: string, init: RequestInit = {}) =>
+		fetch(`${api}${path}`, { ...init, headers: { Authorization: `Bearer ${sb.accessToken}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+
+	it('reads seeded data with SOQL (WHERE, LIKE with an escaped quote, ORDER BY)', async () => {
+		const res = await conn.query<{ Id: string; Name: string }>("SELECT Id, Name FROM Account WHERE Name LIKE 'O\\'Brien%' OR Industry = 'Retail' ORDER BY Name DESC");
+		expect(res.records.map((r) => r.Name)).toEqual(["O'Brien & Sons Farm Supply", 'Northwind Traders']);
+		expect(res.records[0].Id).toMatch(/^001[A-Za-z0-9]{15}$/);
+		expect(res.done).toBe(true);
+		expect(res.totalSize).toBe(2);
+		expect(sb.calls.get('query')).toBe(1);
+	});
+
+	it('pages with nextRecordsUrl / queryMore and honours batchSize', async () => {
+		const people = Array.from({ length: 450 }, (_, i) => ({ LastName: `Person ${i}`, Company: 'Bulk Co', Email: `p${i}@bulk.example` }));
+		sb.seed({ Lead: people });
+		const first = await conn.request<{ done: boolean; nextRecordsUrl?: string; records: unknown[]; totalSize: number }>({
+			method: 'GET',
+			url: `/query?q=${encodeURIComponent("SELECT Id FROM Lead WHERE Company = 'Bulk Co'")}`,
+			headers: { 'Sforce-Query-Options': 'batchSize=200' },
+		});
+		expect(first.totalSize).toBe(450);
+		expect(first.records).toHaveLength(200);
+		expect(first.done).toBe(false);
+		expect(first.nextRecordsUrl).toMatch(/^\/services\/data\/v62\.0\/query\/01g\w+-200$/);
+		const second = await conn.queryMore(first.nextRecordsUrl!);
+		expect(second.records).toHaveLength(200);
+		const third = await conn.queryMore(second.nextRecordsUrl!);
+		expect(third.records).toHaveLength(50);
+		expect(third.done).toBe(true);
+		expect(sb.calls.get('queryMore')).toBe(2);
+	});
+
+	it('rejects datetime literals in quotes, unknown columns, unfilterable Description and bad syntax like Salesforce', async () => {
+		await expect(conn.query("SELECT Id FROM Lead WHERE SystemModstamp > '2024-01-01T00:00:00Z'")).rejects.toMatchObject({ errorCode: 'INVALID_FIELD' });
+		await expect(conn.query('SELECT Id, Bogus__c FROM Lead')).rejects.toMatchObject({ errorCode: 'INVALID_FIELD' });
+		await expect(conn.query("SELECT Id FROM Event WHERE Description = 'x'")).rejects.toMatchObject({ errorCode: 'INVALID_FIELD' });
+		await expect(conn.query('SELECT Id FROM Lead WHERE')).rejects.toMatchObject({ errorCode: 'MALFORMED_QUERY' });
+		const ok = await conn.query('SELECT Id FROM Lead WHERE SystemModstamp > 2000-01-01T00:00:00Z AND Email != null');
+		expect(ok.totalSize).toBe(5);
+	});
+
+	it('creates, updates and deletes one record; deleted rows show in queryAll only', async () => {
+		const created = await conn.sobject('Lead').create({ LastName: 'Nguyen', Company: 'Acme Field Services', Email: 'an@acme.example' });
+		expect(created).toMatchObject({ success: true });
+		const id = (created as { id: string }).id;
+		expect(id.startsWith('00Q')).toBe(true);
+		expect(id).toHaveLength(18);
+		await conn.sobject('Lead').update({ Id: id, Title: 'COO' });
+		const got = (await conn.sobject('Lead').retrieve(id)) as unknown as Record<string, unknown>;
+		expect(got).toMatchObject({ Title: 'COO', Status: 'Open - Not Contacted', IsDeleted: false });
+		expect(got.SystemModstamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
+		await conn.sobject('Lead').destroy(id);
+		const live = await conn.query(`SELECT Id FROM Lead WHERE Id = '${id}'`);
+		expect(live.totalSize).toBe(0);
+		const all = await conn.query(`SELECT Id, IsDeleted FROM Lead WHERE Id = '${id}'`, { scanAll: true });
+		expect(all.records).toEqual([expect.objectContaining({ Id: id, IsDeleted: true })]);
+		expect(sb.calls.get('queryAll')).toBe(1);
+		await expect(conn.sobject('Lead').retrieve(id)).rejects.toMatchObject({ errorCode: 'NOT_FOUND' });
+	});
+
+	it('validates single writes with Salesforce error arrays naming the fields', async () => {
+		const res = await raw('/sobjects/Lead', { method: 'POST', body: JSON.stringify({ FirstName: 'X', Email: 'not-an-email', Bogus: 1 }) });
+		expect(res.status).toBe(400);
+		const body = (await res.json()) as Array<{ errorCode: string; fields: string[] }>;
+		expect(body).toEqual(
+			expect.arrayContaining([
+				expect.objectContaining({ errorCode: 'INVALID_FIELD', fields: ['Bogus'] }),
+				expect.objectContaining({ errorCode: 'INVALID_EMAIL_ADDRESS', fields: ['Email'] }),
+				expect.objectContaining({ errorCode: 'REQUIRED_FIELD_MISSING', fields: ['LastName', 'Company'] }),
+			]),
+		);
+		await expect(conn.sobject('Lead').create({ LastName: 'x'.repeat(81), Company: 'C' })).rejects.toMatchObject({ errorCode: 'STRING_TOO_LONG', data: { fields: ['LastName'] } });
+		await expect(conn.sobject('Lead').create({ LastName: 'Y', Company: 'C', Status: 'Maybe' })).rejects.toMatchObject({
+			errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+		});
+		const missing = await raw('/sobjects/Lead/00Q5g0000ZZZZZZAAA', { method: 'PATCH', body: '{"Title":"x"}' });
+		expect(missing.status).toBe(404);
+		expect(await missing.json()).toEqual([{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
+	});
+
+	it('sObject Collections report per-record results, cap at 200 and honour allOrNone', async () => {
+		const results = await conn.sobject('Contact').create(
+			[{ LastName: 'Good' }, { LastName: 'Bad', Email: 'nope' }, { FirstName: 'NoLast' }],
+			{ allOrNone: false },
+		);
+		expect(results.map((r) => r.success)).toEqual([true, false, false]);
+		expect(results[1]).toMatchObject({ success: false, errors: [{ statusCode: 'INVALID_EMAIL_ADDRESS', fields: ['Email'] }] });
+		expect(results[2]).toMatchObject({ errors: [{ statusCode: 'REQUIRED_FIELD_MISSING', fields: ['LastName'] }] });
+		expect(sb.calls.get('collections.create')).toBe(1);
+
+		const before = sb.records('Contact').length;
+		const rolled = await conn.sobject('Contact').create([{ LastName: 'A' }, { LastName: 'B', Email: 'bad' }], { allOrNone: true });
+		expect(rolled.map((r) => r.success)).toEqual([false, false]);
+		expect((rolled[0] as { errors: Array<{ statusCode: string }> }).errors[0].statusCode).toBe('ALL_OR_NONE_OPERATION_ROLLED_BACK');
+		expect(sb.records('Contact').length).toBe(before);
+
+		const tooMany = await raw('/composite/sobjects', {
+			method: 'POST',
+			body: JSON.stringify({ allOrNone: false, records: Array.from({ length: 201 }, (_, i) => ({ attributes: { type: 'Contact' }, LastName: `N${i}` })) }),
+		});
+		expect(tooMany.status).toBe(400);
+		expect(await tooMany.json()).toEqual([expect.objectContaining({ errorCode: 'EXCEEDED_ID_LIMIT' })]);
+
+		const id = (results[0] as { id: string }).id;
+		const upd = await conn.sobject('Contact').update([{ Id: id, Title: 'CTO' }, { Id: '0035g0000ZZZZZZAAA', Title: 'x' }], { allOrNone: false });
+		expect(upd.map((r) => r.success)).toEqual([true, false]);
+		const got = await conn.request<Array<Record<string, unknown> | null>>(`/composite/sobjects/Contact?ids=${id},0035g0000ZZZZZZAAA&fields=Id,Title`);
+		expect(got[0]).toMatchObject({ Id: id, Title: 'CTO' });
+		expect(got[1]).toBeNull();
+		const del = await conn.sobject('Contact').destroy([id, id.replace(/.$/, 'Z')]);
+		expect(del.map((r) => r.success)).toEqual([true, false]);
+	});
+
+	it('upserts by external id through PATCH /composite/sobjects/<Type>/<Field>', async () => {
+		const first = await conn.sobject('Lead').upsert([{ FieldFlow_Id__c: 'ff-1', LastName: 'One', Company: 'C1' }, { FieldFlow_Id__c: 'ff-2', LastName: 'Two', Company: 'C2' }], 'FieldFlow_Id__c', { allOrNone: false });
+		expect(first.map((r) => (r as { created?: boolean }).created)).toEqual([true, true]);
+		const second = await conn.sobject('Lead').upsert([{ FieldFlow_Id__c: 'ff-1', Title: 'Boss' }], 'FieldFlow_Id__c', { allOrNone: false });
+		expect(second[0]).toMatchObject({ success: true, created: false });
+		expect(sb.calls.get('collections.upsert')).toBe(2);
+	});
+
+	it('describes objects with types, lengths, required-ness and picklists', async () => {
+		const d = await conn.sobject('Lead').describe();
+		const byName = Object.fromEntries(d.fields.map((f) => [f.name, f]));
+		expect(byName.LastName).toMatchObject({ type: 'string', length: 80, nillable: false, createable: true });
+		expect(byName.Status.picklistValues.map((p) => p.value)).toContain('Working - Contacted');
+		expect(byName.SystemModstamp).toMatchObject({ createable: false, updateable: false });
+		await expect(conn.sobject('Nope__c').describe()).rejects.toMatchObject({ errorCode: 'NOT_FOUND' });
+	});
+
+	it('OAuth refresh: a valid refresh token issues a new access token; a wrong one answers invalid_grant', async () => {
+		const c = new Connection({
+			instanceUrl: sb.url,
+			version: '62.0',
+			oauth2: { clientId: sb.clientId, clientSecret: sb.clientSecret, loginUrl: sb.url },
+		});
+		const res = await c.oauth2.refreshToken(sb.refreshToken);
+		expect(res).toMatchObject({ instance_url: sb.url, token_type: 'Bearer' });
+		expect(sb.validTokens.has(res.access_token)).toBe(true);
+		expect(typeof res.signature).toBe('string');
+		sb.expireAccessTokens();
+		await expect(conn.query('SELECT Id FROM Lead')).rejects.toMatchObject({ errorCode: 'INVALID_SESSION_ID' });
+		await expect(c.oauth2.refreshToken('wrong')).rejects.toMatchObject({ name: 'invalid_grant', message: 'expired access/refresh token' });
+	});
+
+	describe('fault switches answer in Salesforce shapes', () => {
+		it('auth → 401 INVALID_SESSION_ID', async () => {
+			sb.injectFault({ kind: 'auth', endpoint: 'query', times: 1 });
+			const res = await raw('/query?q=SELECT+Id+FROM+Lead');
+			expect(res.status).toBe(401);
+			expect(await res.json()).toEqual([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+		});
+		it('notFound → 404 NOT_FOUND', async () => {
+			sb.injectFault({ kind: 'notFound', endpoint: 'sobject.retrieve', times: 1 });
+			await expect(conn.sobject('Account').retrieve(sb.records('Account')[0].Id as string)).rejects.toMatchObject({ errorCode: 'NOT_FOUND' });
+		});
+		it('validation → 400 with the fields array', async () => {
+			sb.injectFault({ kind: 'validation', endpoint: 'collections.create', times: 1, message: 'Bad data' });
+			const res = await raw('/composite/sobjects', { method: 'POST', body: JSON.stringify({ records: [] }) });
+			expect(res.status).toBe(400);
+			expect(await res.json()).toEqual([{ message: 'Bad data', errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', fields: [] }]);
+		});
+		it('rateLimit → 403 REQUEST_LIMIT_EXCEEDED with Retry-After and a full Sforce-Limit-Info', async () => {
+			sb.injectFault({ kind: 'rateLimit', endpoint: 'query', times: 1, retryAfter: 1 });
+			const res = await raw('/query?q=SELECT+Id+FROM+Lead');
+			expect(res.status).toBe(403);
+			expect(res.headers.get('retry-after')).toBe('1');
+			expect(res.headers.get('sforce-limit-info')).toBe('api-usage=15000/15000');
+			expect(await res.json()).toEqual([{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
+			const ok = await raw('/limits');
+			expect(ok.headers.get('sforce-limit-info')).toMatch(/^api-usage=\d+\/15000$/);
+		});
+		it('rateLimit (503 style) → 503 SERVER_UNAVAILABLE with Retry-After', async () => {
+			sb.rateLimitStyle = 'serviceUnavailable';
+			sb.injectFault({ kind: 'rateLimit', endpoint: 'query', times: 1, retryAfter: 1 });
+			await expect(conn.request({ method: 'GET', url: '/query?q=SELECT+Id+FROM+Lead' }, NO_RETRY)).rejects.toMatchObject({ errorCode: 'SERVER_UNAVAILABLE' });
+			expect(sb.calls.get('query')).toBe(1);
+		});
+		it('server → 500 UNKNOWN_EXCEPTION', async () => {
+			sb.injectFault({ kind: 'server', endpoint: 'limits', times: 1 });
+			const res = await raw('/limits');
+			expect(res.status).toBe(500);
+			expect(await res.json()).toEqual([expect.objectContaining({ errorCode: 'UNKNOWN_EXCEPTION' })]);
+		});
+		it('a wrong bearer token is 401 and an unknown route is 404 NOT_FOUND', async () => {
+			const res = await fetch(`${api}/limits`, { headers: { Authorization: 'Bearer nope' } });
+			expect(res.status).toBe(401);
+			const nf = await raw('/nothing/here');
+			expect(nf.status).toBe(404);
+			expect(await nf.json()).toEqual([{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
+		});
+	});
+});

@@ -1,0 +1,782 @@
+/**
+ * Salesforce REST API sandbox (API v62.0; any vNN.0 is accepted), speaking the wire format jsforce
+ * uses: SOQL query / queryMore / queryAll with a real SOQL subset, sObject CRUD, describe, sObject
+ * Collections (create / update / upsert by external id / delete / retrieve, 200 records max,
+ * allOrNone, per-record results), limits, versions, and the OAuth refresh-token flow.
+ *
+ * Errors are Salesforce's arrays `[{message, errorCode, fields}]`; collection results carry
+ * `{id, success, errors: [{statusCode, message, fields}]}`. Every response carries
+ * `Sforce-Limit-Info: api-usage=N/15000`.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { bearer, Sandbox, Table, type Row, type VendorError, type VendorErrorContext } from './common';
+import { OBJECTS, PREFIX_TO_OBJECT, sfDateTime, to18, type SfFieldDef, type SfObjectDef } from './salesforce/schema';
+import { checkQuery, matches, parseSoql, SoqlError, sortRows } from './salesforce/soql';
+
+export { OBJECTS as SALESFORCE_OBJECTS } from './salesforce/schema';
+
+export interface SalesforceSandboxOptions {
+	accessToken?: string;
+	clientId?: string;
+	clientSecret?: string;
+	refreshToken?: string;
+	/** Daily API request limit reported in Sforce-Limit-Info and /limits. */
+	dailyLimit?: number;
+}
+
+/** One error of a per-record collection result. */
+export interface SfRecordError {
+	statusCode: string;
+	message: string;
+	fields: string[];
+}
+
+/** Thrown by handlers: answered as `status` with a Salesforce error array. */
+class SfHttpError extends Error {
+	constructor(
+		public readonly status: number,
+		public readonly errorCode: string,
+		message: string,
+		public readonly fields?: string[],
+		public readonly headers: Record<string, string> = {},
+	) {
+		super(message);
+	}
+	body(): unknown {
+		return [{ message: this.message, errorCode: this.errorCode, ...(this.fields ? { fields: this.fields } : {}) }];
+	}
+}
+
+const MAX_COLLECTION = 200;
+const DEFAULT_BATCH = 2000;
+const EMAIL_RE = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const STRING_TYPES = new Set(['string', 'textarea', 'email', 'phone', 'url', 'combobox', 'picklist']);
+const NUMBER_TYPES = new Set(['currency', 'double', 'int', 'percent']);
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export class SalesforceSandbox extends Sandbox {
+	readonly name = 'salesforce';
+	readonly clientId: string;
+	readonly clientSecret: string;
+	refreshToken: string;
+	/** Access tokens the API accepts right now. */
+	readonly validTokens = new Set<string>();
+	/** The initial access token (always issued at construction). */
+	readonly accessToken: string;
+	/** Rate-limit fault style: Salesforce's 403 REQUEST_LIMIT_EXCEEDED, or a 503 with Retry-After. */
+	rateLimitStyle: 'requestLimit' | 'serviceUnavailable' = 'requestLimit';
+	readonly dailyLimit: number;
+	apiUsage = 0;
+	readonly tables: Record<string, Table> = {};
+	private readonly locators = new Map<string, { type: string; records: Array<Record<string, unknown>>; pos: number; batch: number; all: boolean }>();
+	private locatorSeq = 0;
+	private readonly orgId = '00D5g000004SANDB';
+
+	constructor(opts: SalesforceSandboxOptions = {}) {
+		super();
+		this.accessToken = opts.accessToken ?? `${this.orgId}!AQ4AQ.sandbox-valid-access-token`;
+		this.clientId = opts.clientId ?? 'sandbox-client-id';
+		this.clientSecret = opts.clientSecret ?? 'sandbox-client-secret';
+		this.refreshToken = opts.refreshToken ?? 'sandbox-refresh-token';
+		this.dailyLimit = opts.dailyLimit ?? 15000;
+		this.validTokens.add(this.accessToken);
+		for (const def of Object.values(OBJECTS)) {
+			this.tables[def.name] = new Table(this.clock, (n) => to18(def.keyPrefix + '5g0000' + n.toString(36).toUpperCase().padStart(6, '0')));
+		}
+		this.app.use((req, res, next) => {
+			if (req.path.startsWith('/services/data')) {
+				this.apiUsage++;
+				res.set('Sforce-Limit-Info', `api-usage=${this.apiUsage}/${this.dailyLimit}`);
+			}
+			next();
+		});
+		this.installRoutes();
+	}
+
+	// ---------------------------------------------------------------- tokens
+
+	/** Invalidate every access token issued so far (the next API call answers 401 INVALID_SESSION_ID). */
+	expireAccessTokens(): void {
+		this.validTokens.clear();
+	}
+
+	/** The refresh token stops working (the refresh endpoint answers 400 invalid_grant). */
+	revokeRefreshToken(): void {
+		this.refreshToken = `revoked-${randomBytes(6).toString('hex')}`;
+	}
+
+	issueAccessToken(): string {
+		const t = `${this.orgId}!AQ4AQ.${randomBytes(24).toString('base64url')}`;
+		this.validTokens.add(t);
+		return t;
+	}
+
+	// ---------------------------------------------------------------- data
+
+	clearData(): void {
+		for (const t of Object.values(this.tables)) t.clear();
+		this.locators.clear();
+	}
+
+	/** Seed records: `{ Account: [{ Name: 'Acme' }], Lead: [...] }`; an `Id` key keeps that id. Invalid data throws. */
+	seed(data: unknown): void {
+		const input = (data ?? {}) as Record<string, Array<Record<string, unknown>>>;
+		const order = ['Account', 'Contact', 'Lead', 'Opportunity', 'Event', 'Task'];
+		const types = [...order.filter((t) => t in input), ...Object.keys(input).filter((t) => !order.includes(t))];
+		for (const type of types) {
+			const def = this.def(type);
+			for (const rec of input[type] ?? []) {
+				const { Id, ...fields } = rec;
+				const { errors, clean } = this.validate(def, fields, 'create');
+				if (errors.length) throw new Error(`Invalid seed ${type}: ${errors.map((e) => e.message).join('; ')}`);
+				this.tables[def.name].insert(clean, typeof Id === 'string' ? Id : undefined);
+			}
+		}
+	}
+
+	/** About 20 realistic demo records: accounts, contacts, leads, opportunities, one event and one task. */
+	seedSample(): void {
+		const acc = (n: number) => to18(`0015g0000SAMP${String.fromCharCode(64 + n)}`.padEnd(15, '0'));
+		const con = (n: number) => to18(`0035g0000SAMP${String.fromCharCode(64 + n)}`.padEnd(15, '0'));
+		this.seed({
+			Account: [
+				{ Id: acc(1), Name: 'Northwind Traders', Phone: '+1 415 555 0100', Website: 'https://northwind.example', Industry: 'Retail' },
+				{ Id: acc(2), Name: 'Contoso Pharmaceuticals', Phone: '+1 206 555 0142', Website: 'https://contoso.example', Industry: 'Healthcare' },
+				{ Id: acc(3), Name: 'Fabrikam Construction', Phone: '+1 312 555 0199', Website: 'https://fabrikam.example', Industry: 'Construction' },
+				{ Id: acc(4), Name: 'Tailspin Energy', Phone: '+44 20 7946 0321', Website: 'https://tailspin.example', Industry: 'Energy' },
+				{ Id: acc(5), Name: "O'Brien & Sons Farm Supply", Phone: '+353 1 555 0170', Website: 'https://obrien.example', Industry: 'Agriculture' },
+			],
+			Contact: [
+				{ Id: con(1), FirstName: 'Maria', LastName: 'Anders', Email: 'maria.anders@northwind.example', Phone: '+1 415 555 0101', AccountId: acc(1), Title: 'Purchasing Manager' },
+				{ Id: con(2), FirstName: 'Thomas', LastName: 'Hardy', Email: 'thomas.hardy@contoso.example', Phone: '+1 206 555 0143', AccountId: acc(2), Title: 'Lab Director' },
+				{ Id: con(3), FirstName: 'Hanna', LastName: 'Moos', Email: 'hanna.moos@fabrikam.example', AccountId: acc(3), Title: 'Site Manager' },
+				{ Id: con(4), FirstName: 'Pedro', LastName: 'Afonso', Email: 'pedro.afonso@tailspin.example', AccountId: acc(4), Title: 'Head of Field Operations' },
+				{ Id: con(5), FirstName: 'Siobhan', LastName: "O'Brien", Email: 'siobhan@obrien.example', AccountId: acc(5), Title: 'Owner' },
+			],
+			Lead: [
+				{ FirstName: 'Liu', LastName: 'Wong', Company: 'Great Lakes Food Market', Email: 'liu.wong@greatlakes.example', Phone: '+1 503 555 0177', Status: 'Open - Not Contacted', LeadSource: 'Web', Title: 'Marketing Assistant' },
+				{ FirstName: 'Yoshi', LastName: 'Tannamuri', Company: 'Laughing Bacchus Wine Cellars', Email: 'yoshi@bacchus.example', Status: 'Working - Contacted', LeadSource: 'Phone Inquiry', AnnualRevenue: 1200000 },
+				{ FirstName: 'Carlos', LastName: 'Hernández', Company: 'Hilarión-Abastos', Email: 'carlos@hilarion.example', Status: 'Working - Contacted', LeadSource: 'Partner Referral' },
+				{ FirstName: 'Ann', LastName: 'Devon', Company: 'Eastern Connection', Email: 'ann.devon@eastern.example', Status: 'Closed - Not Converted' },
+				{ FirstName: 'Helvetius', LastName: 'Nagy', Company: 'Trail\'s Head Gourmet', Email: 'h.nagy@trailshead.example', Status: 'Open - Not Contacted', LeadSource: 'Other' },
+			],
+			Opportunity: [
+				{ Name: 'Northwind - 40 field tablets', StageName: 'Proposal/Price Quote', CloseDate: '2025-09-30', Amount: 48000, AccountId: acc(1) },
+				{ Name: 'Contoso - route planning pilot', StageName: 'Qualification', CloseDate: '2025-10-15', Amount: 15000, AccountId: acc(2) },
+				{ Name: 'Fabrikam - site visit automation', StageName: 'Negotiation/Review', CloseDate: '2025-08-31', Amount: 72000, AccountId: acc(3) },
+			],
+			Event: [
+				{ Subject: 'On-site demo', StartDateTime: '2025-06-02T14:00:00.000Z', DurationInMinutes: 45, WhoId: con(1), WhatId: acc(1), Type: 'Meeting', Description: 'Demoed route planning.' },
+			],
+			Task: [{ Subject: 'Send proposal', ActivityDate: '2025-06-05', Status: 'Not Started', Priority: 'High', WhoId: con(2) }],
+		});
+	}
+
+	snapshot(): Record<string, Array<Record<string, unknown>>> {
+		const out: Record<string, Array<Record<string, unknown>>> = {};
+		for (const [type, t] of Object.entries(this.tables)) out[type] = t.all().map((r) => this.toRecord(type, r));
+		return out;
+	}
+
+	/** Live records of a type (test helper). */
+	records(type: string): Array<Record<string, unknown>> {
+		return this.tables[type].live().map((r) => this.toRecord(type, r));
+	}
+
+	// ---------------------------------------------------------------- errors
+
+	protected vendorError(ctx: VendorErrorContext): VendorError {
+		const limitHeader = { 'Sforce-Limit-Info': `api-usage=${this.apiUsage}/${this.dailyLimit}` };
+		const one = (errorCode: string, message: string, fields?: string[]) => [{ message, errorCode, ...(fields ? { fields } : {}) }];
+		switch (ctx.kind) {
+			case 'auth':
+				return { status: 401, body: one('INVALID_SESSION_ID', 'Session expired or invalid') };
+			case 'notFound':
+				return { status: 404, body: one('NOT_FOUND', 'The requested resource does not exist') };
+			case 'validation':
+				return { status: 400, body: one(ctx.status === 400 && /Malformed/.test(ctx.message) ? 'JSON_PARSER_ERROR' : 'FIELD_CUSTOM_VALIDATION_EXCEPTION', ctx.message, []) };
+			case 'rateLimit': {
+				const retry: Record<string, string> = ctx.retryAfter !== undefined ? { 'Retry-After': String(ctx.retryAfter) } : {};
+				if (this.rateLimitStyle === 'serviceUnavailable') {
+					return { status: 503, headers: { ...limitHeader, ...retry }, body: one('SERVER_UNAVAILABLE', 'Server is temporarily unavailable, please retry later') };
+				}
+				return {
+					status: 403,
+					headers: { 'Sforce-Limit-Info': `api-usage=${this.dailyLimit}/${this.dailyLimit}`, ...retry },
+					body: one('REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'),
+				};
+			}
+			case 'server':
+			default:
+				return { status: ctx.status >= 500 ? ctx.status : 500, body: one('UNKNOWN_EXCEPTION', `An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (${ctx.message})`) };
+		}
+	}
+
+	// ---------------------------------------------------------------- routing
+
+	private sf(method: Method, path: string, endpoint: string, handler: (req: Request, res: Response) => unknown, auth = true): void {
+		this.route(method, path, endpoint, async (req, res) => {
+			try {
+				const v = (req.params as Record<string, unknown>).version === undefined ? undefined : param(req, 'version');
+				if (v !== undefined && !/^v\d{2}\.0$/.test(v)) throw new SfHttpError(404, 'NOT_FOUND', 'The requested resource does not exist');
+				if (auth) {
+					const token = bearer(req);
+					if (!token || !this.validTokens.has(token)) throw new SfHttpError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+				}
+				return await handler(req, res);
+			} catch (e) {
+				if (e instanceof SfHttpError) {
+					res.status(e.status).set(e.headers).json(e.body());
+					return undefined;
+				}
+				if (e instanceof SoqlError) {
+					res.status(400).json([{ message: e.message, errorCode: e.errorCode }]);
+					return undefined;
+				}
+				throw e;
+			}
+		});
+	}
+
+	private installRoutes(): void {
+		const base = '/services/data/:version';
+
+		this.route('get', '/services/data', 'versions', () =>
+			['58.0', '59.0', '60.0', '61.0', '62.0'].map((v) => ({ label: `Release ${v}`, url: `/services/data/v${v}`, version: v })),
+		);
+
+		this.sf(
+			'post',
+			'/services/oauth2/token',
+			'oauth.token',
+			(req, res) => {
+				const b = (req.body ?? {}) as Record<string, string>;
+				if (b.grant_type !== 'refresh_token') {
+					res.status(400).json({ error: 'unsupported_grant_type', error_description: 'grant type not supported' });
+					return undefined;
+				}
+				if (b.client_id !== this.clientId || (b.client_secret !== undefined && b.client_secret !== this.clientSecret)) {
+					res.status(400).json({ error: 'invalid_client_id', error_description: 'client identifier invalid' });
+					return undefined;
+				}
+				if (b.refresh_token !== this.refreshToken) {
+					res.status(400).json({ error: 'invalid_grant', error_description: 'expired access/refresh token' });
+					return undefined;
+				}
+				const token = this.issueAccessToken();
+				const issued = String(Date.now());
+				const id = `${this.url}/id/${this.orgId}AAA/0055g00000SANDBOX`;
+				return {
+					access_token: token,
+					instance_url: this.url,
+					id,
+					token_type: 'Bearer',
+					issued_at: issued,
+					signature: createHmac('sha256', this.clientSecret).update(id + issued).digest('base64'),
+					scope: 'api refresh_token',
+				};
+			},
+			false,
+		);
+
+		this.sf('get', `${base}`, 'resources', () => {
+			const v = `/services/data/v62.0`;
+			return { sobjects: `${v}/sobjects`, query: `${v}/query`, queryAll: `${v}/queryAll`, limits: `${v}/limits`, composite: `${v}/composite` };
+		});
+
+		this.sf('get', `${base}/limits`, 'limits', () => ({
+			DailyApiRequests: { Max: this.dailyLimit, Remaining: Math.max(0, this.dailyLimit - this.apiUsage) },
+			DataStorageMB: { Max: 5120, Remaining: 5100 },
+		}));
+
+		this.sf('get', `${base}/sobjects`, 'sobjects.describeGlobal', () => ({
+			encoding: 'UTF-8',
+			maxBatchSize: 200,
+			sobjects: Object.values(OBJECTS).map((o) => ({ name: o.name, label: o.label, labelPlural: o.labelPlural, keyPrefix: o.keyPrefix, queryable: true, createable: true, updateable: true, deletable: true })),
+		}));
+
+		// SOQL
+		this.sf('get', `${base}/query`, 'query', (req) => this.runQuery(req, false));
+		this.sf('get', `${base}/queryAll`, 'queryAll', (req) => this.runQuery(req, true));
+		this.sf('get', `${base}/query/:locator`, 'queryMore', (req) => this.nextPage(param(req, 'locator'), param(req, 'version')));
+		this.sf('get', `${base}/queryAll/:locator`, 'queryAllMore', (req) => this.nextPage(param(req, 'locator'), param(req, 'version')));
+
+		// sObject Collections
+		this.sf('post', `${base}/composite/sobjects`, 'collections.create', (req) => this.collectionWrite(req, 'create'));
+		this.sf('patch', `${base}/composite/sobjects`, 'collections.update', (req) => this.collectionWrite(req, 'update'));
+		this.sf('delete', `${base}/composite/sobjects`, 'collections.delete', (req) => this.collectionDelete(req));
+		this.sf('get', `${base}/composite/sobjects/:type`, 'collections.retrieve', (req) =>
+			this.collectionRetrieve(param(req, 'type'), splitList(req.query.ids), splitList(req.query.fields), param(req, 'version')),
+		);
+		this.sf('post', `${base}/composite/sobjects/:type`, 'collections.retrieve', (req) => {
+			const b = (req.body ?? {}) as { ids?: string[]; fields?: string[] };
+			return this.collectionRetrieve(param(req, 'type'), b.ids ?? [], b.fields ?? [], param(req, 'version'));
+		});
+		this.sf('patch', `${base}/composite/sobjects/:type/:extField`, 'collections.upsert', (req) => this.collectionUpsert(req));
+
+		// sObject basic access
+		this.sf('get', `${base}/sobjects/:type/describe`, 'sobject.describe', (req) => this.describe(param(req, 'type')));
+		this.sf('post', `${base}/sobjects/:type`, 'sobject.create', (req, res) => {
+			const def = this.def(param(req, 'type'));
+			const body = (req.body ?? {}) as Record<string, unknown>;
+			const { errors, clean } = this.validate(def, stripAttributes(body), 'create');
+			if (errors.length) throw errorsToHttp(errors);
+			const row = this.tables[def.name].insert(clean);
+			res.status(201).set('Location', this.recordUrl(def.name, row.id, param(req, 'version'))).json({ id: row.id, success: true, errors: [] });
+			return undefined;
+		});
+		this.sf('get', `${base}/sobjects/:type/:id`, 'sobject.retrieve', (req) => {
+			const def = this.def(param(req, 'type'));
+			const row = this.tables[def.name].get(param(req, 'id'));
+			if (!row) throw new SfHttpError(404, 'NOT_FOUND', 'The requested resource does not exist');
+			const fields = splitList(req.query.fields);
+			return this.toRecord(def.name, row, fields.length ? this.resolveFields(def, fields) : undefined, param(req, 'version'));
+		});
+		this.sf('patch', `${base}/sobjects/:type/:id`, 'sobject.update', (req, res) => {
+			const def = this.def(param(req, 'type'));
+			const table = this.tables[def.name];
+			const row = table.rows.get(param(req, 'id'));
+			if (!row) throw new SfHttpError(404, 'NOT_FOUND', 'The requested resource does not exist');
+			if (row.deletedAt) throw new SfHttpError(404, 'ENTITY_IS_DELETED', 'entity is deleted', []);
+			const { errors, clean } = this.validate(def, stripAttributes((req.body ?? {}) as Record<string, unknown>), 'update', row);
+			if (errors.length) throw errorsToHttp(errors);
+			table.update(row.id, clean);
+			res.status(204).end();
+			return undefined;
+		});
+		this.sf('delete', `${base}/sobjects/:type/:id`, 'sobject.delete', (req, res) => {
+			const def = this.def(param(req, 'type'));
+			const table = this.tables[def.name];
+			const row = table.rows.get(param(req, 'id'));
+			if (!row) throw new SfHttpError(404, 'NOT_FOUND', 'The requested resource does not exist');
+			if (row.deletedAt) throw new SfHttpError(404, 'ENTITY_IS_DELETED', 'entity is deleted', []);
+			table.remove(row.id);
+			res.status(204).end();
+			return undefined;
+		});
+	}
+
+	// ---------------------------------------------------------------- helpers
+
+	private def(type: string): SfObjectDef {
+		const def = Object.values(OBJECTS).find((o) => o.name.toLowerCase() === String(type).toLowerCase());
+		if (!def) throw new SfHttpError(404, 'NOT_FOUND', 'The requested resource does not exist');
+		return def;
+	}
+
+	private fieldDef(def: SfObjectDef, name: string): SfFieldDef | undefined {
+		const n = name.toLowerCase();
+		return def.fields.find((f) => f.name.toLowerCase() === n);
+	}
+
+	private resolveFields(def: SfObjectDef, names: string[]): string[] {
+		return names.map((n) => {
+			const f = this.fieldDef(def, n);
+			if (!f) throw new SfHttpError(400, 'INVALID_FIELD', `No such column '${n}' on entity '${def.name}'.`, [n]);
+			return f.name;
+		});
+	}
+
+	private recordUrl(type: string, id: string, version = 'v62.0'): string {
+		return `/services/data/${version}/sobjects/${type}/${id}`;
+	}
+
+	private value(row: Row, field: string): unknown {
+		switch (field) {
+			case 'Id':
+				return row.id;
+			case 'IsDeleted':
+				return !!row.deletedAt;
+			case 'CreatedDate':
+				return sfDateTime(row.createdAt);
+			case 'LastModifiedDate':
+			case 'SystemModstamp':
+				return sfDateTime(row.updatedAt);
+			default:
+				return row.data[field] ?? null;
+		}
+	}
+
+	private toRecord(type: string, row: Row, fields?: string[], version = 'v62.0'): Record<string, unknown> {
+		const def = OBJECTS[type];
+		const out: Record<string, unknown> = { attributes: { type, url: this.recordUrl(type, row.id, version) } };
+		for (const f of fields ?? def.fields.map((x) => x.name)) out[f] = this.value(row, f);
+		return out;
+	}
+
+	private findRow(id: string): { type: string; row: Row } | undefined {
+		const type = PREFIX_TO_OBJECT[String(id).slice(0, 3)];
+		if (!type) return undefined;
+		const table = this.tables[type];
+		const row = table.rows.get(id) ?? (id.length === 15 ? [...table.rows.values()].find((r) => r.id.startsWith(id)) : undefined);
+		return row ? { type, row } : undefined;
+	}
+
+	/** Validate and normalise a write like Salesforce: every problem is reported, with the field names. */
+	validate(def: SfObjectDef, input: Record<string, unknown>, mode: 'create' | 'update', existing?: Row): { errors: SfRecordError[]; clean: Record<string, unknown> } {
+		const errors: SfRecordError[] = [];
+		const clean: Record<string, unknown> = {};
+		for (const [key, raw] of Object.entries(input)) {
+			const f = this.fieldDef(def, key);
+			if (!f) {
+				errors.push({ statusCode: 'INVALID_FIELD', message: `No such column '${key}' on sobject of type ${def.name}`, fields: [key] });
+				continue;
+			}
+			if (f.name === 'Id' && mode === 'update') continue;
+			if ((mode === 'create' && !f.createable) || (mode === 'update' && !f.updateable)) {
+				errors.push({
+					statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE',
+					message: `Unable to create/update fields: ${f.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+					fields: [f.name],
+				});
+				continue;
+			}
+			if (raw === null || raw === undefined || raw === '') {
+				clean[f.name] = null;
+				continue;
+			}
+			const err = (statusCode: string, message: string) => errors.push({ statusCode, message: `${f.label}: ${message}`, fields: [f.name] });
+			if (STRING_TYPES.has(f.type)) {
+				if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
+					errors.push({ statusCode: 'JSON_PARSER_ERROR', message: `Cannot deserialize instance of string from ${Array.isArray(raw) ? 'START_ARRAY' : 'START_OBJECT'} value for field ${f.name}`, fields: [f.name] });
+					continue;
+				}
+				const s = String(raw);
+				if (f.length && s.length > f.length) {
+					err('STRING_TOO_LONG', `data value too large: ${s.slice(0, 40)}${s.length > 40 ? '...' : ''} (max length=${f.length})`);
+					continue;
+				}
+				if (f.type === 'email' && !EMAIL_RE.test(s)) {
+					err('INVALID_EMAIL_ADDRESS', `invalid email address: ${s}`);
+					continue;
+				}
+				if (f.type === 'picklist' && f.restrictedPicklist && !f.picklistValues?.some((p) => p.value === s)) {
+					err('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `bad value for restricted picklist field: ${s}`);
+					continue;
+				}
+				if (f.unique) {
+					const dup = this.tables[def.name].live().find((r) => r.id !== existing?.id && String(r.data[f.name] ?? '').toLowerCase() === s.toLowerCase());
+					if (dup) {
+						errors.push({ statusCode: 'DUPLICATE_VALUE', message: `duplicate value found: ${f.name} duplicates value on record with id: ${dup.id}`, fields: [f.name] });
+						continue;
+					}
+				}
+				clean[f.name] = s;
+			} else if (NUMBER_TYPES.has(f.type)) {
+				const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+				if (!Number.isFinite(n) || (f.type === 'int' && !Number.isInteger(n))) {
+					errors.push({ statusCode: 'JSON_PARSER_ERROR', message: `Cannot deserialize instance of ${f.type === 'int' ? 'int' : 'double'} from VALUE_STRING value ${String(raw)}`, fields: [f.name] });
+					continue;
+				}
+				clean[f.name] = n;
+			} else if (f.type === 'date') {
+				if (typeof raw !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(raw) || !Number.isFinite(Date.parse(raw))) {
+					errors.push({ statusCode: 'JSON_PARSER_ERROR', message: `Cannot deserialize value of type date from String "${String(raw)}" for field ${f.name}`, fields: [f.name] });
+					continue;
+				}
+				clean[f.name] = raw;
+			} else if (f.type === 'datetime') {
+				const ms = typeof raw === 'string' ? Date.parse(raw.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) : NaN;
+				if (!Number.isFinite(ms)) {
+					errors.push({ statusCode: 'JSON_PARSER_ERROR', message: `Cannot deserialize value of type datetime from String "${String(raw)}" for field ${f.name}`, fields: [f.name] });
+					continue;
+				}
+				clean[f.name] = sfDateTime(ms);
+			} else if (f.type === 'boolean') {
+				clean[f.name] = raw === true || raw === 'true';
+			} else if (f.type === 'reference') {
+				const id = String(raw);
+				if (!/^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$/.test(id)) {
+					errors.push({ statusCode: 'MALFORMED_ID', message: `${f.label}: id value of incorrect type: ${id}`, fields: [f.name] });
+					continue;
+				}
+				const target = this.findRow(id);
+				if (!target || !f.referenceTo?.includes(target.type)) {
+					errors.push({ statusCode: 'FIELD_INTEGRITY_EXCEPTION', message: `${f.label}: id value of incorrect type: ${id}`, fields: [f.name] });
+					continue;
+				}
+				if (target.row.deletedAt) {
+					errors.push({ statusCode: 'ENTITY_IS_DELETED', message: `entity is deleted`, fields: [f.name] });
+					continue;
+				}
+				clean[f.name] = target.row.id;
+			} else {
+				clean[f.name] = raw;
+			}
+		}
+		// Required fields and defaults after merging with the stored record.
+		const merged: Record<string, unknown> = { ...(existing?.data ?? {}), ...clean };
+		if (mode === 'create') {
+			for (const f of def.fields) if (f.defaultedOnCreate && f.defaultValue !== undefined && merged[f.name] == null) clean[f.name] = merged[f.name] = f.defaultValue;
+		}
+		const errored = new Set(errors.flatMap((e) => e.fields));
+		const missing = def.fields.filter((f) => f.createable && !f.nillable && !f.defaultedOnCreate && merged[f.name] == null && !errored.has(f.name)).map((f) => f.name);
+		if (mode === 'update') {
+			// On update only fields explicitly cleared count; untouched required fields stay.
+			missing.splice(0, missing.length, ...missing.filter((n) => n in clean));
+			for (const f of def.fields) if (f.defaultedOnCreate && !f.nillable && f.createable && f.name in clean && clean[f.name] == null) missing.push(f.name);
+		}
+		if (def.name === 'Event') this.normaliseEvent(merged, clean, missing);
+		if (missing.length) errors.push({ statusCode: 'REQUIRED_FIELD_MISSING', message: `Required fields are missing: [${missing.join(', ')}]`, fields: missing });
+		return { errors, clean };
+	}
+
+	/** Events keep ActivityDateTime = StartDateTime and EndDateTime = start + duration, as Salesforce does. */
+	private normaliseEvent(merged: Record<string, unknown>, clean: Record<string, unknown>, missing: string[]): void {
+		const start = (clean.StartDateTime ?? clean.ActivityDateTime ?? merged.StartDateTime ?? merged.ActivityDateTime) as string | undefined;
+		if (!start) {
+			missing.push('ActivityDateTime');
+			return;
+		}
+		clean.StartDateTime = clean.ActivityDateTime = start;
+		const startMs = Date.parse(start.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+		const duration = (clean.DurationInMinutes ?? undefined) as number | undefined;
+		const end = clean.EndDateTime as string | undefined;
+		if (duration !== undefined && duration !== null) {
+			clean.EndDateTime = sfDateTime(startMs + duration * 60_000);
+		} else if (end) {
+			clean.DurationInMinutes = Math.round((Date.parse(end.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')) - startMs) / 60_000);
+		} else if (merged.DurationInMinutes != null) {
+			clean.EndDateTime = sfDateTime(startMs + Number(merged.DurationInMinutes) * 60_000);
+		} else {
+			missing.push('DurationInMinutes');
+		}
+	}
+
+	private describe(type: string): unknown {
+		const def = this.def(type);
+		return {
+			name: def.name,
+			label: def.label,
+			labelPlural: def.labelPlural,
+			keyPrefix: def.keyPrefix,
+			createable: true,
+			updateable: true,
+			deletable: true,
+			queryable: true,
+			fields: def.fields.map((f) => ({
+				name: f.name,
+				label: f.label,
+				type: f.type,
+				length: f.length,
+				nillable: f.nillable,
+				createable: f.createable,
+				updateable: f.updateable,
+				defaultedOnCreate: f.defaultedOnCreate,
+				filterable: f.filterable,
+				externalId: !!f.externalId,
+				unique: !!f.unique,
+				restrictedPicklist: !!f.restrictedPicklist,
+				referenceTo: f.referenceTo ?? [],
+				picklistValues: f.picklistValues ?? [],
+				defaultValue: f.defaultValue ?? null,
+			})),
+		};
+	}
+
+	// ---------------------------------------------------------------- SOQL
+
+	private runQuery(req: Request, all: boolean): unknown {
+		const q = typeof req.query.q === 'string' ? req.query.q : '';
+		if (!q) throw new SfHttpError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
+		const parsed = parseSoql(q);
+		const def = Object.values(OBJECTS).find((o) => o.name.toLowerCase() === parsed.from.toLowerCase());
+		if (!def) {
+			throw new SoqlError('INVALID_TYPE', `\n${parsed.from}\n^\nERROR at Row:1:Column:1\nsObject type '${parsed.from}' is not supported.`);
+		}
+		checkQuery(parsed, def.name, (n) => this.fieldDef(def, n));
+		const canon = (n: string) => this.fieldDef(def, n)!.name;
+		const typeOf = (n: string) => this.fieldDef(def, n)!.type;
+		const includeDeleted = all || parsed.allRows;
+		const table = this.tables[def.name];
+		let rows = (includeDeleted ? table.all() : table.live()).filter((r) => matches(parsed.where, (f) => this.value(r, canon(f)), typeOf));
+		rows = sortRows(rows, parsed.orderBy, (r, f) => this.value(r, canon(f)), typeOf);
+		if (parsed.offset) rows = rows.slice(parsed.offset);
+		if (parsed.limit !== undefined) rows = rows.slice(0, parsed.limit);
+		const fields = parsed.fields.map(canon);
+		const records = rows.map((r) => this.toRecord(def.name, r, fields, param(req, 'version')));
+		const m = /batchSize=(\d+)/i.exec(String(req.headers['sforce-query-options'] ?? ''));
+		const batch = m ? Math.min(DEFAULT_BATCH, Math.max(200, Number(m[1]))) : DEFAULT_BATCH;
+		const id = `01g5g00000${(++this.locatorSeq).toString(36).toUpperCase().padStart(5, '0')}`;
+		this.locators.set(id, { type: def.name, records, pos: 0, batch, all: includeDeleted });
+		return this.page(id, param(req, 'version'));
+	}
+
+	private nextPage(locator: string, version: string): unknown {
+		const m = /^(.+)-(\d+)$/.exec(locator);
+		const state = m ? this.locators.get(m[1]) : undefined;
+		if (!m || !state) throw new SfHttpError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+		state.pos = Number(m[2]);
+		return this.page(m[1], version);
+	}
+
+	private page(id: string, version: string): unknown {
+		const s = this.locators.get(id)!;
+		const records = s.records.slice(s.pos, s.pos + s.batch);
+		const nextPos = s.pos + records.length;
+		const done = nextPos >= s.records.length;
+		if (done) this.locators.delete(id);
+		return {
+			totalSize: s.records.length,
+			done,
+			...(done ? {} : { nextRecordsUrl: `/services/data/${version}/${s.all ? 'queryAll' : 'query'}/${id}-${nextPos}` }),
+			records,
+		};
+	}
+
+	// ---------------------------------------------------------------- collections
+
+	private collectionBody(req: Request): { allOrNone: boolean; records: Array<Record<string, unknown>> } {
+		const b = (req.body ?? {}) as { allOrNone?: boolean; records?: unknown };
+		if (!Array.isArray(b.records)) throw new SfHttpError(400, 'JSON_PARSER_ERROR', 'The request body must contain a records array', []);
+		if (b.records.length > MAX_COLLECTION) {
+			throw new SfHttpError(400, 'EXCEEDED_ID_LIMIT', `record count cannot exceed ${MAX_COLLECTION}`, []);
+		}
+		return { allOrNone: !!b.allOrNone, records: b.records as Array<Record<string, unknown>> };
+	}
+
+	private recordType(rec: Record<string, unknown>): SfObjectDef | SfRecordError {
+		const type = (rec.attributes as { type?: string } | undefined)?.type;
+		if (!type) return { statusCode: 'INVALID_TYPE', message: 'Must specify a type in attributes', fields: [] };
+		const def = Object.values(OBJECTS).find((o) => o.name.toLowerCase() === type.toLowerCase());
+		if (!def) return { statusCode: 'INVALID_TYPE', message: `sObject type '${type}' is not supported.`, fields: [] };
+		return def;
+	}
+
+	private finishCollection(allOrNone: boolean, plans: Array<{ errors: SfRecordError[]; apply?: () => { id: string; created?: boolean } }>, ids: Array<string | undefined>): unknown[] {
+		const failed = plans.some((p) => p.errors.length);
+		if (allOrNone && failed) {
+			return plans.map((p, i) => ({
+				...(ids[i] ? { id: ids[i] } : {}),
+				success: false,
+				errors: p.errors.length ? p.errors : [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: 'Record rolled back because not all records were valid and the request was using AllOrNone header', fields: [] }],
+			}));
+		}
+		return plans.map((p, i) => {
+			if (p.errors.length) return { ...(ids[i] ? { id: ids[i] } : {}), success: false, errors: p.errors };
+			const r = p.apply!();
+			return { id: r.id, success: true, errors: [], ...(r.created !== undefined ? { created: r.created } : {}) };
+		});
+	}
+
+	private collectionWrite(req: Request, mode: 'create' | 'update'): unknown {
+		const { allOrNone, records } = this.collectionBody(req);
+		const ids: Array<string | undefined> = [];
+		// Validate each record against the state before this request (as one transaction would).
+		const plans = records.map((rec) => {
+			const def = this.recordType(rec);
+			const id = typeof rec.id === 'string' ? rec.id : typeof rec.Id === 'string' ? rec.Id : undefined;
+			ids.push(mode === 'update' ? id : undefined);
+			if ('statusCode' in def) return { errors: [def] };
+			const { attributes: _a, id: _i, Id: _I, ...fields } = rec;
+			if (mode === 'create') {
+				if (id) return { errors: [{ statusCode: 'INVALID_FIELD', message: 'cannot specify Id in an insert call', fields: ['Id'] }] };
+				const { errors, clean } = this.validate(def, fields, 'create');
+				return { errors, apply: () => ({ id: this.tables[def.name].insert(clean).id }) };
+			}
+			if (!id) return { errors: [{ statusCode: 'MISSING_ARGUMENT', message: 'Id not specified in an update call', fields: [] }] };
+			const row = this.tables[def.name].rows.get(id);
+			if (!row) {
+				const malformed = !/^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$/.test(id) || PREFIX_TO_OBJECT[id.slice(0, 3)] !== def.name;
+				return {
+					errors: [
+						malformed
+							? { statusCode: 'MALFORMED_ID', message: `${def.label} ID: id value of incorrect type: ${id}`, fields: ['Id'] }
+							: { statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: [] },
+					],
+				};
+			}
+			if (row.deletedAt) return { errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }] };
+			const { errors, clean } = this.validate(def, fields, 'update', row);
+			return { errors, apply: () => ({ id: this.tables[def.name].update(id, clean)!.id }) };
+		});
+		return this.finishCollection(allOrNone, plans, ids);
+	}
+
+	private collectionUpsert(req: Request): unknown {
+		const def = this.def(param(req, 'type'));
+		const ext = this.fieldDef(def, param(req, 'extField'));
+		if (!ext || (!ext.externalId && ext.name !== 'Id')) {
+			throw new SfHttpError(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${param(req, 'extField')}`);
+		}
+		const { allOrNone, records } = this.collectionBody(req);
+		const table = this.tables[def.name];
+		const seen = new Set<string>();
+		const plans = records.map((rec) => {
+			const { attributes: _a, [ext.name]: key, ...fields } = rec;
+			if (key === undefined || key === null || key === '') {
+				return { errors: [{ statusCode: 'MISSING_ARGUMENT', message: `${ext.name} not specified`, fields: [ext.name] }] };
+			}
+			const k = String(key).toLowerCase();
+			if (seen.has(k)) return { errors: [{ statusCode: 'DUPLICATE_VALUE', message: `Duplicate external id specified: ${String(key)}`, fields: [ext.name] }] };
+			seen.add(k);
+			const hits = table.live().filter((r) => String(r.data[ext.name] ?? '').toLowerCase() === k);
+			if (hits.length > 1) {
+				return { errors: [{ statusCode: 'DUPLICATE_EXTERNAL_ID', message: `${ext.name}: more than one record found for external id field: [${hits.map((h) => h.id).join(', ')}]`, fields: [ext.name] }] };
+			}
+			if (hits.length === 1) {
+				const row = hits[0];
+				const { errors, clean } = this.validate(def, fields, 'update', row);
+				return { errors, apply: () => ({ id: table.update(row.id, clean)!.id, created: false }) };
+			}
+			const { errors, clean } = this.validate(def, { ...fields, [ext.name]: key }, 'create');
+			return { errors, apply: () => ({ id: table.insert(clean).id, created: true }) };
+		});
+		return this.finishCollection(allOrNone, plans, records.map(() => undefined));
+	}
+
+	private collectionDelete(req: Request): unknown {
+		const ids = splitList(req.query.ids);
+		if (!ids.length) throw new SfHttpError(400, 'MISSING_ARGUMENT', 'ids parameter is required', []);
+		if (ids.length > MAX_COLLECTION) throw new SfHttpError(400, 'EXCEEDED_ID_LIMIT', `record count cannot exceed ${MAX_COLLECTION}`, []);
+		const allOrNone = String(req.query.allOrNone ?? 'false') === 'true';
+		const plans = ids.map((id) => {
+			const found = this.findRow(id);
+			if (!found) return { errors: [{ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: [] }] };
+			if (found.row.deletedAt) return { errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }] };
+			return { errors: [], apply: () => (this.tables[found.type].remove(found.row.id), { id: found.row.id }) };
+		});
+		return this.finishCollection(allOrNone, plans, ids);
+	}
+
+	private collectionRetrieve(type: string, ids: string[], fields: string[], version: string): unknown {
+		const def = this.def(type);
+		if (!fields.length) throw new SfHttpError(400, 'MISSING_ARGUMENT', 'fields parameter is required', []);
+		if (ids.length > 2000) throw new SfHttpError(400, 'EXCEEDED_ID_LIMIT', 'record count cannot exceed 2000', []);
+		const canon = this.resolveFields(def, fields);
+		return ids.map((id) => {
+			const row = this.tables[def.name].get(id);
+			return row ? this.toRecord(def.name, row, canon, version) : null;
+		});
+	}
+}
+
+function param(req: Request, name: string): string {
+	const v = (req.params as Record<string, string | string[] | undefined>)[name];
+	return Array.isArray(v) ? v.join('/') : String(v ?? '');
+}
+
+function splitList(v: unknown): string[] {
+	if (v === undefined || v === null) return [];
+	const s = Array.isArray(v) ? v.join(',') : String(v);
+	return s
+		.split(',')
+		.map((x) => x.trim())
+		.filter(Boolean);
+}
+
+function stripAttributes(body: Record<string, unknown>): Record<string, unknown> {
+	const { attributes: _a, ...rest } = body;
+	return rest;
+}
+
+function errorsToHttp(errors: SfRecordError[]): SfHttpError {
+	const e = new SfHttpError(400, errors[0].statusCode, errors[0].message, errors[0].fields);
+	if (errors.length > 1) {
+		// Salesforce answers single-record writes with every error in the array.
+		(e as unknown as { body: () => unknown }).body = () => errors.map((x) => ({ message: x.message, errorCode: x.statusCode, fields: x.fields }));
+	}
+	return e;
+}
