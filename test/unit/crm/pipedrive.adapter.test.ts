@@ -1,0 +1,370 @@
+/**
+ * PipedriveAdapter against the Pipedrive sandbox: the real `pipedrive` SDK over HTTP on 127.0.0.1.
+ */
+import { PipedriveAdapter, type PipedriveAdapterConfig, type PipedriveObject } from '../../../nodes/shared/crm/pipedrive';
+import type { ChangePage } from '../../../nodes/shared/crm/types';
+import { SyncError } from '../../../nodes/shared/errors';
+import type { RetryPolicy } from '../../../nodes/shared/transport/retry';
+import { PIPEDRIVE_CUSTOM_FIELDS, PipedriveSandbox } from '../../sandboxes/pipedrive';
+
+delete process.env.HTTP_PROXY;
+delete process.env.HTTPS_PROXY;
+delete process.env.http_proxy;
+delete process.env.https_proxy;
+
+const TOKEN = 'pd-adapter-token-0123456789';
+const FAST: RetryPolicy = { maxAttempts: 6, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 2000 };
+const sb = new PipedriveSandbox();
+let base = '';
+/** Every wait the adapter asked for (Retry-After / backoff / throttle); actually slept for at most 20 ms. */
+let waits: number[] = [];
+
+function adapter(extra: Partial<PipedriveAdapterConfig> = {}): PipedriveAdapter {
+	return new PipedriveAdapter({
+		apiToken: TOKEN,
+		baseUrl: base,
+		retry: FAST,
+		ratePerSecond: 0,
+		sleep: (ms) => {
+			waits.push(ms);
+			return new Promise((r) => setTimeout(r, Math.min(ms, 20)));
+		},
+		...extra,
+	});
+}
+
+async function collect(it: AsyncIterable<ChangePage>): Promise<ChangePage[]> {
+	const pages: ChangePage[] = [];
+	for await (const p of it) pages.push(p);
+	return pages;
+}
+
+const OBJECTS: PipedriveObject[] = ['persons', 'organizations', 'deals', 'activities'];
+
+/** A valid new record per object (org/person 1 exist after seedSample). */
+function sample(o: PipedriveObject, i: number): Record<string, unknown> {
+	switch (o) {
+		case 'persons':
+			return { name: `Person ${i}`, email: `p${i}@example.com`, phone: `+1 555 ${1000 + i}`, org_id: '1' };
+		case 'organizations':
+			return { name: `Org ${i}`, address: { value: `${i} Test St` } };
+		case 'deals':
+			return { title: `Deal ${i}`, value: 100 + i, currency: 'USD', stage_id: 2, person_id: 1 };
+		case 'activities':
+			return { subject: `Call ${i}`, type: 'call', due_date: '2025-05-01', person_id: 1 };
+	}
+}
+
+function seedMany(o: PipedriveObject, n: number, from = 100): void {
+	sb.seed({ [o]: Array.from({ length: n }, (_, i) => ({ id: from + i, ...vendorShape(o, from + i) })) });
+}
+function vendorShape(o: PipedriveObject, i: number): Record<string, unknown> {
+	const s = sample(o, i);
+	if (o === 'persons') return { name: s.name, emails: [{ value: s.email, primary: true, label: 'work' }], org_id: 1 };
+	return s;
+}
+
+beforeAll(async () => {
+	base = await sb.start(0);
+	sb.setValidTokens([TOKEN]);
+});
+afterAll(async () => {
+	await sb.stop();
+});
+beforeEach(() => {
+	sb.reset();
+	sb.seedSample();
+	waits = [];
+});
+
+test('objects: persons, organizations, deals, activities with roles', () => {
+	expect(adapter().objects()).toEqual([
+		{ name: 'persons', label: 'Persons', role: 'person' },
+		{ name: 'organizations', label: 'Organizations', role: 'company' },
+		{ name: 'deals', label: 'Deals', role: 'deal' },
+		{ name: 'activities', label: 'Activities', role: 'activity' },
+	]);
+});
+
+test('testConnection calls /v1/users/me; a bad token is auth_expired', async () => {
+	await adapter().testConnection();
+	expect(sb.calls.get('users.me')).toBe(1);
+	const err = await adapter({ apiToken: 'revoked-token-xyz' }).testConnection().catch((e: unknown) => e);
+	expect(err).toBeInstanceOf(SyncError);
+	expect(err).toMatchObject({ kind: 'auth_expired', status: 401 });
+	expect((err as SyncError).message).not.toContain('revoked-token-xyz');
+	expect(sb.calls.get('users.me')).toBe(2); // no retry on 401: API tokens cannot be refreshed
+});
+
+describe.each(OBJECTS)('%s', (o) => {
+	test('listChangedSince paginates to the end; the cursor only returns newer changes', async () => {
+		seedMany(o, 130);
+		const a = adapter();
+		const total = sb.tables[o].size;
+		const pages = await collect(a.listChangedSince(o, undefined, { pageSize: 40 }));
+		expect(pages.length).toBe(Math.ceil(total / 40));
+		const ids = pages.flatMap((p) => p.records.map((r) => r.id));
+		expect(new Set(ids).size).toBe(total);
+		expect(sb.calls.get(`${o}.list`)).toBe(pages.length);
+		expect(sb.callLog.every((c) => c.endpoint !== `${o}.list` || c.status === 200)).toBe(true);
+
+		// A change 5 s later, read; then two more changes 5 s after that.
+		sb.clock.offsetMs += 5000;
+		const up = await a.upsert(o, [{ ref: 'a', id: '100', fields: o === 'deals' ? { title: 'Touched A' } : o === 'persons' || o === 'organizations' ? { name: 'Touched A' } : { subject: 'Touched A' } }]);
+		expect(up[0]).toMatchObject({ success: true, created: false });
+		const again = await collect(a.listChangedSince(o, pages[pages.length - 1].cursor));
+		const cursor = again[again.length - 1].cursor;
+		expect(again.flatMap((p) => p.records.map((r) => r.id))).toContain('100');
+		sb.clock.offsetMs += 5000;
+		const key = o === 'deals' ? 'title' : o === 'activities' ? 'subject' : 'name';
+		await a.upsert(o, [
+			{ ref: 'b', id: '101', fields: { [key]: 'Touched B' } },
+			{ ref: 'c', id: '102', fields: { [key]: 'Touched C' } },
+		]);
+		const newer = await collect(a.listChangedSince(o, cursor));
+		const newerIds = newer.flatMap((p) => p.records.map((r) => r.id)).sort();
+		// '100' is the boundary record (update_time == cursor, second precision, >= filter): the overlap.
+		expect(newerIds).toEqual(['100', '101', '102']);
+		expect(newer[newer.length - 1].cursor > cursor).toBe(true);
+	});
+
+	test('getByIds reads in batches of 100 ids, keeps input order, skips unknown ids', async () => {
+		seedMany(o, 150);
+		const a = adapter();
+		sb.resetCounters();
+		const ids = [...Array.from({ length: 150 }, (_, i) => String(249 - i)), '999999'];
+		const recs = await a.getByIds(o, ids);
+		expect(recs.map((r) => r.id)).toEqual(ids.slice(0, 150));
+		expect(sb.calls.get(`${o}.list`)).toBe(2);
+		expect(a.stats.calls).toBe(2);
+		expect(recs[0]).toMatchObject({ object: o, id: '249' });
+		expect(recs[0].modifiedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+	});
+
+	test('upsert creates and updates in one call list, one result per input in order', async () => {
+		const a = adapter();
+		const before = sb.tables[o].size;
+		const key = o === 'deals' ? 'title' : o === 'activities' ? 'subject' : 'name';
+		const res = await a.upsert(o, [
+			{ ref: 'new-1', fields: sample(o, 1) },
+			{ ref: 'upd-1', id: '1', fields: { [key]: 'Updated one' } },
+			{ ref: 'new-2', fields: sample(o, 2) },
+		]);
+		expect(res.map((r) => [r.ref, r.success, r.created])).toEqual([
+			['new-1', true, true],
+			['upd-1', true, false],
+			['new-2', true, true],
+		]);
+		expect(sb.tables[o].size).toBe(before + 2);
+		expect(sb.tables[o].get('1')!.data[key]).toBe('Updated one');
+		expect(sb.tables[o].get(res[0].id!)!.data[key]).toBe(sample(o, 1)[key]);
+		expect(sb.calls.get(`${o}.create`)).toBe(2);
+		expect(sb.calls.get(`${o}.update`)).toBe(1);
+	});
+
+	test('delete removes records; an unknown id is not_found', async () => {
+		const a = adapter();
+		const res = await a.delete(o, ['1', '424242']);
+		expect(res[0]).toMatchObject({ ref: '1', success: true });
+		expect(res[1]).toMatchObject({ ref: '424242', success: false });
+		expect(res[1].error).toMatchObject({ kind: 'not_found', status: 404, recordRef: '424242' });
+		expect(sb.tables[o].get('1')).toBeUndefined();
+		expect(await a.getByIds(o, ['1'])).toEqual([]);
+	});
+
+	test('listFields maps vendor types', async () => {
+		const fields = await adapter().listFields(o);
+		const byName = Object.fromEntries(fields.map((f) => [f.name, f]));
+		expect(byName.id).toMatchObject({ readOnly: true, type: 'number' });
+		expect(byName.update_time).toMatchObject({ readOnly: true, type: 'datetime' });
+		const main = o === 'deals' ? 'title' : o === 'activities' ? 'subject' : 'name';
+		expect(byName[main]).toMatchObject({ type: 'text', vendorType: 'varchar', required: true, readOnly: false, maxLength: 255 });
+		if (o === 'persons') {
+			expect(byName.email).toMatchObject({ type: 'email' });
+			expect(byName.phone).toMatchObject({ type: 'phone' });
+			expect(byName.org_id).toMatchObject({ type: 'reference', vendorType: 'org' });
+			expect(byName[PIPEDRIVE_CUSTOM_FIELDS.persons.leadSource]).toMatchObject({ type: 'picklist', label: 'Lead source', options: [{ value: '11', label: 'Field visit' }, { value: '12', label: 'Referral' }, { value: '13', label: 'Website' }] });
+		}
+		if (o === 'deals') expect(byName.value).toMatchObject({ type: 'number', vendorType: 'monetary' });
+		if (o === 'activities') expect(byName.done).toMatchObject({ type: 'boolean' });
+	});
+});
+
+test('person fields: email/phone shortcuts and custom fields round-trip', async () => {
+	const a = adapter();
+	const [r] = await a.upsert('persons', [{ ref: 'x', fields: { name: 'Eva Stone', email: 'eva@stone.example', phone: '+44 20 5555', [PIPEDRIVE_CUSTOM_FIELDS.persons.fieldflowId]: 'ff-123', [PIPEDRIVE_CUSTOM_FIELDS.persons.leadSource]: 12 } }]);
+	expect(r.success).toBe(true);
+	const [rec] = await a.getByIds('persons', [r.id!]);
+	expect(rec.fields).toMatchObject({ name: 'Eva Stone', email: 'eva@stone.example', phone: '+44 20 5555', first_name: 'Eva', last_name: 'Stone', [PIPEDRIVE_CUSTOM_FIELDS.persons.fieldflowId]: 'ff-123' });
+	expect(sb.tables.persons.get(r.id!)!.data.emails).toEqual([{ value: 'eva@stone.example', primary: true, label: 'work' }]);
+});
+
+test('logMeeting twice leaves one activity linked to the person; existingId is used first', async () => {
+	const a = adapter();
+	const m = { meetingId: 'mtg-42', subject: 'Quarterly review', startTime: '2025-06-02T09:30:00.000Z', durationMinutes: 90, notes: 'Discussed the new range.', outcome: 'Order expected', linkTo: { object: 'persons', id: '3' } };
+	const first = await a.logMeeting(m);
+	expect(first).toMatchObject({ success: true, created: true });
+	const second = await a.logMeeting({ ...m, subject: 'Quarterly review (edited)' });
+	expect(second).toMatchObject({ success: true, created: false, id: first.id });
+	const mine = sb.tables.activities.live().filter((r) => String(r.data.note ?? '').includes('[FieldFlow meeting mtg-42]'));
+	expect(mine).toHaveLength(1);
+	expect(mine[0].data).toMatchObject({ subject: 'Quarterly review (edited)', type: 'meeting', due_date: '2025-06-02', due_time: '09:30', duration: '01:30', done: true, person_id: 3, participants: [{ person_id: 3, primary: true }] });
+	expect(String(mine[0].data.note)).toContain('Outcome: Order expected');
+	sb.resetCounters();
+	const third = await a.logMeeting({ ...m, existingId: first.id });
+	expect(third).toMatchObject({ success: true, created: false, id: first.id });
+	expect(sb.calls.get('activities.list')).toBeUndefined();
+	expect(sb.calls.get('activities.update')).toBe(1);
+	// An existingId deleted in Pipedrive: found again by marker? No (it is gone): recreated once.
+	sb.tables.activities.remove(first.id!);
+	const fourth = await a.logMeeting({ ...m, existingId: first.id });
+	expect(fourth).toMatchObject({ success: true, created: true });
+	expect(sb.tables.activities.live().filter((r) => String(r.data.note ?? '').includes('[FieldFlow meeting mtg-42]'))).toHaveLength(1);
+});
+
+test('addNote twice leaves one note on the person', async () => {
+	const a = adapter();
+	const n = { summaryId: 'sum-7', body: 'AI summary: customer wants a demo.', linkTo: { object: 'persons', id: '2' } };
+	const first = await a.addNote(n);
+	expect(first).toMatchObject({ success: true, created: true });
+	const second = await a.addNote({ ...n, body: 'AI summary v2' });
+	expect(second).toMatchObject({ success: true, created: false, id: first.id });
+	const notes = sb.tables.notes.live().filter((r) => String(r.data.content).includes('[FieldFlow summary sum-7]'));
+	expect(notes).toHaveLength(1);
+	expect(notes[0].data).toMatchObject({ person_id: 2 });
+	expect(String(notes[0].data.content)).toContain('AI summary v2');
+	const third = await a.addNote({ ...n, existingId: first.id });
+	expect(third).toMatchObject({ success: true, created: false, id: first.id });
+	const bad = await a.addNote({ ...n, summaryId: 's-x', linkTo: { object: 'persons', id: '9999' } });
+	expect(bad).toMatchObject({ success: false, error: { kind: 'validation', fields: ['person_id'], recordRef: 's-x' } });
+});
+
+test('findDuplicates by email and company, with quotes and backslashes', async () => {
+	sb.seed({ organizations: [{ id: 50, name: 'Acme "Best" \\ Tools' }], persons: [{ id: 60, name: 'Quote Person', emails: [{ value: "o'hara@quote.example", primary: true }] }] });
+	const a = adapter();
+	const res = await a.findDuplicates('persons', [
+		{ ref: 'r1', email: 'MARIA.LOPEZ@acme.example' },
+		{ ref: 'r2', email: 'nobody@nowhere.example', company: "O'Brien & Sons Builders" },
+		{ ref: 'r3', company: 'Acme "Best" \\ Tools' },
+		{ ref: 'r4', email: "o'hara@quote.example" },
+	]);
+	expect(res.map((r) => [r.ref, r.matches.map((m) => `${m.object}:${m.id}:${m.matchedOn}`)])).toEqual([
+		['r1', ['persons:1:email']],
+		['r2', ['organizations:5:company']],
+		['r3', ['organizations:50:company']],
+		['r4', ['persons:60:email']],
+	]);
+	expect(res[0].matches[0].record.fields.name).toBe('Maria Lopez');
+	const orgs = await a.findDuplicates('organizations', [{ ref: 'o', company: 'globex retail' }]);
+	expect(orgs[0].matches.map((m) => m.id)).toEqual(['2']);
+});
+
+test('1,000 person creates cost exactly 1,000 API calls (no batch endpoint in Pipedrive)', async () => {
+	const a = adapter({ writeConcurrency: 8 });
+	sb.resetCounters();
+	const inputs = Array.from({ length: 1000 }, (_, i) => ({ ref: `r${i}`, fields: { name: `Bulk ${i}`, email: `bulk${i}@example.com` } }));
+	const t0 = Date.now();
+	const res = await a.upsert('persons', inputs);
+	const ms = Date.now() - t0;
+	expect(res.every((r, i) => r.success && r.ref === `r${i}` && r.created)).toBe(true);
+	expect(a.stats.calls).toBe(1000);
+	expect(a.stats.byEndpoint['persons.create']).toBe(1000);
+	expect(sb.totalCalls()).toBe(1000);
+	expect(sb.calls.get('persons.create')).toBe(1000);
+	expect(sb.tables.persons.size).toBe(1010);
+	console.log(`pipedrive: 1,000 upserts → ${a.stats.calls} calls in ${ms} ms`);
+});
+
+test('default throttle keeps calls under the configured rate', async () => {
+	const a = new PipedriveAdapter({ apiToken: TOKEN, baseUrl: base, retry: FAST, ratePerSecond: 20 });
+	const t0 = Date.now();
+	await a.upsert('organizations', Array.from({ length: 30 }, (_, i) => ({ ref: String(i), fields: { name: `T${i}` } })));
+	// 20 tokens of burst, then 10 more at 20/s ≈ 0.5 s.
+	expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+});
+
+describe('errors', () => {
+	test('401 → auth_expired, not retried, token not in the message', async () => {
+		const a = adapter({ apiToken: 'expired-token-abcdef' });
+		const [r] = await a.upsert('persons', [{ ref: 'p1', fields: { name: 'X' } }]);
+		expect(r.success).toBe(false);
+		expect(r.error).toMatchObject({ kind: 'auth_expired', status: 401, code: 'UNAUTHORIZED', recordRef: 'p1' });
+		expect(r.error!.message).toContain('unauthorized access');
+		expect(r.error!.message).not.toContain('expired-token-abcdef');
+		expect(sb.calls.get('persons.create')).toBe(1);
+	});
+
+	test('400 → validation naming the field (invalid email, unknown field, too long, required)', async () => {
+		const a = adapter();
+		const res = await a.upsert('persons', [
+			{ ref: 'bad-email', fields: { name: 'A', email: 'not-an-email' } },
+			{ ref: 'unknown', fields: { name: 'B', shoe_size: 44 } },
+			{ ref: 'long', fields: { name: 'x'.repeat(300) } },
+			{ ref: 'missing', fields: { email: 'c@d.example' } },
+		]);
+		expect(res.map((r) => [r.ref, r.error?.kind, r.error?.fields])).toEqual([
+			['bad-email', 'validation', ['email']],
+			['unknown', 'validation', ['shoe_size']],
+			['long', 'validation', ['name']],
+			['missing', 'validation', ['name']],
+		]);
+		expect(res[0].error!.status).toBe(400);
+		expect(res[0].error!.message).toContain("'not-an-email' is not a valid email address");
+		expect(sb.calls.get('persons.create')).toBe(4); // no retries on 400
+	});
+
+	test('429 → rate_limit with Retry-After honoured; gives up after maxAttempts', async () => {
+		sb.injectFault({ kind: 'rateLimit', endpoint: 'persons.list', retryAfter: 1 });
+		const a = adapter({ retry: { ...FAST, maxAttempts: 2 } });
+		const err = await collect(a.listChangedSince('persons', undefined)).catch((e: unknown) => e);
+		expect(err).toBeInstanceOf(SyncError);
+		expect(err).toMatchObject({ kind: 'rate_limit', status: 429, retryAfterMs: 1000, code: 'RATE_LIMIT' });
+		expect(sb.calls.get('persons.list')).toBe(2);
+		expect(waits).toContain(1000);
+	});
+
+	test('404 → not_found with the record ref', async () => {
+		const [r] = await adapter().upsert('deals', [{ ref: 'ff-9', id: '777777', fields: { title: 'Gone' } }]);
+		expect(r.error).toMatchObject({ kind: 'not_found', status: 404, recordRef: 'ff-9' });
+		expect(r.error!.message).toContain('Deal not found');
+	});
+
+	test('500 → transient, retried; persistent 500 surfaces as transient', async () => {
+		sb.injectFault({ kind: 'server', endpoint: 'organizations.list', times: 1 });
+		const a = adapter();
+		const recs = await a.getByIds('organizations', ['1', '2']);
+		expect(recs).toHaveLength(2);
+		expect(a.stats.retries).toBe(1);
+		expect(sb.calls.get('organizations.list')).toBe(2);
+		sb.injectFault({ kind: 'server', endpoint: 'organizations.list' });
+		const err = await a.getByIds('organizations', ['1']).catch((e: unknown) => e);
+		expect(err).toMatchObject({ kind: 'transient', status: 500 });
+	});
+
+	test('429 storm: every other write rate-limited; all records written exactly once', async () => {
+		sb.injectFault({ kind: 'rateLimit', endpoint: 'persons.create', every: 2, retryAfter: 1 });
+		const a = adapter();
+		const inputs = Array.from({ length: 40 }, (_, i) => ({ ref: `s${i}`, fields: { name: `Storm ${i}`, email: `storm${i}@example.com` } }));
+		const res = await a.upsert('persons', inputs);
+		expect(res.every((r) => r.success)).toBe(true);
+		const names = sb.tables.persons.live().map((r) => String(r.data.name)).filter((n) => n.startsWith('Storm '));
+		expect(names).toHaveLength(40);
+		expect(new Set(names).size).toBe(40);
+		// Every other call answered 429: 40 successes need about 40 rejected calls, each retried once.
+		expect(a.stats.retries).toBeGreaterThanOrEqual(39);
+		expect(sb.calls.get('persons.create')).toBe(40 + a.stats.retries);
+		expect(a.stats.calls).toBe(sb.calls.get('persons.create'));
+		expect(waits.filter((w) => w >= 1000).length).toBe(a.stats.retries);
+	});
+
+	test('one invalid record in a batch: the others are written', async () => {
+		const a = adapter();
+		const inputs = Array.from({ length: 5 }, (_, i) => ({ ref: `b${i}`, fields: { name: `Batch ${i}`, email: i === 2 ? 'broken@' : `b${i}@example.com` } }));
+		const res = await a.upsert('persons', inputs);
+		expect(res.map((r) => r.success)).toEqual([true, true, false, true, true]);
+		expect(res[2].error).toMatchObject({ kind: 'validation', fields: ['email'], recordRef: 'b2' });
+		const names = sb.tables.persons.live().map((r) => r.data.name);
+		expect(names).toEqual(expect.arrayContaining(['Batch 0', 'Batch 1', 'Batch 3', 'Batch 4']));
+		expect(names).not.toContain('Batch 2');
+	});
+});
