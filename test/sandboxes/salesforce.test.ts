@@ -152,7 +152,7 @@ describe('Salesforce sandbox through jsforce', () => {
 		const d = await conn.sobject('Lead').describe();
 		const byName = Object.fromEntries(d.fields.map((f) => [f.name, f]));
 		expect(byName.LastName).toMatchObject({ type: 'string', length: 80, nillable: false, createable: true });
-		expect(byName.Status.picklistValues.map((p) => p.value)).toContain('Working - Contacted');
+		expect((byName.Status.picklistValues ?? []).map((p) => p.value)).toContain('Working - Contacted');
 		expect(byName.SystemModstamp).toMatchObject({ createable: false, updateable: false });
 		await expect(conn.sobject('Nope__c').describe()).rejects.toMatchObject({ errorCode: 'NOT_FOUND' });
 	});

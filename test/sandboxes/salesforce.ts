@@ -61,6 +61,7 @@ export class SalesforceSandbox extends Sandbox {
 	readonly clientId: string;
 	readonly clientSecret: string;
 	refreshToken: string;
+	private readonly initialRefreshToken: string;
 	/** Access tokens the API accepts right now. */
 	readonly validTokens = new Set<string>();
 	/** The initial access token (always issued at construction). */
@@ -80,6 +81,7 @@ export class SalesforceSandbox extends Sandbox {
 		this.clientId = opts.clientId ?? 'sandbox-client-id';
 		this.clientSecret = opts.clientSecret ?? 'sandbox-client-secret';
 		this.refreshToken = opts.refreshToken ?? 'sandbox-refresh-token';
+		this.initialRefreshToken = this.refreshToken;
 		this.dailyLimit = opts.dailyLimit ?? 15000;
 		this.validTokens.add(this.accessToken);
 		for (const def of Object.values(OBJECTS)) {
@@ -115,9 +117,14 @@ export class SalesforceSandbox extends Sandbox {
 
 	// ---------------------------------------------------------------- data
 
+	/** Drops all records and query cursors, and restores the initial access and refresh tokens. */
 	clearData(): void {
 		for (const t of Object.values(this.tables)) t.clear();
 		this.locators.clear();
+		this.validTokens.clear();
+		this.validTokens.add(this.accessToken);
+		this.refreshToken = this.initialRefreshToken;
+		this.apiUsage = 0;
 	}
 
 	/** Seed records: `{ Account: [{ Name: 'Acme' }], Lead: [...] }`; an `Id` key keeps that id. Invalid data throws. */
