@@ -610,7 +610,8 @@ export class HubSpotSandbox extends Sandbox {
 			this.table(type);
 			const out = this.createOne(type, req.body?.properties ?? {}, req.body?.associations);
 			if (isRecordError(out)) this.throwRecordError(out);
-			res.status(201).json(this.toPublic(type, out, Object.keys(req.body?.properties ?? {})));
+			res.status(201);
+			return this.toPublic(type, out, Object.keys(req.body?.properties ?? {}));
 		});
 
 		this.r('patch', `${O}/:id`, 'objects.update', (req) => {
@@ -654,7 +655,8 @@ export class HubSpotSandbox extends Sandbox {
 			}
 			const startedAt = new Date().toISOString();
 			if (!missing.length) return { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() };
-			res.status(207).json({
+			res.status(207);
+			return {
 				status: 'COMPLETE',
 				results,
 				numErrors: 1,
@@ -668,15 +670,14 @@ export class HubSpotSandbox extends Sandbox {
 				],
 				startedAt,
 				completedAt: new Date().toISOString(),
-			});
-			return undefined;
+			};
 		});
 
 		this.r('post', `${O}/batch/create`, 'objects.batch.create', (req, res) => {
 			const type = req.params.type;
 			this.table(type);
 			const inputs = this.batchInputs(req) as Array<{ properties?: Record<string, unknown>; associations?: unknown; objectWriteTraceId?: string }>;
-			this.runBatch(res, type, inputs, 201, (inp) => {
+			return this.runBatch(res, type, inputs, 201, (inp) => {
 				const props = inp.properties ?? {};
 				return this.createOne(type, props, inp.associations);
 			});
@@ -686,7 +687,7 @@ export class HubSpotSandbox extends Sandbox {
 			const type = req.params.type;
 			this.table(type);
 			const inputs = this.batchInputs(req) as Array<{ id?: string; idProperty?: string; properties?: Record<string, unknown>; objectWriteTraceId?: string }>;
-			this.runBatch(res, type, inputs, 200, (inp) => {
+			return this.runBatch(res, type, inputs, 200, (inp) => {
 				let id = String(inp.id ?? '');
 				if (inp.idProperty && inp.idProperty !== 'hs_object_id') {
 					const hit = this.table(type)
@@ -703,7 +704,7 @@ export class HubSpotSandbox extends Sandbox {
 			const type = req.params.type;
 			this.table(type);
 			const inputs = this.batchInputs(req) as Array<{ id?: string; idProperty?: string; properties?: Record<string, unknown>; objectWriteTraceId?: string }>;
-			this.runBatch(res, type, inputs, 200, (inp) => {
+			return this.runBatch(res, type, inputs, 200, (inp) => {
 				const idProperty = inp.idProperty ?? 'hs_object_id';
 				const def = HS_PROPERTIES[type].find((p) => p.name === idProperty);
 				if (!def || !(def.unique || idProperty === 'hs_object_id')) {
@@ -808,7 +809,7 @@ export class HubSpotSandbox extends Sandbox {
 		inputs: T[],
 		okStatus: number,
 		write: (inp: T) => Row | RecordError | { row: Row; isNew: boolean },
-	): void {
+	): Record<string, unknown> {
 		const traced = inputs.length > 0 && inputs.every((i) => typeof i?.objectWriteTraceId === 'string' && i.objectWriteTraceId !== '');
 		const startedAt = new Date().toISOString();
 		if (!traced) {
@@ -829,8 +830,8 @@ export class HubSpotSandbox extends Sandbox {
 				}
 				results.push(this.batchResult(type, out, inp));
 			}
-			res.status(okStatus).json({ status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() });
-			return;
+			res.status(okStatus);
+			return { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() };
 		}
 		const results: unknown[] = [];
 		const errors: unknown[] = [];
@@ -851,8 +852,9 @@ export class HubSpotSandbox extends Sandbox {
 		if (errors.length) {
 			body.numErrors = errors.length;
 			body.errors = errors;
-			res.status(207).json(body);
-		} else res.status(okStatus).json(body);
+			res.status(207);
+		} else res.status(okStatus);
+		return body;
 	}
 
 	private batchResult(type: string, out: Row | { row: Row; isNew: boolean }, inp: { objectWriteTraceId?: string; properties?: Record<string, unknown> }): unknown {
