@@ -46,6 +46,8 @@ export interface VendorErrorContext {
 	message: string;
 	retryAfter?: number;
 	req: Request;
+	/** Extra details a handler attached to its SandboxHttpError (field names, existing ids...). */
+	details?: Record<string, unknown>;
 }
 
 export interface VendorError {
@@ -185,7 +187,10 @@ export abstract class Sandbox {
 	/** Register an endpoint. `endpoint` is the stable name calls are counted under. */
 	route(method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, endpoint: string, handler: Handler): void {
 		this.app[method](path, async (req: Request, res: Response) => {
-			this.count(endpoint, req);
+			const entry = this.count(endpoint, req);
+			res.once('finish', () => {
+				entry.status = res.statusCode;
+			});
 			if (this.latencyMs > 0) await sleep(this.latencyMs);
 			const fault = this.matchFault(endpoint, req.method);
 			if (fault && fault.kind !== 'lostResponse') return this.answerFault(fault, req, res);
@@ -199,7 +204,7 @@ export abstract class Sandbox {
 				if (!res.headersSent && out !== undefined) res.json(out);
 			} catch (err) {
 				if (err instanceof SandboxHttpError) {
-					const e = this.vendorError({ status: err.status, kind: err.kind, message: err.message, req });
+					const e = this.vendorError({ status: err.status, kind: err.kind, message: err.message, req, details: err.details });
 					if (err.details && typeof e.body === 'object' && e.body && !Array.isArray(e.body)) {
 						Object.assign(e.body as Record<string, unknown>, err.details.extraBody ?? {});
 					}
@@ -208,16 +213,15 @@ export abstract class Sandbox {
 				}
 				const e = this.vendorError({ status: 500, kind: 'server', message: String((err as Error)?.message ?? err), req });
 				res.status(e.status).set(e.headers ?? {}).json(e.body);
-			} finally {
-				const last = this.callLog[this.callLog.length - 1];
-				if (last) last.status = res.statusCode;
 			}
 		});
 	}
 
-	private count(endpoint: string, req: Request): void {
+	private count(endpoint: string, req: Request): { endpoint: string; method: string; path: string; status?: number } {
 		this.calls.set(endpoint, (this.calls.get(endpoint) ?? 0) + 1);
-		this.callLog.push({ endpoint, method: req.method, path: req.path });
+		const entry = { endpoint, method: req.method, path: req.path } as { endpoint: string; method: string; path: string; status?: number };
+		this.callLog.push(entry);
+		return entry;
 	}
 
 	totalCalls(filter?: (endpoint: string) => boolean): number {

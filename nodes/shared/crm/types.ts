@@ -62,6 +62,8 @@ export interface WriteResult {
 	/** true = created, false = updated. */
 	created?: boolean;
 	error?: SyncError;
+	/** The record as stored after the write, when the API returns it. */
+	record?: Record<string, unknown>;
 }
 
 export interface UpsertOptions {

@@ -1,0 +1,238 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+/** n8n resource value → FieldFlow API resource path. */
+export const RESOURCE_PATHS = {
+	prospect: 'prospects',
+	meeting: 'meetings',
+	meetingSummary: 'meeting-summaries',
+} as const;
+
+export type ResourceKey = keyof typeof RESOURCE_PATHS;
+
+export const resourceProperty: INodeProperties = {
+	displayName: 'Resource',
+	name: 'resource',
+	type: 'options',
+	noDataExpression: true,
+	options: [
+		{ name: 'Meeting', value: 'meeting' },
+		{ name: 'Meeting Summary', value: 'meetingSummary' },
+		{ name: 'Prospect', value: 'prospect' },
+	],
+	default: 'prospect',
+};
+
+const readOperations = (label: string) => [
+	{ name: 'Get', value: 'get', description: `Get a ${label} by ID`, action: `Get a ${label}` },
+	{
+		name: 'Get Changed Since',
+		value: 'getChangedSince',
+		description: `Get every ${label} created, updated (or deleted) since a time, page by page to the end`,
+		action: `Get ${label}s changed since a time`,
+	},
+	{ name: 'Get Many', value: 'getMany', description: `Get many ${label}s`, action: `Get many ${label}s` },
+];
+
+const writeOperations = (label: string) => [
+	{ name: 'Create', value: 'create', description: `Create a ${label}`, action: `Create a ${label}` },
+	{ name: 'Delete', value: 'delete', description: `Delete a ${label}`, action: `Delete a ${label}` },
+	{ name: 'Update', value: 'update', description: `Update a ${label}`, action: `Update a ${label}` },
+];
+
+function sortByName<T extends { name: string }>(options: T[]): T[] {
+	return [...options].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export const operationProperties: INodeProperties[] = [
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['prospect'] } },
+		options: sortByName([...readOperations('prospect'), ...writeOperations('prospect')]),
+		default: 'getChangedSince',
+	},
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['meeting'] } },
+		options: sortByName([...readOperations('meeting'), ...writeOperations('meeting')]),
+		default: 'getChangedSince',
+	},
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: ['meetingSummary'] } },
+		options: readOperations('meeting summary'),
+		default: 'getChangedSince',
+	},
+];
+
+const idProperty = (resource: ResourceKey, label: string, prefix: string): INodeProperties => ({
+	displayName: `${label} ID`,
+	name: 'id',
+	type: 'string',
+	required: true,
+	default: '',
+	placeholder: `${prefix}_000123`,
+	description: `The ID of the ${label.toLowerCase()}`,
+	displayOptions: { show: { resource: [resource], operation: ['get', 'update', 'delete'] } },
+});
+
+const prospectFields: INodeProperties[] = [
+	{ displayName: 'Company Name', name: 'company_name', type: 'string', default: '' },
+	{ displayName: 'Contact Name', name: 'contact_name', type: 'string', default: '' },
+	{
+		displayName: 'Custom Fields (JSON)',
+		name: 'custom_fields',
+		type: 'json',
+		default: '{}',
+		description: 'Object of custom field values, e.g. {"industry": "Dental"}',
+	},
+	{ displayName: 'Email', name: 'email', type: 'string', placeholder: 'name@email.com', default: '' },
+	{ displayName: 'Estimated Value', name: 'estimated_value', type: 'number', default: 0 },
+	{ displayName: 'Notes', name: 'notes', type: 'string', typeOptions: { rows: 3 }, default: '' },
+	{ displayName: 'Owner Email', name: 'owner_email', type: 'string', placeholder: 'name@email.com', default: '' },
+	{ displayName: 'Phone', name: 'phone', type: 'string', default: '' },
+	{
+		displayName: 'Status',
+		name: 'status',
+		type: 'options',
+		options: [
+			{ name: 'Contacted', value: 'contacted' },
+			{ name: 'Lost', value: 'lost' },
+			{ name: 'New', value: 'new' },
+			{ name: 'Proposal', value: 'proposal' },
+			{ name: 'Qualified', value: 'qualified' },
+			{ name: 'Won', value: 'won' },
+		],
+		default: 'new',
+	},
+];
+
+const meetingFields: INodeProperties[] = [
+	{ displayName: 'Completed At', name: 'completed_at', type: 'dateTime', default: '' },
+	{ displayName: 'Duration (Minutes)', name: 'duration_minutes', type: 'number', typeOptions: { minValue: 1, maxValue: 1440 }, default: 30 },
+	{ displayName: 'Location', name: 'location', type: 'string', default: '' },
+	{ displayName: 'Notes', name: 'notes', type: 'string', typeOptions: { rows: 3 }, default: '' },
+	{ displayName: 'Outcome', name: 'outcome', type: 'string', default: '' },
+	{ displayName: 'Prospect ID', name: 'prospect_id', type: 'string', default: '' },
+	{ displayName: 'Start Time', name: 'start_time', type: 'dateTime', default: '' },
+	{
+		displayName: 'Status',
+		name: 'status',
+		type: 'options',
+		options: [
+			{ name: 'Cancelled', value: 'cancelled' },
+			{ name: 'Completed', value: 'completed' },
+			{ name: 'Scheduled', value: 'scheduled' },
+		],
+		default: 'scheduled',
+	},
+	{ displayName: 'Title', name: 'title', type: 'string', default: '' },
+];
+
+const fieldsCollection = (resource: ResourceKey, operation: 'create' | 'update', fields: INodeProperties[]): INodeProperties => ({
+	displayName: operation === 'create' ? 'Fields' : 'Update Fields',
+	name: 'fields',
+	type: 'collection',
+	placeholder: 'Add Field',
+	default: {},
+	displayOptions: { show: { resource: [resource], operation: [operation] } },
+	options: fields,
+});
+
+const listProperties = (resource: ResourceKey): INodeProperties[] => [
+	{
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to return all results or only up to a given limit',
+		displayOptions: { show: { resource: [resource], operation: ['getMany'] } },
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 50,
+		description: 'Max number of results to return',
+		displayOptions: { show: { resource: [resource], operation: ['getMany'], returnAll: [false] } },
+	},
+	{
+		displayName: 'Since',
+		name: 'since',
+		type: 'dateTime',
+		required: true,
+		default: '',
+		description:
+			'Return records created, updated or deleted at or after this time. Use an expression such as {{ $now.minus({hours: 1}) }}, or the FieldFlow Trigger to keep the position for you.',
+		displayOptions: { show: { resource: [resource], operation: ['getChangedSince'] } },
+	},
+];
+
+const filterOptions: Record<ResourceKey, INodeProperties[]> = {
+	prospect: [
+		{ displayName: 'Email', name: 'email', type: 'string', placeholder: 'name@email.com', default: '', description: 'Only the prospect with this email (exact, case-insensitive)' },
+	],
+	meeting: [
+		{ displayName: 'Prospect ID', name: 'prospect_id', type: 'string', default: '', description: 'Only meetings of this prospect' },
+		{
+			displayName: 'Status',
+			name: 'status',
+			type: 'options',
+			options: [
+				{ name: 'Cancelled', value: 'cancelled' },
+				{ name: 'Completed', value: 'completed' },
+				{ name: 'Scheduled', value: 'scheduled' },
+			],
+			default: 'completed',
+			description: 'Only meetings with this status',
+		},
+	],
+	meetingSummary: [
+		{ displayName: 'Meeting ID', name: 'meeting_id', type: 'string', default: '', description: 'Only summaries of this meeting' },
+		{ displayName: 'Prospect ID', name: 'prospect_id', type: 'string', default: '', description: 'Only summaries of this prospect' },
+	],
+};
+
+const optionsCollection = (resource: ResourceKey): INodeProperties => ({
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	placeholder: 'Add Option',
+	default: {},
+	displayOptions: { show: { resource: [resource], operation: ['getMany', 'getChangedSince'] } },
+	options: [
+		...filterOptions[resource],
+		{
+			displayName: 'Include Deleted',
+			name: 'includeDeleted',
+			type: 'boolean' as const,
+			default: false,
+			description: 'Whether to include deleted records (they carry a deleted_at time) so deletions can be synced',
+		},
+	].sort((a, b) => a.displayName.localeCompare(b.displayName)),
+});
+
+export const fieldProperties: INodeProperties[] = [
+	idProperty('prospect', 'Prospect', 'pr'),
+	idProperty('meeting', 'Meeting', 'mt'),
+	{ ...idProperty('meetingSummary', 'Meeting Summary', 'ms'), displayOptions: { show: { resource: ['meetingSummary'], operation: ['get'] } } },
+	fieldsCollection('prospect', 'create', prospectFields),
+	fieldsCollection('prospect', 'update', prospectFields),
+	fieldsCollection('meeting', 'create', meetingFields),
+	fieldsCollection('meeting', 'update', meetingFields),
+	...listProperties('prospect'),
+	...listProperties('meeting'),
+	...listProperties('meetingSummary'),
+	optionsCollection('prospect'),
+	optionsCollection('meeting'),
+	optionsCollection('meetingSummary'),
+];

@@ -1,0 +1,270 @@
+/**
+ * A real n8n for the end-to-end tests and the demo: the n8n installed by scripts/ensure-n8n.js,
+ * started with its own Node, a throwaway user folder, this package loaded the way a community
+ * package is (<user folder>/.n8n/nodes/node_modules/n8n-nodes-fieldflow), credentials imported
+ * that point at the local sandboxes, and nothing allowed to reach the internet (telemetry,
+ * version checks and phone-home modules off; a preloaded guard refuses non-loopback sockets).
+ *
+ * Two ways to run a workflow:
+ *  - `execute(id)`: n8n's own CLI (`n8n execute --id --rawOutput`), one process per run;
+ *  - `start()`: the n8n server on 127.0.0.1, for webhooks and the editor (demo, dashboard tests).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const execFileAsync = promisify(execFile);
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { runtimeDir, nodeBinDir, ensure } = require('../../scripts/ensure-n8n.js') as {
+	runtimeDir: (line: string) => string;
+	nodeBinDir: (line: string) => string;
+	ensure: (line: string) => void;
+};
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const PACKAGE_NAME = 'n8n-nodes-fieldflow';
+
+/** Modules of n8n 2.x that call n8n's cloud services on start. */
+const PHONE_HOME_MODULES = ['mcp-registry', 'instance-registry', 'quick-connect', 'instance-ai', 'workflow-builder', 'n8n-packages'];
+
+export interface CredentialSpec {
+	id: string;
+	name: string;
+	type: string;
+	data: Record<string, unknown>;
+}
+
+export interface N8nOptions {
+	/** n8n line: 'v2' (default). */
+	line?: string;
+	/** Where the package is loaded from (default: this repo, built into dist/). */
+	packageDir?: string;
+	/** Keep the user folder after stop (default false). */
+	keep?: boolean;
+	/** Extra environment for n8n. */
+	env?: Record<string, string>;
+	userFolder?: string;
+}
+
+export interface RunResult {
+	/** Items of the last run of each node, by node name (main output 0 unless asked otherwise). */
+	nodes: Record<string, Array<Array<{ json: Record<string, unknown> }>>>;
+	/** The whole raw run data n8n printed. */
+	raw: any;
+	/** Error message when the run failed. */
+	error?: string;
+	lastNodeExecuted?: string;
+}
+
+export class N8n {
+	readonly line: string;
+	readonly userFolder: string;
+	readonly netGuardLog: string;
+	private server?: ChildProcess;
+	private serverLog = '';
+	port = 0;
+
+	constructor(private readonly options: N8nOptions = {}) {
+		this.line = options.line ?? 'v2';
+		this.userFolder = options.userFolder ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ff-n8n-'));
+		this.netGuardLog = path.join(this.userFolder, 'net-guard.log');
+	}
+
+	/** Install n8n if needed, create the user folder, link the package. */
+	async prepare(): Promise<this> {
+		ensure(this.line);
+		const nodesDir = path.join(this.userFolder, '.n8n', 'nodes');
+		const modulesDir = path.join(nodesDir, 'node_modules');
+		fs.mkdirSync(modulesDir, { recursive: true });
+		const pkgDir = this.options.packageDir ?? REPO_ROOT;
+		if (!fs.existsSync(path.join(pkgDir, 'dist', 'nodes'))) {
+			throw new Error(`${pkgDir}/dist is missing: run "npm run build" first`);
+		}
+		const link = path.join(modulesDir, PACKAGE_NAME);
+		if (!fs.existsSync(link)) fs.symlinkSync(pkgDir, link, 'dir');
+		fs.writeFileSync(
+			path.join(nodesDir, 'package.json'),
+			JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: `file:${pkgDir}` } }, null, 2),
+		);
+		return this;
+	}
+
+	env(): NodeJS.ProcessEnv {
+		const binDir = nodeBinDir(this.line);
+		const env: NodeJS.ProcessEnv = {
+			PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ''}`,
+			HOME: this.userFolder,
+			TZ: 'UTC',
+			N8N_USER_FOLDER: this.userFolder,
+			N8N_ENCRYPTION_KEY: 'fieldflow-e2e-encryption-key',
+			N8N_LISTEN_ADDRESS: '127.0.0.1',
+			N8N_HOST: '127.0.0.1',
+			N8N_PORT: String(this.port || 5678),
+			N8N_PROTOCOL: 'http',
+			N8N_SECURE_COOKIE: 'false',
+			N8N_DIAGNOSTICS_ENABLED: 'false',
+			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+			N8N_TEMPLATES_ENABLED: 'false',
+			N8N_PERSONALIZATION_ENABLED: 'false',
+			N8N_HIRING_BANNER_ENABLED: 'false',
+			N8N_AI_ENABLED: 'false',
+			EXTERNAL_FRONTEND_HOOKS_URLS: '',
+			N8N_DISABLED_MODULES: PHONE_HOME_MODULES.join(','),
+			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+			N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
+			N8N_VERIFIED_PACKAGES_ENABLED: 'false',
+			N8N_LOG_LEVEL: 'warn',
+			N8N_LOG_OUTPUT: 'file',
+			N8N_LOG_FILE_LOCATION: path.join(this.userFolder, 'n8n.log'),
+			DB_SQLITE_POOL_SIZE: '2',
+			N8N_RUNNERS_MODE: 'internal',
+			FF_NET_GUARD_LOG: this.netGuardLog,
+			NODE_OPTIONS: `--require ${path.join(__dirname, 'net-guard.js')}`,
+			...this.options.env,
+		};
+		return env;
+	}
+
+	private bin(): string {
+		return path.join(runtimeDir(this.line), 'node_modules', 'n8n', 'bin', 'n8n');
+	}
+
+	/** Run an n8n CLI command; returns stdout. */
+	async cli(args: string[], timeoutMs = 180_000, extraEnv: Record<string, string> = {}): Promise<string> {
+		const node = path.join(nodeBinDir(this.line), 'node');
+		try {
+			const { stdout } = await execFileAsync(node, [this.bin(), ...args], {
+				env: { ...this.env(), ...extraEnv },
+				timeout: timeoutMs,
+				maxBuffer: 256 * 1024 * 1024,
+			});
+			return stdout;
+		} catch (err) {
+			const e = err as { stdout?: string; stderr?: string; message: string };
+			throw new Error(`n8n ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}\n${this.logTail()}`);
+		}
+	}
+
+	async importCredentials(creds: CredentialSpec[]): Promise<void> {
+		const file = path.join(this.userFolder, `credentials-${Date.now()}.json`);
+		fs.writeFileSync(file, JSON.stringify(creds.map((c) => ({ ...c, isManaged: false }))));
+		await this.cli(['import:credentials', `--input=${file}`]);
+		fs.rmSync(file);
+	}
+
+	/** Import a workflow (object or path to a template file); returns its id. */
+	async importWorkflow(workflow: Record<string, unknown> | string, id?: string): Promise<string> {
+		const wf = typeof workflow === 'string' ? JSON.parse(fs.readFileSync(workflow, 'utf8')) : { ...workflow };
+		wf.id = id ?? wf.id ?? `wf${Math.random().toString(36).slice(2, 12)}`;
+		const file = path.join(this.userFolder, `workflow-${wf.id}.json`);
+		fs.writeFileSync(file, JSON.stringify(wf));
+		await this.cli(['import:workflow', `--input=${file}`]);
+		fs.rmSync(file);
+		return wf.id as string;
+	}
+
+	/**
+	 * Execute a workflow by id through n8n's CLI and return its run data, failed or not. n8n 2.x
+	 * prints the run data through its logger at info level, into the log file (JSON lines): read the
+	 * lines this run added and take the one that holds the run.
+	 */
+	async execute(id: string): Promise<RunResult> {
+		const logFile = path.join(this.userFolder, 'n8n.log');
+		const offset = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+		// A failed workflow makes n8n exit 1, after logging the run: parse the log either way.
+		let failure: Error | undefined;
+		await this.cli(['execute', `--id=${id}`, '--rawOutput'], 300_000, { N8N_LOG_LEVEL: 'info' }).catch((err: Error) => {
+			failure = err;
+		});
+		const added = fs.readFileSync(logFile).subarray(offset).toString('utf8');
+		for (const line of added.split('\n').reverse()) {
+			if (!line.trim()) continue;
+			let message: unknown;
+			try {
+				message = JSON.parse(line).message;
+			} catch {
+				continue;
+			}
+			if (typeof message !== 'string' || !message.startsWith('{')) continue;
+			try {
+				const raw = JSON.parse(message);
+				if (raw?.data?.resultData) return toRunResult(raw);
+			} catch {
+				// another JSON-looking message
+			}
+		}
+		throw failure ?? new Error(`n8n execute left no run data in its log:\n${this.logTail()}`);
+	}
+
+	logTail(lines = 60): string {
+		const file = path.join(this.userFolder, 'n8n.log');
+		const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+		return [text, this.serverLog].join('\n').split('\n').slice(-lines).join('\n');
+	}
+
+	/** Hosts n8n tried to reach outside loopback (should stay empty). */
+	blockedConnections(): string[] {
+		return fs.existsSync(this.netGuardLog) ? fs.readFileSync(this.netGuardLog, 'utf8').split('\n').filter(Boolean) : [];
+	}
+
+	/** Start the n8n server; resolves when /healthz answers. */
+	async start(port = 0, timeoutMs = 120_000): Promise<string> {
+		this.port = port || (await freePort());
+		const node = path.join(nodeBinDir(this.line), 'node');
+		this.server = spawn(node, [this.bin(), 'start'], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+		const append = (b: Buffer) => {
+			this.serverLog = (this.serverLog + b.toString()).slice(-200_000);
+		};
+		this.server.stdout!.on('data', append);
+		this.server.stderr!.on('data', append);
+		const url = `http://127.0.0.1:${this.port}`;
+		const deadline = Date.now() + timeoutMs;
+		while (Date.now() < deadline) {
+			if (this.server.exitCode !== null) throw new Error(`n8n exited with ${this.server.exitCode}:\n${this.logTail()}`);
+			try {
+				const res = await fetch(`${url}/healthz/readiness`);
+				if (res.ok) return url;
+			} catch {
+				// not up yet
+			}
+			await new Promise((r) => setTimeout(r, 500));
+		}
+		throw new Error(`n8n did not start within ${timeoutMs} ms:\n${this.logTail()}`);
+	}
+
+	async stop(): Promise<void> {
+		const s = this.server;
+		this.server = undefined;
+		if (s && s.exitCode === null) {
+			s.kill('SIGTERM');
+			await Promise.race([new Promise((r) => s.once('exit', r)), new Promise((r) => setTimeout(r, 15_000))]);
+			if (s.exitCode === null) s.kill('SIGKILL');
+		}
+		if (!this.options.keep) fs.rmSync(this.userFolder, { recursive: true, force: true });
+	}
+}
+
+function toRunResult(raw: any): RunResult {
+	const runData = raw?.data?.resultData?.runData ?? {};
+	const nodes: RunResult['nodes'] = {};
+	for (const [name, runs] of Object.entries<any[]>(runData)) {
+		const last = runs[runs.length - 1];
+		nodes[name] = (last?.data?.main ?? []).map((out: any[] | null) => out ?? []);
+	}
+	const err = raw?.data?.resultData?.error;
+	return { nodes, raw, error: err ? String(err.message ?? err) : undefined, lastNodeExecuted: raw?.data?.resultData?.lastNodeExecuted };
+}
+
+export async function freePort(): Promise<number> {
+	const net = await import('node:net');
+	return new Promise((resolve, reject) => {
+		const srv = net.createServer();
+		srv.listen(0, '127.0.0.1', () => {
+			const port = (srv.address() as { port: number }).port;
+			srv.close(() => resolve(port));
+		});
+		srv.once('error', reject);
+	});
+}

@@ -1,0 +1,66 @@
+/**
+ * All four sandboxes together: FieldFlow, Salesforce, HubSpot, Pipedrive on 127.0.0.1.
+ * Tests start them in-process (port 0); the demo starts them on fixed ports through cli.ts.
+ */
+import { FieldFlowSandbox, FIELDFLOW_SANDBOX_KEY } from './fieldflow';
+import { SalesforceSandbox } from './salesforce';
+import { HubSpotSandbox } from './hubspot';
+import { PipedriveSandbox } from './pipedrive';
+import type { CredentialSpec } from '../e2e/harness';
+
+export { FieldFlowSandbox, SalesforceSandbox, HubSpotSandbox, PipedriveSandbox };
+
+export const HUBSPOT_SANDBOX_TOKEN = 'hs-sandbox-token';
+export const PIPEDRIVE_SANDBOX_TOKEN = 'pd-sandbox-token';
+
+export interface Sandboxes {
+	fieldflow: FieldFlowSandbox;
+	salesforce: SalesforceSandbox;
+	hubspot: HubSpotSandbox;
+	pipedrive: PipedriveSandbox;
+	stop(): Promise<void>;
+}
+
+export interface StartOptions {
+	/** First port; the four sandboxes take this and the next three. 0 = any free ports. */
+	basePort?: number;
+	/** Load the demo data. */
+	sample?: boolean;
+}
+
+export async function startSandboxes(o: StartOptions = {}): Promise<Sandboxes> {
+	const fieldflow = new FieldFlowSandbox();
+	const salesforce = new SalesforceSandbox();
+	const hubspot = new HubSpotSandbox();
+	const pipedrive = new PipedriveSandbox();
+	const all = [fieldflow, salesforce, hubspot, pipedrive];
+	const base = o.basePort ?? 0;
+	await Promise.all(all.map((s, i) => s.start(base ? base + i : 0)));
+	if (o.sample) for (const s of all) s.seedSample();
+	return {
+		fieldflow,
+		salesforce,
+		hubspot,
+		pipedrive,
+		stop: async () => {
+			await Promise.all(all.map((s) => s.stop()));
+		},
+	};
+}
+
+/** Credential ids the workflow templates refer to. */
+export const CREDENTIAL_IDS = {
+	fieldFlowApi: 'ffFieldFlowApi01',
+} as const;
+
+/** n8n credentials (for import) that point at running sandboxes. */
+export function sandboxCredentials(s: Pick<Sandboxes, 'fieldflow'>): CredentialSpec[] {
+	return [
+		{
+			id: CREDENTIAL_IDS.fieldFlowApi,
+			name: 'FieldFlow account',
+			type: 'fieldFlowApi',
+			data: { apiKey: FIELDFLOW_SANDBOX_KEY, baseUrl: `${s.fieldflow.url}/v1` },
+		},
+	];
+}
