@@ -104,7 +104,13 @@ export class Table {
 
 	insert(data: Record<string, unknown>, id?: string): Row {
 		const now = this.clock.nowMs();
-		const row: Row = { id: id ?? this.makeId(++this.seq), createdAt: now, updatedAt: now, data: { ...data } };
+		let rowId = id;
+		if (rowId === undefined) {
+			// Skip ids taken by explicitly seeded rows.
+			do rowId = this.makeId(++this.seq);
+			while (this.rows.has(rowId));
+		}
+		const row: Row = { id: rowId, createdAt: now, updatedAt: now, data: { ...data } };
 		this.rows.set(row.id, row);
 		return row;
 	}
@@ -184,7 +190,10 @@ export abstract class Sandbox {
 		this.installControlApi();
 	}
 
-	/** Register an endpoint. `endpoint` is the stable name calls are counted under. */
+	/**
+	 * Register an endpoint. `endpoint` is the stable name calls are counted under. Handlers should
+	 * return the body (not write `res` themselves) so the lostResponse fault can drop the answer.
+	 */
 	route(method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, endpoint: string, handler: Handler): void {
 		this.app[method](path, async (req: Request, res: Response) => {
 			const entry = this.count(endpoint, req);
