@@ -210,7 +210,10 @@ export abstract class Sandbox {
 					req.socket.destroy();
 					return;
 				}
-				if (!res.headersSent && out !== undefined) res.json(out);
+				if (!res.headersSent) {
+					if (out !== undefined) res.json(out);
+					else res.end();
+				}
 			} catch (err) {
 				if (err instanceof SandboxHttpError) {
 					const e = this.vendorError({ status: err.status, kind: err.kind, message: err.message, req, details: err.details });

@@ -70,11 +70,8 @@ export class FieldFlowSandbox extends Sandbox {
 			this.route(method, `/v1${path}`, endpoint, (req, res) => {
 				auth(req);
 				const out = fn(req);
-				if (out === undefined) {
-					res.status(204).end();
-					return;
-				}
-				res.status(status).json(out);
+				res.status(out === undefined ? 204 : status);
+				return out;
 			});
 
 		r('get', '/me', 'me', () => ({ account: { id: 'acc_sandbox', name: 'FieldFlow Sandbox Co.' }, user: { email: 'ops@fieldflow.example' } }));

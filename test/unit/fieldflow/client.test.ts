@@ -1,0 +1,105 @@
+/**
+ * The engine's FieldFlow client against the sandbox: paging, batch writes with per-record
+ * results, the error kinds, Retry-After, no retry of a create whose answer was lost, no secret in
+ * any error.
+ */
+import { FieldFlowClient } from '../../../nodes/shared/fieldflow/client';
+import { SyncError } from '../../../nodes/shared/errors';
+import { FieldFlowSandbox, FIELDFLOW_SANDBOX_KEY } from '../../sandboxes/fieldflow';
+
+describe('FieldFlowClient', () => {
+	const sb = new FieldFlowSandbox();
+	const waits: number[] = [];
+	let client: FieldFlowClient;
+
+	beforeAll(async () => {
+		await sb.start();
+	});
+	afterAll(() => sb.stop());
+	beforeEach(() => {
+		sb.reset();
+		waits.length = 0;
+		client = new FieldFlowClient({
+			apiKey: FIELDFLOW_SANDBOX_KEY,
+			baseUrl: `${sb.url}/v1`,
+			ratePerSecond: 1000,
+			retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 60_000 },
+			sleep: async (ms) => {
+				waits.push(ms);
+			},
+		});
+	});
+
+	it('walks every page of a changed-since read', async () => {
+		sb.seed({ prospects: Array.from({ length: 450 }, (_, i) => ({ contact_name: `P${i}` })) });
+		const ids: string[] = [];
+		for await (const page of client.pages('prospects', { updatedSince: '2000-01-01T00:00:00Z' })) ids.push(...page.data.map((p) => p.id));
+		expect(ids).toHaveLength(450);
+		expect(new Set(ids).size).toBe(450);
+		expect(sb.calls.get('prospects.list')).toBe(3);
+		expect(client.stats.calls).toBe(3);
+	});
+
+	it('upserts 250 prospects in 3 batch calls with one result per input, the bad one failing alone', async () => {
+		const inputs = Array.from({ length: 250 }, (_, i) => ({ ref: `r${i}`, fields: { contact_name: `P${i}`, email: i === 7 ? 'broken' : `p${i}@example.com` } }));
+		const results = await client.upsertProspects(inputs);
+		expect(results.map((r) => r.ref)).toEqual(inputs.map((i) => i.ref));
+		expect(results.filter((r) => r.success)).toHaveLength(249);
+		const bad = results[7];
+		expect(bad.success).toBe(false);
+		expect(bad.error).toBeInstanceOf(SyncError);
+		expect(bad.error).toMatchObject({ kind: 'validation', fields: ['email'], recordRef: 'r7' });
+		expect(sb.calls.get('prospects.batch')).toBe(3);
+		expect(sb.prospects.size).toBe(249);
+	});
+
+	it('honours Retry-After on 429 and succeeds', async () => {
+		sb.injectFault({ kind: 'rateLimit', endpoint: 'prospects.list', retryAfter: 3, times: 2 });
+		const page = await client.list('prospects');
+		expect(page.data).toEqual([]);
+		// (the throttle gate also sleeps a few ms after a 429 drains it)
+		expect(waits.filter((w) => w >= 1000)).toEqual([3000, 3000]);
+		expect(client.stats.retries).toBe(2);
+		expect(sb.calls.get('prospects.list')).toBe(3);
+	});
+
+	it.each([
+		['auth', 'auth_expired', 401],
+		['notFound', 'not_found', 404],
+		['validation', 'validation', 400],
+	] as const)('classifies a %s fault as %s without retrying', async (kind, expected, status) => {
+		sb.injectFault({ kind, endpoint: 'prospects.get' });
+		const err = await client.get('prospects', 'pr_000001').catch((e) => e);
+		expect(err).toBeInstanceOf(SyncError);
+		expect(err).toMatchObject({ kind: expected, status, recordRef: 'pr_000001' });
+		expect(err.hint).toBeTruthy();
+		expect(sb.calls.get('prospects.get')).toBe(1);
+	});
+
+	it('retries 5xx on reads, then reports transient', async () => {
+		sb.injectFault({ kind: 'server', endpoint: 'prospects.list' });
+		const err = await client.list('prospects').catch((e) => e);
+		expect(err).toMatchObject({ kind: 'transient', status: 500 });
+		expect(sb.calls.get('prospects.list')).toBe(4);
+	});
+
+	it('does not retry a create whose answer was lost (it may have happened)', async () => {
+		sb.injectFault({ kind: 'lostResponse', endpoint: 'prospects.create', times: 1 });
+		const err = await client.create('prospects', { contact_name: 'Once' }).catch((e) => e);
+		expect(err).toMatchObject({ kind: 'transient' });
+		expect(sb.calls.get('prospects.create')).toBe(1);
+		expect(sb.prospects.size).toBe(1);
+	});
+
+	it('reports a body that is not JSON as an error, not a crash', async () => {
+		sb.injectFault({ kind: 'malformed', endpoint: 'prospects.list', times: 1 });
+		await expect(client.list('prospects')).rejects.toMatchObject({ kind: 'unknown', message: expect.stringContaining('not JSON') });
+	});
+
+	it('never puts the API key in an error', async () => {
+		const bad = new FieldFlowClient({ apiKey: 'ff_secret_never_shown_123', baseUrl: `${sb.url}/v1`, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } });
+		const err = await bad.me().catch((e) => e);
+		expect(err.kind).toBe('auth_expired');
+		expect(JSON.stringify({ ...err.toJSON(), stack: err.stack, message: err.message })).not.toContain('ff_secret_never_shown_123');
+	});
+});
