@@ -488,7 +488,9 @@ export function mapToFieldflow(crmFields: Record<string, unknown>, mappings: rea
 				if (!pending?.has(f)) (pending ??= new Map()).set(f, typeError(label, id, m.crm, f, raw, "a duration 'HH:MM'"));
 				continue;
 			}
-			value = mins;
+			fields[f] = mins;
+			(settled ??= new Set()).add(f);
+			continue;
 		}
 		if (m.valueMap && !isEmpty(value)) {
 			const vm = valueMaps[m.valueMap];
