@@ -67,3 +67,39 @@ describe('FieldFlow node in real n8n', () => {
 		}
 	}, 300_000);
 });
+
+describe('n8n server with the package (what `npm run demo` starts)', () => {
+	let n8n: N8n;
+
+	beforeAll(async () => {
+		n8n = await new N8n().prepare();
+		await n8n.start();
+		await n8n.setupOwner();
+	}, 300_000);
+
+	afterAll(async () => {
+		await n8n?.stop();
+	});
+
+	it('lists every node and credential of package.json in the editor, and reaches nothing outside 127.0.0.1', async () => {
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const pkg = require('../../package.json') as { n8n: { nodes: string[]; credentials: string[] } };
+		const nodeNames = await n8n.nodeTypeNames();
+		const credentialNames = await n8n.credentialTypeNames();
+		for (const file of pkg.n8n.nodes) {
+			// eslint-disable-next-line @typescript-eslint/no-require-imports
+			const mod = require(path.join(__dirname, '..', '..', file));
+			const cls = Object.values(mod)[0] as new () => { description: { name: string } };
+			expect(nodeNames).toContain(`n8n-nodes-fieldflow.${new cls().description.name}`);
+		}
+		for (const file of pkg.n8n.credentials) {
+			// eslint-disable-next-line @typescript-eslint/no-require-imports
+			const mod = require(path.join(__dirname, '..', '..', file));
+			const cls = Object.values(mod)[0] as new () => { name: string };
+			expect(credentialNames).toContain(new cls().name);
+		}
+		expect(nodeNames).toContain('n8n-nodes-fieldflow.fieldFlow');
+		expect(credentialNames).toContain('fieldFlowApi');
+		expect(n8n.blockedConnections()).toEqual([]);
+	}, 120_000);
+});

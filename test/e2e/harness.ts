@@ -36,6 +36,15 @@ export interface CredentialSpec {
 	data: Record<string, unknown>;
 }
 
+export interface OwnerSpec {
+	email: string;
+	password: string;
+	firstName: string;
+	lastName: string;
+}
+
+export const DEMO_OWNER: OwnerSpec = { email: 'demo@fieldflow.example', password: 'FieldFlow-demo-1', firstName: 'Demo', lastName: 'Owner' };
+
 export interface N8nOptions {
 	/** n8n line: 'v2' (default). */
 	line?: string;
@@ -64,6 +73,8 @@ export class N8n {
 	readonly netGuardLog: string;
 	private server?: ChildProcess;
 	private serverLog = '';
+	private cookie = '';
+	private brokerPort = 0;
 	port = 0;
 
 	constructor(private readonly options: N8nOptions = {}) {
@@ -75,6 +86,9 @@ export class N8n {
 	/** Install n8n if needed, create the user folder, link the package. */
 	async prepare(): Promise<this> {
 		ensure(this.line);
+		// n8n's task broker listens on 5679 by default: give each instance its own port so several
+		// n8n processes (parallel test files, the demo) never collide.
+		this.brokerPort = await freePort();
 		const nodesDir = path.join(this.userFolder, '.n8n', 'nodes');
 		const modulesDir = path.join(nodesDir, 'node_modules');
 		fs.mkdirSync(modulesDir, { recursive: true });
@@ -120,6 +134,7 @@ export class N8n {
 			N8N_LOG_FILE_LOCATION: path.join(this.userFolder, 'n8n.log'),
 			DB_SQLITE_POOL_SIZE: '2',
 			N8N_RUNNERS_MODE: 'internal',
+			N8N_RUNNERS_BROKER_PORT: String(this.brokerPort || 5679),
 			FF_NET_GUARD_LOG: this.netGuardLog,
 			NODE_OPTIONS: `--require ${path.join(__dirname, 'net-guard.js')}`,
 			...this.options.env,
@@ -232,6 +247,45 @@ export class N8n {
 			await new Promise((r) => setTimeout(r, 500));
 		}
 		throw new Error(`n8n did not start within ${timeoutMs} ms:\n${this.logTail()}`);
+	}
+
+	/** Create the instance owner (first start) and keep its session cookie for REST calls. */
+	async setupOwner(owner: OwnerSpec = DEMO_OWNER): Promise<void> {
+		const res = await fetch(`${this.url()}/rest/owner/setup`, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json' },
+			body: JSON.stringify(owner),
+		});
+		if (!res.ok) throw new Error(`owner setup answered ${res.status}: ${await res.text()}`);
+		this.cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
+	}
+
+	/** A REST call to the running server as the owner. */
+	async rest<T = unknown>(method: string, route: string, body?: unknown): Promise<T> {
+		const res = await fetch(`${this.url()}${route}`, {
+			method,
+			headers: { 'Content-Type': 'application/json', Cookie: this.cookie },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		const text = await res.text();
+		if (!res.ok) throw new Error(`${method} ${route} answered ${res.status}: ${text.slice(0, 500)}`);
+		return (text ? JSON.parse(text) : undefined) as T;
+	}
+
+	/** Node type names the running server offers in its editor. */
+	async nodeTypeNames(): Promise<string[]> {
+		const types = await this.rest<Array<{ name: string }>>('GET', '/types/nodes.json');
+		return types.map((t) => t.name);
+	}
+
+	/** Credential type names the running server offers. */
+	async credentialTypeNames(): Promise<string[]> {
+		const types = await this.rest<Array<{ name: string }>>('GET', '/types/credentials.json');
+		return types.map((t) => t.name);
+	}
+
+	url(): string {
+		return `http://127.0.0.1:${this.port}`;
 	}
 
 	async stop(): Promise<void> {

@@ -7,7 +7,9 @@ import { FieldFlowSandbox, FIELDFLOW_SANDBOX_KEY } from './fieldflow';
 describe('FieldFlow sandbox wire format', () => {
 	const sb = new FieldFlowSandbox();
 	let base = '';
-	const call = (method: string, path: string, body?: unknown, key = FIELDFLOW_SANDBOX_KEY) =>
+	// eslint-disable-next-line @typescript-eslint/no-explicit-any
+	type JsonResponse = Omit<Response, 'json'> & { json(): Promise<any> };
+	const call = (method: string, path: string, body?: unknown, key = FIELDFLOW_SANDBOX_KEY): Promise<JsonResponse> =>
 		fetch(`${base}/v1${path}`, {
 			method,
 			headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
