@@ -51,16 +51,65 @@ export async function startSandboxes(o: StartOptions = {}): Promise<Sandboxes> {
 /** Credential ids the workflow templates refer to. */
 export const CREDENTIAL_IDS = {
 	fieldFlowApi: 'ffFieldFlowApi01',
+	fieldFlowSalesforceApi: 'ffSalesforce0001',
+	fieldFlowHubSpotApi: 'ffHubSpot0000001',
+	fieldFlowPipedriveApi: 'ffPipedrive00001',
 } as const;
 
-/** n8n credentials (for import) that point at running sandboxes. */
-export function sandboxCredentials(s: Pick<Sandboxes, 'fieldflow'>): CredentialSpec[] {
-	return [
+/** Credential names the workflow templates refer to (next to the ids above). */
+export const CREDENTIAL_NAMES = {
+	fieldFlowApi: 'FieldFlow account',
+	fieldFlowSalesforceApi: 'Salesforce sandbox',
+	fieldFlowHubSpotApi: 'HubSpot sandbox',
+	fieldFlowPipedriveApi: 'Pipedrive sandbox',
+} as const;
+
+/**
+ * n8n credentials (for import) that point at running sandboxes: FieldFlow, plus each CRM sandbox
+ * that is passed. Salesforce uses the OAuth2 refresh-token setup (client id/secret + refresh
+ * token, base URL = the sandbox) with the sandbox's initial access token, so runs start without a
+ * refresh and still recover when the sandbox expires the access token.
+ */
+export function sandboxCredentials(s: Pick<Sandboxes, 'fieldflow'> & Partial<Pick<Sandboxes, 'salesforce' | 'hubspot' | 'pipedrive'>>): CredentialSpec[] {
+	const creds: CredentialSpec[] = [
 		{
 			id: CREDENTIAL_IDS.fieldFlowApi,
-			name: 'FieldFlow account',
+			name: CREDENTIAL_NAMES.fieldFlowApi,
 			type: 'fieldFlowApi',
 			data: { apiKey: FIELDFLOW_SANDBOX_KEY, baseUrl: `${s.fieldflow.url}/v1` },
 		},
 	];
+	if (s.salesforce) {
+		creds.push({
+			id: CREDENTIAL_IDS.fieldFlowSalesforceApi,
+			name: CREDENTIAL_NAMES.fieldFlowSalesforceApi,
+			type: 'fieldFlowSalesforceApi',
+			data: {
+				authType: 'refreshToken',
+				clientId: s.salesforce.clientId,
+				clientSecret: s.salesforce.clientSecret,
+				refreshToken: s.salesforce.refreshToken,
+				accessToken: s.salesforce.accessToken,
+				instanceUrl: s.salesforce.url,
+				baseUrl: s.salesforce.url,
+			},
+		});
+	}
+	if (s.hubspot) {
+		creds.push({
+			id: CREDENTIAL_IDS.fieldFlowHubSpotApi,
+			name: CREDENTIAL_NAMES.fieldFlowHubSpotApi,
+			type: 'fieldFlowHubSpotApi',
+			data: { accessToken: HUBSPOT_SANDBOX_TOKEN, baseUrl: s.hubspot.url },
+		});
+	}
+	if (s.pipedrive) {
+		creds.push({
+			id: CREDENTIAL_IDS.fieldFlowPipedriveApi,
+			name: CREDENTIAL_NAMES.fieldFlowPipedriveApi,
+			type: 'fieldFlowPipedriveApi',
+			data: { apiToken: PIPEDRIVE_SANDBOX_TOKEN, baseUrl: s.pipedrive.url },
+		});
+	}
+	return creds;
 }

@@ -1,0 +1,51 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { crmProperty, fieldProperties, objectProperties, operationProperty } from './actions/descriptions';
+import { router } from './actions/router';
+import { getFields, getWritableFields } from './methods/loadOptions';
+import { fieldFlowCrmConnectionTest } from './methods/credentialTest';
+
+export class FieldFlowCrm implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'FieldFlow CRM',
+		name: 'fieldFlowCrm',
+		icon: { light: 'file:fieldflowcrm.svg', dark: 'file:fieldflowcrm.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["crm"] + " " + $parameter["object"]}}',
+		description: 'Read and write Salesforce, HubSpot and Pipedrive records for FieldFlow sync: batched upserts, change feeds, meeting activities and notes',
+		defaults: { name: 'FieldFlow CRM' },
+		usableAsTool: true,
+		inputs: ['main'],
+		outputs: ['main'],
+		credentials: [
+			{
+				name: 'fieldFlowSalesforceApi',
+				required: true,
+				testedBy: 'fieldFlowCrmConnectionTest',
+				displayOptions: { show: { crm: ['salesforce'] } },
+			},
+			{
+				name: 'fieldFlowHubSpotApi',
+				required: true,
+				testedBy: 'fieldFlowCrmConnectionTest',
+				displayOptions: { show: { crm: ['hubspot'] } },
+			},
+			{
+				name: 'fieldFlowPipedriveApi',
+				required: true,
+				testedBy: 'fieldFlowCrmConnectionTest',
+				displayOptions: { show: { crm: ['pipedrive'] } },
+			},
+		],
+		properties: [crmProperty, operationProperty, ...objectProperties, ...fieldProperties],
+	};
+
+	methods = {
+		loadOptions: { getFields, getWritableFields },
+		credentialTest: { fieldFlowCrmConnectionTest },
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return router.call(this);
+	}
+}

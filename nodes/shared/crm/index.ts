@@ -1,0 +1,149 @@
+/**
+ * One entry point for the nodes: credential data (as n8n decrypts it, or any plain object of the
+ * same shape) → a configured CRM adapter. No n8n imports.
+ *
+ * Credential field names are the ones of the package's credential types:
+ *  - fieldFlowSalesforceApi: authType ('refreshToken' | 'accessToken'), clientId, clientSecret,
+ *    refreshToken, loginUrl, accessToken, instanceUrl, baseUrl;
+ *  - fieldFlowHubSpotApi: accessToken, baseUrl;
+ *  - fieldFlowPipedriveApi: apiToken, baseUrl.
+ *
+ * Salesforce token refresh: the adapter refreshes an expired access token itself (once per call)
+ * and tells `onTokenRefreshed`. The factory keeps the new token in memory for the adapter's life
+ * (one node run). n8n credentials are NOT rewritten: the next run starts from the stored refresh
+ * token again and refreshes once more when it needs to. That is one extra OAuth call per run at
+ * most, and a stored access token that has expired is harmless.
+ */
+import { SalesforceAdapter, type SalesforceAdapterConfig } from './salesforce';
+import { HubSpotAdapter, type HubSpotAdapterConfig } from './hubspot';
+import { PipedriveAdapter, type PipedriveAdapterConfig } from './pipedrive';
+import type { CrmAdapter, CrmName, ObjectInfo } from './types';
+import { SyncError } from '../errors';
+
+export type { CrmAdapter, CrmName } from './types';
+export { SalesforceAdapter, HubSpotAdapter, PipedriveAdapter };
+
+/** Credential data as n8n hands it over (values may be strings, empty, or missing). */
+export type CrmCredentialData = Record<string, unknown>;
+
+export interface CreateAdapterOptions {
+	/** Extra adapter settings (tests: retry policy, sleep, rate). */
+	salesforce?: Partial<SalesforceAdapterConfig>;
+	hubspot?: Partial<HubSpotAdapterConfig>;
+	pipedrive?: Partial<PipedriveAdapterConfig>;
+	/** Told about a refreshed Salesforce token (after the factory kept it in memory). */
+	onTokenRefreshed?: (accessToken: string, instanceUrl: string) => void;
+}
+
+export const CRM_NAMES: CrmName[] = ['salesforce', 'hubspot', 'pipedrive'];
+
+/** The n8n credential type each CRM uses. */
+export const CRM_CREDENTIAL_TYPES: Record<CrmName, string> = {
+	salesforce: 'fieldFlowSalesforceApi',
+	hubspot: 'fieldFlowHubSpotApi',
+	pipedrive: 'fieldFlowPipedriveApi',
+};
+
+export const CRM_LABELS: Record<CrmName, string> = { salesforce: 'Salesforce', hubspot: 'HubSpot', pipedrive: 'Pipedrive' };
+
+function str(v: unknown): string | undefined {
+	if (v === undefined || v === null) return undefined;
+	const s = String(v).trim();
+	return s ? s : undefined;
+}
+
+function trimUrl(v: unknown): string | undefined {
+	return str(v)?.replace(/\/+$/, '');
+}
+
+/** Salesforce credential data → adapter config (without the refresh callback). */
+export function salesforceConfig(c: CrmCredentialData): SalesforceAdapterConfig {
+	const authType = str(c.authType) ?? (str(c.refreshToken) ? 'refreshToken' : 'accessToken');
+	const baseUrl = trimUrl(c.baseUrl);
+	const config: SalesforceAdapterConfig = {
+		baseUrl,
+		instanceUrl: trimUrl(c.instanceUrl),
+		accessToken: str(c.accessToken),
+	};
+	if (authType === 'refreshToken') {
+		config.refreshToken = str(c.refreshToken);
+		config.clientId = str(c.clientId);
+		config.clientSecret = str(c.clientSecret);
+		config.loginUrl = trimUrl(c.loginUrl);
+		// Refresh-only setups may not know the instance URL yet: the login host answers it.
+		if (!config.instanceUrl && !baseUrl) config.instanceUrl = config.loginUrl ?? 'https://login.salesforce.com';
+		if (!config.refreshToken || !config.clientId) {
+			throw new SyncError({ kind: 'auth_expired', message: 'Salesforce credential: OAuth2 refresh needs a Client ID and a Refresh Token.' });
+		}
+	} else {
+		config.refreshToken = undefined;
+		if (!config.accessToken) throw new SyncError({ kind: 'auth_expired', message: 'Salesforce credential: the Access Token is empty.' });
+		if (!config.instanceUrl && !baseUrl) throw new SyncError({ kind: 'validation', message: 'Salesforce credential: the Instance URL is empty (e.g. https://yourorg.my.salesforce.com).' });
+	}
+	return config;
+}
+
+export function hubspotConfig(c: CrmCredentialData): HubSpotAdapterConfig {
+	const accessToken = str(c.accessToken);
+	if (!accessToken) throw new SyncError({ kind: 'auth_expired', message: 'HubSpot credential: the private app access token is empty.' });
+	return { accessToken, baseUrl: trimUrl(c.baseUrl) };
+}
+
+export function pipedriveConfig(c: CrmCredentialData): PipedriveAdapterConfig {
+	const apiToken = str(c.apiToken);
+	if (!apiToken) throw new SyncError({ kind: 'auth_expired', message: 'Pipedrive credential: the API token is empty.' });
+	return { apiToken, baseUrl: trimUrl(c.baseUrl) };
+}
+
+/** A configured adapter for `crm`, from credential data. Throws a SyncError when data is missing. */
+export function createAdapter(crm: CrmName, credentials: CrmCredentialData, options: CreateAdapterOptions = {}): CrmAdapter {
+	switch (crm) {
+		case 'salesforce': {
+			const config = salesforceConfig(credentials);
+			const memory = { accessToken: config.accessToken, instanceUrl: config.instanceUrl };
+			return new SalesforceAdapter({
+				...config,
+				...options.salesforce,
+				onTokenRefreshed: (accessToken, instanceUrl) => {
+					// In memory only: the adapter already uses the new token for the rest of this run.
+					memory.accessToken = accessToken;
+					memory.instanceUrl = instanceUrl;
+					options.onTokenRefreshed?.(accessToken, instanceUrl);
+				},
+			});
+		}
+		case 'hubspot':
+			return new HubSpotAdapter({ ...hubspotConfig(credentials), ...options.hubspot });
+		case 'pipedrive':
+			return new PipedriveAdapter({ ...pipedriveConfig(credentials), ...options.pipedrive });
+	}
+	throw new SyncError({ kind: 'validation', message: `Unknown CRM "${String(crm)}": use salesforce, hubspot or pipedrive.` });
+}
+
+/** The objects a CRM offers, without credentials (for dropdowns). */
+export function crmObjects(crm: CrmName): ObjectInfo[] {
+	return OBJECTS_BY_CRM[crm]?.map((o) => ({ ...o })) ?? [];
+}
+
+const OBJECTS_BY_CRM: Record<CrmName, ObjectInfo[]> = {
+	salesforce: [
+		{ name: 'Lead', label: 'Lead', role: 'person' },
+		{ name: 'Contact', label: 'Contact', role: 'person' },
+		{ name: 'Account', label: 'Account', role: 'company' },
+		{ name: 'Opportunity', label: 'Opportunity', role: 'deal' },
+		{ name: 'Event', label: 'Event', role: 'activity' },
+		{ name: 'Task', label: 'Task', role: 'activity' },
+	],
+	hubspot: [
+		{ name: 'contacts', label: 'Contacts', role: 'person' },
+		{ name: 'companies', label: 'Companies', role: 'company' },
+		{ name: 'deals', label: 'Deals', role: 'deal' },
+		{ name: 'meetings', label: 'Meetings', role: 'activity' },
+	],
+	pipedrive: [
+		{ name: 'persons', label: 'Persons', role: 'person' },
+		{ name: 'organizations', label: 'Organizations', role: 'company' },
+		{ name: 'deals', label: 'Deals', role: 'deal' },
+		{ name: 'activities', label: 'Activities', role: 'activity' },
+	],
+};
