@@ -153,7 +153,6 @@ export async function startPostgres(options: { database?: string } = {}): Promis
 				}
 			}
 		}
-		// eslint-disable-next-line @typescript-eslint/no-var-requires
 		const { Client } = require('pg') as typeof import('pg');
 		const admin = new Client({ host: '127.0.0.1', port, user, database: 'postgres' });
 		await admin.connect();

@@ -110,7 +110,6 @@ export function loadNodeSqlite(): NodeSqliteModule | null {
 		return (original as (...a: unknown[]) => void).call(process, warning, ...rest);
 	} as typeof process.emitWarning;
 	try {
-		// eslint-disable-next-line @typescript-eslint/no-var-requires
 		const mod = require('node:sqlite') as NodeSqliteModule;
 		nodeSqlite = typeof mod?.DatabaseSync === 'function' ? mod : null;
 	} catch {
@@ -143,7 +142,6 @@ function openBetterSqlite(path: string, busyTimeoutMs: number): SqliteDriver {
 		close(): void;
 	};
 	try {
-		// eslint-disable-next-line @typescript-eslint/no-var-requires
 		Database = require('better-sqlite3');
 	} catch (error) {
 		throw new Error(
@@ -323,7 +321,6 @@ export function toPgSql(sql: string): string {
 }
 
 export function openPostgresDb(config: PostgresStoreConfig): Db {
-	// eslint-disable-next-line @typescript-eslint/no-var-requires
 	const pg = require('pg') as { Pool: new (config: Record<string, unknown>) => PgPool };
 	const pool = new pg.Pool({
 		connectionString: config.connectionString,

@@ -539,7 +539,6 @@ function sqliteBackend(): Backend {
 			return {
 				open: () => openStore({ kind: 'sqlite', path }),
 				sql: async (query) => {
-					// eslint-disable-next-line @typescript-eslint/no-var-requires
 					const Database = require('better-sqlite3');
 					const db = new Database(path, { readonly: true });
 					try {
@@ -559,7 +558,6 @@ function sqliteBackend(): Backend {
 function postgresBackend(): Backend {
 	let server: TestPostgres | null = null;
 	let n = 0;
-	// eslint-disable-next-line @typescript-eslint/no-var-requires
 	const { Client } = require('pg') as typeof import('pg');
 	const admin = async <T>(database: string, fn: (c: InstanceType<typeof Client>) => Promise<T>): Promise<T> => {
 		const c = new Client({ host: server!.host, port: server!.port, user: server!.user, database });
