@@ -47,7 +47,9 @@ const { openStore } = require(process.env.FF_STORE_MODULE);
 		out.cursorMoved = await store.setCursor('hubspot', 'contacts', '2024-06-01T12:00:00Z', { onlyForward: true });
 	} else if (process.env.FF_MODE === 'race') {
 		process.stdout.write('ready\\n');
-		await new Promise((r) => process.stdin.once('data', r));
+		// Start at the same wall-clock moment as the parent.
+		const startAt = Number(String(await new Promise((r) => process.stdin.once('data', r))).trim());
+		await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
 		const won = [];
 		for (let i = 0; i < Number(process.env.FF_N); i++) {
 			if (await store.reserveLink('salesforce', 'Lead', 'race-' + i)) won.push(i);
@@ -63,7 +65,7 @@ const { openStore } = require(process.env.FF_STORE_MODULE);
 interface Child {
 	output: Promise<{ json: Record<string, unknown>; stderr: string }>;
 	ready: Promise<void>;
-	go(): void;
+	go(startAt: number): void;
 }
 
 function runNode24(env: Record<string, string>): Child {
@@ -89,7 +91,7 @@ function runNode24(env: Record<string, string>): Child {
 			resolvePromise({ json: JSON.parse(last), stderr });
 		});
 	});
-	return { output, ready, go: () => child.stdin.end('go\n') };
+	return { output, ready, go: (startAt) => child.stdin.end(`${startAt}\n`) };
 }
 
 describe('SQLite store drivers', () => {
@@ -164,7 +166,9 @@ describe('SQLite store drivers', () => {
 		store = await openStore({ kind: 'sqlite', path });
 		const child = runNode24({ FF_DB: path, FF_MODE: 'race', FF_N: String(n) });
 		await child.ready;
-		child.go();
+		const startAt = Date.now() + 150;
+		child.go(startAt);
+		await new Promise((r) => setTimeout(r, Math.max(0, startAt - Date.now())));
 		const mine: number[] = [];
 		for (let i = 0; i < n; i++) if (await store.reserveLink('salesforce', 'Lead', `race-${i}`)) mine.push(i);
 		const theirs = (await child.output).json.won as number[];

@@ -116,6 +116,24 @@ export function describeStore(name: string, backend: Backend): void {
 			for (const t of tables) expect(String(t.name)).toMatch(/^ff_/);
 		});
 
+		test('several stores opening a fresh database at the same moment migrate it once', async () => {
+			const fresh = await backend.newTarget();
+			try {
+				const stores = await Promise.all(Array.from({ length: 5 }, () => fresh.open()));
+				try {
+					for (const s of stores) expect(s.info.schemaVersion).toBe(LATEST);
+					const rows = await fresh.sql('SELECT COUNT(*) AS n FROM ff_schema_migrations');
+					expect(Number(rows[0].n)).toBe(MIGRATIONS.length);
+					const results = await Promise.all(stores.map((s) => s.reserveLink('hubspot', 'contacts', 'p1')));
+					expect(results.filter(Boolean)).toHaveLength(1);
+				} finally {
+					await Promise.all(stores.map((s) => s.close()));
+				}
+			} finally {
+				await fresh.dispose();
+			}
+		});
+
 		test('links: batch save, get by FieldFlow ids, CRM ids, both, all; upsert keeps one row', async () => {
 			expect(
 				await store.saveLinks([
