@@ -49,7 +49,7 @@ export interface FieldMapping {
 	/** Name of a value map (e.g. 'prospectStatus') to translate picklist values. */
 	valueMap?: string;
 	/** Built-in transform for compound fields (e.g. split a full name into first/last). */
-	transform?: 'firstName' | 'lastName' | 'emailList' | 'phoneList';
+	transform?: 'firstName' | 'lastName' | 'emailList' | 'phoneList' | 'datePart' | 'timePart' | 'durationHhmm';
 	/** Never written (e.g. the CRM id field). */
 	readOnly?: boolean;
 }
