@@ -7,7 +7,7 @@
  * Credentials and all three templates are imported once (each n8n CLI call costs seconds).
  */
 import * as path from 'node:path';
-import { freePort, N8n, type RunResult } from './harness';
+import { N8n, type RunResult } from './harness';
 import { startSandboxes, sandboxCredentials, type Sandboxes } from '../sandboxes';
 
 const WORKFLOWS = path.join(__dirname, '..', '..', 'workflows');
@@ -70,8 +70,7 @@ describe('FieldFlow CRM node in real n8n', () => {
 
 	beforeAll(async () => {
 		sb = await startSandboxes();
-		// Own task-broker port: other n8n instances (parallel suites) may hold n8n's default 5679.
-		n8n = await new N8n({ env: { N8N_RUNNERS_BROKER_PORT: String(await freePort()) } }).prepare();
+		n8n = await new N8n().prepare();
 		await n8n.importCredentials(sandboxCredentials(sb));
 		for (const t of Object.values(TEMPLATES)) await n8n.importWorkflow(path.join(WORKFLOWS, t.file), t.id);
 	}, 300_000);
