@@ -50,7 +50,16 @@ export const operationProperties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['prospect'] } },
-		options: sortByName([...readOperations('prospect'), ...writeOperations('prospect')]),
+		options: sortByName([
+			...readOperations('prospect'),
+			...writeOperations('prospect'),
+			{
+				name: 'Upsert (Sync Items)',
+				value: 'upsert',
+				description: 'Create, update or delete prospects from sync items (FieldFlow Conflict Resolver "To FieldFlow" output), 100 per call',
+				action: 'Upsert prospects from sync items',
+			},
+		]),
 		default: 'getChangedSince',
 	},
 	{
@@ -221,7 +230,31 @@ const optionsCollection = (resource: ResourceKey): INodeProperties => ({
 	].sort((a, b) => a.displayName.localeCompare(b.displayName)),
 });
 
+/** Prospect → Upsert: the sync write path (items from the Conflict Resolver's To FieldFlow output, or Retry). */
+const upsertProperties: INodeProperties[] = [
+	{
+		displayName:
+			'Writes each input item\'s fields (all keys except <code>_sync</code> and the outcome keys of earlier writes). For sync workflows, turn on Settings → On Error → Continue so failed records reach FieldFlow Sync Status "Record Results" and are queued for Retry instead of stopping the run.',
+		name: 'upsertNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { resource: ['prospect'], operation: ['upsert'] } },
+	},
+	{
+		displayName: 'Prospect ID',
+		name: 'upsertId',
+		type: 'string',
+		default: '',
+		placeholder: 'pr_000123',
+		description:
+			'FieldFlow ID to update. Leave empty to use the sync item\'s FieldFlow ID (<code>_sync.fieldflowId</code> of a "To FieldFlow" item); with neither, the prospect is created. The sync action deleteInFieldflow deletes the prospect.',
+		hint: 'Continue on Fail recommended: failed items are output with error, errorKind and hint so Sync Status can queue them',
+		displayOptions: { show: { resource: ['prospect'], operation: ['upsert'] } },
+	},
+];
+
 export const fieldProperties: INodeProperties[] = [
+	...upsertProperties,
 	idProperty('prospect', 'Prospect', 'pr'),
 	idProperty('meeting', 'Meeting', 'mt'),
 	{ ...idProperty('meetingSummary', 'Meeting Summary', 'ms'), displayOptions: { show: { resource: ['meetingSummary'], operation: ['get'] } } },

@@ -4,8 +4,9 @@ import type { FieldFlowClient, FieldFlowRecord, ListQuery } from '../../shared/f
 import { SyncError } from '../../shared/errors';
 import { getFieldFlowClient, toNodeError } from '../transport';
 import { RESOURCE_PATHS, type ResourceKey } from './descriptions';
+import { upsertSyncItems } from './upsert';
 
-type Operation = 'get' | 'getMany' | 'getChangedSince' | 'create' | 'update' | 'delete';
+type Operation = 'get' | 'getMany' | 'getChangedSince' | 'create' | 'update' | 'delete' | 'upsert';
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
@@ -13,6 +14,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const operation = this.getNodeParameter('operation', 0) as Operation;
 	const client = await getFieldFlowClient.call(this);
 
+	if (resource === 'prospect' && operation === 'upsert') {
+		return [await upsertSyncItems.call(this, client, items)];
+	}
 	if (resource === 'prospect' && (operation === 'create' || operation === 'update')) {
 		return [await writeProspects.call(this, client, operation, items.length)];
 	}

@@ -1,0 +1,122 @@
+/**
+ * Prospect → Upsert: the FieldFlow write path of a sync workflow. Takes every input item (sync
+ * items from the Conflict Resolver's "To FieldFlow" output, or items re-emitted by Sync Status
+ * "Retry Errors"), writes them through the FieldFlow batch endpoint (100 per call) and outputs one
+ * item per input item: the input (with `_sync` untouched) plus the write outcome
+ * `{ id, success, created, modifiedAt?, error?, errorKind?, hint?, errorFields? }`.
+ */
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { FieldFlowClient } from '../../shared/fieldflow/client';
+import { SyncError } from '../../shared/errors';
+import { fieldflowPayload } from '../../shared/mapping/engine';
+import { readSync, withoutSync } from '../../shared/sync/envelope';
+import { toNodeError } from '../transport';
+
+/** Keys a write node adds to its input item; never sent to an API again (Retry, chained writes). */
+export const WRITE_OUTCOME_KEYS = ['success', 'created', 'deleted', 'error', 'errorKind', 'hint', 'errorFields', 'errorCode', 'inputId', 'modifiedAt'] as const;
+
+/** FieldFlow fields the API sets itself. */
+const READ_ONLY_KEYS = ['id', 'created_at', 'updated_at', 'deleted_at'];
+
+/**
+ * The item as it was before a write node merged its outcome into it: outcome keys removed, the
+ * original `id` restored from `inputId` (a write sets `id` to the written record's id).
+ */
+export function beforeWrite(json: IDataObject, writtenId?: string | null): IDataObject {
+	const out: IDataObject = { ...json };
+	const hadInputId = 'inputId' in json;
+	for (const k of WRITE_OUTCOME_KEYS) delete out[k];
+	if (hadInputId) out.id = json.inputId;
+	else if (out.id === null || out.id === undefined || (writtenId && String(out.id) === String(writtenId))) delete out.id;
+	return out;
+}
+
+interface Pending {
+	i: number;
+	id?: string;
+	fields: IDataObject;
+}
+
+export async function upsertSyncItems(this: IExecuteFunctions, client: FieldFlowClient, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
+	const out: INodeExecutionData[] = new Array(items.length);
+	const writes: Pending[] = [];
+	const deletes: Pending[] = [];
+	const failures: Array<{ i: number; error: unknown }> = [];
+
+	const fail = (i: number, id: string | null | undefined, error: unknown) => {
+		failures.push({ i, error });
+		out[i] = { json: merge(items[i].json, { id: id ?? null, success: false, created: false, ...errorJson(error) }), pairedItem: { item: i } };
+	};
+
+	for (let i = 0; i < items.length; i++) {
+		const json = items[i].json;
+		const meta = readSync(json);
+		const write = meta?.kind === 'write' && meta.target === 'fieldflow' ? meta : undefined;
+		const id = String(this.getNodeParameter('upsertId', i, '') ?? '').trim() || write?.fieldflowId || undefined;
+		if (write?.action === 'deleteInFieldflow') {
+			if (!id) fail(i, null, new SyncError({ kind: 'validation', message: 'Nothing to delete: the sync item has no FieldFlow ID' }));
+			else deletes.push({ i, id, fields: {} });
+			continue;
+		}
+		// Canonical custom fields (custom_fields.<key>) go back under custom_fields.
+		const fields = fieldflowPayload(beforeWrite(withoutSync(json) as IDataObject)) as IDataObject;
+		for (const k of READ_ONLY_KEYS) delete fields[k];
+		if (!Object.keys(fields).length) {
+			fail(i, id, new SyncError({ kind: 'validation', message: 'The input item has no fields to write' }));
+			continue;
+		}
+		writes.push({ i, id, fields });
+	}
+
+	const results = await client.upsertProspects(writes.map((w) => ({ ref: String(w.i), id: w.id, fields: w.fields })));
+	const byRef = new Map(results.map((r) => [r.ref, r]));
+	for (const w of writes) {
+		const r = byRef.get(String(w.i));
+		if (r?.success) {
+			const record = (r.record ?? {}) as IDataObject;
+			const outcome: IDataObject = { id: r.id ?? w.id ?? null, success: true, created: r.created ?? false };
+			if (typeof record.updated_at === 'string') outcome.modifiedAt = record.updated_at;
+			out[w.i] = { json: merge(items[w.i].json, outcome), pairedItem: { item: w.i } };
+		} else {
+			fail(w.i, w.id, r?.error ?? new SyncError({ kind: 'unknown', message: 'FieldFlow returned no result for this record' }));
+		}
+	}
+
+	for (const d of deletes) {
+		try {
+			await client.delete('prospects', d.id!);
+		} catch (error) {
+			// Already gone is what a delete wants.
+			if (!(error instanceof SyncError && error.kind === 'not_found')) {
+				fail(d.i, d.id, error);
+				continue;
+			}
+		}
+		out[d.i] = { json: merge(items[d.i].json, { id: d.id, success: true, created: false, deleted: true }), pairedItem: { item: d.i } };
+	}
+
+	if (failures.length && !this.continueOnFail()) {
+		failures.sort((a, b) => a.i - b.i);
+		throw toNodeError(this.getNode(), failures[0].error, failures[0].i);
+	}
+	return out;
+}
+
+/** The input item plus the outcome; an input `id` that differs from the written id is kept as inputId. */
+function merge(input: IDataObject, result: IDataObject): IDataObject {
+	const out: IDataObject = { ...input };
+	for (const k of WRITE_OUTCOME_KEYS) delete out[k];
+	if (input.id !== undefined && input.id !== null && String(input.id) !== String(result.id ?? '')) out.inputId = input.id;
+	for (const [k, v] of Object.entries(result)) if (v !== undefined || k === 'id') out[k] = v ?? null;
+	return out;
+}
+
+function errorJson(error: unknown): IDataObject {
+	if (error instanceof SyncError) {
+		const out: IDataObject = { error: error.message, errorKind: error.kind, hint: error.hint };
+		if (error.fields?.length) out.errorFields = error.fields;
+		if (error.code) out.errorCode = error.code;
+		return out;
+	}
+	return { error: (error as Error)?.message ?? String(error), errorKind: 'unknown' };
+}
