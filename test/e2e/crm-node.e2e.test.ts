@@ -172,3 +172,56 @@ describe('FieldFlow CRM node in real n8n', () => {
 		expect(sb.pipedrive.calls.get('persons.create')).toBe(5);
 	}, 300_000);
 });
+
+describe('CRM credential tests through the n8n server (what the credential dialog calls)', () => {
+	let sb: Sandboxes;
+	let n8n: N8n;
+	/** Taken once: revoking the sandbox refresh token later must not change what the dialog sends. */
+	let creds: ReturnType<typeof sandboxCredentials>;
+
+	beforeAll(async () => {
+		sb = await startSandboxes();
+		n8n = await new N8n().prepare();
+		creds = sandboxCredentials(sb);
+		await n8n.importCredentials(creds);
+		await n8n.start();
+		await n8n.setupOwner();
+	}, 300_000);
+
+	afterAll(async () => {
+		await n8n?.stop();
+		await sb?.stop();
+	});
+
+	/** POST /rest/credentials/test, as the editor does with the dialog's (full) data. */
+	async function test(type: string, patch: Record<string, unknown> = {}): Promise<{ status: string; message: string }> {
+		const c = creds.find((x) => x.type === type)!;
+		const res = await n8n.rest<{ data: { status: string; message: string } }>('POST', '/rest/credentials/test', {
+			credentials: { id: c.id, name: c.name, type: c.type, data: { ...c.data, ...patch } },
+		});
+		return res.data;
+	}
+
+	it('Salesforce (node credentialTest): OK, refreshes an expired token, clear error when the refresh token is revoked', async () => {
+		expect(await test('fieldFlowSalesforceApi')).toEqual({ status: 'OK', message: 'Connected to Salesforce' });
+		expect(await test('fieldFlowSalesforceApi', { accessToken: 'expired-token-123' })).toMatchObject({ status: 'OK' });
+		expect(sb.salesforce.calls.get('oauth.token')).toBe(1);
+		sb.salesforce.revokeRefreshToken();
+		const bad = await test('fieldFlowSalesforceApi', { accessToken: 'expired-token-123' });
+		expect(bad.status).toBe('Error');
+		expect(bad.message).toMatch(/Salesforce.*Reconnect/s);
+		// good (1) + expired: 401 then retry after refresh (2) + revoked: 401, refresh refused (1)
+		expect(sb.salesforce.calls.get('limits')).toBe(4);
+	}, 120_000);
+
+	it('HubSpot and Pipedrive (declarative tests): OK with the sandbox token, Error with a wrong one', async () => {
+		expect((await test('fieldFlowHubSpotApi')).status).toBe('OK');
+		expect(await test('fieldFlowHubSpotApi', { accessToken: 'wrong' })).toMatchObject({ status: 'Error', message: expect.stringMatching(/unauthori[sz]ed/i) });
+		expect((await test('fieldFlowPipedriveApi')).status).toBe('OK');
+		expect(await test('fieldFlowPipedriveApi', { apiToken: 'wrong' })).toMatchObject({ status: 'Error', message: expect.stringMatching(/unauthori[sz]ed/i) });
+		// The tests really reached the sandboxes (n8n may repeat a failed test request once).
+		expect(sb.hubspot.calls.get('objects.list')).toBeGreaterThanOrEqual(2);
+		expect(sb.pipedrive.calls.get('users.me')).toBeGreaterThanOrEqual(2);
+		expect(n8n.blockedConnections()).toEqual([]);
+	}, 120_000);
+});

@@ -23,7 +23,7 @@ export async function fieldFlowCrmConnectionTest(this: ICredentialTestFunctions 
 		await adapter.testConnection();
 		return { status: 'OK', message: `Connected to ${CRM_LABELS[crm]}` };
 	} catch (error) {
-		if (error instanceof SyncError) return { status: 'Error', message: `${error.message}. ${error.hint}` };
+		if (error instanceof SyncError) return { status: 'Error', message: `${error.message.replace(/\.+$/, '')}. ${error.hint}` };
 		return { status: 'Error', message: `${CRM_LABELS[crm]}: ${(error as Error)?.message ?? String(error)}` };
 	}
 }
