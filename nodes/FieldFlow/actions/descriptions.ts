@@ -54,9 +54,9 @@ export const operationProperties: INodeProperties[] = [
 			...readOperations('prospect'),
 			...writeOperations('prospect'),
 			{
-				name: 'Upsert (Sync Items)',
+				name: 'Create or Update',
 				value: 'upsert',
-				description: 'Create, update or delete prospects from sync items (FieldFlow Conflict Resolver "To FieldFlow" output), 100 per call',
+				description: 'Create a new record, or update the current one if it already exists (upsert)',
 				action: 'Upsert prospects from sync items',
 			},
 		]),
@@ -234,7 +234,7 @@ const optionsCollection = (resource: ResourceKey): INodeProperties => ({
 const upsertProperties: INodeProperties[] = [
 	{
 		displayName:
-			'Writes each input item\'s fields (all keys except <code>_sync</code> and the outcome keys of earlier writes). For sync workflows, turn on Settings → On Error → Continue so failed records reach FieldFlow Sync Status "Record Results" and are queued for Retry instead of stopping the run.',
+			'For sync items (the Conflict Resolver\'s "To FieldFlow" output, Sync Status "Retry Errors"), 100 per call. Writes each input item\'s fields (all keys except <code>_sync</code> and the outcome keys of earlier writes). For sync workflows, turn on Settings → On Error → Continue so failed records reach FieldFlow Sync Status "Record Results" and are queued for Retry instead of stopping the run.',
 		name: 'upsertNotice',
 		type: 'notice',
 		default: '',
