@@ -1,0 +1,214 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import { crmProperty, getEffectiveMapping, mappingProperties, objectProperties } from '../common/mapping';
+import { getSyncStore, storeProperties } from '../common/store';
+import { CRM_LABELS, crmObjects, type CrmName } from '../shared/crm';
+import { SyncError } from '../shared/errors';
+import { readSync } from '../shared/sync/envelope';
+import type { MatchKey } from '../shared/sync/match';
+import type { ConflictStrategy, NotFoundPolicy, SyncDirection } from '../shared/sync/types';
+import { getFields } from '../FieldFlowCrm/methods/loadOptions';
+import { fieldFlowCrmConnectionTest } from '../FieldFlowCrm/methods/credentialTest';
+import { getCrmAdapter } from '../FieldFlowCrm/transport';
+import { getFieldFlowClient, toNodeError } from '../FieldFlow/transport';
+import type { FieldFlowRecord } from '../shared/fieldflow/client';
+import { describeErrors } from '../FieldFlowMapping/map';
+import { resolve, type InputRecord } from './resolve';
+
+const INPUT_LABELS = ['FieldFlow', 'CRM'] as const;
+
+export class FieldFlowConflictResolver implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'FieldFlow Conflict Resolver',
+		name: 'fieldFlowConflictResolver',
+		icon: { light: 'file:fieldflowconflictresolver.svg', dark: 'file:fieldflowconflictresolver.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["crm"] + " " + $parameter["object"] + " · " + $parameter["conflictStrategy"]}}',
+		description: 'Match FieldFlow and CRM records, compare each field with the last sync and route them to To CRM, To FieldFlow, Conflict or Unchanged',
+		defaults: { name: 'FieldFlow Conflict Resolver' },
+		// Two inputs (FieldFlow, CRM) and four outputs: the routing is the node's purpose.
+		// eslint-disable-next-line n8n-nodes-base/node-class-description-inputs-wrong-regular-node
+		inputs: ['main', 'main'],
+		inputNames: [...INPUT_LABELS],
+		// eslint-disable-next-line n8n-nodes-base/node-class-description-outputs-wrong
+		outputs: ['main', 'main', 'main', 'main'],
+		outputNames: ['To CRM', 'To FieldFlow', 'Conflict', 'Unchanged'],
+		credentials: [
+			{ name: 'fieldFlowApi', required: true },
+			{ name: 'fieldFlowSalesforceApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayOptions: { show: { crm: ['salesforce'] } } },
+			{ name: 'fieldFlowHubSpotApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayOptions: { show: { crm: ['hubspot'] } } },
+			{ name: 'fieldFlowPipedriveApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayOptions: { show: { crm: ['pipedrive'] } } },
+			// n8n's own Postgres credential (queue mode store).
+			// eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed
+			{ name: 'postgres', required: true, displayOptions: { show: { store: ['postgres'] } } },
+		],
+		properties: [
+			crmProperty,
+			...objectProperties,
+			{
+				displayName: 'Sync Direction',
+				name: 'syncDirection',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{ name: 'Bidirectional', value: 'bidirectional', description: 'Changes in FieldFlow update the CRM and changes in the CRM update FieldFlow' },
+					{ name: 'FieldFlow → CRM Only', value: 'fieldflowToCrm', description: 'The CRM is updated from FieldFlow; CRM changes never reach FieldFlow' },
+					{ name: 'CRM → FieldFlow Only', value: 'crmToFieldflow', description: 'FieldFlow is updated from the CRM; FieldFlow changes stay local' },
+				],
+				default: 'bidirectional',
+			},
+			{
+				displayName: 'Conflict Strategy',
+				name: 'conflictStrategy',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{ name: 'Newest Wins', value: 'newestWins', description: 'The most recently modified record takes precedence' },
+					{ name: 'FieldFlow Wins', value: 'fieldflowWins', description: 'FieldFlow data always overwrites the CRM' },
+					{ name: 'CRM Wins', value: 'crmWins', description: 'CRM data always overwrites FieldFlow' },
+					{ name: 'Manual', value: 'manual', description: 'Hold conflicting fields on the Conflict output for a person to resolve; other fields still sync' },
+				],
+				default: 'newestWins',
+				description: 'What happens when the same field was changed differently on both sides since the last sync',
+			},
+			{
+				displayName:
+					'CRM Wins / FieldFlow Wins overwrite the other side\'s edits: a field changed on both sides since the last sync takes the winner\'s value and the loser\'s edit is lost. Use Manual to review conflicts instead.',
+				name: 'strategyNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: { show: { conflictStrategy: ['crmWins', 'fieldflowWins'] } },
+			},
+			{
+				displayName: 'When a Linked Record Is Deleted',
+				name: 'onDeleted',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{ name: 'Unlink (Keep the Other Record)', value: 'unlink' },
+					{ name: 'Recreate It From the Other Side', value: 'recreate' },
+					{ name: 'Delete the Other Record Too', value: 'deleteOther' },
+				],
+				default: 'unlink',
+				description: 'A synced record that was deleted (or is no longer found) on one side',
+			},
+			{
+				displayName: 'Match By',
+				name: 'matchBy',
+				type: 'multiOptions',
+				options: [
+					{ name: 'Company + Contact Name', value: 'name', description: 'Same company and contact name (case, accents and punctuation ignored)' },
+					{ name: 'Email', value: 'email', description: 'Same email address (case-insensitive)' },
+					{ name: 'External ID', value: 'externalId', description: 'A CRM record carrying the FieldFlow ID (fieldflow_id), or a FieldFlow record carrying the CRM ID (crm_id)' },
+				],
+				default: ['externalId', 'email', 'name'],
+				description: 'How records that are not linked yet are paired, in this order after the stored link (always first)',
+			},
+			...mappingProperties,
+			...storeProperties,
+		],
+	};
+
+	methods = {
+		loadOptions: { getFields },
+		credentialTest: { fieldFlowCrmConnectionTest },
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const crm = this.getNodeParameter('crm', 0) as CrmName;
+		const eff = getEffectiveMapping.call(this, 0);
+		if (eff.problems.length) {
+			throw new NodeOperationError(this.getNode(), `The field mapping is not valid: ${describeErrors(eff.problems)}`, {
+				description: 'Fix the Custom Mappings / Status Value Map parameters (they must match the FieldFlow Mapping nodes).',
+			});
+		}
+		const inputs = [readInput.call(this, 0, eff.crm, eff.object), readInput.call(this, 1, eff.crm, eff.object)];
+		const role = crmObjects(crm).find((o) => o.name === eff.object)?.role ?? 'person';
+		const resource = role === 'activity' ? 'meetings' : 'prospects';
+		const store = await getSyncStore.call(this, 0);
+		const adapter = await getCrmAdapter.call(this, crm);
+		let fieldflow: Awaited<ReturnType<typeof getFieldFlowClient>> | undefined;
+
+		let result;
+		try {
+			result = await resolve(
+				inputs[0],
+				inputs[1],
+				{
+					store,
+					getCrmByIds: (ids) => adapter.getByIds(eff.object, ids),
+					findDuplicates: (criteria) => adapter.findDuplicates(eff.object, criteria),
+					getFieldflow: async (id) => {
+						fieldflow ??= await getFieldFlowClient.call(this);
+						try {
+							return (await fieldflow.get<FieldFlowRecord>(resource, id)) as Record<string, unknown>;
+						} catch (error) {
+							if (error instanceof SyncError && error.kind === 'not_found') return null;
+							throw error;
+						}
+					},
+				},
+				{
+					eff,
+					role,
+					direction: this.getNodeParameter('syncDirection', 0) as SyncDirection,
+					strategy: this.getNodeParameter('conflictStrategy', 0) as ConflictStrategy,
+					notFound: this.getNodeParameter('onDeleted', 0) as NotFoundPolicy,
+					matchBy: this.getNodeParameter('matchBy', 0, []) as MatchKey[],
+				},
+			);
+			if (result.conflicts.length) await store.addConflicts(result.conflicts);
+		} catch (error) {
+			if (result) for (const id of result.reserved) await store.releaseReservation(crm, eff.object, id).catch(() => false);
+			throw toNodeError(this.getNode(), error);
+		}
+
+		const outputs: INodeExecutionData[][] = [[], [], [], []];
+		for (const r of result.routed) {
+			outputs[r.output].push({ json: r.json as IDataObject, pairedItem: r.paired.map((p) => ({ item: p.item, input: p.input })) });
+		}
+		return outputs;
+	}
+}
+
+/** The sync records of one input; an item without `_sync` is a clear error. */
+function readInput(this: IExecuteFunctions, input: 0 | 1, crm: CrmName, object: string): InputRecord[] {
+	let items: INodeExecutionData[];
+	try {
+		items = this.getInputData(input);
+	} catch {
+		return [];
+	}
+	const side = input === 0 ? 'fieldflow' : 'crm';
+	const out: InputRecord[] = [];
+	const seen = new Set<string>();
+	for (let i = 0; i < (items ?? []).length; i++) {
+		const json = items[i].json as Record<string, unknown>;
+		if (!Object.keys(json).length) continue; // "Always Output Data" placeholder
+		const meta = readSync(json);
+		const where = `${INPUT_LABELS[input]} input item ${i}`;
+		const mappingHint = `Put a FieldFlow Mapping node (Direction: ${input === 0 ? 'FieldFlow → CRM' : 'CRM → FieldFlow'}) before the ${INPUT_LABELS[input]} input.`;
+		if (!meta || meta.kind !== 'record') {
+			const what = json.error ? `is an error item ("${String(json.error).slice(0, 200)}")` : meta ? `carries a "${meta.kind}" sync item, not a record` : 'has no sync record (_sync)';
+			throw new NodeOperationError(this.getNode(), `${where} ${what}`, { description: mappingHint, itemIndex: i });
+		}
+		const record = meta.record;
+		if (record.side !== side) {
+			throw new NodeOperationError(this.getNode(), `${where} is a ${record.side === 'crm' ? 'CRM' : 'FieldFlow'} record: connect it to the ${record.side === 'crm' ? 'CRM' : 'FieldFlow'} input`, {
+				description: mappingHint,
+				itemIndex: i,
+			});
+		}
+		if (record.crm !== crm || record.object !== object) {
+			throw new NodeOperationError(this.getNode(), `${where} was mapped for ${CRM_LABELS[record.crm] ?? record.crm} ${record.object}, but this node resolves ${CRM_LABELS[crm]} ${object}`, {
+				description: 'Use the same CRM and CRM Object in the Mapping nodes and the Conflict Resolver.',
+				itemIndex: i,
+			});
+		}
+		if (seen.has(record.id)) continue; // the same record twice in one input: decide once
+		seen.add(record.id);
+		out.push({ record, input, item: i });
+	}
+	return out;
+}

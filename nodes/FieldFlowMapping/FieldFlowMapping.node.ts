@@ -1,0 +1,210 @@
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeProperties,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import { crmProperty, getEffectiveMapping, mappingProperties, objectProperties, type EffectiveMapping } from '../common/mapping';
+import { getSyncStore, storeProperties } from '../common/store';
+import { SyncError } from '../shared/errors';
+import { diffFields, mapToCrm } from '../shared/mapping/engine';
+import { SYNC_KEY, withoutSync, type RecordMeta } from '../shared/sync/envelope';
+import type { Link } from '../shared/sync/types';
+import { getFields } from '../FieldFlowCrm/methods/loadOptions';
+import { fieldFlowCrmConnectionTest } from '../FieldFlowCrm/methods/credentialTest';
+import { describeErrors, mapCrmItem, mapFieldflowRecord, type MapItemResult } from './map';
+
+type Direction = 'toCrm' | 'toFieldflow';
+
+const onlyInDryRun = (p: INodeProperties): INodeProperties => ({
+	...p,
+	displayOptions: { ...p.displayOptions, show: { ...(p.displayOptions?.show ?? {}), dryRun: [true] } },
+});
+
+export class FieldFlowMapping implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'FieldFlow Mapping',
+		name: 'fieldFlowMapping',
+		icon: { light: 'file:fieldflowmapping.svg', dark: 'file:fieldflowmapping.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["direction"] === "toCrm" ? "FieldFlow → " + $parameter["crm"] + " " + $parameter["object"] : $parameter["crm"] + " " + $parameter["object"] + " → FieldFlow"}}',
+		description: 'Map FieldFlow prospects to CRM fields and back: default tables, custom pairs, status value maps, type checks, dry run',
+		defaults: { name: 'FieldFlow Mapping' },
+		inputs: ['main'],
+		outputs: ['main'],
+		credentials: [
+			{ name: 'fieldFlowSalesforceApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayOptions: { show: { crm: ['salesforce'] } } },
+			{ name: 'fieldFlowHubSpotApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayOptions: { show: { crm: ['hubspot'] } } },
+			{ name: 'fieldFlowPipedriveApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayOptions: { show: { crm: ['pipedrive'] } } },
+			// The store is read only by a dry run (to show what changed since the last sync).
+			// n8n's own Postgres credential (queue mode store).
+			// eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed
+			{ name: 'postgres', required: true, displayOptions: { show: { store: ['postgres'], dryRun: [true] } } },
+		],
+		properties: [
+			crmProperty,
+			...objectProperties,
+			{
+				displayName: 'Direction',
+				name: 'direction',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'FieldFlow → CRM',
+						value: 'toCrm',
+						description: 'Input: FieldFlow records (FieldFlow node). Output: CRM fields + sync record.',
+					},
+					{
+						name: 'CRM → FieldFlow',
+						value: 'toFieldflow',
+						description: 'Input: CRM records (FieldFlow CRM node Get Changed Since / Get by IDs). Output: FieldFlow fields + sync record.',
+					},
+				],
+				default: 'toCrm',
+			},
+			...mappingProperties,
+			{
+				displayName: 'Dry Run',
+				name: 'dryRun',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to only show, per item, the input record, the mapped record, what would change since the last sync and any type errors. Nothing is written and no sync items are produced.',
+			},
+			...storeProperties.map(onlyInDryRun),
+		],
+	};
+
+	methods = {
+		loadOptions: { getFields },
+		credentialTest: { fieldFlowCrmConnectionTest },
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getInputData();
+		const direction = this.getNodeParameter('direction', 0) as Direction;
+		const dryRun = this.getNodeParameter('dryRun', 0, false) as boolean;
+		const skipMismatch = (this.getNodeParameter('onTypeMismatch', 0, 'error') as string) === 'skip';
+		const eff = getEffectiveMapping.call(this, 0);
+		if (eff.problems.length) {
+			throw new NodeOperationError(this.getNode(), `The field mapping is not valid: ${describeErrors(eff.problems)}`, {
+				description: 'Fix the Custom Mappings / Status Value Map parameters (or turn Use Default Mappings back on).',
+			});
+		}
+
+		const results: Array<{ i: number; result?: MapItemResult; error?: unknown }> = [];
+		for (let i = 0; i < items.length; i++) {
+			const json = withoutSync(items[i].json as Record<string, unknown>);
+			// An empty item (e.g. "Always Output Data" on an empty read) is no record.
+			if (!Object.keys(json).length) continue;
+			try {
+				results.push({ i, result: direction === 'toCrm' ? mapFieldflowRecord(json, eff) : mapCrmItem(json, eff) });
+			} catch (error) {
+				results.push({ i, error });
+			}
+		}
+
+		if (dryRun) return [await dryRunItems.call(this, items, results, eff, direction)];
+
+		const out: INodeExecutionData[] = [];
+		for (const { i, result, error } of results) {
+			let failure = error;
+			if (result && result.errors.length && !skipMismatch) failure = mismatchError(result);
+			if (failure !== undefined) {
+				const nodeError = toItemError(this, failure, i);
+				if (!this.continueOnFail()) throw nodeError;
+				out.push({ json: errorJson(failure, result), pairedItem: { item: i } });
+				continue;
+			}
+			const meta: RecordMeta = { kind: 'record', record: result!.record };
+			out.push({ json: { ...(result!.payload as IDataObject), [SYNC_KEY]: meta as unknown as IDataObject }, pairedItem: { item: i } });
+		}
+		return [out];
+	}
+}
+
+function mismatchError(result: MapItemResult): SyncError {
+	const fields = [...new Set(result.errors.flatMap((e) => e.fields ?? []))];
+	return new SyncError({
+		kind: 'validation',
+		message: describeErrors(result.errors),
+		fields,
+		recordRef: result.record.id,
+	});
+}
+
+function toItemError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): NodeOperationError {
+	if (error instanceof SyncError) {
+		return new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: ${error.message}`, {
+			itemIndex,
+			description:
+				error.kind === 'validation' && error.fields?.length
+					? `Fix the value in the record, change the mapping's Type, or set On Type Mismatch to "Skip Field". ${error.hint}`
+					: error.hint,
+		});
+	}
+	if (error instanceof NodeOperationError) return error;
+	return new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
+}
+
+function errorJson(error: unknown, result?: MapItemResult): IDataObject {
+	const out: IDataObject = { error: (error as Error)?.message ?? String(error) };
+	if (error instanceof SyncError) {
+		out.errorKind = error.kind;
+		out.hint = error.hint;
+		if (error.fields?.length) out.errorFields = error.fields;
+	}
+	if (result) out.recordId = result.record.id;
+	return out;
+}
+
+/** Dry run: per item, the input, the mapped record, what would change since the last sync, errors. */
+async function dryRunItems(
+	this: IExecuteFunctions,
+	items: INodeExecutionData[],
+	results: Array<{ i: number; result?: MapItemResult; error?: unknown }>,
+	eff: EffectiveMapping,
+	direction: Direction,
+): Promise<INodeExecutionData[]> {
+	const ids = results.filter((r) => r.result).map((r) => r.result!.record.id);
+	let links: Link[] = [];
+	if (ids.length) {
+		try {
+			const store = await getSyncStore.call(this, 0);
+			links = await store.getLinks(eff.crm, eff.object, direction === 'toCrm' ? { fieldflowIds: ids } : { crmIds: ids });
+		} catch {
+			links = []; // A dry run still shows the mapping when the store cannot be opened.
+		}
+	}
+	const byId = new Map(links.map((l) => [direction === 'toCrm' ? l.fieldflowId : (l.crmId ?? ''), l]));
+	const out: INodeExecutionData[] = [];
+	for (const { i, result, error } of results) {
+		const record = withoutSync(items[i].json as Record<string, unknown>) as IDataObject;
+		if (!result) {
+			out.push({ json: { record, mapped: null, changes: [], errors: [(error as Error)?.message ?? String(error)] }, pairedItem: { item: i } });
+			continue;
+		}
+		const link = byId.get(result.record.id);
+		let before: Record<string, unknown> | undefined;
+		if (link) before = direction === 'toCrm' ? mapToCrm(link.baseline, eff.mappings, eff.valueMaps, { id: link.fieldflowId }).fields : link.baseline;
+		const after = direction === 'toCrm' ? result.payload : result.record.fields;
+		const changes = diffFields(before, after);
+		out.push({
+			json: {
+				record,
+				mapped: result.payload as IDataObject,
+				changes: changes as unknown as IDataObject[],
+				errors: result.errors.map((e) => e.message),
+				action: link ? (changes.length ? 'update' : 'unchanged') : 'create',
+				linkedTo: link ? ((direction === 'toCrm' ? link.crmId : link.fieldflowId) ?? null) : null,
+			},
+			pairedItem: { item: i },
+		});
+	}
+	return out;
+}

@@ -1,0 +1,103 @@
+/**
+ * One n8n item → one MappedRecord (the `_sync.record` of the envelope) plus the payload the item
+ * shows at its top level. Used by the Mapping node for its input items and by the Conflict Resolver
+ * for counterparts it reads by id. No n8n imports.
+ */
+import { CRM_LABELS } from '../shared/crm';
+import type { CrmRecord } from '../shared/crm/types';
+import { SyncError } from '../shared/errors';
+import { canonicalFromFieldflow, fieldflowPayload, mapToCrm, mapToFieldflow } from '../shared/mapping/engine';
+import type { MappedRecord } from '../shared/sync/envelope';
+import { crmFieldSources, fieldsToCrm, type EffectiveMapping } from '../common/mapping';
+
+export interface MapItemResult {
+	/** What the item shows at its top level: CRM fields (FieldFlow → CRM) or a FieldFlow body (CRM → FieldFlow). */
+	payload: Record<string, unknown>;
+	record: MappedRecord;
+	/** Type-check failures (validation SyncErrors naming record, field and value). */
+	errors: SyncError[];
+}
+
+const CRM_META_KEYS = new Set(['id', 'object', 'modifiedAt', 'deleted']);
+
+function str(v: unknown): string {
+	return v === undefined || v === null ? '' : String(v).trim();
+}
+
+/** A FieldFlow record (prospect as the FieldFlow node returns it) → mapped record, FieldFlow side. */
+export function mapFieldflowRecord(raw: Record<string, unknown>, eff: EffectiveMapping): MapItemResult {
+	const id = str(raw.id);
+	if (!id) {
+		throw new SyncError({ kind: 'validation', message: 'The item has no FieldFlow "id": expected a FieldFlow record (FieldFlow node output)', fields: ['id'] });
+	}
+	const deleted = !!raw.deleted_at || raw.deleted === true;
+	const mapped = mapToCrm(raw, eff.mappings, eff.valueMaps, { id });
+	const errors = deleted ? [] : mapped.errors;
+	const failed = new Set(mapped.errors.map((e) => e.fields?.[0]));
+	const canonical = canonicalFromFieldflow(raw);
+	const fields: Record<string, unknown> = {};
+	for (const f of fieldsToCrm(eff.mappings)) if (canonical[f] !== undefined && !failed.has(f)) fields[f] = canonical[f];
+	const sources = crmFieldSources(eff.mappings);
+	const crmPayload: Record<string, Record<string, unknown>> = {};
+	for (const [crmField, value] of Object.entries(mapped.fields)) {
+		const from = sources.get(crmField) ?? crmField;
+		(crmPayload[from] ??= {})[crmField] = value;
+	}
+	const record: MappedRecord = {
+		side: 'fieldflow',
+		crm: eff.crm,
+		object: eff.object,
+		id,
+		modifiedAt: str(raw.updated_at) || str(raw.modifiedAt),
+		fields,
+		crmPayload,
+	};
+	if (deleted) record.deleted = true;
+	return { payload: mapped.fields, record, errors };
+}
+
+/** The vendor fields of a FieldFlow CRM node read item (flattened, or nested under `fields`). */
+export function crmFieldsOf(json: Record<string, unknown>): Record<string, unknown> {
+	const nested = json.fields;
+	if (nested && typeof nested === 'object' && !Array.isArray(nested)) return nested as Record<string, unknown>;
+	const out: Record<string, unknown> = {};
+	for (const k in json) if (!CRM_META_KEYS.has(k)) out[k] = json[k];
+	return out;
+}
+
+/** A CRM record item (FieldFlow CRM node "Get Changed Since" / "Get by IDs") → mapped record, CRM side. */
+export function mapCrmItem(json: Record<string, unknown>, eff: EffectiveMapping): MapItemResult {
+	const fields = crmFieldsOf(json);
+	const id = str(json.id) || str(fields.Id) || str(fields.id) || str(fields.hs_object_id);
+	if (!id) {
+		throw new SyncError({ kind: 'validation', message: `The item has no CRM "id": expected a ${CRM_LABELS[eff.crm]} record (FieldFlow CRM node output)`, fields: ['id'] });
+	}
+	const object = str(json.object);
+	if (object && object !== eff.object) {
+		throw new SyncError({
+			kind: 'validation',
+			message: `The item is a ${CRM_LABELS[eff.crm]} ${object} record but this node maps ${eff.object}: set CRM Object to ${object} (or read ${eff.object} records)`,
+			recordRef: id,
+		});
+	}
+	return mapCrmRecord({ id, object: eff.object, fields, modifiedAt: str(json.modifiedAt), deleted: json.deleted === true }, eff);
+}
+
+export function mapCrmRecord(r: CrmRecord, eff: EffectiveMapping): MapItemResult {
+	const mapped = mapToFieldflow(r.fields, eff.mappings, eff.valueMaps, { id: r.id, label: `${CRM_LABELS[eff.crm]} ${r.object}` });
+	const record: MappedRecord = {
+		side: 'crm',
+		crm: eff.crm,
+		object: eff.object,
+		id: r.id,
+		modifiedAt: r.modifiedAt ?? '',
+		fields: mapped.fields,
+	};
+	if (r.deleted) record.deleted = true;
+	return { payload: fieldflowPayload(mapped.fields), record, errors: r.deleted ? [] : mapped.errors };
+}
+
+/** One message for all type failures of an item. */
+export function describeErrors(errors: SyncError[]): string {
+	return errors.map((e) => e.message).join('; ');
+}

@@ -1,0 +1,304 @@
+/**
+ * The mapping configuration both FieldFlow Mapping and FieldFlow Conflict Resolver show, and the one
+ * function that turns those parameters into the effective rules (defaults of the seed's tables +
+ * custom pairs + status value overrides). One piece of code, so the Conflict Resolver builds CRM
+ * payloads from exactly the rules the Mapping node used.
+ */
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { CRM_LABELS, crmObjects, type CrmName } from '../shared/crm';
+import type { FieldType } from '../shared/crm/types';
+import { DEFAULT_PROSPECT_OBJECT, DEFAULT_VALUE_MAPS, defaultMappings, supportedObjects } from '../shared/mapping/defaults';
+import { CUSTOM_PREFIX, PROSPECT_FIELDS, mergeMappings, validateMappings, type MappingRule, type ValueMaps } from '../shared/mapping/engine';
+import type { SyncError } from '../shared/errors';
+import { PROSPECT_STATUSES } from '../shared/fieldflow/client';
+
+export const CUSTOM_FIELD_OPTION = '__custom';
+
+export const crmProperty: INodeProperties = {
+	displayName: 'CRM',
+	name: 'crm',
+	type: 'options',
+	noDataExpression: true,
+	options: [
+		{ name: 'HubSpot', value: 'hubspot' },
+		{ name: 'Pipedrive', value: 'pipedrive' },
+		{ name: 'Salesforce', value: 'salesforce' },
+	],
+	default: 'salesforce',
+};
+
+/**
+ * Credentials: both nodes list the CRM credential of the chosen CRM (fieldFlowSalesforceApi /
+ * fieldFlowHubSpotApi / fieldFlowPipedriveApi, shown by `crm`, tested by the FieldFlow CRM node's
+ * fieldFlowCrmConnectionTest) literally in their descriptions, as n8n's linter requires.
+ */
+
+const objectProperty = (crm: CrmName, fallback: string): INodeProperties => {
+	const labels = new Map(crmObjects(crm).map((o) => [o.name, o.label]));
+	return {
+		displayName: 'CRM Object',
+		name: 'object',
+		type: 'options',
+		noDataExpression: true,
+		options: supportedObjects(crm)
+			.map((o) => ({ name: labels.get(o) ?? o, value: o }))
+			.sort((a, b) => a.name.localeCompare(b.name)),
+		default: fallback,
+		description: `The ${CRM_LABELS[crm]} object FieldFlow prospects sync with`,
+		displayOptions: { show: { crm: [crm] } },
+	};
+};
+
+/** CRM Object per CRM; defaults are DEFAULT_PROSPECT_OBJECT (Lead, contacts, persons). */
+export const objectProperties: INodeProperties[] = [objectProperty('salesforce', 'Lead'), objectProperty('hubspot', 'contacts'), objectProperty('pipedrive', 'persons')];
+
+const FIELD_LABELS: Record<string, string> = {
+	company_name: 'Company Name',
+	contact_name: 'Contact Name',
+	email: 'Email',
+	phone: 'Phone',
+	status: 'Status',
+	notes: 'Notes',
+	estimated_value: 'Estimated Value',
+	owner_email: 'Owner Email',
+};
+
+const TYPE_OPTIONS: Array<{ name: string; value: FieldType }> = [
+	{ name: 'Boolean', value: 'boolean' },
+	{ name: 'Date', value: 'date' },
+	{ name: 'Date-Time', value: 'datetime' },
+	{ name: 'Email', value: 'email' },
+	{ name: 'Number', value: 'number' },
+	{ name: 'Phone', value: 'phone' },
+	{ name: 'Picklist', value: 'picklist' },
+	{ name: 'Text', value: 'text' },
+];
+
+export const mappingProperties: INodeProperties[] = [
+	{
+		displayName: 'Use Default Mappings',
+		name: 'useDefaultMappings',
+		type: 'boolean',
+		default: true,
+		description:
+			"Whether to start from the FieldFlow CRM Integration Guide's field tables (Company, Contact Name, Email, Phone, Status, Notes / Estimated Value). Custom mappings below override defaults for the same field.",
+	},
+	{
+		displayName: 'Custom Mappings',
+		name: 'customMappings',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true, sortable: true },
+		placeholder: 'Add Mapping',
+		default: {},
+		description: 'Extra or replacement field pairs. A custom pair replaces the default pairs of the same FieldFlow field and of the same CRM field.',
+		options: [
+			{
+				name: 'mapping',
+				displayName: 'Mapping',
+				// Logical order (FieldFlow field, CRM field, type, direction), not alphabetical.
+				// eslint-disable-next-line n8n-nodes-base/node-param-fixed-collection-type-unsorted-items
+				values: [
+					{
+						displayName: 'FieldFlow Field',
+						name: 'fieldflowField',
+						type: 'options',
+						options: [
+							...Object.keys(PROSPECT_FIELDS)
+								.map((f) => ({ name: FIELD_LABELS[f] ?? f, value: f }))
+								.sort((a, b) => a.name.localeCompare(b.name)),
+							{ name: 'Custom Field…', value: CUSTOM_FIELD_OPTION },
+						],
+						// eslint-disable-next-line n8n-nodes-base/node-param-default-wrong-for-options
+						default: 'company_name',
+					},
+					{
+						displayName: 'Custom Field Key',
+						name: 'customKey',
+						type: 'string',
+						default: '',
+						placeholder: 'industry',
+						description: "Key of the FieldFlow custom field (stored under custom_fields)",
+						displayOptions: { show: { fieldflowField: [CUSTOM_FIELD_OPTION] } },
+					},
+					{
+						displayName: 'CRM Field Name or ID',
+						name: 'crmField',
+						type: 'options',
+						typeOptions: { loadOptionsMethod: 'getFields', loadOptionsDependsOn: ['crm', 'object'] },
+						default: '',
+						description: 'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+					},
+					{
+						displayName: 'Type',
+						name: 'type',
+						type: 'options',
+						options: TYPE_OPTIONS,
+						default: 'text',
+						description: 'Values are checked against this type; a value that does not fit is an error for that item (or skipped, see On Type Mismatch)',
+					},
+					{
+						displayName: 'Direction',
+						name: 'direction',
+						type: 'options',
+						options: [
+							{ name: 'Both Ways', value: 'both' },
+							{ name: 'To CRM Only', value: 'toCrm' },
+							{ name: 'To FieldFlow Only', value: 'toFieldflow' },
+						],
+						default: 'both',
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Status Value Map',
+		name: 'statusValueMap',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		placeholder: 'Add Status Value',
+		default: {},
+		description: "Override how a FieldFlow status is written to the CRM's picklist (Lead Status, Deal Stage, ...). Unlisted statuses keep the default.",
+		options: [
+			{
+				name: 'value',
+				displayName: 'Status',
+				values: [
+					{
+						displayName: 'FieldFlow Status',
+						name: 'fieldflowStatus',
+						type: 'options',
+						options: PROSPECT_STATUSES.map((s) => ({ name: s.charAt(0).toUpperCase() + s.slice(1), value: s })).sort((a, b) => a.name.localeCompare(b.name)),
+						default: 'new',
+					},
+					{
+						displayName: 'CRM Value',
+						name: 'crmValue',
+						type: 'string',
+						default: '',
+						placeholder: 'Open - Not Contacted',
+						description: 'The CRM picklist value (API value) for this status',
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: 'On Type Mismatch',
+		name: 'onTypeMismatch',
+		type: 'options',
+		options: [
+			{ name: 'Error for That Item', value: 'error', description: 'The item fails with an error naming record, field and value' },
+			{ name: 'Skip Field', value: 'skip', description: 'The field is left out of the mapped record; the rest syncs' },
+		],
+		default: 'error',
+	},
+];
+
+// ------------------------------------------------------------------ effective rules
+
+export interface CustomMappingRow {
+	fieldflowField?: string;
+	customKey?: string;
+	crmField?: string;
+	type?: FieldType;
+	direction?: 'both' | 'toCrm' | 'toFieldflow';
+}
+
+export interface StatusOverrideRow {
+	fieldflowStatus?: string;
+	crmValue?: string;
+}
+
+export interface MappingConfig {
+	crm: CrmName;
+	object: string;
+	useDefaults: boolean;
+	custom: CustomMappingRow[];
+	statusOverrides: StatusOverrideRow[];
+}
+
+export interface EffectiveMapping {
+	crm: CrmName;
+	object: string;
+	mappings: MappingRule[];
+	valueMaps: ValueMaps;
+	/** Configuration problems (unknown fields, CRM id fields written, two fields into one CRM field). */
+	problems: SyncError[];
+}
+
+export const CUSTOM_STATUS_MAP = 'customStatus';
+
+/** Parameters → rules + value maps. Pure: unit-testable without n8n. */
+export function buildMapping(config: MappingConfig): EffectiveMapping {
+	const { crm, object } = config;
+	const defaults = config.useDefaults ? defaultMappings(crm, object) : [];
+	const custom: MappingRule[] = [];
+	for (const row of config.custom) {
+		const isCustom = row.fieldflowField === CUSTOM_FIELD_OPTION;
+		const key = String(row.customKey ?? '').trim().replace(new RegExp(`^${CUSTOM_PREFIX.replace('.', '\\.')}`), '');
+		const fieldflow = isCustom ? (key ? CUSTOM_PREFIX + key : '') : String(row.fieldflowField ?? '').trim();
+		const rule: MappingRule = { fieldflow, crm: String(row.crmField ?? '').trim(), type: row.type ?? 'text' };
+		if (row.direction && row.direction !== 'both') rule.direction = row.direction;
+		// A custom status pair keeps the default value map of this object's status mapping.
+		if (fieldflow === 'status') {
+			const d = defaults.find((m) => m.fieldflow === 'status' && m.valueMap) ?? defaultMappings(crm, object).find((m) => m.fieldflow === 'status' && m.valueMap);
+			if (d?.valueMap && (rule.type === 'picklist' || rule.type === 'text')) rule.valueMap = d.valueMap;
+		}
+		custom.push(rule);
+	}
+	const mappings = mergeMappings(defaults, custom);
+	const valueMaps: ValueMaps = { ...DEFAULT_VALUE_MAPS };
+
+	const overrides = config.statusOverrides.filter((o) => o.fieldflowStatus && String(o.crmValue ?? '').trim() !== '');
+	if (overrides.length) {
+		const statusRules = mappings.filter((m) => m.fieldflow === 'status' && m.direction !== 'toFieldflow');
+		const target = statusRules[0];
+		if (target) {
+			const baseName = target.valueMap;
+			const base = baseName ? valueMaps[baseName] : undefined;
+			const name = baseName ? `${baseName}Override` : CUSTOM_STATUS_MAP;
+			const vm = { name, toCrm: { ...(base?.toCrm ?? {}) }, toFieldflow: { ...(base?.toFieldflow ?? {}) } };
+			for (const o of overrides) {
+				const ff = String(o.fieldflowStatus);
+				const value = String(o.crmValue).trim();
+				vm.toCrm[ff] = value;
+				vm.toFieldflow[value] = ff;
+			}
+			valueMaps[name] = vm;
+			const i = mappings.indexOf(target);
+			mappings[i] = { ...target, valueMap: name, type: 'picklist' };
+		}
+	}
+	const problems = validateMappings(mappings, { crm, valueMaps });
+	return { crm, object, mappings, valueMaps, problems };
+}
+
+/** The effective mapping of the node's parameters (read at `itemIndex`). */
+export function getEffectiveMapping(this: IExecuteFunctions, itemIndex = 0): EffectiveMapping {
+	const crm = this.getNodeParameter('crm', itemIndex) as CrmName;
+	const object = this.getNodeParameter('object', itemIndex, DEFAULT_PROSPECT_OBJECT[crm]) as string;
+	const custom = ((this.getNodeParameter('customMappings', itemIndex, {}) as IDataObject).mapping ?? []) as CustomMappingRow[];
+	const statusOverrides = ((this.getNodeParameter('statusValueMap', itemIndex, {}) as IDataObject).value ?? []) as StatusOverrideRow[];
+	return buildMapping({
+		crm,
+		object,
+		useDefaults: this.getNodeParameter('useDefaultMappings', itemIndex, true) as boolean,
+		custom,
+		statusOverrides,
+	});
+}
+
+/** Which CRM field comes from which canonical field (for grouping a CRM payload by canonical field). */
+export function crmFieldSources(mappings: readonly MappingRule[]): Map<string, string> {
+	const out = new Map<string, string>();
+	for (const m of mappings) if (!m.readOnly && m.direction !== 'toFieldflow' && !out.has(m.crm)) out.set(m.crm, m.fieldflow);
+	return out;
+}
+
+/** Canonical fields that FieldFlow carries to the CRM under these rules. */
+export function fieldsToCrm(mappings: readonly MappingRule[]): Set<string> {
+	const out = new Set<string>();
+	for (const m of mappings) if (!m.readOnly && m.direction !== 'toFieldflow') out.add(m.fieldflow);
+	return out;
+}
