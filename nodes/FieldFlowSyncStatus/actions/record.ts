@@ -7,7 +7,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import type { CrmName } from '../../shared/crm/types';
 import type { ErrorKind } from '../../shared/errors';
 import type { FieldFlowClient } from '../../shared/fieldflow/client';
-import type { ErrorInput, SyncStore } from '../../shared/store';
+import type { ConflictInput, ErrorInput, SyncStore } from '../../shared/store';
 import { readSync, type WriteMeta } from '../../shared/sync/envelope';
 import type { Link, LogEntry, RecordStatus } from '../../shared/sync/types';
 import { beforeWrite } from '../../FieldFlow/actions/upsert';
@@ -68,6 +68,7 @@ export async function recordResults(
 	const resolveIds: number[] = [];
 	let retriesSucceeded = 0;
 	const logs: LogEntry[] = [];
+	const conflicts: ConflictInput[] = [];
 	const results: ItemResult[] = [];
 	const badges: Badge[] = [];
 
@@ -87,6 +88,8 @@ export async function recordResults(
 			return;
 		}
 		if (meta.kind === 'conflict') {
+			// The resolver normally stored it already; adding again refreshes the one open conflict per record.
+			if (meta.fieldflowId && meta.crmId) conflicts.push({ crm: meta.crm, object: meta.object, fieldflowId: meta.fieldflowId, crmId: meta.crmId, fields: meta.conflicts });
 			setStatus(meta.crm, meta.object, meta.fieldflowId, 'conflict', `Conflict in ${meta.conflicts.map((c) => c.field).join(', ')}`);
 			logs.push({
 				time: now,
@@ -193,6 +196,7 @@ export async function recordResults(
 	const stored = await store.enqueueErrors(errors.map((e) => e.input));
 	stored.forEach((s, k) => (errors[k].result.errorId = s.id));
 	await store.resolveErrors(resolveIds);
+	await store.addConflicts(conflicts);
 	await store.log(logs);
 
 	if (client) {
