@@ -10,13 +10,15 @@
  * 5. Creates in the CRM: findDuplicates first (email; company for company/deal objects; company +
  *    contact name for people), so a prospect that already exists in the CRM is linked, never
  *    duplicated; then store.reserveLink, so two concurrent runs never create the same record.
- * 6. Conflicts (manual strategy) are recorded in the store for the dashboard.
+ * 6. Conflicts (manual strategy) are recorded in the store for the dashboard. A matched pair with
+ *    nothing to write (equal on both sides, or only in conflict) gets its link saved here, since no
+ *    write (and so no Sync Status "Record Results") follows for it.
  *
- * Reads only: writing is the next nodes' job (FieldFlow CRM upsert/delete, FieldFlow upsert/delete,
+ * Reads FieldFlow and the CRM only: writing them is the next nodes' job (FieldFlow CRM upsert/delete, FieldFlow upsert/delete,
  * Sync Status "Record Results").
  */
 import type { CrmRecord, DuplicateCriteria, DuplicateMatch, ObjectInfo } from '../shared/crm/types';
-import { fieldflowPayload, lossyEquivalence, mapToCrm } from '../shared/mapping/engine';
+import { fieldflowPayload, lossyEquivalence, mapToCrm, sameValue } from '../shared/mapping/engine';
 import type { ConflictInput, SyncStore } from '../shared/store';
 import type { ConflictMeta, MappedRecord, UnchangedMeta, WriteMeta } from '../shared/sync/envelope';
 import { SYNC_KEY } from '../shared/sync/envelope';
@@ -67,7 +69,7 @@ export interface ResolveResult {
 	conflicts: ConflictInput[];
 	/** FieldFlow ids reserved for a CRM create in this run (release them if the run fails). */
 	reserved: string[];
-	stats: { crmFetched: number; fieldflowFetched: number; duplicatesLinked: number; duplicateChecks: number };
+	stats: { crmFetched: number; fieldflowFetched: number; duplicatesLinked: number; duplicateChecks: number; linksSaved: number };
 }
 
 /** Canonical fields used to match, never synced as data. */
@@ -105,7 +107,7 @@ async function mapLimit<T, R>(list: T[], limit: number, fn: (x: T) => Promise<R>
 export async function resolve(ffIn: InputRecord[], crmIn: InputRecord[], deps: ResolveDeps, options: ResolveOptions): Promise<ResolveResult> {
 	const { eff } = options;
 	const { crm, object } = eff;
-	const stats = { crmFetched: 0, fieldflowFetched: 0, duplicatesLinked: 0, duplicateChecks: 0 };
+	const stats = { crmFetched: 0, fieldflowFetched: 0, duplicatesLinked: 0, duplicateChecks: 0, linksSaved: 0 };
 	const decideOptions = {
 		direction: options.direction,
 		strategy: options.strategy,
@@ -258,6 +260,7 @@ export async function resolve(ffIn: InputRecord[], crmIn: InputRecord[], deps: R
 	// 6. route
 	const routed: Routed[] = [];
 	const conflicts: ConflictInput[] = [];
+	const linkSaves: Link[] = [];
 	for (const w of work) {
 		const d = w.decision!;
 		const ffId = w.ff?.id ?? w.link?.fieldflowId ?? null;
@@ -330,6 +333,24 @@ export async function resolve(ffIn: InputRecord[], crmIn: InputRecord[], deps: R
 			routed.push({ output: target === 'crm' ? OUTPUT.toCrm : OUTPUT.toFieldflow, json: { [SYNC_KEY]: meta }, paired: w.refs });
 			wrote = true;
 		}
+		// A pair with nothing to write has no write path to save its link: keep it here (first match
+		// by email/name/duplicate, a pending reservation replaced, or a baseline that moved).
+		if (!d.toCrm && !d.toFieldflow && w.ff && w.crm && !w.ff.deleted && !w.crm.deleted && (actions.has('unchanged') || actions.has('conflict'))) {
+			if (!w.link || w.link.crmId !== w.crm.id || !sameBaseline(w.link.baseline, d.baseline)) {
+				linkSaves.push({
+					crm,
+					object,
+					fieldflowId: w.ff.id,
+					crmId: w.crm.id,
+					baseline: d.baseline,
+					status: d.conflicts?.length ? 'conflict' : w.link?.crmId ? w.link.status : 'synced',
+					fieldflowModifiedAt: w.ff.modifiedAt || null,
+					crmModifiedAt: w.crm.modifiedAt || null,
+					lastSyncedAt: w.link?.crmId ? (w.link.lastSyncedAt ?? null) : new Date().toISOString(),
+					message: w.link?.crmId ? (w.link.message ?? null) : null,
+				});
+			}
+		}
 		if (!wrote) {
 			const action: SyncAction = actions.has('unlink') ? 'unlink' : 'unchanged';
 			const meta: UnchangedMeta = { kind: 'unchanged', crm, object, fieldflowId: ffId, crmId, action, reason };
@@ -337,7 +358,15 @@ export async function resolve(ffIn: InputRecord[], crmIn: InputRecord[], deps: R
 			routed.push({ output: OUTPUT.unchanged, json: { fieldflowId: ffId, crmId, action, reason, [SYNC_KEY]: meta }, paired: w.refs });
 		}
 	}
+	if (linkSaves.length) await deps.store.saveLinks(linkSaves);
+	stats.linksSaved = linkSaves.length;
 	return { routed, conflicts, reserved, stats };
+}
+
+function sameBaseline(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+	const keys = new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})]);
+	for (const k of keys) if (!sameValue(a?.[k], b?.[k])) return false;
+	return true;
 }
 
 /** CRM fields to send: the groups of the changed canonical fields (all groups on create). */

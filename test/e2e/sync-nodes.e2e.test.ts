@@ -167,6 +167,7 @@ describe('FieldFlow Mapping + Conflict Resolver in real n8n', () => {
 			Lead: [
 				{ Company: 'Conflict Co', FirstName: 'Cara', LastName: 'Conflict', Email: 'cara@conflict.example', Phone: '+1 555 0311', Status: 'Working - Contacted' },
 				{ Company: 'Zephyr Labs', FirstName: 'Zoe', LastName: 'Zephyr', Email: 'zoe@zephyr.example', Phone: '+1 555 0500', Status: 'Open - Not Contacted', Description: 'From web form' },
+				{ Company: 'Same Inc', FirstName: 'Sam', LastName: 'Same', Email: 'sam@same.example', Phone: '+1 555 0600', Status: 'Working - Contacted' },
 			],
 		});
 		sb.fieldflow.seed({
@@ -176,6 +177,7 @@ describe('FieldFlow Mapping + Conflict Resolver in real n8n', () => {
 				{ id: 'pr_dup_wile', company_name: 'Acme Corp', contact_name: 'Wile Coyote', email: 'wile@acme.example', phone: '+1 555 0199', status: 'new' },
 				{ id: 'pr_conflict', company_name: 'Conflict Co', contact_name: 'Cara Conflict', email: 'cara@conflict.example', phone: '+1 555 0300', status: 'contacted' },
 				{ id: 'pr_linked', company_name: 'Linked Ltd', contact_name: 'Lou Linked', email: 'lou@linked.example', phone: '+1 555 0400', status: 'won' },
+				{ id: 'pr_same', company_name: 'Same Inc', contact_name: 'Sam Same', email: 'SAM@same.example', phone: '+1 555 0600', status: 'qualified' },
 			] as any,
 		});
 		const lead = (email: string) => sb.salesforce.tables.Lead.live().find((r) => String(r.data.Email).toLowerCase() === email)!.id;
@@ -183,6 +185,7 @@ describe('FieldFlow Mapping + Conflict Resolver in real n8n', () => {
 		ids.linked = lead('lou@linked.example');
 		ids.conflict = lead('cara@conflict.example');
 		ids.crmOnly = lead('zoe@zephyr.example');
+		ids.same = lead('sam@same.example');
 		const base = { company_name: 'Conflict Co', contact_name: 'Cara Conflict', email: 'cara@conflict.example', phone: '+1 555 0299', status: 'contacted', notes: null };
 		await store.saveLinks([
 			{ crm: 'salesforce', object: 'Lead', fieldflowId: 'pr_conflict', crmId: ids.conflict, baseline: base, status: 'synced' },
@@ -221,7 +224,7 @@ describe('FieldFlow Mapping + Conflict Resolver in real n8n', () => {
 
 	it('Mapping: FieldFlow → CRM items carry the Salesforce payload and a `_sync` record', () => {
 		const items = out(first, 'Map to Salesforce');
-		expect(items).toHaveLength(5);
+		expect(items).toHaveLength(6);
 		const ada = items.find((i) => i.json._sync.record.id === 'pr_new_ada')!;
 		expect(ada.json).toMatchObject({ Company: 'Nimbus Outfitters', FirstName: 'Ada King', LastName: 'Lovelace', Email: 'ada@nimbus.example', Phone: '+1 555 0101', Status: 'Working - Contacted', Description: 'Met at the trade show' });
 		expect(ada.json._sync).toMatchObject({ kind: 'record', record: { side: 'fieldflow', crm: 'salesforce', object: 'Lead', fields: { company_name: 'Nimbus Outfitters', status: 'qualified' } } });
@@ -229,7 +232,7 @@ describe('FieldFlow Mapping + Conflict Resolver in real n8n', () => {
 		items.forEach((it, i) => expect(pairs(it)).toEqual([{ item: i, input: 0 }]));
 
 		const fromCrm = out(first, 'Map from Salesforce');
-		expect(fromCrm).toHaveLength(2);
+		expect(fromCrm).toHaveLength(3);
 		const zoe = fromCrm.find((i) => i.json._sync.record.id === ids.crmOnly)!;
 		expect(zoe.json).toMatchObject({ company_name: 'Zephyr Labs', contact_name: 'Zoe Zephyr', email: 'zoe@zephyr.example', status: 'new', notes: 'From web form' });
 		expect(zoe.json._sync.record.side).toBe('crm');
@@ -264,7 +267,7 @@ describe('FieldFlow Mapping + Conflict Resolver in real n8n', () => {
 		expect(wile).toHaveLength(1);
 		expect(wile[0].json).toEqual({ Phone: '+1 555 0199', _sync: expect.objectContaining({ action: 'updateCrm', crmId: ids.dup, target: 'crm' }) });
 		expect(wile[0].json._sync.reason).toMatch(/matched existing record .* by email \(no create\)/i);
-		expect(sb.salesforce.tables.Lead.live()).toHaveLength(4); // the resolver only reads
+		expect(sb.salesforce.tables.Lead.live()).toHaveLength(5); // the 5 seeded: the resolver only reads
 	});
 
 	it('Resolver: a linked prospect changed only in FieldFlow is compared with its Lead read by id', () => {
@@ -297,9 +300,19 @@ describe('FieldFlow Mapping + Conflict Resolver in real n8n', () => {
 		expect(stored.map((c) => [c.fieldflowId, c.crmId, c.fields.map((f) => f.field)])).toEqual([['pr_conflict', ids.conflict, ['phone']]]);
 	});
 
+	it('Resolver: an equal pair matched by email is Unchanged (qualified = Working - Contacted) and its link is saved', async () => {
+		const same = out(first, SF, 3).filter((i) => i.json.fieldflowId === 'pr_same');
+		expect(same).toHaveLength(1);
+		expect(same[0].json).toMatchObject({ crmId: ids.same, action: 'unchanged', _sync: { kind: 'unchanged', action: 'unchanged', baseline: { status: 'qualified', company_name: 'Same Inc' } } });
+		expect(same[0].json.reason).toMatch(/matched by email/i);
+		expect(pairs(same[0]).map((p) => p.input).sort()).toEqual([0, 1]);
+		const [link] = await store.getLinks('salesforce', 'Lead', { fieldflowIds: ['pr_same'] });
+		expect(link).toMatchObject({ crmId: ids.same, status: 'synced', baseline: { status: 'qualified', email: 'SAM@same.example' } });
+	});
+
 	it('Mapping dry run shows record, mapped payload, changes since the last sync and errors', () => {
 		const items = out(first, 'Dry run');
-		expect(items).toHaveLength(5);
+		expect(items).toHaveLength(6);
 		for (const it of items) expect(it.json._sync).toBeUndefined();
 		const linked = items.find((i) => i.json.record.id === 'pr_linked')!;
 		expect(linked.json).toMatchObject({ action: 'update', linkedTo: ids.linked, errors: [], mapped: { Status: 'Closed - Converted' } });
@@ -311,7 +324,7 @@ describe('FieldFlow Mapping + Conflict Resolver in real n8n', () => {
 
 	it('Mapping: a type-mismatch custom mapping is a clear per-item error naming record, field and value', () => {
 		const items = out(first, 'Type mismatch');
-		expect(items).toHaveLength(5);
+		expect(items).toHaveLength(6);
 		const ada = items[0];
 		expect(ada.json._sync).toBeUndefined();
 		expect(ada.json.error).toBe("Prospect pr_new_ada: field 'company_name' expects a number, got 'Nimbus Outfitters' (text)");
@@ -329,7 +342,7 @@ describe('FieldFlow Mapping + Conflict Resolver in real n8n', () => {
 
 	it('HubSpot and Pipedrive: To CRM payloads follow their default tables', () => {
 		const hs = out(first, HS, 0);
-		expect(hs).toHaveLength(5);
+		expect(hs).toHaveLength(6);
 		expect(hs.find((i) => i.json._sync.fieldflowId === 'pr_new_ada')!.json).toEqual({
 			firstname: 'Ada King',
 			lastname: 'Lovelace',
@@ -339,7 +352,7 @@ describe('FieldFlow Mapping + Conflict Resolver in real n8n', () => {
 			_sync: expect.objectContaining({ crm: 'hubspot', object: 'contacts', action: 'createInCrm' }),
 		});
 		const pd = out(first, PD, 0);
-		expect(pd).toHaveLength(5);
+		expect(pd).toHaveLength(6);
 		expect(pd.find((i) => i.json._sync.fieldflowId === 'pr_new_grace')!.json).toEqual({
 			name: 'Grace Hopper',
 			email: 'grace@orbit.example',
