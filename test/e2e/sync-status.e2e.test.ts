@@ -24,6 +24,7 @@ const FF_CRED = { fieldFlowApi: { id: CREDENTIAL_IDS.fieldFlowApi, name: CREDENT
 const TRIGGER = 'Manual';
 
 let sqlitePath = '';
+let acceptancePath = '';
 let counter = 0;
 
 function trigger(): Node {
@@ -119,7 +120,79 @@ const WF = {
 	disconnect: 'wfSyncStatusDisc1',
 	reconnect: 'wfSyncStatusReco1',
 	start: 'wfSyncStatusStart',
+	acceptance: 'wfSyncAcceptance',
 };
+
+const cred = (type: keyof typeof CREDENTIAL_IDS) => ({ [type]: { id: CREDENTIAL_IDS[type], name: CREDENTIAL_NAMES[type] } });
+
+/**
+ * The whole two-way sync (Salesforce Leads), as a template would wire it:
+ *
+ *   Manual → Start Run ─┬→ FieldFlow: changed since ─→ Mapping (→ Salesforce) ─→ Resolver input FieldFlow
+ *                       └→ FieldFlow CRM: Leads changed since ─→ Mapping (Salesforce →) ─→ Resolver input CRM
+ *   Resolver: To CRM → FieldFlow CRM Create or Update ─┐
+ *             To FieldFlow → FieldFlow Create or Update ┼→ Record Results → Finish Run
+ *             Conflict, Unchanged ─────────────────────┘
+ */
+function acceptanceWorkflow(): Record<string, unknown> {
+	let n = 0;
+	const node = (name: string, type: string, parameters: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+		id: `acc${++n}`,
+		name,
+		type,
+		typeVersion: 1,
+		position: [n * 220, (n % 3) * 160],
+		parameters,
+		...extra,
+	});
+	const store = { store: 'sqlite', sqlitePath: acceptancePath };
+	const sf = cred('fieldFlowSalesforceApi');
+	const ff = cred('fieldFlowApi');
+	const nodes = [
+		node(TRIGGER, 'n8n-nodes-base.manualTrigger', {}),
+		node('Start Run', 'n8n-nodes-fieldflow.fieldFlowSyncStatus', { crm: 'salesforce', operation: 'startRun', object: 'Lead', ...store }),
+		node('FieldFlow: changed', 'n8n-nodes-fieldflow.fieldFlow', { resource: 'prospect', operation: 'getChangedSince', since: '={{ $json.fieldflowSince }}', options: {} }, { credentials: ff, alwaysOutputData: true }),
+		node('Salesforce: changed', 'n8n-nodes-fieldflow.fieldFlowCrm', { crm: 'salesforce', operation: 'getChangedSince', object: 'Lead', since: '={{ $json.crmSince }}', returnAll: true, options: {} }, { credentials: sf, alwaysOutputData: true }),
+		node('Map to Salesforce', 'n8n-nodes-fieldflow.fieldFlowMapping', { crm: 'salesforce', object: 'Lead', direction: 'toCrm' }, { credentials: sf }),
+		node('Map from Salesforce', 'n8n-nodes-fieldflow.fieldFlowMapping', { crm: 'salesforce', object: 'Lead', direction: 'toFieldflow' }, { credentials: sf }),
+		node(
+			'Resolver',
+			'n8n-nodes-fieldflow.fieldFlowConflictResolver',
+			{ crm: 'salesforce', object: 'Lead', syncDirection: 'bidirectional', conflictStrategy: 'newestWins', onDeleted: 'unlink', matchBy: ['externalId', 'email', 'name'], ...store },
+			{ credentials: { ...ff, ...sf } },
+		),
+		node(
+			'Salesforce: write',
+			'n8n-nodes-fieldflow.fieldFlowCrm',
+			{ crm: 'salesforce', operation: 'upsert', object: 'Lead', crmId: '={{ $json._sync.crmId }}', fieldsToSend: 'autoMapInputData', inputsToIgnore: '_sync', options: {} },
+			{ credentials: sf, onError: 'continueRegularOutput' },
+		),
+		node('FieldFlow: write', 'n8n-nodes-fieldflow.fieldFlow', { resource: 'prospect', operation: 'upsert' }, { credentials: ff, onError: 'continueRegularOutput' }),
+		node('Record Results', 'n8n-nodes-fieldflow.fieldFlowSyncStatus', { crm: 'salesforce', operation: 'recordResults', ...store }),
+		node('Finish Run', 'n8n-nodes-fieldflow.fieldFlowSyncStatus', { crm: 'salesforce', operation: 'finishRun', object: 'Lead', ...store }),
+	];
+	const to = (name: string, index = 0) => ({ node: name, type: 'main', index });
+	return {
+		id: WF.acceptance,
+		name: 'Two-way sync acceptance',
+		nodes,
+		connections: {
+			[TRIGGER]: { main: [[to('Start Run')]] },
+			'Start Run': { main: [[to('FieldFlow: changed'), to('Salesforce: changed')]] },
+			'FieldFlow: changed': { main: [[to('Map to Salesforce')]] },
+			'Salesforce: changed': { main: [[to('Map from Salesforce')]] },
+			'Map to Salesforce': { main: [[to('Resolver', 0)]] },
+			'Map from Salesforce': { main: [[to('Resolver', 1)]] },
+			Resolver: { main: [[to('Salesforce: write')], [to('FieldFlow: write')], [to('Record Results')], [to('Record Results')]] },
+			'Salesforce: write': { main: [[to('Record Results')]] },
+			'FieldFlow: write': { main: [[to('Record Results')]] },
+			'Record Results': { main: [[to('Finish Run')]] },
+		},
+		settings: { executionOrder: 'v1' },
+		pinData: {},
+		active: false,
+	};
+}
 
 function workflows(): Array<Record<string, unknown>> {
 	const finish = status('Finish Run', 'finishRun', { object: 'Lead' });
@@ -155,6 +228,7 @@ function workflows(): Array<Record<string, unknown>> {
 		workflow(WF.disconnect, [status('Disconnect', 'disconnect'), status('Dashboard', 'getDashboard')]),
 		workflow(WF.reconnect, [status('Reconnect', 'reconnect')]),
 		workflow(WF.start, [status('Start Run', 'startRun', { object: 'Lead' })]),
+		acceptanceWorkflow(),
 	];
 }
 
@@ -168,6 +242,7 @@ describe('FieldFlow Sync Status in real n8n', () => {
 		const t0 = Date.now();
 		dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ff-sync-status-'));
 		sqlitePath = path.join(dir, 'sync.sqlite');
+		acceptancePath = path.join(dir, 'acceptance.sqlite');
 		sb = await startSandboxes();
 		n8n = await new N8n().prepare();
 		await n8n.importCredentials(sandboxCredentials(sb));
@@ -193,7 +268,11 @@ describe('FieldFlow Sync Status in real n8n', () => {
 		return result;
 	}
 
-	const out = (r: RunResult, node: string): Item[] => (r.nodes[node]?.[0] ?? []) as Item[];
+	const out = (r: RunResult, node: string, output = 0): Item[] => (r.nodes[node]?.[output] ?? []) as Item[];
+
+	/** The first output item of every run of a node (n8n runs a node once per branch that feeds it). */
+	const allRuns = (r: RunResult, node: string): Array<Record<string, any>> =>
+		((r.raw?.data?.resultData?.runData?.[node] ?? []) as any[]).map((run) => run?.data?.main?.[0]?.[0]?.json ?? {});
 
 	let startedAt = '';
 	let ids: string[] = [];
@@ -322,5 +401,48 @@ describe('FieldFlow Sync Status in real n8n', () => {
 		expect(s[0].json.fieldflowSince).toBe(new Date(Date.parse(startedAt) - 120_000).toISOString());
 		expect(s[0].json.firstRun).toBe(false);
 		expect(n8n.blockedConnections()).toEqual([]);
+	}, 300_000);
+
+	it('acceptance: FieldFlow ⇄ Salesforce through Mapping, Conflict Resolver, both write nodes and Record Results; the second run writes nothing', async () => {
+		sb.fieldflow.reset();
+		sb.salesforce.reset();
+		sb.fieldflow.seed({
+			prospects: [
+				{ company_name: 'Nimbus Outfitters', contact_name: 'Ada Lovelace', email: 'ada@nimbus.example', phone: '+1 555 0101', status: 'qualified', notes: 'Met at the trade show' },
+				{ company_name: 'Orbit Bikes', contact_name: 'Grace Hopper', email: 'grace@orbit.example', phone: '+1 555 0102', status: 'new' },
+			],
+		});
+		sb.salesforce.seed({ Lead: [{ Company: 'Zephyr Labs', FirstName: 'Zoe', LastName: 'Zephyr', Email: 'zoe@zephyr.example', Phone: '+1 555 0500', Status: 'Open - Not Contacted' }] });
+		const ffWrites = () => sb.fieldflow.totalCalls((e) => /^prospects\.(batch|create|update|delete)$/.test(e));
+		const sfWrites = () => sb.salesforce.totalCalls((e) => /^(collections|sobject)\.(create|update|upsert|delete)$/.test(e));
+
+		const first = await run(WF.acceptance, 'acceptance run 1');
+		expect(out(first, 'Salesforce: write').map((i) => i.json.success)).toEqual([true, true]);
+		expect(out(first, 'FieldFlow: write').map((i) => [i.json.success, i.json.created])).toEqual([[true, true]]);
+		expect(sb.salesforce.tables.Lead.live()).toHaveLength(3);
+		expect(sb.fieldflow.prospects.live()).toHaveLength(3);
+		expect(sfWrites()).toBe(1); // one sObject Collections call for both creates
+		expect(ffWrites()).toBe(1); // one FieldFlow batch call
+		// Record Results (and so Finish Run) runs once per resolver branch that delivered items (n8n v1 order);
+		// the first Finish Run advances the cursors to the run's start, later ones find them there already.
+		const finishes = allRuns(first, 'Finish Run');
+		const startedAtRun1 = out(first, 'Start Run')[0].json.startedAt;
+		expect(finishes.map((f) => f.cursor)).toEqual(finishes.map(() => startedAtRun1));
+		expect(finishes.filter((f) => f.fieldflowCursorAdvanced && f.crmCursorAdvanced)).toHaveLength(1);
+		expect(allRuns(first, 'Record Results').reduce((a, r) => a + Number(r.synced), 0)).toBe(3);
+
+		sb.fieldflow.resetCounters();
+		sb.salesforce.resetCounters();
+		const second = await run(WF.acceptance, 'acceptance run 2');
+		// The second run re-reads its own writes (overlap window) and finds them unchanged: zero writes.
+		expect(sfWrites()).toBe(0);
+		expect(ffWrites()).toBe(0);
+		expect(out(second, 'Resolver', 0)).toEqual([]);
+		expect(out(second, 'Resolver', 1)).toEqual([]);
+		expect(out(second, 'Resolver', 2)).toEqual([]);
+		expect(out(second, 'Resolver', 3).length).toBeGreaterThanOrEqual(3);
+		expect(sb.salesforce.tables.Lead.live()).toHaveLength(3);
+		expect(sb.fieldflow.prospects.live()).toHaveLength(3);
+		expect(allRuns(second, 'Record Results').reduce((a, r) => a + Number(r.unchanged), 0)).toBeGreaterThanOrEqual(3);
 	}, 300_000);
 });
