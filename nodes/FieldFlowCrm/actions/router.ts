@@ -1,4 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { SYNC_KEY, readSync } from '../../shared/sync/envelope';
 import { NodeOperationError } from 'n8n-workflow';
 import type { CrmAdapter, CrmName, CrmRecord, WriteInput, WriteResult } from '../../shared/crm/types';
 import { SyncError } from '../../shared/errors';
@@ -127,10 +128,19 @@ interface Pending {
 async function upsertAll(this: IExecuteFunctions, adapter: CrmAdapter, crm: CrmName, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
 	const out: INodeExecutionData[] = new Array(items.length);
 	const pending: Pending[] = [];
+	const deletes: Pending[] = [];
 	for (let i = 0; i < items.length; i++) {
 		try {
 			const object = this.getNodeParameter('object', i) as string;
-			const id = String(this.getNodeParameter('crmId', i, '') ?? '').trim() || undefined;
+			// Items from the Conflict Resolver's "To CRM" output carry the CRM id and action in `_sync`.
+			const meta = readSync(items[i].json);
+			const write = meta?.kind === 'write' && meta.target === 'crm' ? meta : undefined;
+			const id = String(this.getNodeParameter('crmId', i, '') ?? '').trim() || write?.crmId || undefined;
+			if (write?.action === 'deleteInCrm') {
+				if (!id) throw new NodeOperationError(this.getNode(), 'A delete from the Conflict Resolver has no CRM ID', { itemIndex: i });
+				deletes.push({ i, object, input: { ref: String(i), id, fields: {} } });
+				continue;
+			}
 			pending.push({ i, object, input: { ref: String(i), id, fields: fieldsOf.call(this, items[i], i) } });
 		} catch (error) {
 			if (!this.continueOnFail()) throw toNodeError(this.getNode(), error, i);
@@ -149,6 +159,22 @@ async function upsertAll(this: IExecuteFunctions, adapter: CrmAdapter, crm: CrmN
 		const error = r?.error ?? new SyncError({ kind: 'unknown', recordRef: p.input.ref, message: 'The CRM returned no result for this record' });
 		failures.push({ p, error });
 		out[p.i] = { json: merge(items[p.i].json, { id: p.input.id, ...failureJson(error) }), pairedItem: { item: p.i } };
+	}
+	if (deletes.length) {
+		const deleted = await writeGrouped(deletes, async (object, inputs) => {
+			const res = await adapter.delete(object, inputs.map((x) => x.id!));
+			return res.map((r, k) => ({ ...r, ref: inputs[k].ref }));
+		});
+		for (const p of deletes) {
+			const r = deleted.get(p.i);
+			if (r?.success) {
+				out[p.i] = { json: merge(items[p.i].json, { id: p.input.id, deleted: true, success: true }), pairedItem: { item: p.i } };
+				continue;
+			}
+			const error = r?.error ?? new SyncError({ kind: 'unknown', recordRef: p.input.id, message: 'The CRM returned no result for this record' });
+			failures.push({ p, error });
+			out[p.i] = { json: merge(items[p.i].json, { id: p.input.id, deleted: false, ...failureJson(error) }), pairedItem: { item: p.i } };
+		}
 	}
 	if (failures.length && !this.continueOnFail()) {
 		const { p, error } = failures[0];
@@ -296,6 +322,8 @@ function fieldsOf(this: IExecuteFunctions, item: INodeExecutionData, i: number):
 			.map((s) => s.trim())
 			.filter(Boolean),
 	);
+	// `_sync` is sync bookkeeping between our nodes, never a CRM field.
+	ignore.add(SYNC_KEY);
 	const fields: Record<string, unknown> = {};
 	for (const [k, v] of Object.entries(item.json)) if (!ignore.has(k)) fields[k] = v;
 	if (!Object.keys(fields).length) throw new NodeOperationError(this.getNode(), 'The input item has no fields to send', { itemIndex: i });
