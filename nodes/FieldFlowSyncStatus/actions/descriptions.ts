@@ -79,6 +79,14 @@ export const operationFields: INodeProperties[] = [
 		displayOptions: show('startRun'),
 	},
 	{
+		displayName: 'Full Sync',
+		name: 'fullSync',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to read every record from Initial Since instead of the changes since the last run ("Sync All Prospects"). Unchanged records are still not written again.',
+		displayOptions: show('startRun'),
+	},
+	{
 		displayName: 'Initial Since',
 		name: 'initialSince',
 		type: 'dateTime',

@@ -38,7 +38,9 @@ export async function startRun(this: IExecuteFunctions, store: SyncStore, crm: C
 	const initialRaw = String(this.getNodeParameter('initialSince', 0, '') ?? '').trim();
 	const initial = initialRaw ? toIso.call(this, initialRaw, 'Initial Since') : EPOCH;
 	const keys = cursorKeys(object);
-	const since = (cursor: string | null) => (cursor ? new Date(Math.max(0, Date.parse(cursor) - overlapMs)).toISOString() : initial);
+	// Full sync ("Sync All Prospects"): read everything from Initial Since, whatever the cursors say.
+	const full = this.getNodeParameter('fullSync', 0, false) as boolean;
+	const since = (cursor: string | null) => (cursor && !full ? new Date(Math.max(0, Date.parse(cursor) - overlapMs)).toISOString() : initial);
 	const [ffCursor, crmCursor] = [await store.getCursor(crm, keys.fieldflow), await store.getCursor(crm, keys.crm)];
 	return [
 		{
@@ -50,6 +52,7 @@ export async function startRun(this: IExecuteFunctions, store: SyncStore, crm: C
 				fieldflowSince: since(ffCursor),
 				crmSince: since(crmCursor),
 				firstRun: !ffCursor && !crmCursor,
+				fullSync: full,
 			},
 			pairedItem: { item: 0 },
 		},

@@ -1,0 +1,16 @@
+/**
+ * Every workflow template, by file name. `npm run templates` writes them to workflows/;
+ * test/unit/templates.test.ts fails when a file there differs from what this source generates.
+ */
+import { CRMS, type Workflow } from './lib';
+import { SYNC_TEMPLATES, buildSyncTemplate } from './sync';
+
+export function allTemplates(): Record<string, Workflow> {
+	const out: Record<string, Workflow> = {};
+	for (const t of SYNC_TEMPLATES) for (const crm of CRMS) out[`${t.key}.${crm}.json`] = buildSyncTemplate(t, crm);
+	return out;
+}
+
+export function serialize(wf: Workflow): string {
+	return `${JSON.stringify(wf, null, 2)}\n`;
+}

@@ -1,0 +1,122 @@
+/**
+ * Building blocks for the workflow templates. Every template is written once, here and in the
+ * template files next to it, and generated for each CRM (`npm run templates`): no workflow is
+ * copied per CRM by hand. The generated JSON in workflows/ is what users import; a test checks it
+ * matches this source.
+ */
+export type Crm = 'salesforce' | 'hubspot' | 'pipedrive';
+
+export const CRMS: Crm[] = ['salesforce', 'hubspot', 'pipedrive'];
+
+export interface CrmInfo {
+	label: string;
+	/** Default CRM object a FieldFlow prospect syncs with. */
+	object: string;
+	objectLabel: string;
+	credentialType: string;
+	credentialId: string;
+	credentialName: string;
+}
+
+export const CRM_INFO: Record<Crm, CrmInfo> = {
+	salesforce: {
+		label: 'Salesforce',
+		object: 'Lead',
+		objectLabel: 'Leads',
+		credentialType: 'fieldFlowSalesforceApi',
+		credentialId: 'ffSalesforce0001',
+		credentialName: 'Salesforce sandbox',
+	},
+	hubspot: {
+		label: 'HubSpot',
+		object: 'contacts',
+		objectLabel: 'Contacts',
+		credentialType: 'fieldFlowHubSpotApi',
+		credentialId: 'ffHubSpot0000001',
+		credentialName: 'HubSpot sandbox',
+	},
+	pipedrive: {
+		label: 'Pipedrive',
+		object: 'persons',
+		objectLabel: 'Persons',
+		credentialType: 'fieldFlowPipedriveApi',
+		credentialId: 'ffPipedrive00001',
+		credentialName: 'Pipedrive sandbox',
+	},
+};
+
+export const FIELDFLOW_CREDENTIAL = { fieldFlowApi: { id: 'ffFieldFlowApi01', name: 'FieldFlow account' } };
+
+export const P = 'n8n-nodes-fieldflow.';
+
+export interface WfNode {
+	id: string;
+	name: string;
+	type: string;
+	typeVersion: number;
+	position: [number, number];
+	parameters: Record<string, unknown>;
+	credentials?: Record<string, { id: string; name: string }>;
+	[extra: string]: unknown;
+}
+
+export interface Workflow {
+	name: string;
+	nodes: WfNode[];
+	connections: Record<string, { main: Array<Array<{ node: string; type: 'main'; index: number }>> }>;
+	settings: Record<string, unknown>;
+	pinData: Record<string, unknown>;
+	active: boolean;
+	meta?: Record<string, unknown>;
+	tags?: unknown[];
+}
+
+/** Collects nodes and connections; ids are stable (derived from the template and node names). */
+export class Builder {
+	private readonly nodes: WfNode[] = [];
+	private readonly connections: Workflow['connections'] = {};
+
+	constructor(private readonly key: string) {}
+
+	add(name: string, type: string, typeVersion: number, position: [number, number], parameters: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
+		if (this.nodes.some((n) => n.name === name)) throw new Error(`duplicate node name ${name}`);
+		this.nodes.push({ id: stableId(`${this.key}/${name}`), name, type, typeVersion, position, parameters, ...extra });
+		return name;
+	}
+
+	/** Connect output `fromIndex` of `from` to input `toIndex` of `to`. */
+	connect(from: string, to: string, fromIndex = 0, toIndex = 0): void {
+		const entry = (this.connections[from] ??= { main: [] });
+		while (entry.main.length <= fromIndex) entry.main.push([]);
+		entry.main[fromIndex].push({ node: to, type: 'main', index: toIndex });
+	}
+
+	note(name: string, position: [number, number], content: string, width = 420, height = 300): void {
+		this.add(name, 'n8n-nodes-base.stickyNote', 1, position, { content, width, height });
+	}
+
+	build(name: string, extra: Partial<Workflow> = {}): Workflow {
+		return { name, nodes: this.nodes, connections: this.connections, settings: { executionOrder: 'v1' }, pinData: {}, active: false, ...extra };
+	}
+}
+
+/** Deterministic UUID-shaped id, so regenerating a template gives the same file. */
+export function stableId(seed: string): string {
+	// FNV-1a, four rounds with different offsets → 128 bits.
+	const parts: string[] = [];
+	for (let round = 0; round < 4; round++) {
+		let h = 0x811c9dc5 ^ round;
+		for (let i = 0; i < seed.length; i++) {
+			h ^= seed.charCodeAt(i);
+			h = Math.imul(h, 0x01000193) >>> 0;
+		}
+		parts.push(h.toString(16).padStart(8, '0'));
+	}
+	const hex = parts.join('');
+	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export const crmCredential = (crm: Crm) => ({ [CRM_INFO[crm].credentialType]: { id: CRM_INFO[crm].credentialId, name: CRM_INFO[crm].credentialName } });
+
+/** The sync store every node of a template shares (embedded SQLite by default). */
+export const STORE = { store: 'sqlite', sqlitePath: '' };

@@ -1,0 +1,225 @@
+/**
+ * The prospect sync templates: one wiring, several modes.
+ *
+ *   trigger(s) → Start Run ─┬→ FieldFlow: changed prospects → Map FieldFlow → CRM ─→ Conflict Resolver (FieldFlow)
+ *                           └→ CRM: changed records ────────→ Map CRM → FieldFlow ─→ Conflict Resolver (CRM)
+ *   Conflict Resolver: To CRM → CRM: write ─────┐
+ *                      To FieldFlow → FieldFlow: write ┤
+ *                      Conflict, Unchanged ────────────┼→ Collect results (Merge) → Record Results → Finish Run
+ *   Start Run ─────────────────────────────────────────┘   (so the run always finishes, even with nothing to do)
+ *
+ * The Merge is what makes Record Results and Finish Run run once per run, after every branch: the
+ * cursors move only when all of the run's records are written, queued as errors or held as
+ * conflicts.
+ */
+import { Builder, CRM_INFO, FIELDFLOW_CREDENTIAL, P, STORE, crmCredential, type Crm, type Workflow } from './lib';
+
+export type Direction = 'bidirectional' | 'fieldflowToCrm' | 'crmToFieldflow';
+export type Strategy = 'newestWins' | 'fieldflowWins' | 'crmWins' | 'manual';
+
+export interface SyncTemplate {
+	key: string;
+	title: (crm: string) => string;
+	direction: Direction;
+	strategy: Strategy;
+	/** Schedule: minutes between runs, or 60 for hourly; absent = manual only. */
+	everyMinutes?: number;
+	fullSync?: boolean;
+	intro: (crm: string, objectLabel: string) => string;
+}
+
+export const SYNC_TEMPLATES: SyncTemplate[] = [
+	{
+		key: 'bidirectional-sync',
+		title: (crm) => `FieldFlow ⇄ ${crm}: two-way sync (every 5 minutes)`,
+		direction: 'bidirectional',
+		strategy: 'newestWins',
+		everyMinutes: 5,
+		intro: (crm, obj) =>
+			`## Two-way sync: FieldFlow ⇄ ${crm} ${obj}\nRecommended. Every 5 minutes ("real-time: changes sync within minutes") — or click **Test workflow** — changes on either side since the last run go to the other side.\n\n1. Pick your **FieldFlow API** and **${crm}** credentials on the nodes that ask for them.\n2. Adjust mappings on the two **Map** nodes and the **Conflict Resolver** (custom fields, status values).\n3. Choose the conflict strategy on the **Conflict Resolver** (Newest Wins by default).\n4. Activate the workflow.\n\nFailed records go to the error queue (see the *Error retry* template); conflicts under *Manual* wait on the dashboard.`,
+	},
+	{
+		key: 'fieldflow-to-crm-sync',
+		title: (crm) => `FieldFlow → ${crm}: one-way sync (every 15 minutes)`,
+		direction: 'fieldflowToCrm',
+		strategy: 'fieldflowWins',
+		everyMinutes: 15,
+		intro: (crm, obj) =>
+			`## One-way: FieldFlow → ${crm} ${obj}\nField activity syncs to ${crm}; ${crm} changes never touch FieldFlow. Use when ${crm} is the master for reporting but reps own the data.\n\nThe resolver still reads linked ${crm} records by id, so an edit made in ${crm} since the last sync is overwritten only where FieldFlow changed the same field.`,
+	},
+	{
+		key: 'crm-to-fieldflow-sync',
+		title: (crm) => `${crm} → FieldFlow: one-way sync (every 15 minutes)`,
+		direction: 'crmToFieldflow',
+		strategy: 'crmWins',
+		everyMinutes: 15,
+		intro: (crm, obj) =>
+			`## One-way: ${crm} ${obj} → FieldFlow\nImports ${crm} data into FieldFlow; FieldFlow changes stay local and ${crm} is never written. Use for read-only ${crm} access.`,
+	},
+	{
+		key: 'hourly-batch-sync',
+		title: (crm) => `FieldFlow ⇄ ${crm}: hourly batch sync`,
+		direction: 'bidirectional',
+		strategy: 'newestWins',
+		everyMinutes: 60,
+		intro: (crm) =>
+			`## Hourly batch sync with ${crm}\nOnce an hour, everything that changed on either side since the last run, in the largest batches each API allows (Salesforce 200, HubSpot 100 records per call). Progress is in each node's output and the execution log; the run summary is in the Sync Status log.`,
+	},
+	{
+		key: 'sync-now',
+		title: (crm) => `FieldFlow ⇄ ${crm}: Sync Now (manual)`,
+		direction: 'bidirectional',
+		strategy: 'newestWins',
+		intro: (crm) =>
+			`## Sync Now\nThe guide's **Sync Now** button: click **Test workflow** to sync every change since the last sync with ${crm} immediately. Watch progress on the nodes; review the results in **Record Results** and on the dashboard.`,
+	},
+	{
+		key: 'sync-all-prospects',
+		title: (crm) => `FieldFlow ⇄ ${crm}: Sync All Prospects (manual bulk sync)`,
+		direction: 'bidirectional',
+		strategy: 'newestWins',
+		fullSync: true,
+		intro: (crm) =>
+			`## Sync All Prospects\nThe guide's **Sync All Prospects**: reads every prospect and every ${crm} record (not just changes) and syncs them. This may take time for large datasets; records already in sync are compared but not written again, so it is safe to repeat.`,
+	},
+];
+
+export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
+	const info = CRM_INFO[crm];
+	const b = new Builder(`${t.key}/${crm}`);
+	const crmCred = crmCredential(crm);
+	const store = { ...STORE };
+	const readsCrm = t.direction !== 'fieldflowToCrm';
+	const readsFieldflow = t.direction !== 'crmToFieldflow';
+	const writesCrm = t.direction !== 'crmToFieldflow';
+	const writesFieldflow = t.direction !== 'fieldflowToCrm';
+
+	b.note('About this template', [-400, -420], t.intro(info.label, info.objectLabel), 520, 380);
+
+	const manual = b.add('Run now', 'n8n-nodes-base.manualTrigger', 1, [-300, 100], {});
+	const triggers = [manual];
+	if (t.everyMinutes) {
+		const rule = t.everyMinutes >= 60 ? { field: 'hours', hoursInterval: Math.round(t.everyMinutes / 60) } : { field: 'minutes', minutesInterval: t.everyMinutes };
+		triggers.push(b.add(t.everyMinutes >= 60 ? 'Every hour' : `Every ${t.everyMinutes} minutes`, 'n8n-nodes-base.scheduleTrigger', 1.2, [-300, -80], { rule: { interval: [rule] } }));
+	}
+
+	const start = b.add('Start Run', `${P}fieldFlowSyncStatus`, 1, [-40, 100], {
+		crm,
+		operation: 'startRun',
+		object: info.object,
+		...(t.fullSync ? { fullSync: true } : {}),
+		...store,
+	});
+	for (const tr of triggers) b.connect(tr, start);
+
+	const resolver = b.add(
+		'Conflict Resolver',
+		`${P}fieldFlowConflictResolver`,
+		1,
+		[740, 100],
+		{
+			crm,
+			object: info.object,
+			syncDirection: t.direction,
+			conflictStrategy: t.strategy,
+			onDeleted: 'unlink',
+			matchBy: ['externalId', 'email', 'name'],
+			...store,
+		},
+		{ credentials: { ...FIELDFLOW_CREDENTIAL, ...crmCred } },
+	);
+
+	if (readsFieldflow) {
+		const ffRead = b.add(
+			'FieldFlow: changed prospects',
+			`${P}fieldFlow`,
+			1,
+			[220, -20],
+			{ resource: 'prospect', operation: 'getChangedSince', since: '={{ $json.fieldflowSince }}', options: {} },
+			{ credentials: FIELDFLOW_CREDENTIAL, alwaysOutputData: true },
+		);
+		const ffMap = b.add(
+			`Map FieldFlow → ${info.label}`,
+			`${P}fieldFlowMapping`,
+			1,
+			[480, -20],
+			{ crm, object: info.object, direction: 'toCrm' },
+			{ credentials: crmCred },
+		);
+		b.connect(start, ffRead);
+		b.connect(ffRead, ffMap);
+		b.connect(ffMap, resolver, 0, 0);
+	}
+	if (readsCrm) {
+		const crmRead = b.add(
+			`${info.label}: changed ${info.objectLabel}`,
+			`${P}fieldFlowCrm`,
+			1,
+			[220, 220],
+			{ crm, operation: 'getChangedSince', object: info.object, since: '={{ $json.crmSince }}', returnAll: true, options: {} },
+			{ credentials: crmCred, alwaysOutputData: true },
+		);
+		const crmMap = b.add(
+			`Map ${info.label} → FieldFlow`,
+			`${P}fieldFlowMapping`,
+			1,
+			[480, 220],
+			{ crm, object: info.object, direction: 'toFieldflow' },
+			{ credentials: crmCred },
+		);
+		b.connect(start, crmRead);
+		b.connect(crmRead, crmMap);
+		b.connect(crmMap, resolver, 0, 1);
+	}
+
+	// Every branch ends in one Merge so Record Results and Finish Run run once, after everything.
+	const merge = b.add('Collect results', 'n8n-nodes-base.merge', 3, [1300, 140], { numberInputs: 5 });
+	if (writesCrm) {
+		const crmWrite = b.add(
+			`${info.label}: write`,
+			`${P}fieldFlowCrm`,
+			1,
+			[1020, -60],
+			{ crm, operation: 'upsert', object: info.object, fieldsToSend: 'autoMapInputData', options: {} },
+			{ credentials: crmCred, onError: 'continueRegularOutput' },
+		);
+		b.connect(resolver, crmWrite, 0);
+		b.connect(crmWrite, merge, 0, 0);
+	}
+	if (writesFieldflow) {
+		const ffWrite = b.add(
+			'FieldFlow: write',
+			`${P}fieldFlow`,
+			1,
+			[1020, 80],
+			{ resource: 'prospect', operation: 'upsert' },
+			{ credentials: FIELDFLOW_CREDENTIAL, onError: 'continueRegularOutput' },
+		);
+		b.connect(resolver, ffWrite, 1);
+		b.connect(ffWrite, merge, 0, 1);
+	}
+	b.connect(resolver, merge, 2, 2);
+	b.connect(resolver, merge, 3, 3);
+	b.connect(start, merge, 0, 4);
+
+	const record = b.add('Record Results', `${P}fieldFlowSyncStatus`, 1, [1540, 140], { crm, operation: 'recordResults', ...store });
+	const finish = b.add('Finish Run', `${P}fieldFlowSyncStatus`, 1, [1780, 140], {
+		crm,
+		operation: 'finishRun',
+		object: info.object,
+		runStartedAt: "={{ $('Start Run').first().json.startedAt }}",
+		runId: "={{ $('Start Run').first().json.runId }}",
+		...store,
+	});
+	b.connect(merge, record);
+	b.connect(record, finish);
+
+	b.note(
+		'How a run works',
+		[700, -420],
+		`### How a run works\n1. **Start Run** gives the times to read from (last run − 2 min overlap). When ${info.label} is disconnected it outputs nothing and the run stops.\n2. Both sides' changes are **mapped** to FieldFlow's fields and compared with what the last sync wrote (three-way), so echoes of our own writes are ignored.\n3. **Conflict Resolver** routes each record: *To CRM*, *To FieldFlow*, *Conflict*, *Unchanged*.\n4. The write nodes continue on failure, so every failed record reaches **Record Results**, which stores links, statuses, the log and the error queue.\n5. **Finish Run** moves the cursors only after all of that.`,
+		560,
+		330,
+	);
+	return b.build(t.title(info.label), { meta: { templateCredsSetupCompleted: false } });
+}
