@@ -550,31 +550,36 @@ export class SalesforceAdapter implements CrmAdapter {
 		const fields = this.fieldList(object);
 		const out: DuplicateMatch[] = criteria.map((c) => ({ ref: c.ref, matches: [] }));
 		const companyField = object === 'Lead' ? 'Company' : object === 'Account' ? 'Name' : undefined;
+		// Criteria indexes by lower-cased key: each returned row finds its criteria in O(1), not by a
+		// scan of every criterion (which made a large duplicate check O(rows × criteria)).
+		const indexBy = (key: (c: DuplicateCriteria) => string | undefined) => {
+			const m = new Map<string, number[]>();
+			criteria.forEach((c, i) => {
+				const k = key(c)?.trim().toLowerCase();
+				if (k) m.set(k, [...(m.get(k) ?? []), i]);
+			});
+			return m;
+		};
 		if (PERSON_OBJECTS.has(object)) {
-			const emails = [...new Set(criteria.map((c) => c.email?.trim().toLowerCase()).filter((e): e is string => !!e))];
-			for (const part of chunk(emails, QUERY_IN_MAX)) {
+			const byEmail = indexBy((c) => c.email);
+			for (const part of chunk([...byEmail.keys()], QUERY_IN_MAX)) {
 				const rows = await this.queryAllPages(`SELECT ${fields.join(', ')} FROM ${object} WHERE Email IN (${part.map(soqlString).join(', ')})`);
 				for (const row of rows) {
-					const email = String(row.Email ?? '').toLowerCase();
-					criteria.forEach((c, i) => {
-						if (c.email && c.email.trim().toLowerCase() === email) out[i].matches.push({ id: String(row.Id), object, matchedOn: 'email', record: this.toRecord(object, row) });
-					});
+					for (const i of byEmail.get(String(row.Email ?? '').toLowerCase()) ?? []) out[i].matches.push({ id: String(row.Id), object, matchedOn: 'email', record: this.toRecord(object, row) });
 				}
 			}
 		}
 		if (companyField) {
+			const byCompany = indexBy((c) => c.company);
 			const names = [...new Set(criteria.map((c) => c.company?.trim()).filter((e): e is string => !!e))];
 			for (const part of chunk(names, QUERY_IN_MAX)) {
 				// LIKE without wildcards = case-insensitive equality; wildcards in the values are escaped.
 				const where = part.map((n) => `${companyField} LIKE ${soqlLike(n)}`).join(' OR ');
 				const rows = await this.queryAllPages(`SELECT ${fields.join(', ')} FROM ${object} WHERE ${where}`);
 				for (const row of rows) {
-					const v = String(row[companyField] ?? '').toLowerCase();
-					criteria.forEach((c, i) => {
-						if (c.company && c.company.trim().toLowerCase() === v && !out[i].matches.some((m) => m.id === row.Id)) {
-							out[i].matches.push({ id: String(row.Id), object, matchedOn: 'company', record: this.toRecord(object, row) });
-						}
-					});
+					for (const i of byCompany.get(String(row[companyField] ?? '').trim().toLowerCase()) ?? []) {
+						if (!out[i].matches.some((m) => m.id === row.Id)) out[i].matches.push({ id: String(row.Id), object, matchedOn: 'company', record: this.toRecord(object, row) });
+					}
 				}
 			}
 		}

@@ -215,6 +215,23 @@ describe('SalesforceAdapter', () => {
 		expect(leads[2].matches[0]).toMatchObject({ matchedOn: 'email' });
 	});
 
+	it('findDuplicates scales: every returned row finds its criteria by key (no rows × criteria scan), shared keys all match', async () => {
+		const a = make({ ratePerSecond: 1e6 });
+		const n = 400;
+		sb.seed({ Lead: Array.from({ length: n }, (_, i) => ({ LastName: `Dup${i}`, Company: `DupCo ${i}`, Email: `dup${i}@dupco.example` })) });
+		const criteria = Array.from({ length: n }, (_, i) => ({ ref: String(i), email: `DUP${i}@dupco.example `, company: `dupco ${i}` }));
+		criteria.push({ ref: 'twin', email: 'dup7@dupco.example', company: 'DupCo 7' });
+		const t0 = Date.now();
+		const found = await a.findDuplicates('Lead', criteria);
+		expect(Date.now() - t0).toBeLessThan(20_000);
+		expect(found).toHaveLength(n + 1);
+		for (const f of [found[0], found[234], found[n - 1]]) {
+			expect(f.matches.map((m) => m.matchedOn)).toEqual(['email']);
+			expect(f.matches[0].record.fields.Email).toBe(`dup${f.ref}@dupco.example`);
+		}
+		expect(found[n].matches.map((m) => m.id)).toEqual(found[7].matches.map((m) => m.id));
+	});
+
 	it('listFields maps describe to field types with required / read-only / maxLength / options', async () => {
 		const a = make();
 		const lead = Object.fromEntries((await a.listFields('Lead')).map((f) => [f.name, f]));
