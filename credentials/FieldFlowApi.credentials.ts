@@ -42,5 +42,10 @@ export class FieldFlowApi implements ICredentialType {
 			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
 			url: '/me',
 		},
+		// Answers n8n shows in the credential dialog instead of its generic "Authorization failed".
+		rules: [
+			{ type: 'responseCode', properties: { value: 401, message: 'Unauthorized: FieldFlow rejected the API key (401). Check the key and the Base URL, or create a new key in FieldFlow.' } },
+			{ type: 'responseCode', properties: { value: 403, message: 'Forbidden: the FieldFlow API key may not use the API (403). Ask a FieldFlow admin for an integration key.' } },
+		],
 	};
 }

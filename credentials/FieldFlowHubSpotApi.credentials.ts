@@ -45,5 +45,10 @@ export class FieldFlowHubSpotApi implements ICredentialType {
 			url: '/crm/v3/objects/contacts',
 			qs: { limit: 1 },
 		},
+		// Answers n8n shows in the credential dialog instead of its generic "Authorization failed".
+		rules: [
+			{ type: 'responseCode', properties: { value: 401, message: "Unauthorized: HubSpot rejected the access token (401). Copy the private app's access token again, or reconnect the OAuth app." } },
+			{ type: 'responseCode', properties: { value: 403, message: 'Forbidden: the HubSpot token lacks a scope this package needs (403), e.g. crm.objects.contacts.read. Add the scopes listed in the README to the private app.' } },
+		],
 	};
 }

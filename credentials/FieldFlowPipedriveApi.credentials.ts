@@ -44,5 +44,10 @@ export class FieldFlowPipedriveApi implements ICredentialType {
 			baseURL: '={{($credentials.baseUrl || "https://api.pipedrive.com").replace(/\\/+$/, "").replace(/\\/api\\/v[12]$/, "")}}',
 			url: '/api/v1/users/me',
 		},
+		// Answers n8n shows in the credential dialog instead of its generic "Authorization failed".
+		rules: [
+			{ type: 'responseCode', properties: { value: 401, message: 'Unauthorized: Pipedrive rejected the API token (401). Copy it again from Personal preferences → API.' } },
+			{ type: 'responseCode', properties: { value: 403, message: "Forbidden: this Pipedrive user may not use the API (403). Check the user's permission set." } },
+		],
 	};
 }

@@ -26,8 +26,14 @@ const { runtimeDir, nodeBinDir, ensure } = require('../../scripts/ensure-n8n.js'
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const PACKAGE_NAME = 'n8n-nodes-fieldflow';
 
-/** Modules of n8n 2.x that call n8n's cloud services on start. */
-const PHONE_HOME_MODULES = ['mcp-registry', 'instance-registry', 'quick-connect', 'instance-ai', 'workflow-builder', 'n8n-packages'];
+/**
+ * Modules that call n8n's cloud services on start, per line. n8n refuses to start when
+ * N8N_DISABLED_MODULES names a module it does not know, and n8n 1.x has none of these.
+ */
+const PHONE_HOME_MODULES: Record<string, string[]> = {
+	v2: ['mcp-registry', 'instance-registry', 'quick-connect', 'instance-ai', 'workflow-builder', 'n8n-packages'],
+	v1: [],
+};
 
 export interface CredentialSpec {
 	id: string;
@@ -46,10 +52,15 @@ export interface OwnerSpec {
 export const DEMO_OWNER: OwnerSpec = { email: 'demo@fieldflow.example', password: 'FieldFlow-demo-1', firstName: 'Demo', lastName: 'Owner' };
 
 export interface N8nOptions {
-	/** n8n line: 'v2' (default). */
+	/** n8n line: 'v2' (n8n 2.x on Node 24) or 'v1' (the last n8n 1.x on Node 20); default: $N8N_LINE, else 'v2'. */
 	line?: string;
 	/** Where the package is loaded from (default: this repo, built into dist/). */
 	packageDir?: string;
+	/**
+	 * The package is already installed in <userFolder>/.n8n/nodes (as n8n's community-package
+	 * installer leaves it, see install.e2e.test.ts): prepare() links nothing and writes nothing there.
+	 */
+	installed?: boolean;
 	/** Keep the user folder after stop (default false). */
 	keep?: boolean;
 	/** Extra environment for n8n. */
@@ -78,7 +89,7 @@ export class N8n {
 	port = 0;
 
 	constructor(private readonly options: N8nOptions = {}) {
-		this.line = options.line ?? 'v2';
+		this.line = options.line ?? defaultLine();
 		this.userFolder = options.userFolder ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ff-n8n-'));
 		this.netGuardLog = path.join(this.userFolder, 'net-guard.log');
 	}
@@ -90,6 +101,7 @@ export class N8n {
 		// n8n processes (parallel test files, the demo) never collide.
 		this.brokerPort = await freePort();
 		const nodesDir = path.join(this.userFolder, '.n8n', 'nodes');
+		if (this.options.installed) return this;
 		const modulesDir = path.join(nodesDir, 'node_modules');
 		fs.mkdirSync(modulesDir, { recursive: true });
 		const pkgDir = this.options.packageDir ?? REPO_ROOT;
@@ -125,7 +137,7 @@ export class N8n {
 			N8N_HIRING_BANNER_ENABLED: 'false',
 			N8N_AI_ENABLED: 'false',
 			EXTERNAL_FRONTEND_HOOKS_URLS: '',
-			N8N_DISABLED_MODULES: PHONE_HOME_MODULES.join(','),
+			N8N_DISABLED_MODULES: (PHONE_HOME_MODULES[this.line] ?? []).join(','),
 			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
 			N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
 			N8N_VERIFIED_PACKAGES_ENABLED: 'false',
@@ -224,7 +236,7 @@ export class N8n {
 		return fs.existsSync(this.netGuardLog) ? fs.readFileSync(this.netGuardLog, 'utf8').split('\n').filter(Boolean) : [];
 	}
 
-	/** Start the n8n server; resolves when /healthz answers. */
+	/** Start the n8n server; resolves when it is ready and its REST API answers. */
 	async start(port = 0, timeoutMs = 120_000): Promise<string> {
 		this.port = port || (await freePort());
 		const node = path.join(nodeBinDir(this.line), 'node');
@@ -239,8 +251,10 @@ export class N8n {
 		while (Date.now() < deadline) {
 			if (this.server.exitCode !== null) throw new Error(`n8n exited with ${this.server.exitCode}:\n${this.logTail()}`);
 			try {
+				// n8n 1.x answers readiness once its database is migrated, before its REST routes exist:
+				// wait for both (any answer but 404 from /rest/settings means the routes are mounted).
 				const res = await fetch(`${url}/healthz/readiness`);
-				if (res.ok) return url;
+				if (res.ok && (await fetch(`${url}/rest/settings`)).status !== 404) return url;
 			} catch {
 				// not up yet
 			}
@@ -309,6 +323,13 @@ function toRunResult(raw: any): RunResult {
 	}
 	const err = raw?.data?.resultData?.error;
 	return { nodes, raw, error: err ? String(err.message ?? err) : undefined, lastNodeExecuted: raw?.data?.resultData?.lastNodeExecuted };
+}
+
+/** The n8n line the suites run on: $N8N_LINE ('v1' | 'v2'), default 'v2'. */
+export function defaultLine(): string {
+	const line = (process.env.N8N_LINE ?? '').trim() || 'v2';
+	if (line !== 'v1' && line !== 'v2') throw new Error(`N8N_LINE must be v1 or v2, not "${line}"`);
+	return line;
 }
 
 export async function freePort(): Promise<number> {
