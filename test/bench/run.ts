@@ -160,7 +160,13 @@ class Bench {
 
 	async setup(): Promise<void> {
 		this.sb = await startSandboxes();
-		this.n8n = await new N8n().prepare();
+		// A snapshot of the built package: other work in this checkout may rebuild dist/ mid-run.
+		const pkg = path.join(this.dir, 'package');
+		fs.mkdirSync(pkg);
+		fs.cpSync(path.join(REPO_ROOT, 'dist'), path.join(pkg, 'dist'), { recursive: true });
+		fs.copyFileSync(path.join(REPO_ROOT, 'package.json'), path.join(pkg, 'package.json'));
+		fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(pkg, 'node_modules'), 'dir');
+		this.n8n = await new N8n({ packageDir: pkg }).prepare();
 		await this.n8n.importCredentials(sandboxCredentials(this.sb));
 		const wfs = CRMS.flatMap((crm) => [syncWorkflow(crm, this.storePath(crm)), runnerWorkflow(crm)]);
 		const file = path.join(this.dir, 'workflows.json');
@@ -442,8 +448,8 @@ async function main(): Promise<void> {
 	if (!opt('out')) {
 		const docs = path.join(REPO_ROOT, 'docs', 'bench');
 		fs.mkdirSync(docs, { recursive: true });
-		fs.writeFileSync(path.join(docs, QUICK ? 'latest-quick.json' : 'latest.json'), JSON.stringify(out, null, 2));
-		fs.writeFileSync(path.join(docs, QUICK ? 'README-table-quick.md' : 'README-table.md'), `${out.table}\n`);
+		fs.writeFileSync(path.join(docs, 'latest.json'), JSON.stringify(out, null, 2));
+		fs.writeFileSync(path.join(docs, 'README-table.md'), `${out.table}\n`);
 	}
 }
 
