@@ -19,7 +19,8 @@
  */
 import type { CrmRecord, DuplicateCriteria, DuplicateMatch, ObjectInfo } from '../shared/crm/types';
 import { fieldflowPayload, lossyEquivalence, mapToCrm, sameValue } from '../shared/mapping/engine';
-import type { ConflictInput, SyncStore } from '../shared/store';
+import { hostname } from 'node:os';
+import { reservationHolder, type ConflictInput, type SyncStore } from '../shared/store';
 import type { ConflictMeta, MappedRecord, UnchangedMeta, WriteMeta } from '../shared/sync/envelope';
 import { SYNC_KEY } from '../shared/sync/envelope';
 import { decide, type Decision } from '../shared/sync/merge';
@@ -56,6 +57,10 @@ export interface ResolveOptions {
 	matchBy: MatchKey[];
 	/** A create reservation older than this is taken over (crashed run). Default 15 minutes. */
 	reservationStaleAfterMs?: number;
+	/** Who reserves (default: this n8n process, `<host>#<pid>`). */
+	holder?: string;
+	/** Whether a reservation holder is a process that no longer runs (default: same host and its pid is gone). */
+	isHolderDead?: (holder: string) => boolean;
 }
 
 export interface Routed {
@@ -248,11 +253,16 @@ export async function resolve(ffIn: InputRecord[], crmIn: InputRecord[], deps: R
 	// 5b. reserve creates
 	const reserved: string[] = [];
 	const staleAfterMs = options.reservationStaleAfterMs ?? 15 * 60_000;
+	const holder = options.holder ?? processHolder();
 	const blocked = new Set<Work>();
 	for (const w of work) {
 		if (w.decision!.action !== 'createInCrm' || !w.ff) continue;
 		if (w.link?.crmId) continue; // recreate after a CRM deletion: the link row exists and is updated by the write path
-		const ok = await deps.store.reserveLink(crm, object, w.ff.id, w.link ? { staleAfterMs } : {});
+		// A reservation left by a process that is gone (n8n killed mid-run) is taken over at once:
+		// the duplicate check above already linked whatever that process managed to create.
+		const previous = w.link ? reservationHolder(w.link.message) : null;
+		const takeOverFrom = previous && previous !== holder && (options.isHolderDead ?? isDeadHolder)(previous) ? previous : undefined;
+		const ok = await deps.store.reserveLink(crm, object, w.ff.id, w.link ? { staleAfterMs, holder, takeOverFrom } : { holder });
 		if (ok) reserved.push(w.ff.id);
 		else blocked.add(w);
 	}
@@ -358,9 +368,37 @@ export async function resolve(ffIn: InputRecord[], crmIn: InputRecord[], deps: R
 			routed.push({ output: OUTPUT.unchanged, json: { fieldflowId: ffId, crmId, action, reason, [SYNC_KEY]: meta }, paired: w.refs });
 		}
 	}
-	if (linkSaves.length) await deps.store.saveLinks(linkSaves);
+	if (linkSaves.length) {
+		await deps.store.saveLinks(linkSaves);
+		// Both sides are equal now: older queued errors of these records (a create whose answer was
+		// lost, then linked here by email) are settled, and retrying them would create a duplicate.
+		const settled = linkSaves.filter((l) => l.status === 'synced');
+		if (settled.length) await deps.store.resolveErrorsForRecords(crm, object, settled);
+	}
 	stats.linksSaved = linkSaves.length;
 	return { routed, conflicts, reserved, stats };
+}
+
+/** This n8n process as a reservation holder. */
+export function processHolder(): string {
+	return `${hostname()}#${process.pid}`;
+}
+
+/**
+ * A holder is dead when it ran on this host and its process is gone. A holder on another host (a
+ * queue-mode worker elsewhere) cannot be checked: its reservation waits for the stale window.
+ */
+export function isDeadHolder(holder: string): boolean {
+	const m = /^(.*)#(\d+)$/.exec(holder);
+	if (!m || m[1] !== hostname()) return false;
+	const pid = Number(m[2]);
+	if (pid === process.pid) return false;
+	try {
+		process.kill(pid, 0);
+		return false;
+	} catch (err) {
+		return (err as NodeJS.ErrnoException).code === 'ESRCH';
+	}
 }
 
 function sameBaseline(a: Record<string, unknown>, b: Record<string, unknown>): boolean {

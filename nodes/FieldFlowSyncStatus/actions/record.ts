@@ -190,6 +190,11 @@ export async function recordResults(
 
 	// Batched store calls: saves first, so a failed sibling write's error status wins.
 	await store.saveLinks(links);
+	// A record written now supersedes its older queued errors (e.g. a create whose answer was lost
+	// and that this run linked): retrying them could only duplicate or roll back.
+	const written = new Map<string, Link[]>();
+	for (const l of links) written.set(`${l.crm} ${l.object}`, [...(written.get(`${l.crm} ${l.object}`) ?? []), l]);
+	for (const group of written.values()) await store.resolveErrorsForRecords(group[0].crm, group[0].object, group);
 	for (const g of statusUpdates.values()) await store.updateLinkStatus(g.crm, g.object, g.ids, g.status, g.message);
 	for (const r of releases) await store.releaseReservation(r.crm, r.object, r.fieldflowId);
 	for (const r of removals) await store.removeLink(r.crm, r.object, r.fieldflowId);

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { openPostgresDb, openSqliteDb } from './db';
 import { migrate } from './migrations';
 import { SqlSyncStore } from './store';
+export { reservationHolder, reservationMessage } from './store';
 import type { StoreConfig, SyncStore } from './types';
 
 export * from './types';

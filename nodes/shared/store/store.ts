@@ -156,6 +156,18 @@ function linkKey(crm: string, object: string, fieldflowId: string): string {
 	return `${crm}\u0000${object}\u0000${fieldflowId}`;
 }
 
+const RESERVATION_PREFIX = 'Create reserved by ';
+
+/** The pending link's message naming the process that reserved the create. */
+export function reservationMessage(holder: string): string {
+	return `${RESERVATION_PREFIX}${holder}`;
+}
+
+/** The holder named in a pending link's message, if any. */
+export function reservationHolder(message: string | null | undefined): string | null {
+	return message && message.startsWith(RESERVATION_PREFIX) ? message.slice(RESERVATION_PREFIX.length) : null;
+}
+
 function errorRecordKey(e: { fieldflowId?: string | null; crmId?: string | null }): string | null {
 	if (e.fieldflowId) return `ff:${e.fieldflowId}`;
 	if (e.crmId) return `crm:${e.crmId}`;
@@ -220,18 +232,20 @@ export class SqlSyncStore implements SyncStore {
 	): Promise<boolean> {
 		requireText(fieldflowId, 'fieldflowId');
 		const now = this.nowIso();
+		const message = options.holder ? reservationMessage(options.holder) : null;
 		const inserted = await this.db.run(
-			`INSERT INTO ff_links (crm, object, fieldflow_id, crm_id, baseline, status, created_at, updated_at)
-			 VALUES (?, ?, ?, NULL, '{}', 'pending', ?, ?) ON CONFLICT DO NOTHING`,
-			[crm, object, fieldflowId, now, now],
+			`INSERT INTO ff_links (crm, object, fieldflow_id, crm_id, baseline, status, message, created_at, updated_at)
+			 VALUES (?, ?, ?, NULL, '{}', 'pending', ?, ?, ?) ON CONFLICT DO NOTHING`,
+			[crm, object, fieldflowId, message, now, now],
 		);
 		if (inserted === 1) return true;
-		if (options.staleAfterMs === undefined) return false;
-		const cutoff = new Date(this.now().getTime() - options.staleAfterMs).toISOString();
+		if (options.staleAfterMs === undefined && !options.takeOverFrom) return false;
+		const cutoff = options.staleAfterMs === undefined ? '' : new Date(this.now().getTime() - options.staleAfterMs).toISOString();
+		// One conditional UPDATE: of two runs taking over the same dead reservation, one wins.
 		const takenOver = await this.db.run(
-			`UPDATE ff_links SET updated_at = ?
-			 WHERE crm = ? AND object = ? AND fieldflow_id = ? AND crm_id IS NULL AND updated_at < ?`,
-			[now, crm, object, fieldflowId, cutoff],
+			`UPDATE ff_links SET updated_at = ?, message = ?
+			 WHERE crm = ? AND object = ? AND fieldflow_id = ? AND crm_id IS NULL AND (updated_at < ? OR message = ?)`,
+			[now, message, crm, object, fieldflowId, cutoff, options.takeOverFrom ? reservationMessage(options.takeOverFrom) : '\u0000'],
 		);
 		return takenOver === 1;
 	}
@@ -571,6 +585,33 @@ export class SqlSyncStore implements SyncStore {
 					 WHERE resolved_at IS NULL AND id IN (${placeholders(chunk.length)})`,
 					[now, now, ...chunk],
 				);
+			}
+			return n;
+		});
+	}
+
+	async resolveErrorsForRecords(
+		crm: CrmName,
+		object: string,
+		records: Array<{ fieldflowId?: string | null; crmId?: string | null }>,
+	): Promise<number> {
+		const ffIds = [...new Set(records.map((r) => r.fieldflowId).filter((x): x is string => !!x))];
+		const crmIds = [...new Set(records.map((r) => r.crmId).filter((x): x is string => !!x))];
+		if (ffIds.length === 0 && crmIds.length === 0) return 0;
+		const now = this.nowIso();
+		return this.db.transaction(async (tx) => {
+			let n = 0;
+			for (const [column, ids] of [
+				['fieldflow_id', ffIds],
+				['crm_id', crmIds],
+			] as const) {
+				for (const chunk of chunks(ids, IN_CHUNK)) {
+					n += await tx.run(
+						`UPDATE ff_errors SET state = 'resolved', resolved_at = ?, updated_at = ?
+						 WHERE resolved_at IS NULL AND crm = ? AND object = ? AND ${column} IN (${placeholders(chunk.length)})`,
+						[now, now, crm, object, ...chunk],
+					);
+				}
 			}
 			return n;
 		});

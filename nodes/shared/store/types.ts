@@ -129,6 +129,14 @@ export interface ReserveOptions {
 	 * can be taken over. Default: never.
 	 */
 	staleAfterMs?: number;
+	/**
+	 * Who holds the reservation (`<host>#<pid>` of the n8n process), kept in the pending link's
+	 * message so a later run can tell a reservation of a process that died (kill -9, crash) from
+	 * one of a run still under way.
+	 */
+	holder?: string;
+	/** Take the reservation over when it is held by this holder (a process known to be dead). */
+	takeOverFrom?: string;
 }
 
 export interface SyncStore {
@@ -162,6 +170,13 @@ export interface SyncStore {
 	listErrors(query?: ErrorQuery): Promise<StoredError[]>;
 	takeErrorsForRetry(ids?: number[], options?: TakeErrorsOptions): Promise<StoredError[]>;
 	resolveErrors(ids: number[]): Promise<number>;
+	/**
+	 * Resolve the open (or retrying) errors of records that are now synced: a later run wrote or
+	 * linked them, so retrying the old payload could only do harm (a create whose answer was lost
+	 * and that the next run linked by email must not be created again by Retry). Matches on the
+	 * FieldFlow id or the CRM id of each record.
+	 */
+	resolveErrorsForRecords(crm: CrmName, object: string, records: Array<{ fieldflowId?: string | null; crmId?: string | null }>): Promise<number>;
 
 	// Conflicts
 	addConflicts(conflicts: ConflictInput[]): Promise<StoredConflict[]>;
