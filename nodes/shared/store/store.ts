@@ -242,10 +242,12 @@ export class SqlSyncStore implements SyncStore {
 		if (options.staleAfterMs === undefined && !options.takeOverFrom) return false;
 		const cutoff = options.staleAfterMs === undefined ? '' : new Date(this.now().getTime() - options.staleAfterMs).toISOString();
 		// One conditional UPDATE: of two runs taking over the same dead reservation, one wins.
+		// Without takeOverFrom the message test must match nothing: no reservation message has
+		// spaces around it (PostgreSQL rejects NUL bytes in text, so no sentinel like '\u0000').
 		const takenOver = await this.db.run(
 			`UPDATE ff_links SET updated_at = ?, message = ?
 			 WHERE crm = ? AND object = ? AND fieldflow_id = ? AND crm_id IS NULL AND (updated_at < ? OR message = ?)`,
-			[now, message, crm, object, fieldflowId, cutoff, options.takeOverFrom ? reservationMessage(options.takeOverFrom) : '\u0000'],
+			[now, message, crm, object, fieldflowId, cutoff, options.takeOverFrom ? reservationMessage(options.takeOverFrom) : ' no takeover '],
 		);
 		return takenOver === 1;
 	}
