@@ -1,0 +1,243 @@
+/**
+ * The fault-injection suite's fixture: the four sandboxes, one real n8n with the generated
+ * bidirectional templates, and the one check every case ends with — the EXACT final state of both
+ * systems and the store:
+ *
+ *  - every live FieldFlow prospect has exactly one CRM record with its mapped values (email,
+ *    contact name, phone, company where the CRM has it), linked to it in the store — or it is in
+ *    the error queue with the expected kind;
+ *  - no CRM record without a FieldFlow prospect;
+ *  - no duplicate emails on either side;
+ *  - no pending reservation left behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { N8n, type RunResult } from '../harness';
+import { startSandboxes, sandboxCredentials, HUBSPOT_SANDBOX_TOKEN, PIPEDRIVE_SANDBOX_TOKEN, type Sandboxes } from '../../sandboxes';
+import { FIELDFLOW_SANDBOX_KEY } from '../../sandboxes/fieldflow';
+import { createAdapter, type CrmAdapter } from '../../../nodes/shared/crm';
+import { defaultMappings, DEFAULT_VALUE_MAPS } from '../../../nodes/shared/mapping/defaults';
+import { mapToFieldflow } from '../../../nodes/shared/mapping/engine';
+import { openStore, defaultSqlitePath, type SyncStore } from '../../../nodes/shared/store';
+import { CRMS, CRM_INFO, type Crm } from '../../../scripts/templates/lib';
+import { buildSyncTemplate, SYNC_TEMPLATES } from '../../../scripts/templates/sync';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { runtimeDir, nodeBinDir } = require('../../../scripts/ensure-n8n.js') as {
+	runtimeDir: (line: string) => string;
+	nodeBinDir: (line: string) => string;
+};
+
+export { CRMS, CRM_INFO, type Crm };
+
+export interface Person {
+	id: string;
+	fields: Record<string, unknown>;
+}
+
+const WORKFLOWS = path.join(__dirname, '..', '..', '..', 'workflows');
+
+export class FaultEnv {
+	sb!: Sandboxes;
+	n8n!: N8n;
+	/** Workflow ids by `<template>.<crm>`. */
+	readonly ids: Record<string, string> = {};
+	/** Every run's raw run data, for the secrets grep. */
+	readonly runData: string[] = [];
+	/** Every Salesforce access token the sandbox issued. */
+	readonly sfTokens = new Set<string>();
+
+	async start(env: Record<string, string> = {}): Promise<this> {
+		delete process.env.HTTP_PROXY;
+		delete process.env.HTTPS_PROXY;
+		this.sb = await startSandboxes();
+		const sf = this.sb.salesforce;
+		this.sfTokens.add(sf.accessToken);
+		const issue = sf.issueAccessToken.bind(sf);
+		sf.issueAccessToken = () => {
+			const t = issue();
+			this.sfTokens.add(t);
+			return t;
+		};
+		this.n8n = await new N8n({ env }).prepare();
+		await this.n8n.importCredentials(sandboxCredentials(this.sb));
+		const dir = fs.mkdtempSync(path.join(this.n8n.userFolder, 'wf-'));
+		for (const crm of CRMS) {
+			const wf = JSON.parse(fs.readFileSync(path.join(WORKFLOWS, `bidirectional-sync.${crm}.json`), 'utf8'));
+			this.add(dir, `bidirectional-sync.${crm}`, `fbidir${crm.slice(0, 2)}`, wf);
+		}
+		await this.n8n.cli(['import:workflow', '--separate', `--input=${dir}`]);
+		fs.rmSync(dir, { recursive: true, force: true });
+		return this;
+	}
+
+	private add(dir: string, key: string, id: string, wf: Record<string, unknown>): void {
+		this.ids[key] = id;
+		fs.writeFileSync(path.join(dir, `${id}.json`), JSON.stringify({ ...wf, id, active: false }));
+	}
+
+	/** Import more workflows (objects) under keys. */
+	async importWorkflows(list: Array<{ key: string; id: string; workflow: Record<string, unknown> }>): Promise<void> {
+		const dir = fs.mkdtempSync(path.join(this.n8n.userFolder, 'wf-'));
+		for (const w of list) this.add(dir, w.key, w.id, w.workflow);
+		await this.n8n.cli(['import:workflow', '--separate', `--input=${dir}`]);
+		fs.rmSync(dir, { recursive: true, force: true });
+	}
+
+	/** A variant of the bidirectional template (e.g. another strategy). */
+	static variant(crm: Crm, patch: Partial<(typeof SYNC_TEMPLATES)[number]> = {}): Record<string, unknown> {
+		return buildSyncTemplate({ ...SYNC_TEMPLATES[0], ...patch }, crm) as unknown as Record<string, unknown>;
+	}
+
+	async stop(): Promise<void> {
+		await this.n8n?.stop();
+		await this.sb?.stop();
+	}
+
+	storePath(): string {
+		return defaultSqlitePath({ N8N_USER_FOLDER: this.n8n.userFolder });
+	}
+
+	async withStore<T>(fn: (s: SyncStore) => Promise<T>): Promise<T> {
+		const s = await openStore({ kind: 'sqlite', path: this.storePath() });
+		try {
+			return await fn(s);
+		} finally {
+			await s.close();
+		}
+	}
+
+	resetAll(): void {
+		for (const s of [this.sb.fieldflow, this.sb.salesforce, this.sb.hubspot, this.sb.pipedrive]) s.reset();
+		if (fs.existsSync(this.storePath())) for (const f of fs.readdirSync(path.dirname(this.storePath()))) if (f.startsWith('fieldflow-sync.sqlite')) fs.rmSync(path.join(path.dirname(this.storePath()), f));
+	}
+
+	/** Run the bidirectional template (or another key) through `n8n execute`; never throws on a failed run. */
+	async run(crm: Crm, key = 'bidirectional-sync'): Promise<RunResult> {
+		const r = await this.n8n.execute(this.ids[`${key}.${crm}`]);
+		this.runData.push(JSON.stringify(r.raw));
+		return r;
+	}
+
+	/** `n8n execute` as a child process the test controls (to kill it). */
+	spawnRun(crm: Crm, key = 'bidirectional-sync'): ChildProcess {
+		const node = path.join(nodeBinDir(this.n8n.line), 'node');
+		const bin = path.join(runtimeDir(this.n8n.line), 'node_modules', 'n8n', 'bin', 'n8n');
+		const child = spawn(node, [bin, 'execute', `--id=${this.ids[`${key}.${crm}`]}`, '--rawOutput'], {
+			env: { ...this.n8n.env(), N8N_LOG_LEVEL: 'info' },
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		let out = '';
+		child.stdout!.on('data', (b: Buffer) => (out = (out + b.toString()).slice(-4_000_000)));
+		child.stderr!.on('data', (b: Buffer) => (out = (out + b.toString()).slice(-4_000_000)));
+		child.once('exit', () => this.runData.push(out));
+		return child;
+	}
+
+	adapter(crm: Crm): CrmAdapter {
+		const cred = sandboxCredentials(this.sb).find((c) => c.type === CRM_INFO[crm].credentialType)!;
+		const data = { ...cred.data };
+		if (crm === 'salesforce') data.accessToken = this.sb.salesforce.accessToken;
+		return createAdapter(crm, data, { [crm]: { ratePerSecond: 10_000 } });
+	}
+
+	/** Live CRM records of the template's object, in FieldFlow's field names. */
+	async crmPeople(crm: Crm): Promise<Person[]> {
+		const object = CRM_INFO[crm].object;
+		const out: Person[] = [];
+		for await (const page of this.adapter(crm).listChangedSince(object, undefined)) {
+			for (const r of page.records) {
+				if (r.deleted) continue;
+				out.push({ id: r.id, fields: mapToFieldflow(r.fields, defaultMappings(crm, object), DEFAULT_VALUE_MAPS).fields });
+			}
+		}
+		return out;
+	}
+
+	prospects(): Person[] {
+		return this.sb.fieldflow.prospects.live().map((r) => ({ id: r.id, fields: r.data }));
+	}
+
+	/** Seed n prospects with unique emails `<tag>-<i>@<crm>.example`. */
+	seedProspects(crm: Crm, n: number, tag: string, extra: (i: number) => Record<string, unknown> = () => ({})): void {
+		const prospects = Array.from({ length: n }, (_, i) => ({
+			company_name: `${tag} Co ${i}`,
+			contact_name: `Pat ${tag}${i} Lee`,
+			email: `${tag}-${i}@${crm}.example`,
+			phone: `+1 555 ${String(1000 + (i % 9000)).padStart(4, '0')}`,
+			status: 'new',
+			...extra(i),
+		}));
+		this.sb.fieldflow.seed({ prospects });
+	}
+
+	/**
+	 * The exact final state. `errors`: FieldFlow ids expected in the error queue with their kind
+	 * (no CRM record for them); everything else must be synced. Returns the numbers for the report.
+	 */
+	async expectFinalState(crm: Crm, o: { errors?: Record<string, string>; values?: boolean } = {}): Promise<{ prospects: number; crmRecords: number; links: number; errors: number }> {
+		const object = CRM_INFO[crm].object;
+		const expectedErrors = o.errors ?? {};
+		const ff = this.prospects();
+		const people = await this.crmPeople(crm);
+		const { links, errors } = await this.withStore(async (s) => ({ links: await s.getLinks(crm, object), errors: await s.listErrors({ crm }) }));
+		const problems: string[] = [];
+		const email = (v: unknown) => String(v ?? '').trim().toLowerCase();
+		// No duplicate emails on either side.
+		const dupes = (list: Person[], side: string) => {
+			const seen = new Map<string, number>();
+			for (const p of list) if (email(p.fields.email)) seen.set(email(p.fields.email), (seen.get(email(p.fields.email)) ?? 0) + 1);
+			for (const [e, n] of seen) if (n > 1) problems.push(`${side}: ${n} records with email ${e}`);
+		};
+		dupes(ff, 'FieldFlow');
+		dupes(people, crm);
+		const crmByEmail = new Map(people.map((p) => [email(p.fields.email), p]));
+		const linkByFf = new Map(links.map((l) => [l.fieldflowId, l]));
+		const openErrorsByFf = new Map<string, string[]>();
+		for (const e of errors) if (e.fieldflowId) openErrorsByFf.set(e.fieldflowId, [...(openErrorsByFf.get(e.fieldflowId) ?? []), e.kind]);
+		const ffEmails = new Set(ff.map((p) => email(p.fields.email)));
+		for (const p of ff) {
+			const c = crmByEmail.get(email(p.fields.email));
+			const want = expectedErrors[p.id];
+			if (want) {
+				if (c) problems.push(`${p.id} (${email(p.fields.email)}) expected in the error queue (${want}) but has CRM record ${c.id}`);
+				if (!(openErrorsByFf.get(p.id) ?? []).includes(want)) problems.push(`${p.id}: expected an open ${want} error, found [${openErrorsByFf.get(p.id) ?? []}]`);
+				continue;
+			}
+			if (!c) {
+				problems.push(`${p.id} (${email(p.fields.email)}): no CRM record (errors: [${openErrorsByFf.get(p.id) ?? []}])`);
+				continue;
+			}
+			const link = linkByFf.get(p.id);
+			if (!link || link.crmId !== c.id) problems.push(`${p.id}: link is ${link ? `${link.crmId} (${link.status})` : 'missing'}, CRM record is ${c.id}`);
+			if (openErrorsByFf.has(p.id)) problems.push(`${p.id}: synced but still has open errors [${openErrorsByFf.get(p.id)}]`);
+			if (o.values !== false) {
+				const keys = ['contact_name', 'phone', ...(crm === 'pipedrive' ? [] : ['company_name'])];
+				for (const k of keys) if (String(c.fields[k] ?? '') !== String(p.fields[k] ?? '')) problems.push(`${p.id}.${k}: FieldFlow "${String(p.fields[k])}" vs ${crm} "${String(c.fields[k])}"`);
+			}
+		}
+		for (const c of people) if (!ffEmails.has(email(c.fields.email))) problems.push(`${crm} record ${c.id} (${email(c.fields.email)}) has no FieldFlow prospect`);
+		for (const l of links) if (l.crmId === null) problems.push(`pending reservation left for ${l.fieldflowId}`);
+		expect(problems.slice(0, 30)).toEqual([]);
+		return { prospects: ff.length, crmRecords: people.length, links: links.length, errors: errors.length };
+	}
+
+	/** Every secret the sandboxes hand out. */
+	secrets(): Record<string, string> {
+		const out: Record<string, string> = {
+			fieldflowKey: FIELDFLOW_SANDBOX_KEY,
+			salesforceRefreshToken: this.sb.salesforce.refreshToken,
+			salesforceClientSecret: this.sb.salesforce.clientSecret,
+			hubspotToken: HUBSPOT_SANDBOX_TOKEN,
+			pipedriveToken: PIPEDRIVE_SANDBOX_TOKEN,
+		};
+		[...this.sfTokens].forEach((t, i) => (out[`salesforceAccessToken${i}`] = t));
+		return out;
+	}
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Records the numbers of each case for the summary printed at the end. */
+export const REPORT: Array<Record<string, unknown>> = [];
