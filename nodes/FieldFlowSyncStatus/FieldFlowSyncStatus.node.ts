@@ -11,6 +11,8 @@ import {
 	getDashboard,
 	getErrors,
 	getLogs,
+	lookUpLinks,
+	renderDashboardPage,
 	resolveConflict,
 	retryErrors,
 	setConnection,
@@ -21,7 +23,9 @@ import { recordResults } from './actions/record';
 /**
  * Bookkeeping of a sync workflow: run cursors, the outcome of every write (links, baselines,
  * status, logs, error queue, conflicts), the dashboard, logs, Retry, conflict resolution and
- * Disconnect / Reconnect. Every operation runs once per execution (not once per item).
+ * Disconnect / Reconnect, the dashboard page, and looking up links for meetings and summaries.
+ * Every operation runs once per execution (not once per item); Look Up Links handles all items in
+ * one store call.
  */
 export class FieldFlowSyncStatus implements INodeType {
 	description: INodeTypeDescription = {
@@ -76,6 +80,10 @@ export class FieldFlowSyncStatus implements INodeType {
 					return [await setConnection.call(this, store, crm, false)];
 				case 'reconnect':
 					return [await setConnection.call(this, store, crm, true)];
+				case 'lookUpLinks':
+					return [await lookUpLinks.call(this, store, crm, items)];
+				case 'renderDashboard':
+					return [await renderDashboardPage.call(this, store, crm)];
 			}
 		} catch (error) {
 			if (error instanceof NodeOperationError) throw error;

@@ -3,11 +3,13 @@
  * test/unit/templates.test.ts fails when a file there differs from what this source generates.
  */
 import { CRMS, type Workflow } from './lib';
+import { MORE_TEMPLATES } from './more';
 import { SYNC_TEMPLATES, buildSyncTemplate } from './sync';
 
 export function allTemplates(): Record<string, Workflow> {
 	const out: Record<string, Workflow> = {};
 	for (const t of SYNC_TEMPLATES) for (const crm of CRMS) out[`${t.key}.${crm}.json`] = buildSyncTemplate(t, crm);
+	for (const t of MORE_TEMPLATES) for (const crm of CRMS) out[`${t.key}.${crm}.json`] = t.build(crm);
 	return out;
 }
 

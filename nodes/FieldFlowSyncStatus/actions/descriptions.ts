@@ -12,7 +12,9 @@ export type Operation =
 	| 'getConflicts'
 	| 'resolveConflict'
 	| 'disconnect'
-	| 'reconnect';
+	| 'reconnect'
+	| 'lookUpLinks'
+	| 'renderDashboard';
 
 const show = (...operation: Operation[]) => ({ show: { operation } });
 
@@ -28,8 +30,10 @@ export const operationProperty: INodeProperties = {
 		{ name: 'Get Dashboard', value: 'getDashboard', description: 'Last sync, records synced by type, pending, errors, conflicts', action: 'Get the sync dashboard' },
 		{ name: 'Get Errors', value: 'getErrors', description: 'List the open error queue', action: 'Get queued errors' },
 		{ name: 'Get Logs', value: 'getLogs', description: 'Sync log entries filtered by date range, record type and status', action: 'Get sync logs' },
+		{ name: 'Look Up Links', value: 'lookUpLinks', description: 'Add the linked CRM record (crmId, crmObject) to items that carry a FieldFlow prospect ID', action: 'Look up linked CRM records' },
 		{ name: 'Reconnect', value: 'reconnect', description: 'Resume syncing with the CRM', action: 'Reconnect the CRM' },
 		{ name: 'Record Results', value: 'recordResults', description: 'Store the outcome of sync writes: links, baselines, logs, errors, conflicts', action: 'Record sync results' },
+		{ name: 'Render Dashboard', value: 'renderDashboard', description: 'The sync dashboard as an HTML page (for a Webhook + Respond to Webhook)', action: 'Render the sync dashboard page' },
 		{ name: 'Resolve Conflict', value: 'resolveConflict', description: 'Pick a side for a conflict and emit the write for the other side', action: 'Resolve a conflict' },
 		{ name: 'Retry Errors', value: 'retryErrors', description: 'Emit queued failed writes again for the write path', action: 'Retry queued errors' },
 		{ name: 'Start Run', value: 'startRun', description: 'Begin a sync run: the times to read changes since (nothing when disconnected)', action: 'Start a sync run' },
@@ -66,8 +70,8 @@ export const operationFields: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'Lead',
-		description: 'CRM object this sync run covers (Lead, Contact, contacts, persons, ...). Cursors are kept per object as fieldflow:&lt;object&gt; and crm:&lt;object&gt;.',
-		displayOptions: show('startRun', 'finishRun'),
+		description: 'CRM object this sync run covers (Lead, Contact, contacts, persons, ...). Cursors are kept per object as fieldflow:&lt;object&gt; and crm:&lt;object&gt;. For Look Up Links: the CRM object prospects are linked to.',
+		displayOptions: show('startRun', 'finishRun', 'lookUpLinks'),
 	},
 	{
 		displayName: 'Overlap Window (Minutes)',
@@ -312,6 +316,66 @@ export const operationFields: INodeProperties[] = [
 		type: 'notice',
 		default: '',
 		displayOptions: show('resolveConflict'),
+	},
+
+	// ---------------------------------------------------------------- look up links
+	{
+		displayName: 'Prospect ID',
+		name: 'prospectId',
+		type: 'string',
+		default: '={{ $json.prospect_id }}',
+		description: 'The FieldFlow prospect ID of each item (e.g. a meeting\'s or summary\'s prospect_id). All items are looked up in one store call.',
+		displayOptions: show('lookUpLinks'),
+	},
+	{
+		displayName: 'If Not Linked',
+		name: 'ifNotLinked',
+		type: 'options',
+		options: [
+			{ name: 'Error for the Item', value: 'error', description: 'Fail the item (with On Error → Continue it is output with an error message)' },
+			{ name: 'Output Without CRM ID', value: 'passThrough', description: 'Output the item with linked: false and crmId: null (route it with an If node)' },
+			{ name: 'Skip the Item', value: 'skip', description: 'Leave the item out' },
+		],
+		default: 'error',
+		description: 'What to do with items whose prospect is not linked to a CRM record yet (not synced, or its sync failed)',
+		displayOptions: show('lookUpLinks'),
+	},
+
+	// ---------------------------------------------------------------- render dashboard
+	{
+		displayName: 'Query Parameters',
+		name: 'dashboardQuery',
+		type: 'json',
+		default: '={{ $json.query }}',
+		description: 'The page\'s query parameters (from, to: dates; recordType; status: success, error, conflict or skipped) that filter the sync log. With a Webhook trigger: the query of its output item.',
+		displayOptions: show('renderDashboard'),
+	},
+	{
+		displayName: 'Action URL',
+		name: 'actionUrl',
+		type: 'string',
+		default: '',
+		placeholder: '/webhook/fieldflow/dashboard/salesforce/action',
+		description: 'Where the Retry and pick-a-side buttons POST (action=retry&errorId=… or action=resolve&conflictId=…&side=…). Empty = no buttons.',
+		displayOptions: show('renderDashboard'),
+	},
+	{
+		displayName: 'Page URL',
+		name: 'pageUrl',
+		type: 'string',
+		default: '',
+		placeholder: '/webhook/fieldflow/dashboard/salesforce',
+		description: 'Where the log filter form sends its GET request: the dashboard page itself. Empty = the current URL.',
+		displayOptions: show('renderDashboard'),
+	},
+	{
+		displayName: 'Log Entries',
+		name: 'logLimit',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 1000 },
+		default: 100,
+		description: 'How many of the newest matching log entries the page shows',
+		displayOptions: show('renderDashboard'),
 	},
 
 	// ---------------------------------------------------------------- disconnect

@@ -8,6 +8,9 @@ import { fieldflowPayload, mapToCrm } from '../../shared/mapping/engine';
 import type { LogEntry } from '../../shared/sync/types';
 import type { StoredConflict, StoredError, SyncStore } from '../../shared/store';
 import { SYNC_KEY, readSync, type WriteMeta } from '../../shared/sync/envelope';
+import { LOG_STATUSES, renderDashboard, type LogStatus } from '../../shared/dashboard/render';
+
+const CRM_LABELS: Record<string, string> = { salesforce: 'Salesforce', hubspot: 'HubSpot', pipedrive: 'Pipedrive' };
 
 export const STATUS_LABELS = { synced: '✅ Synced', pending: '🔄 Pending', conflict: '⚠️ Conflict', error: '❌ Error' } as const;
 
@@ -270,6 +273,115 @@ export async function setConnection(this: IExecuteFunctions, store: SyncStore, c
 				openErrors: s.errors,
 				openConflicts: s.conflicts,
 			},
+			pairedItem: { item: 0 },
+		},
+	];
+}
+
+// ------------------------------------------------------------------ look up links
+
+/**
+ * Look Up Links: each input item plus the CRM record its FieldFlow prospect is linked to
+ * (`crmId`, `crmObject`, `linked`), from one store call for all items — so meetings and summaries
+ * can be logged on the right CRM record.
+ */
+export async function lookUpLinks(this: IExecuteFunctions, store: SyncStore, crm: CrmName, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
+	const object = objectParam.call(this);
+	const mode = this.getNodeParameter('ifNotLinked', 0, 'error') as 'error' | 'passThrough' | 'skip';
+	const ids = items.map((_, i) => String(this.getNodeParameter('prospectId', i, '') ?? '').trim());
+	const wanted = [...new Set(ids.filter(Boolean))];
+	const links = wanted.length ? await store.getLinks(crm, object, { fieldflowIds: wanted }) : [];
+	const byId = new Map(links.filter((l) => l.crmId).map((l) => [l.fieldflowId, l]));
+	const out: INodeExecutionData[] = [];
+	items.forEach((item, i) => {
+		const id = ids[i];
+		const link = id ? byId.get(id) : undefined;
+		if (link) {
+			out.push({ json: { ...item.json, crmId: link.crmId, crmObject: object, linked: true, linkStatus: link.status }, pairedItem: { item: i } });
+			return;
+		}
+		const reason = id
+			? `Prospect ${id} is not linked to a ${crm} ${object} record yet: sync the prospect first (or check its error in the queue)`
+			: 'The item has no FieldFlow prospect ID (check the Prospect ID parameter)';
+		if (mode === 'skip') return;
+		if (mode === 'passThrough') {
+			out.push({ json: { ...item.json, crmId: null, crmObject: object, linked: false, notLinkedReason: reason }, pairedItem: { item: i } });
+			return;
+		}
+		if (this.continueOnFail()) {
+			out.push({ json: { ...item.json, crmId: null, crmObject: object, linked: false, error: reason }, pairedItem: { item: i } });
+			return;
+		}
+		throw new NodeOperationError(this.getNode(), reason, { itemIndex: i, description: 'Set "If Not Linked" to output or skip such items instead' });
+	});
+	return out;
+}
+
+// ------------------------------------------------------------------ dashboard page
+
+function queryObject(value: unknown): Record<string, unknown> {
+	if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+	const text = String(value ?? '').trim();
+	if (!text) return {};
+	try {
+		const parsed = JSON.parse(text);
+		return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {};
+	} catch {
+		return Object.fromEntries(new URLSearchParams(text.replace(/^\?/, '')));
+	}
+}
+
+const first = (v: unknown): string => String((Array.isArray(v) ? v[0] : v) ?? '').trim();
+
+/** Render Dashboard: the store's figures, errors, conflicts and the filtered log as `{ html }`. */
+export async function renderDashboardPage(this: IExecuteFunctions, store: SyncStore, crm: CrmName): Promise<INodeExecutionData[]> {
+	const q = queryObject(this.getNodeParameter('dashboardQuery', 0, {}));
+	const notices: string[] = [];
+	const date = (name: string): string | undefined => {
+		const v = first(q[name]);
+		if (!v) return undefined;
+		if (/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isFinite(Date.parse(v))) return v;
+		notices.push(`Ignored the "${name}" filter: "${v}" is not a date`);
+		return undefined;
+	};
+	const statusRaw = first(q.status);
+	const status = (LOG_STATUSES as string[]).includes(statusRaw) ? (statusRaw as LogStatus) : undefined;
+	if (statusRaw && !status) notices.push(`Ignored the "status" filter: "${statusRaw}" is not one of ${LOG_STATUSES.join(', ')}`);
+	const filters = { from: date('from'), to: date('to'), recordType: first(q.recordType) || undefined, status };
+	const fromIso = filters.from ? (/^\d{4}-\d{2}-\d{2}$/.test(filters.from) ? `${filters.from}T00:00:00.000Z` : new Date(filters.from).toISOString()) : undefined;
+
+	const [summary, page, errors, conflicts, allTypes] = await Promise.all([
+		store.summary(crm),
+		store.queryLogs({ crm, from: fromIso, to: filters.to, recordType: filters.recordType, status, limit: Number(this.getNodeParameter('logLimit', 0, 100)) || 100 }),
+		store.listErrors({ crm }),
+		store.listConflicts({ crm }),
+		store.queryLogs({ crm, limit: 1000 }),
+	]);
+	const recordTypes = [...new Set([...Object.keys(summary.syncedByType), ...allTypes.entries.map((e) => e.recordType), ...errors.map((e) => e.object)])];
+	const html = renderDashboard({
+		crm,
+		crmLabel: CRM_LABELS[crm] ?? crm,
+		generatedAt: new Date().toISOString(),
+		connected: summary.connected,
+		lastSyncAt: summary.lastSyncAt,
+		syncedByType: summary.syncedByType,
+		pending: summary.pending,
+		errorCount: summary.errors,
+		conflictCount: summary.conflicts,
+		logs: page.entries,
+		logTotal: page.total,
+		errors: errors.map((e) => ({ ...e, hint: ERROR_HINTS[e.kind] ?? ERROR_HINTS.unknown })),
+		conflicts,
+		filters,
+		recordTypes,
+		pageUrl: String(this.getNodeParameter('pageUrl', 0, '') ?? ''),
+		actionUrl: String(this.getNodeParameter('actionUrl', 0, '') ?? ''),
+		notices,
+	});
+	const synced = Object.values(summary.syncedByType).reduce((a, b) => a + b, 0);
+	return [
+		{
+			json: { html, crm, synced, pending: summary.pending, errors: summary.errors, conflicts: summary.conflicts, lastSyncAt: summary.lastSyncAt, logTotal: page.total, filters: filters as IDataObject },
 			pairedItem: { item: 0 },
 		},
 	];

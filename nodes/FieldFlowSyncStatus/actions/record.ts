@@ -5,7 +5,7 @@
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import type { CrmName } from '../../shared/crm/types';
-import type { ErrorKind } from '../../shared/errors';
+import { ERROR_HINTS, type ErrorKind } from '../../shared/errors';
 import type { FieldFlowClient } from '../../shared/fieldflow/client';
 import type { ConflictInput, ErrorInput, SyncStore } from '../../shared/store';
 import { readSync, type WriteMeta } from '../../shared/sync/envelope';
@@ -36,6 +36,8 @@ export interface ItemResult {
 	fieldflowId?: string | null;
 	crmId?: string | null;
 	errorKind?: ErrorKind;
+	/** What to do about the error (the seed's Error Resolution). */
+	hint?: string;
 	errorId?: number;
 	message?: string;
 }
@@ -168,7 +170,7 @@ export async function recordResults(
 		const payload = beforeWrite(json, targetId);
 		const hasKey = !!(fieldflowId || crmId);
 		if (meta.errorId && !hasKey) resolveIds.push(meta.errorId); // no record key to re-queue onto: replace it
-		const result: ItemResult = { ...base, status: 'error', errorKind: kind, message };
+		const result: ItemResult = { ...base, status: 'error', errorKind: kind, hint: ERROR_HINTS[kind], message };
 		errors.push({
 			input: {
 				crm: meta.crm,

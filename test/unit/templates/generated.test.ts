@@ -21,7 +21,7 @@ describe('generated workflow templates', () => {
 		for (const node of wf.nodes) {
 			expect(node.type).toMatch(/^(n8n-nodes-fieldflow\.|n8n-nodes-base\.)/);
 			if (typeof node.parameters.crm === 'string') expect(node.parameters.crm).toBe(crm);
-			for (const cred of Object.keys(node.credentials ?? {})) expect(['fieldFlowApi', 'fieldFlowSalesforceApi', 'fieldFlowHubSpotApi', 'fieldFlowPipedriveApi']).toContain(cred);
+			for (const cred of Object.keys(node.credentials ?? {})) expect(['fieldFlowApi', 'fieldFlowSalesforceApi', 'fieldFlowHubSpotApi', 'fieldFlowPipedriveApi', 'httpHeaderAuth', 'httpBasicAuth']).toContain(cred);
 		}
 		// Every connection points at a node that exists.
 		const names = new Set(wf.nodes.map((n) => n.name));

@@ -1,0 +1,396 @@
+/**
+ * The remaining templates (selective sync, meetings and summaries, error retry, sync dashboard),
+ * imported as users import them (workflows/*.json) into ONE real n8n and run against the sandboxes
+ * for Salesforce, HubSpot and Pipedrive. Both systems are checked through the sandboxes and the
+ * sync store (the SQLite file the nodes share).
+ *
+ * Phase 1 runs manual templates with n8n's CLI (`n8n execute`); phase 2 starts the n8n server,
+ * publishes the webhook templates and calls them over HTTP — the dashboard in headless Chromium
+ * (Debian's chromium driven by playwright-core, never a downloaded browser).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { N8n, type RunResult } from './harness';
+import { startSandboxes, sandboxCredentials, type Sandboxes } from '../sandboxes';
+import type { Sandbox } from '../sandboxes/common';
+import { openStore, type SyncStore } from '../../nodes/shared/store';
+import { CRMS, CRM_INFO, type Crm } from '../../scripts/templates/lib';
+import { DASHBOARD_BASIC_AUTH, MORE_TEMPLATES, WEBHOOK_HEADER_AUTH, dashboardPath, selectiveSyncPath } from '../../scripts/templates/more';
+
+const WORKFLOWS = path.join(__dirname, '..', '..', 'workflows');
+const SCREENSHOT = path.join(__dirname, '..', '..', 'docs', 'dashboard.png');
+const CRM_WRITE = /(create|update|upsert|delete|archive)/;
+const HEADER = { name: 'X-FieldFlow-Key', value: 'ff-webhook-secret-1' };
+const LOGIN = { username: 'dashboard', password: 'dash-secret-1' };
+const CHROMIUM = '/usr/bin/chromium';
+
+let sb: Sandboxes;
+let n8n: N8n;
+let store: SyncStore;
+const ids: Record<string, string> = {};
+const timings: string[] = [];
+
+const wfId = (key: string, crm: Crm) => `m${key.replace(/[^a-z]/g, '').slice(0, 14)}${crm.slice(0, 2)}`;
+/** Template keys run in this file, plus the two-way sync (to produce links and errors). */
+const KEYS = [...MORE_TEMPLATES.map((t) => t.key), 'bidirectional-sync'];
+const WEBHOOK_KEYS = ['selective-sync', 'sync-dashboard'];
+
+beforeAll(async () => {
+	delete process.env.HTTP_PROXY;
+	delete process.env.HTTPS_PROXY;
+	sb = await startSandboxes();
+	n8n = await new N8n().prepare();
+	await n8n.importCredentials([
+		...sandboxCredentials(sb),
+		{ ...WEBHOOK_HEADER_AUTH.httpHeaderAuth, type: 'httpHeaderAuth', data: { name: HEADER.name, value: HEADER.value } },
+		{ ...DASHBOARD_BASIC_AUTH.httpBasicAuth, type: 'httpBasicAuth', data: { user: LOGIN.username, password: LOGIN.password } },
+	]);
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ff-templates-more-'));
+	for (const key of KEYS) {
+		for (const crm of CRMS) {
+			const wf = JSON.parse(fs.readFileSync(path.join(WORKFLOWS, `${key}.${crm}.json`), 'utf8'));
+			const id = wfId(key, crm);
+			ids[`${key}.${crm}`] = id;
+			fs.writeFileSync(path.join(dir, `${id}.json`), JSON.stringify({ ...wf, id }));
+		}
+	}
+	await n8n.cli(['import:workflow', '--separate', `--input=${dir}`]);
+	fs.rmSync(dir, { recursive: true, force: true });
+	store = await openStore({ kind: 'sqlite', path: path.join(n8n.userFolder, '.n8n', 'fieldflow-sync.sqlite') });
+}, 600_000);
+
+afterAll(async () => {
+	if (timings.length) process.stdout.write(`templates-more timings:\n${timings.join('\n')}\n`);
+	await store?.close();
+	await n8n?.stop();
+	await sb?.stop();
+});
+
+function writes(s: Sandbox, fieldflow = false): number {
+	return s.callLog.filter((c) => (fieldflow ? c.method !== 'GET' : CRM_WRITE.test(c.endpoint))).length;
+}
+
+function resetCounters(): void {
+	for (const s of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) s.resetCounters();
+}
+
+async function run(key: string, crm: Crm): Promise<RunResult> {
+	const t0 = Date.now();
+	const r = await n8n.execute(ids[`${key}.${crm}`]);
+	timings.push(`  ${key}.${crm}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+	if (r.error) throw new Error(`${key}.${crm} failed: ${r.error}\n${n8n.logTail(30)}`);
+	return r;
+}
+
+const CREATE_ENDPOINT: Record<Crm, RegExp> = {
+	salesforce: /^(collections\.create|sobject\.create)$/,
+	hubspot: /^objects\.(batch\.)?create$/,
+	pipedrive: /^persons\.create$/,
+};
+
+async function crmIdOf(crm: Crm, fieldflowId: string): Promise<string | null> {
+	const [link] = await store.getLinks(crm, CRM_INFO[crm].object, { fieldflowIds: [fieldflowId] });
+	return link?.crmId ?? null;
+}
+
+/** The CRM person record (in the sandbox) with this email, if any. */
+function crmHasEmail(crm: Crm, email: string): boolean {
+	if (crm === 'salesforce') return sb.salesforce.records('Lead').some((r) => String(r.Email ?? '').toLowerCase() === email);
+	if (crm === 'hubspot') return sb.hubspot.records('contacts').some((r) => String(r.properties.email ?? '').toLowerCase() === email);
+	return sb.pipedrive.tables.persons.live().some((r) => JSON.stringify(r.data.emails ?? r.data.email ?? '').toLowerCase().includes(email));
+}
+
+interface Activity {
+	id: string;
+	linkedTo: string[];
+	text: string;
+	start?: string;
+	duration?: unknown;
+}
+
+/** Activities / notes carrying a FieldFlow marker, as the CRM stores them. */
+function crmActivities(crm: Crm, kind: 'meeting' | 'note', marker: string): Activity[] {
+	if (crm === 'salesforce') {
+		return sb.salesforce
+			.records(kind === 'meeting' ? 'Event' : 'Task')
+			.filter((r) => String(r.Description ?? '').includes(marker))
+			.map((r) => ({ id: String(r.Id), linkedTo: [String(r.WhoId)], text: String(r.Description), start: String(r.StartDateTime ?? ''), duration: r.DurationInMinutes }));
+	}
+	if (crm === 'hubspot') {
+		const type = kind === 'meeting' ? 'meetings' : 'notes';
+		return sb.hubspot
+			.records(type)
+			.filter((r) => String(r.properties[kind === 'meeting' ? 'hs_meeting_body' : 'hs_note_body'] ?? '').includes(marker))
+			.map((r) => ({
+				id: r.id,
+				linkedTo: sb.hubspot.associationsOf(type, r.id, 'contacts').map((a) => String(a.toId)),
+				text: String(r.properties[kind === 'meeting' ? 'hs_meeting_body' : 'hs_note_body']),
+				start: String(r.properties.hs_meeting_start_time ?? ''),
+				duration: r.properties.hs_meeting_end_time && r.properties.hs_meeting_start_time ? (Date.parse(r.properties.hs_meeting_end_time) - Date.parse(r.properties.hs_meeting_start_time)) / 60_000 : undefined,
+			}));
+	}
+	const table = kind === 'meeting' ? sb.pipedrive.tables.activities : sb.pipedrive.tables.notes;
+	return table
+		.live()
+		.filter((r) => String(r.data[kind === 'meeting' ? 'note' : 'content'] ?? '').includes(marker))
+		.map((r) => ({
+			id: r.id,
+			linkedTo: [String(r.data.person_id)],
+			text: String(r.data[kind === 'meeting' ? 'note' : 'content']),
+			start: r.data.due_date ? `${String(r.data.due_date)}T${String(r.data.due_time)}` : undefined,
+			duration: r.data.duration,
+		}));
+}
+
+const EXPECTED_START: Record<Crm, string> = { salesforce: '2026-03-10T14:00:00.000+0000', hubspot: '2026-03-10T14:00:00.000Z', pipedrive: '2026-03-10T14:00' };
+const EXPECTED_DURATION: Record<Crm, unknown> = { salesforce: 45, hubspot: 45, pipedrive: '00:45' };
+
+// ------------------------------------------------------------------------ phase 1: n8n execute
+
+describe.each(CRMS)('error retry, meetings and summaries with %s', (crm) => {
+	const ff: Record<string, string> = {};
+
+	it('error retry: a create the CRM rejects lands in the error queue; the retry template writes it and empties the queue', async () => {
+		const t0 = Date.now();
+		ff.pat = sb.fieldflow.prospects.insert({ company_name: 'Orchard Tools', contact_name: 'Pat Quinn', email: `pat.${crm}@orchard.example`, phone: '+1 555 0201', status: 'contacted' }).id;
+		ff.eve = sb.fieldflow.prospects.insert({ company_name: 'Elm Energy', contact_name: 'Eve Moss', email: `eve.${crm}@elm.example`, phone: '+1 555 0202', status: 'new' }).id;
+		sb[crm].injectFault({ kind: 'validation', endpoint: CREATE_ENDPOINT[crm], message: 'Phone: invalid format' });
+
+		await run('bidirectional-sync', crm);
+		sb[crm].clearFaults();
+
+		const queued = await store.listErrors({ crm });
+		const queuedIds = queued.map((e) => e.fieldflowId);
+		expect(queuedIds).toEqual(expect.arrayContaining([ff.eve]));
+		expect(queued.every((e) => e.kind === 'validation' && e.state === 'open')).toBe(true);
+		expect(crmHasEmail(crm, `eve.${crm}@elm.example`)).toBe(false);
+
+		// The cause is fixed (the fault cleared): the retry template writes the queued records.
+		resetCounters();
+		const r = await run('error-retry', crm);
+		expect(r.nodes['Retry Errors'][0].length).toBe(queued.length);
+		expect(r.nodes['Record Results'][0][0].json).toMatchObject({ synced: queued.length, errors: 0, retriesSucceeded: queued.length });
+		expect(crmHasEmail(crm, `eve.${crm}@elm.example`)).toBe(true);
+		expect(crmHasEmail(crm, `pat.${crm}@orchard.example`)).toBe(true);
+		expect(await store.listErrors({ crm })).toEqual([]);
+		expect(await crmIdOf(crm, ff.eve)).toBeTruthy();
+		expect(await crmIdOf(crm, ff.pat)).toBeTruthy();
+
+		// Nothing queued: the retry run writes nothing.
+		resetCounters();
+		await run('error-retry', crm);
+		expect(writes(sb[crm])).toBe(0);
+		timings.push(`${crm} error retry: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+	}, 300_000);
+
+	it('meetings and summaries: a completed meeting becomes ONE activity on the linked record (date, duration, notes, outcome), also when synced twice; a summary becomes one note', async () => {
+		const t0 = Date.now();
+		const crmId = (await crmIdOf(crm, ff.pat))!;
+		const m1 = sb.fieldflow.meetings.insert({ prospect_id: ff.pat, title: 'Site visit', start_time: '2026-03-10T14:00:00.000Z', duration_minutes: 45, status: 'completed', notes: 'Walked the warehouse.', outcome: 'Pilot agreed', completed_at: '2026-03-10T14:45:00.000Z' }).id;
+		const m2 = sb.fieldflow.meetings.insert({ prospect_id: ff.pat, title: 'Follow-up', start_time: '2026-03-20T10:00:00.000Z', duration_minutes: 30, status: 'scheduled' }).id;
+		const s1 = sb.fieldflow.summaries.insert({ meeting_id: m1, prospect_id: ff.pat, summary: 'Pat wants a 30-day pilot.', action_items: ['Send pilot contract'], generated_at: '2026-03-10T15:00:00.000Z' }).id;
+		// A prospect not synced yet: its meeting waits (no activity, no error).
+		const lone = sb.fieldflow.prospects.insert({ contact_name: 'Lone Ranger', email: `lone.${crm}@nowhere.example` }).id;
+		const m3 = sb.fieldflow.meetings.insert({ prospect_id: lone, title: 'Cold visit', start_time: '2026-03-11T09:00:00.000Z', duration_minutes: 20, status: 'completed' }).id;
+
+		const r1 = await run('meeting-summary-sync', crm);
+		expect(r1.nodes['Look Up Links: meetings'][0].map((i) => i.json)).toEqual(
+			expect.arrayContaining([expect.objectContaining({ id: m1, linked: true, crmId }), expect.objectContaining({ id: m3, linked: false, crmId: null })]),
+		);
+
+		let acts = crmActivities(crm, 'meeting', `[FieldFlow meeting ${m1}]`);
+		expect(acts).toHaveLength(1);
+		expect(acts[0].linkedTo).toEqual([crmId]);
+		expect(acts[0].start).toBe(EXPECTED_START[crm]);
+		expect(acts[0].duration).toBe(EXPECTED_DURATION[crm]);
+		expect(acts[0].text).toContain('Walked the warehouse.');
+		expect(acts[0].text).toContain('Pilot agreed');
+		expect(crmActivities(crm, 'meeting', `[FieldFlow meeting ${m2}]`)).toHaveLength(0); // scheduled, not completed
+		expect(crmActivities(crm, 'meeting', `[FieldFlow meeting ${m3}]`)).toHaveLength(0); // prospect not linked
+		let notes = crmActivities(crm, 'note', `[FieldFlow summary ${s1}`);
+		expect(notes).toHaveLength(1);
+		expect(notes[0].linkedTo).toEqual([crmId]);
+		expect(notes[0].text).toContain('Pat wants a 30-day pilot.');
+		expect(notes[0].text).toContain('Send pilot contract');
+
+		// Synced again after an edit: still one activity and one note, updated.
+		sb.fieldflow.meetings.update(m1, { notes: 'Walked the warehouse. Met the foreman.' });
+		sb.fieldflow.summaries.update(s1, { summary: 'Pat wants a 30-day pilot, starting in April.' });
+		await run('meeting-summary-sync', crm);
+		acts = crmActivities(crm, 'meeting', `[FieldFlow meeting ${m1}]`);
+		expect(acts).toHaveLength(1);
+		expect(acts[0].text).toContain('Met the foreman.');
+		notes = crmActivities(crm, 'note', `[FieldFlow summary ${s1}`);
+		expect(notes).toHaveLength(1);
+		expect(notes[0].text).toContain('starting in April');
+		// The cursor waits for the unlinked prospect's meeting; the summaries cursor moved on.
+		const meetingsCursor = await store.getCursor(crm, 'fieldflow:meetings');
+		expect(meetingsCursor! <= new Date(sb.fieldflow.meetings.get(m3)!.updatedAt).toISOString()).toBe(true);
+		expect((await store.getCursor(crm, 'fieldflow:meetingSummaries'))! > new Date(sb.fieldflow.meetings.get(m3)!.updatedAt).toISOString()).toBe(true);
+		timings.push(`${crm} meetings and summaries: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+	}, 300_000);
+});
+
+// ------------------------------------------------------------------------ phase 2: the server
+
+async function publish(id: string): Promise<void> {
+	const wf = await n8n.rest<{ data: { versionId?: string } }>('GET', `/rest/workflows/${id}`);
+	if (n8n.line === 'v1') {
+		await n8n.rest('PATCH', `/rest/workflows/${id}`, { active: true, versionId: wf.data.versionId });
+	} else {
+		await n8n.rest('POST', `/rest/workflows/${id}/activate`, { versionId: wf.data.versionId });
+	}
+}
+
+async function syncProspect(crm: Crm, prospectId: string, headers: Record<string, string> = { [HEADER.name]: HEADER.value }): Promise<{ status: number; body: any }> {
+	const res = await fetch(`${n8n.url()}/webhook/${selectiveSyncPath(crm)}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ prospectId }) });
+	const text = await res.text();
+	let body: unknown = text;
+	try {
+		body = JSON.parse(text);
+	} catch {
+		// not JSON
+	}
+	return { status: res.status, body };
+}
+
+describe('webhook templates (n8n server)', () => {
+	beforeAll(async () => {
+		await n8n.start();
+		await n8n.setupOwner();
+		for (const key of WEBHOOK_KEYS) for (const crm of CRMS) await publish(ids[`${key}.${crm}`]);
+	}, 300_000);
+
+	it.each(CRMS)('selective sync with %s: refused without the header; with it the prospect is created; again: unchanged, no CRM write', async (crm) => {
+		const t0 = Date.now();
+		const id = sb.fieldflow.prospects.insert({ company_name: 'Quartz Cafe', contact_name: 'Sam Lee', email: `sam.${crm}@quartz.example`, phone: '+1 555 0301', status: 'qualified' }).id;
+		resetCounters();
+
+		const refused = await syncProspect(crm, id, {});
+		expect([401, 403]).toContain(refused.status);
+		const wrong = await syncProspect(crm, id, { [HEADER.name]: 'wrong' });
+		expect([401, 403]).toContain(wrong.status);
+		expect(writes(sb[crm])).toBe(0);
+		expect(sb.fieldflow.callLog.length).toBe(0);
+		expect(crmHasEmail(crm, `sam.${crm}@quartz.example`)).toBe(false);
+
+		const created = await syncProspect(crm, id);
+		expect(created.status).toBe(200);
+		expect(created.body).toMatchObject({ prospectId: id, crm, outcome: 'created' });
+		expect(created.body.crmId).toBeTruthy();
+		expect(crmHasEmail(crm, `sam.${crm}@quartz.example`)).toBe(true);
+		expect(await crmIdOf(crm, id)).toBe(created.body.crmId);
+
+		resetCounters();
+		const again = await syncProspect(crm, id);
+		expect(again.body).toMatchObject({ prospectId: id, outcome: 'unchanged', crmId: created.body.crmId });
+		expect(writes(sb[crm])).toBe(0);
+
+		// A change in FieldFlow: updated.
+		sb.fieldflow.prospects.update(id, { phone: '+1 555 0399' });
+		const updated = await syncProspect(crm, id);
+		expect(updated.body).toMatchObject({ outcome: 'updated', crmId: created.body.crmId });
+
+		// A CRM rejection comes back as the error with what to do, and is queued for Retry.
+		const bad = sb.fieldflow.prospects.insert({ contact_name: 'Val Idation', email: `val.${crm}@reject.example`, company_name: 'Reject Co' }).id;
+		sb[crm].injectFault({ kind: 'validation', endpoint: CREATE_ENDPOINT[crm], times: 1, message: 'Email: invalid' });
+		const failed = await syncProspect(crm, bad);
+		expect(failed.body).toMatchObject({ prospectId: bad, outcome: 'error', errorKind: 'validation' });
+		expect(failed.body.hint).toMatch(/Fix the record/);
+		expect((await store.listErrors({ crm })).map((e) => e.fieldflowId)).toContain(bad);
+		timings.push(`${crm} selective sync: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+	}, 120_000);
+
+	it.each(CRMS)('sync dashboard with %s answers only with basic auth and shows the store figures', async (crm) => {
+		const url = `${n8n.url()}/webhook/${dashboardPath(crm)}`;
+		expect((await fetch(url)).status).toBe(401);
+		const res = await fetch(url, { headers: { Authorization: `Basic ${Buffer.from(`${LOGIN.username}:${LOGIN.password}`).toString('base64')}` } });
+		expect(res.status).toBe(200);
+		expect(res.headers.get('content-type')).toMatch(/text\/html/);
+		const html = await res.text();
+		const s = await store.summary(crm);
+		expect(html).toContain(`data-testid="count-errors"><div class="label">❌ Error</div><div class="value">${s.errors}</div>`);
+		expect(html).toContain(`FieldFlow ⇄ ${CRM_INFO[crm].label} sync`);
+	}, 60_000);
+
+	it('the Salesforce dashboard in Chromium: figures, log filter, a conflict resolved by picking a side, an error retried; screenshot', async () => {
+		const crm: Crm = 'salesforce';
+		const t0 = Date.now();
+		expect(fs.existsSync(CHROMIUM)).toBe(true);
+		// A conflict to pick a side for: Sam's phone differs on both sides.
+		const sam = sb.fieldflow.snapshot().prospects!.find((p) => p.email === `sam.${crm}@quartz.example`)!;
+		const samCrmId = (await crmIdOf(crm, sam.id as string))!;
+		const [conflict] = await store.addConflicts([
+			{ crm, object: 'Lead', fieldflowId: sam.id as string, crmId: samCrmId, fields: [{ field: 'phone', fieldflow: '+1 555 7777', crm: '+1 555 0399', baseline: '+1 555 0399' }] },
+		]);
+		// Record data is shown as text, never run.
+		await store.log([{ time: new Date().toISOString(), crm, direction: 'toCrm', recordType: 'Lead', fieldflowId: 'pr_<script>', status: 'skipped', action: 'note', message: '<script>window.__pwned = true</script>' }]);
+		const errorsBefore = await store.listErrors({ crm });
+		expect(errorsBefore.length).toBeGreaterThan(0);
+
+		const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ff-chromium-'));
+		let context: BrowserContext | undefined;
+		try {
+			context = await chromium.launchPersistentContext(userDataDir, {
+				executablePath: CHROMIUM,
+				headless: true,
+				args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+				httpCredentials: LOGIN,
+				viewport: { width: 1280, height: 900 },
+			});
+			const page = await context.newPage();
+
+			const url = `${n8n.url()}/webhook/${dashboardPath(crm)}`;
+			await page.goto(url);
+			const summary = await store.summary(crm);
+			const synced = Object.values(summary.syncedByType).reduce((a, b) => a + b, 0);
+			expect(await page.textContent('[data-testid="count-errors"] .value')).toBe(String(summary.errors));
+			expect(await page.textContent('[data-testid="count-conflicts"] .value')).toBe(String(summary.conflicts));
+			expect(await page.textContent('[data-testid="count-synced"] .value')).toBe(String(synced));
+			expect(await page.textContent('[data-testid="count-pending"] .value')).toBe(String(summary.pending));
+			expect(await page.locator('[data-testid="error-row"]').count()).toBe(errorsBefore.length);
+			expect(await page.evaluate("typeof window.__pwned")).toBe("undefined");
+			expect(await page.content()).toContain('&lt;script&gt;window.__pwned');
+			const allLogs = Number(await page.textContent('[data-testid="log-total"]'));
+			expect(allLogs).toBe((await store.queryLogs({ crm, limit: 1 })).total);
+			await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+			// Filter: status = error.
+			await page.selectOption('select[name="status"]', 'error');
+			await Promise.all([page.waitForNavigation(), page.click('[data-testid="apply-filters"]')]);
+			expect(page.url()).toContain('status=error');
+			const errorLogs = (await store.queryLogs({ crm, status: 'error', limit: 1 })).total;
+			expect(Number(await page.textContent('[data-testid="log-total"]'))).toBe(errorLogs);
+			expect(errorLogs).toBeLessThan(allLogs);
+			const statuses = await page.locator('[data-testid="log-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status')));
+			expect(statuses.length).toBeGreaterThan(0);
+			expect(new Set(statuses)).toEqual(new Set(['error']));
+
+			// Pick a side: keep FieldFlow's phone → written to Salesforce, conflict gone.
+			await Promise.all([page.waitForNavigation(), page.click(`[data-testid="keep-fieldflow-${conflict.id}"]`)]);
+			expect(page.url()).toMatch(new RegExp(`/webhook/${dashboardPath(crm)}$`));
+			expect(await page.locator('[data-testid="conflict-row"]').count()).toBe(0);
+			expect(sb.salesforce.records('Lead').find((l) => l.Id === samCrmId)!.Phone).toBe('+1 555 7777');
+
+			// Retry: the cause (a one-off fault) is gone, so the error disappears and the record is written.
+			const target = errorsBefore[0];
+			await Promise.all([page.waitForNavigation(), page.click(`[data-testid="retry-${target.id}"]`)]);
+			expect(await page.locator(`[data-error-id="${target.id}"]`).count()).toBe(0);
+			expect(await page.textContent('[data-testid="count-errors"] .value')).toBe(String(errorsBefore.length - 1));
+			expect((await store.listErrors({ crm })).map((e) => e.id)).not.toContain(target.id);
+			expect(await crmIdOf(crm, target.fieldflowId!)).toBeTruthy();
+		} finally {
+			await context?.close();
+			fs.rmSync(userDataDir, { recursive: true, force: true });
+		}
+		timings.push(`${crm} dashboard in Chromium: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+	}, 180_000);
+});
+
+describe('network', () => {
+	it('n8n never tried to reach anything but 127.0.0.1', () => {
+		expect(n8n.blockedConnections()).toEqual([]);
+	});
+});
