@@ -3,7 +3,6 @@ import { NodeOperationError } from 'n8n-workflow';
 import { crmProperty, getEffectiveMapping, mappingProperties, objectProperties } from '../common/mapping';
 import { getSyncStore, storeProperties } from '../common/store';
 import { CRM_LABELS, crmObjects, type CrmName } from '../shared/crm';
-import { SyncError } from '../shared/errors';
 import { readSync } from '../shared/sync/envelope';
 import type { MatchKey } from '../shared/sync/match';
 import type { ConflictStrategy, NotFoundPolicy, SyncDirection } from '../shared/sync/types';
@@ -139,14 +138,9 @@ export class FieldFlowConflictResolver implements INodeType {
 					store,
 					getCrmByIds: (ids) => adapter.getByIds(eff.object, ids),
 					findDuplicates: (criteria) => adapter.findDuplicates(eff.object, criteria),
-					getFieldflow: async (id) => {
+					getFieldflowByIds: async (ids) => {
 						fieldflow ??= await getFieldFlowClient.call(this);
-						try {
-							return (await fieldflow.get<FieldFlowRecord>(resource, id)) as Record<string, unknown>;
-						} catch (error) {
-							if (error instanceof SyncError && error.kind === 'not_found') return null;
-							throw error;
-						}
+						return (await fieldflow.getByIds<FieldFlowRecord>(resource, ids)) as Array<Record<string, unknown>>;
 					},
 				},
 				{

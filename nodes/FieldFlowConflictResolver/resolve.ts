@@ -5,7 +5,7 @@
  * 1. Links for every id of both inputs, one store call.
  * 2. matchRecords (link first, then the chosen keys).
  * 3. Linked records whose counterpart is not in this run's input are completed by reading the
- *    counterpart by id (CRM getByIds in one batch; FieldFlow get per id). Not found = deleted.
+ *    counterpart by id (CRM getByIds and FieldFlow ids= reads, batched). Not found = deleted.
  * 4. decide() per pair, with the lossy value maps as crmEquivalent.
  * 5. Creates in the CRM: findDuplicates first (email; company for company/deal objects; company +
  *    contact name for people), so a prospect that already exists in the CRM is linked, never
@@ -43,8 +43,8 @@ export interface ResolveDeps {
 	store: SyncStore;
 	getCrmByIds(ids: string[]): Promise<CrmRecord[]>;
 	findDuplicates(criteria: DuplicateCriteria[]): Promise<DuplicateMatch[]>;
-	/** A FieldFlow record by id; null when it does not exist (deleted). */
-	getFieldflow(id: string): Promise<Record<string, unknown> | null>;
+	/** FieldFlow records by id, batched; a missing id means the record does not exist (deleted). */
+	getFieldflowByIds(ids: string[]): Promise<Array<Record<string, unknown>>>;
 }
 
 export interface ResolveOptions {
@@ -94,19 +94,6 @@ function dataOnly<T extends SyncRecord>(r: T): T {
 	const fields = { ...r.fields };
 	for (const f of MATCH_ONLY_FIELDS) delete fields[f];
 	return { ...r, fields };
-}
-
-async function mapLimit<T, R>(list: T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-	const out: R[] = new Array(list.length);
-	let next = 0;
-	const worker = async () => {
-		while (next < list.length) {
-			const i = next++;
-			out[i] = await fn(list[i]);
-		}
-	};
-	await Promise.all(Array.from({ length: Math.min(limit, list.length) }, worker));
-	return out;
 }
 
 export async function resolve(ffIn: InputRecord[], crmIn: InputRecord[], deps: ResolveDeps, options: ResolveOptions): Promise<ResolveResult> {
@@ -174,9 +161,9 @@ export async function resolve(ffIn: InputRecord[], crmIn: InputRecord[], deps: R
 		}
 	}
 	if (needFf.length) {
-		const raws = await mapLimit(needFf, 4, (w) => deps.getFieldflow(w.link!.fieldflowId));
-		needFf.forEach((w, i) => {
-			const raw = raws[i];
+		const byId = new Map((await deps.getFieldflowByIds([...new Set(needFf.map((w) => w.link!.fieldflowId))])).map((r) => [String(r.id), r]));
+		needFf.forEach((w) => {
+			const raw = byId.get(w.link!.fieldflowId);
 			if (!raw) return;
 			stats.fieldflowFetched++;
 			w.ff = mapFieldflowRecord(raw, eff).record;
@@ -193,12 +180,19 @@ export async function resolve(ffIn: InputRecord[], crmIn: InputRecord[], deps: R
 	// 5a. duplicates before any CRM create
 	const creates = work.filter((w) => w.decision!.action === 'createInCrm' && w.ff && !w.ff.deleted);
 	if (creates.length) {
-		const criteria: DuplicateCriteria[] = creates.map((w, i) => ({
-			ref: String(i),
-			email: str(w.ff!.fields.email),
-			company: str(w.ff!.fields.company_name),
-			name: str(w.ff!.fields.contact_name),
-		}));
+		// People are identified by email; company + name is the fallback only for a prospect without
+		// an email (each extra criterion is an extra search on some CRMs).
+		const person = options.role !== 'company' && options.role !== 'deal';
+		const criteria: DuplicateCriteria[] = creates.map((w, i) => {
+			const email = str(w.ff!.fields.email);
+			const fallback = !person || !email;
+			return {
+				ref: String(i),
+				email,
+				company: fallback ? str(w.ff!.fields.company_name) : undefined,
+				name: fallback ? str(w.ff!.fields.contact_name) : undefined,
+			};
+		});
 		const withKey = criteria.filter((c) => c.email || c.company || c.name);
 		if (withKey.length) {
 			stats.duplicateChecks = withKey.length;

@@ -80,7 +80,7 @@ export async function engineBench(crm: BenchCrm, n: number, kind: 'bulk' | 'stea
 		const result = await resolve(
 			ffIn,
 			crmIn,
-			{ store, getCrmByIds: async () => [], findDuplicates: async (criteria) => criteria.map((c) => ({ ref: c.ref, matches: [] })), getFieldflow: async () => null },
+			{ store, getCrmByIds: async () => [], findDuplicates: async (criteria) => criteria.map((c) => ({ ref: c.ref, matches: [] })), getFieldflowByIds: async () => [] },
 			{ eff, role: 'person', direction: 'bidirectional', strategy: 'newestWins', notFound: 'unlink', matchBy: ['externalId', 'email', 'name'] },
 		);
 		const t2 = Date.now();

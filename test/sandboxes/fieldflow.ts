@@ -131,6 +131,12 @@ export class FieldFlowSandbox extends Sandbox {
 				if (!Number.isFinite(since)) throw new SandboxHttpError(400, 'validation', 'updated_since must be an ISO 8601 time');
 				rows = rows.filter((row) => row.updatedAt >= since);
 			}
+			if (typeof req.query.ids === 'string' && req.query.ids) {
+				const ids = req.query.ids.split(',');
+				if (ids.length > 200) throw new SandboxHttpError(400, 'validation', 'ids takes at most 200 ids');
+				const wanted = new Set(ids);
+				rows = rows.filter((row) => wanted.has(row.id));
+			}
 			rows = filter(req, rows);
 			const offset = decodeCursor(req.query.cursor);
 			const page = rows.slice(offset, offset + limit);

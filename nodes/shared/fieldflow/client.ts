@@ -227,6 +227,15 @@ export class FieldFlowClient {
 		return this.request('GET', `/${resource}/${encodeURIComponent(id)}`, { endpoint: `${resource}.get`, ref: id });
 	}
 
+	/** Records by id, 200 per call; ids that do not exist (or are deleted) are simply absent. */
+	async getByIds<T extends FieldFlowRecord>(resource: FieldFlowResource, ids: string[]): Promise<T[]> {
+		const out: T[] = [];
+		for (const part of chunk([...new Set(ids)], 200)) {
+			for await (const page of this.pages<T>(resource, { filters: { ids: part.join(',') } })) out.push(...page.data);
+		}
+		return out;
+	}
+
 	create<T extends FieldFlowRecord>(resource: FieldFlowResource, body: Record<string, unknown>, ref?: string): Promise<T> {
 		return this.request('POST', `/${resource}`, { endpoint: `${resource}.create`, body, ref });
 	}

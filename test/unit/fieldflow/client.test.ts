@@ -53,6 +53,16 @@ describe('FieldFlowClient', () => {
 		expect(sb.prospects.size).toBe(249);
 	});
 
+	it('reads records by id 200 per call, skipping ids that do not exist', async () => {
+		sb.seed({ prospects: Array.from({ length: 250 }, (_, i) => ({ contact_name: `P${i}` })) });
+		sb.prospects.remove('pr_000010');
+		const ids = [...Array.from({ length: 250 }, (_, i) => `pr_${String(i + 1).padStart(6, '0')}`), 'pr_999999'];
+		const got = await client.getByIds('prospects', ids);
+		expect(got).toHaveLength(249);
+		expect(got.map((p) => p.id)).not.toContain('pr_000010');
+		expect(sb.calls.get('prospects.list')).toBe(2);
+	});
+
 	it('honours Retry-After on 429 and succeeds', async () => {
 		sb.injectFault({ kind: 'rateLimit', endpoint: 'prospects.list', retryAfter: 3, times: 2 });
 		const page = await client.list('prospects');
