@@ -5,6 +5,7 @@
  * payloads from exactly the rules the Mapping node used.
  */
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+export { crmProperty } from './crm';
 import { CRM_LABELS, crmObjects, type CrmName } from '../shared/crm';
 import type { FieldType } from '../shared/crm/types';
 import { DEFAULT_PROSPECT_OBJECT, DEFAULT_VALUE_MAPS, defaultMappings, supportedObjects } from '../shared/mapping/defaults';
@@ -13,19 +14,6 @@ import type { SyncError } from '../shared/errors';
 import { PROSPECT_STATUSES } from '../shared/fieldflow/client';
 
 export const CUSTOM_FIELD_OPTION = '__custom';
-
-export const crmProperty: INodeProperties = {
-	displayName: 'CRM',
-	name: 'crm',
-	type: 'options',
-	noDataExpression: true,
-	options: [
-		{ name: 'HubSpot', value: 'hubspot' },
-		{ name: 'Pipedrive', value: 'pipedrive' },
-		{ name: 'Salesforce', value: 'salesforce' },
-	],
-	default: 'salesforce',
-};
 
 /**
  * Credentials: both nodes list the CRM credential of the chosen CRM (fieldFlowSalesforceApi /

@@ -1,20 +1,8 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { crmObjects, type CrmName } from '../../shared/crm';
+export { crmProperty } from '../../common/crm';
 
 export type Operation = 'addNote' | 'delete' | 'findDuplicates' | 'getByIds' | 'getChangedSince' | 'listFields' | 'logMeeting' | 'upsert';
-
-export const crmProperty: INodeProperties = {
-	displayName: 'CRM',
-	name: 'crm',
-	type: 'options',
-	noDataExpression: true,
-	options: [
-		{ name: 'HubSpot', value: 'hubspot' },
-		{ name: 'Pipedrive', value: 'pipedrive' },
-		{ name: 'Salesforce', value: 'salesforce' },
-	],
-	default: 'salesforce',
-};
 
 export const operationProperty: INodeProperties = {
 	displayName: 'Operation',

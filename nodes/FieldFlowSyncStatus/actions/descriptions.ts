@@ -1,4 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { crmProperty } from '../../common/crm';
 import { storeProperties } from '../../common/store';
 
 export type Operation =
@@ -39,19 +40,6 @@ export const operationProperty: INodeProperties = {
 		{ name: 'Start Run', value: 'startRun', description: 'Begin a sync run: the times to read changes since (nothing when disconnected)', action: 'Start a sync run' },
 	],
 	default: 'startRun',
-};
-
-export const crmProperty: INodeProperties = {
-	displayName: 'CRM',
-	name: 'crm',
-	type: 'options',
-	noDataExpression: true,
-	options: [
-		{ name: 'HubSpot', value: 'hubspot' },
-		{ name: 'Pipedrive', value: 'pipedrive' },
-		{ name: 'Salesforce', value: 'salesforce' },
-	],
-	default: 'salesforce',
 };
 
 const statusOptions = [
