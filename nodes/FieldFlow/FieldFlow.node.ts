@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { fieldProperties, operationProperties, resourceProperty } from './actions/descriptions';
 import { router } from './actions/router';
+import { searchMeetingSummaries, searchMeetings, searchProspects } from './methods/listSearch';
 
 export class FieldFlow implements INodeType {
 	description: INodeTypeDescription = {
@@ -17,6 +18,10 @@ export class FieldFlow implements INodeType {
 		outputs: ['main'],
 		credentials: [{ name: 'fieldFlowApi', required: true }],
 		properties: [resourceProperty, ...operationProperties, ...fieldProperties],
+	};
+
+	methods = {
+		listSearch: { searchProspects, searchMeetings, searchMeetingSummaries },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -82,15 +82,47 @@ export const operationProperties: INodeProperties[] = [
 	},
 ];
 
+const SEARCH_METHODS: Record<ResourceKey, string> = {
+	prospect: 'searchProspects',
+	meeting: 'searchMeetings',
+	meetingSummary: 'searchMeetingSummaries',
+};
+
+/** Where FieldFlow's web app shows a record: used by the "By URL" mode. */
+export const APP_URL = 'https://app.fieldflow.app';
+
 const idProperty = (resource: ResourceKey, label: string, prefix: string): INodeProperties => ({
-	displayName: `${label} ID`,
+	displayName: label,
 	name: 'id',
-	type: 'string',
+	type: 'resourceLocator',
 	required: true,
-	default: '',
-	placeholder: `${prefix}_000123`,
-	description: `The ID of the ${label.toLowerCase()}`,
+	default: { mode: 'list', value: '' },
+	description: `The ${label.toLowerCase()} to work on`,
 	displayOptions: { show: { resource: [resource], operation: ['get', 'update', 'delete'] } },
+	modes: [
+		{
+			displayName: 'From List',
+			name: 'list',
+			type: 'list',
+			placeholder: `Select a ${label.toLowerCase()}...`,
+			typeOptions: { searchListMethod: SEARCH_METHODS[resource], searchable: true },
+		},
+		{
+			displayName: 'By ID',
+			name: 'id',
+			type: 'string',
+			placeholder: `${prefix}_000123`,
+			validation: [{ type: 'regex', properties: { regex: `^${prefix}_[A-Za-z0-9]+$`, errorMessage: `Not a ${label.toLowerCase()} ID (they look like ${prefix}_000123)` } }],
+		},
+		{
+			displayName: 'By URL',
+			name: 'url',
+			type: 'string',
+			placeholder: `${APP_URL}/${RESOURCE_PATHS[resource]}/${prefix}_000123`,
+			extractValue: { type: 'regex', regex: `https?://[^/]+/${RESOURCE_PATHS[resource]}/(${prefix}_[A-Za-z0-9]+)` },
+			validation: [{ type: 'regex', properties: { regex: `https?://[^/]+/${RESOURCE_PATHS[resource]}/${prefix}_[A-Za-z0-9]+.*`, errorMessage: `Not a FieldFlow ${label.toLowerCase()} URL` } }],
+		},
+	],
 });
 
 const prospectFields: INodeProperties[] = [

@@ -103,7 +103,8 @@ async function writeProspects(this: IExecuteFunctions, client: FieldFlowClient, 
 }
 
 function requireId(this: IExecuteFunctions, i: number): string {
-	const id = String(this.getNodeParameter('id', i, '') ?? '').trim();
+	// A resource locator (from list / by ID / by URL) or, in older workflows, a plain string.
+	const id = String(this.getNodeParameter('id', i, '', { extractValue: true }) ?? '').trim();
 	if (!id) throw new NodeOperationError(this.getNode(), 'The ID is empty', { itemIndex: i, description: 'Set the ID parameter, e.g. with an expression such as {{ $json.id }}' });
 	return id;
 }
