@@ -2,7 +2,35 @@ import type { INodeProperties } from 'n8n-workflow';
 import { crmObjects, type CrmName } from '../../shared/crm';
 export { crmProperty } from '../../common/crm';
 
+/** The id in a record URL: Salesforce Lightning (/lightning/r/<Object>/<id>) or Classic (/<id>), HubSpot (/record/<type>/<id>), Pipedrive (/person|organization|deal|activity/<id>). */
+export const CRM_RECORD_URL =
+	'(?:/lightning/r/[A-Za-z0-9_]+/|\\.salesforce\\.com/|/record/[0-9-]+/|/(?:person|organization|deal|activity)/)([A-Za-z0-9]{1,18})(?:[/?#]|$)';
+
 export type Operation = 'addNote' | 'delete' | 'findDuplicates' | 'getByIds' | 'getChangedSince' | 'listFields' | 'logMeeting' | 'upsert';
+
+/**
+ * A CRM record: by ID, or by the URL of the record in the CRM's web app (Salesforce Lightning or
+ * Classic, HubSpot, Pipedrive). Plain IDs and expressions of older workflows keep working.
+ */
+const crmIdLocator = (description: string, required: boolean): INodeProperties => ({
+	displayName: 'CRM ID',
+	name: 'crmId',
+	type: 'resourceLocator',
+	required,
+	default: { mode: 'id', value: '' },
+	description,
+	modes: [
+		{ displayName: 'By ID', name: 'id', type: 'string', placeholder: '00Q5g00000ABCDEFGH, 51, or 1234567890' },
+		{
+			displayName: 'By URL',
+			name: 'url',
+			type: 'string',
+			placeholder: 'https://yourorg.lightning.force.com/lightning/r/Lead/00Q5g00000ABCDEFGH/view',
+			extractValue: { type: 'regex', regex: CRM_RECORD_URL },
+			validation: [{ type: 'regex', properties: { regex: `.*${CRM_RECORD_URL}.*`, errorMessage: 'Not a Salesforce, HubSpot or Pipedrive record URL' } }],
+		},
+	],
+});
 
 export const operationProperty: INodeProperties = {
 	displayName: 'Operation',
@@ -206,11 +234,7 @@ export const fieldProperties: INodeProperties[] = [
 		],
 	},
 	{
-		displayName: 'CRM ID',
-		name: 'crmId',
-		type: 'string',
-		default: '',
-		description: 'ID of the record to update. Leave empty to create a record (or to match it by Upsert By).',
+		...crmIdLocator('The record to update. Leave empty to create a record (or to match it by Upsert By); sync items from the Conflict Resolver carry their own.', false),
 		displayOptions: show('upsert'),
 	},
 	{
@@ -235,12 +259,7 @@ export const fieldProperties: INodeProperties[] = [
 
 	// ------------------------------------------------------------ delete
 	{
-		displayName: 'CRM ID',
-		name: 'crmId',
-		type: 'string',
-		required: true,
-		default: '',
-		description: 'ID of the record to delete',
+		...crmIdLocator('The record to delete', true),
 		displayOptions: show('delete'),
 	},
 

@@ -135,7 +135,7 @@ async function upsertAll(this: IExecuteFunctions, adapter: CrmAdapter, crm: CrmN
 			// Items from the Conflict Resolver's "To CRM" output carry the CRM id and action in `_sync`.
 			const meta = readSync(items[i].json);
 			const write = meta?.kind === 'write' && meta.target === 'crm' ? meta : undefined;
-			const id = String(this.getNodeParameter('crmId', i, '') ?? '').trim() || write?.crmId || undefined;
+			const id = String(this.getNodeParameter('crmId', i, '', { extractValue: true }) ?? '').trim() || write?.crmId || undefined;
 			if (write?.action === 'deleteInCrm') {
 				if (!id) throw new NodeOperationError(this.getNode(), 'A delete from the Conflict Resolver has no CRM ID', { itemIndex: i });
 				deletes.push({ i, object, input: { ref: String(i), id, fields: {} } });
@@ -380,7 +380,8 @@ function str(v: unknown): string | undefined {
 }
 
 function required(this: IExecuteFunctions, name: string, i: number): string {
-	const v = str(this.getNodeParameter(name, i, ''));
+	// extractValue: resource locators (CRM ID) give their value; plain parameters are unchanged.
+	const v = str(this.getNodeParameter(name, i, '', { extractValue: true }));
 	if (!v) throw new NodeOperationError(this.getNode(), `"${name}" is empty`, { itemIndex: i, description: 'Set it, e.g. with an expression such as {{ $json.id }}' });
 	return v;
 }
