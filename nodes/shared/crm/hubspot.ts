@@ -266,18 +266,27 @@ export class HubSpotAdapter implements CrmAdapter {
 			} else creates.push(i);
 		});
 
+		// An expired token stops the writes cleanly: batches already written keep their results (their
+		// records exist and must be linked), everything not yet sent fails with the auth error.
+		let authExpired: SyncError | undefined;
+		let sentAny = false;
 		const run = async (indexes: number[], endpoint: string, action: string, send: (batch: Array<Record<string, unknown>>) => Promise<unknown>, toInput: (inp: WriteInput, trace: string) => Record<string, unknown>) => {
 			for (const part of chunk(indexes, HUBSPOT_BATCH_SIZE)) {
+				if (authExpired) {
+					for (const i of part) results[i] = fail(inputs[i].ref, copyError(authExpired, inputs[i].ref));
+					continue;
+				}
 				const batch = part.map((i, n) => toInput(inputs[i], String(n)));
 				let raw: RawBatch;
 				try {
 					raw = await this.batchRaw(endpoint, `${action} ${object}`, () => send(batch), endpoint === 'objects.batch.update');
 				} catch (e) {
 					const err = e as SyncError;
-					if (err.kind === 'auth_expired') throw err;
+					if (err.kind === 'auth_expired') authExpired = err;
 					for (const i of part) results[i] = fail(inputs[i].ref, copyError(err, inputs[i].ref));
 					continue;
 				}
+				sentAny = true;
 				this.matchBatch(object, part, inputs, raw, results, endpoint, options.idProperty);
 			}
 		};
@@ -303,6 +312,8 @@ export class HubSpotAdapter implements CrmAdapter {
 			(b) => this.client.crm.objects.batchApi.upsertWithHttpInfo(object, { inputs: b as never }),
 			(inp, trace) => ({ id: String(inp.fields[options.idProperty!]), idProperty: options.idProperty, properties: toHubSpotValues(omit(inp.fields, options.idProperty!)), objectWriteTraceId: trace }),
 		);
+		// Nothing was written at all: the call as a whole failed on auth (the caller stops there).
+		if (authExpired && !sentAny) throw authExpired;
 		return results.map((r, i) => r ?? fail(inputs[i].ref, new SyncError({ kind: 'unknown', message: `HubSpot gave no result for ${object} record ${inputs[i].ref}.`, recordRef: inputs[i].ref })));
 	}
 

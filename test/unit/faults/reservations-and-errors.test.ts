@@ -73,3 +73,26 @@ describe('queued errors of records settled later', () => {
 		expect(await store.resolveErrorsForRecords('salesforce', 'Lead', [])).toBe(0);
 	});
 });
+
+describe('HubSpot: a token that expires between batches', () => {
+	it('keeps the results of the batches already written and fails only the rest with auth_expired, sending nothing more', async () => {
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const { HubSpotSandbox } = require('../../sandboxes') as typeof import('../../sandboxes');
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const { createAdapter } = require('../../../nodes/shared/crm') as typeof import('../../../nodes/shared/crm');
+		const sb = new HubSpotSandbox();
+		await sb.start();
+		try {
+			// The second batch create (records 101-200) meets an expired token; the third is never sent.
+			sb.injectFault({ kind: 'auth', endpoint: 'objects.batch.create', every: 2, times: 1 });
+			const a = createAdapter('hubspot', { accessToken: 'hs-sandbox-token', baseUrl: sb.url }, { hubspot: { ratePerSecond: 1000 } });
+			const inputs = Array.from({ length: 250 }, (_, i) => ({ ref: `r${i}`, fields: { email: `p${i}@auth.example`, firstname: `P${i}` } }));
+			const res = await a.upsert('contacts', inputs);
+			expect(res.slice(0, 100).every((r) => r.success && r.id)).toBe(true);
+			expect(res.slice(100).every((r) => !r.success && r.error?.kind === 'auth_expired')).toBe(true);
+			expect(sb.callLog.filter((c) => c.endpoint === 'objects.batch.create')).toHaveLength(2);
+		} finally {
+			await sb.stop();
+		}
+	});
+});
