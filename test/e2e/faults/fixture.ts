@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { N8n, type RunResult } from '../harness';
+import { N8n, freePort, type RunResult } from '../harness';
 import { startSandboxes, sandboxCredentials, HUBSPOT_SANDBOX_TOKEN, PIPEDRIVE_SANDBOX_TOKEN, type Sandboxes } from '../../sandboxes';
 import { FIELDFLOW_SANDBOX_KEY } from '../../sandboxes/fieldflow';
 import { createAdapter, type CrmAdapter } from '../../../nodes/shared/crm';
@@ -60,7 +60,9 @@ export class FaultEnv {
 			this.sfTokens.add(t);
 			return t;
 		};
-		this.n8n = await new N8n({ env }).prepare();
+		// n8n rotates its log file at 16 MB by default; the harness reads run data from the log, and a
+		// 2,000-record run prints more than that.
+		this.n8n = await new N8n({ env: { N8N_LOG_FILE_SIZE_MAX: '2048', ...env } }).prepare();
 		await this.n8n.importCredentials(sandboxCredentials(this.sb));
 		const dir = fs.mkdtempSync(path.join(this.n8n.userFolder, 'wf-'));
 		for (const crm of CRMS) {
@@ -110,6 +112,7 @@ export class FaultEnv {
 
 	resetAll(): void {
 		for (const s of [this.sb.fieldflow, this.sb.salesforce, this.sb.hubspot, this.sb.pipedrive]) s.reset();
+		this.sb.hubspot.setValidTokens([HUBSPOT_SANDBOX_TOKEN]);
 		if (fs.existsSync(this.storePath())) for (const f of fs.readdirSync(path.dirname(this.storePath()))) if (f.startsWith('fieldflow-sync.sqlite')) fs.rmSync(path.join(path.dirname(this.storePath()), f));
 	}
 
@@ -121,11 +124,12 @@ export class FaultEnv {
 	}
 
 	/** `n8n execute` as a child process the test controls (to kill it). */
-	spawnRun(crm: Crm, key = 'bidirectional-sync'): ChildProcess {
+	spawnRun(crm: Crm, brokerPort: number, key = 'bidirectional-sync'): ChildProcess {
 		const node = path.join(nodeBinDir(this.n8n.line), 'node');
 		const bin = path.join(runtimeDir(this.n8n.line), 'node_modules', 'n8n', 'bin', 'n8n');
+		// Each n8n process needs its own task-broker port (two at once would collide on the instance's).
 		const child = spawn(node, [bin, 'execute', `--id=${this.ids[`${key}.${crm}`]}`, '--rawOutput'], {
-			env: { ...this.n8n.env(), N8N_LOG_LEVEL: 'info' },
+			env: { ...this.n8n.env(), N8N_LOG_LEVEL: 'info', N8N_RUNNERS_BROKER_PORT: String(brokerPort) },
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
 		let out = '';
@@ -133,6 +137,12 @@ export class FaultEnv {
 		child.stderr!.on('data', (b: Buffer) => (out = (out + b.toString()).slice(-4_000_000)));
 		child.once('exit', () => this.runData.push(out));
 		return child;
+	}
+
+	/** Run in a child process with its own broker port; resolves with the exit code. */
+	async runChild(crm: Crm): Promise<number | null> {
+		const child = this.spawnRun(crm, await freePort());
+		return new Promise((r) => child.once('exit', (code) => r(code)));
 	}
 
 	adapter(crm: Crm): CrmAdapter {
