@@ -63,7 +63,7 @@ export const HUBSPOT_SEARCH_CAP = 10_000;
 /** HubSpot's limit on single-line text property values. */
 export const HUBSPOT_STRING_MAX = 65_536;
 
-const OBJECTS: ObjectInfo[] = [
+export const HUBSPOT_OBJECTS: ObjectInfo[] = [
 	{ name: 'contacts', label: 'Contacts', role: 'person' },
 	{ name: 'companies', label: 'Companies', role: 'company' },
 	{ name: 'deals', label: 'Deals', role: 'deal' },
@@ -161,7 +161,7 @@ export class HubSpotAdapter implements CrmAdapter {
 	}
 
 	objects(): ObjectInfo[] {
-		return OBJECTS.map((o) => ({ ...o }));
+		return HUBSPOT_OBJECTS.map((o) => ({ ...o }));
 	}
 
 	async testConnection(): Promise<void> {
@@ -554,8 +554,8 @@ export class HubSpotAdapter implements CrmAdapter {
 	// ------------------------------------------------------------------ plumbing
 
 	private checkObject(object: string): void {
-		if (!OBJECTS.some((o) => o.name === object)) {
-			throw new SyncError({ kind: 'validation', message: `HubSpot object "${object}" is not supported (use ${OBJECTS.map((o) => o.name).join(', ')}).` });
+		if (!HUBSPOT_OBJECTS.some((o) => o.name === object)) {
+			throw new SyncError({ kind: 'validation', message: `HubSpot object "${object}" is not supported (use ${HUBSPOT_OBJECTS.map((o) => o.name).join(', ')}).` });
 		}
 	}
 

@@ -14,9 +14,9 @@
  * token again and refreshes once more when it needs to. That is one extra OAuth call per run at
  * most, and a stored access token that has expired is harmless.
  */
-import { SalesforceAdapter, type SalesforceAdapterConfig } from './salesforce';
-import { HubSpotAdapter, type HubSpotAdapterConfig } from './hubspot';
-import { PipedriveAdapter, type PipedriveAdapterConfig } from './pipedrive';
+import { SALESFORCE_OBJECTS, SalesforceAdapter, type SalesforceAdapterConfig } from './salesforce';
+import { HUBSPOT_OBJECTS, HubSpotAdapter, type HubSpotAdapterConfig } from './hubspot';
+import { PIPEDRIVE_OBJECTS, PipedriveAdapter, type PipedriveAdapterConfig } from './pipedrive';
 import type { CrmAdapter, CrmName, ObjectInfo } from './types';
 import { SyncError } from '../errors';
 
@@ -126,24 +126,7 @@ export function crmObjects(crm: CrmName): ObjectInfo[] {
 }
 
 const OBJECTS_BY_CRM: Record<CrmName, ObjectInfo[]> = {
-	salesforce: [
-		{ name: 'Lead', label: 'Lead', role: 'person' },
-		{ name: 'Contact', label: 'Contact', role: 'person' },
-		{ name: 'Account', label: 'Account', role: 'company' },
-		{ name: 'Opportunity', label: 'Opportunity', role: 'deal' },
-		{ name: 'Event', label: 'Event', role: 'activity' },
-		{ name: 'Task', label: 'Task', role: 'activity' },
-	],
-	hubspot: [
-		{ name: 'contacts', label: 'Contacts', role: 'person' },
-		{ name: 'companies', label: 'Companies', role: 'company' },
-		{ name: 'deals', label: 'Deals', role: 'deal' },
-		{ name: 'meetings', label: 'Meetings', role: 'activity' },
-	],
-	pipedrive: [
-		{ name: 'persons', label: 'Persons', role: 'person' },
-		{ name: 'organizations', label: 'Organizations', role: 'company' },
-		{ name: 'deals', label: 'Deals', role: 'deal' },
-		{ name: 'activities', label: 'Activities', role: 'activity' },
-	],
+	salesforce: SALESFORCE_OBJECTS,
+	hubspot: HUBSPOT_OBJECTS,
+	pipedrive: PIPEDRIVE_OBJECTS,
 };

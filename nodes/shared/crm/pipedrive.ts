@@ -66,6 +66,9 @@ const OBJECTS: Record<PipedriveObject, ObjectInfo & { singular: string; fieldsPa
 	activities: { name: 'activities', label: 'Activities', role: 'activity', singular: 'activity', fieldsPath: 'activityFields' },
 };
 
+/** The objects, as the adapter lists them (dropdowns and the factory use this list too). */
+export const PIPEDRIVE_OBJECTS: ObjectInfo[] = Object.values(OBJECTS).map(({ name, label, role }) => ({ name, label, role }));
+
 /** Fields the API computes; never written. */
 const READ_ONLY = new Set(['id', 'add_time', 'update_time', 'first_name', 'last_name', 'creator_user_id', 'owner_name', 'org_name', 'person_name', 'cc_email', 'next_activity_date', 'last_activity_date', 'won_time', 'lost_time', 'close_time', 'stage_change_time', 'marked_as_done_time', 'picture_id', 'last_incoming_mail_time', 'last_outgoing_mail_time']);
 /** Fields the adapter adds to records for convenience and strips before writing. */
@@ -210,7 +213,7 @@ export class PipedriveAdapter implements CrmAdapter {
 	}
 
 	objects(): ObjectInfo[] {
-		return Object.values(OBJECTS).map(({ name, label, role }) => ({ name, label, role }));
+		return PIPEDRIVE_OBJECTS.map((o) => ({ ...o }));
 	}
 
 	// ------------------------------------------------------------------ plumbing
