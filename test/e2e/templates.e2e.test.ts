@@ -48,6 +48,26 @@ beforeAll(async () => {
 		ids[`manual-strategy.${crm}`] = id;
 		fs.writeFileSync(path.join(dir, `${id}.json`), JSON.stringify({ ...manual, id }));
 	}
+	// Disconnect / Reconnect (the guide's Settings → CRM → Disconnect), per CRM.
+	for (const crm of CRMS) {
+		for (const op of ['disconnect', 'reconnect']) {
+			const id = wfId(op, crm);
+			ids[`${op}.${crm}`] = id;
+			fs.writeFileSync(
+				path.join(dir, `${id}.json`),
+				JSON.stringify({
+					id,
+					name: `${op} ${crm}`,
+					nodes: [
+						{ id: `${id}-t`, name: 'Run now', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+						{ id: `${id}-s`, name: 'Connection', type: 'n8n-nodes-fieldflow.fieldFlowSyncStatus', typeVersion: 1, position: [220, 0], parameters: { crm, operation: op, store: 'sqlite', sqlitePath: '' } },
+					],
+					connections: { 'Run now': { main: [[{ node: 'Connection', type: 'main', index: 0 }]] } },
+					settings: { executionOrder: 'v1' },
+				}),
+			);
+		}
+	}
 	await n8n.cli(['import:workflow', '--separate', `--input=${dir}`]);
 	fs.rmSync(dir, { recursive: true, force: true });
 }, 600_000);
@@ -245,6 +265,22 @@ describe.each(CRMS)('templates with %s', (crm) => {
 		await run('hourly-batch-sync', crm);
 		expect(byEmail(await crmPeople(crm), `jonas.${crm}@driftwood.example`)).toHaveLength(1);
 		expect(writes(sb.fieldflow, true)).toBe(0);
+	}, 300_000);
+
+	it('Disconnect stops every write and keeps all data; Reconnect resumes', async () => {
+		const before = { ff: sb.fieldflow.prospects.size, crm: (await crmPeople(crm)).length };
+		await run('disconnect', crm);
+		sb.fieldflow.seed({ prospects: [{ company_name: 'Evergreen', contact_name: 'Siobhan Neill', email: `siobhan.${crm}@evergreen.example` }] });
+		resetCounters();
+		const r = await run('bidirectional-sync', crm);
+		expect(r.nodes['Start Run'][0]).toEqual([]);
+		expect(writes(crmSandbox(crm))).toBe(0);
+		expect(writes(sb.fieldflow, true)).toBe(0);
+		expect((await crmPeople(crm)).length).toBe(before.crm);
+		expect(sb.fieldflow.prospects.size).toBe(before.ff + 1);
+		await run('reconnect', crm);
+		await run('bidirectional-sync', crm);
+		expect(byEmail(await crmPeople(crm), `siobhan.${crm}@evergreen.example`)).toHaveLength(1);
 	}, 300_000);
 
 	it(`a ${info.label} record deleted while linked is unlinked, not recreated`, async () => {
