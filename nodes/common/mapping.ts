@@ -13,6 +13,11 @@ import { CUSTOM_PREFIX, PROSPECT_FIELDS, mergeMappings, validateMappings, type M
 import type { SyncError } from '../shared/errors';
 import { PROSPECT_STATUSES } from '../shared/fieldflow/client';
 
+/** FieldFlow's prospect statuses as dropdown options (one list: the API client's). */
+export const prospectStatusOptions = PROSPECT_STATUSES.map((s) => ({ name: s.charAt(0).toUpperCase() + s.slice(1), value: s })).sort((a, b) =>
+	a.name.localeCompare(b.name),
+);
+
 export const CUSTOM_FIELD_OPTION = '__custom';
 
 /**
@@ -156,7 +161,7 @@ export const mappingProperties: INodeProperties[] = [
 						displayName: 'FieldFlow Status',
 						name: 'fieldflowStatus',
 						type: 'options',
-						options: PROSPECT_STATUSES.map((s) => ({ name: s.charAt(0).toUpperCase() + s.slice(1), value: s })).sort((a, b) => a.name.localeCompare(b.name)),
+						options: prospectStatusOptions,
 						default: 'new',
 					},
 					{

@@ -1,4 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { prospectStatusOptions } from '../../common/mapping';
 
 /** n8n resource value → FieldFlow API resource path. */
 export const RESOURCE_PATHS = {
@@ -144,14 +145,7 @@ const prospectFields: INodeProperties[] = [
 		displayName: 'Status',
 		name: 'status',
 		type: 'options',
-		options: [
-			{ name: 'Contacted', value: 'contacted' },
-			{ name: 'Lost', value: 'lost' },
-			{ name: 'New', value: 'new' },
-			{ name: 'Proposal', value: 'proposal' },
-			{ name: 'Qualified', value: 'qualified' },
-			{ name: 'Won', value: 'won' },
-		],
+		options: prospectStatusOptions,
 		default: 'new',
 	},
 ];
