@@ -3,6 +3,7 @@ import { crmProperty, fieldProperties, objectProperties, operationProperty } fro
 import { router } from './actions/router';
 import { getFields, getWritableFields } from './methods/loadOptions';
 import { fieldFlowCrmConnectionTest } from './methods/credentialTest';
+import { searchRecords } from './methods/listSearch';
 
 export class FieldFlowCrm implements INodeType {
 	description: INodeTypeDescription = {
@@ -42,6 +43,7 @@ export class FieldFlowCrm implements INodeType {
 
 	methods = {
 		loadOptions: { getFields, getWritableFields },
+		listSearch: { searchRecords },
 		credentialTest: { fieldFlowCrmConnectionTest },
 	};
 

@@ -9,7 +9,8 @@ export const CRM_RECORD_URL =
 export type Operation = 'addNote' | 'delete' | 'findDuplicates' | 'getByIds' | 'getChangedSince' | 'listFields' | 'logMeeting' | 'upsert';
 
 /**
- * A CRM record: by ID, or by the URL of the record in the CRM's web app (Salesforce Lightning or
+ * A CRM record: from a list (the object's records page by page, or the CRM's own search by exact
+ * email / name / company), by ID, or by the URL of the record in the CRM's web app (Salesforce Lightning or
  * Classic, HubSpot, Pipedrive). Plain IDs and expressions of older workflows keep working.
  */
 const crmIdLocator = (description: string, required: boolean): INodeProperties => ({
@@ -20,6 +21,13 @@ const crmIdLocator = (description: string, required: boolean): INodeProperties =
 	default: { mode: 'id', value: '' },
 	description,
 	modes: [
+		{
+			displayName: 'From List',
+			name: 'list',
+			type: 'list',
+			placeholder: 'Select a record…',
+			typeOptions: { searchListMethod: 'searchRecords', searchable: true, searchFilterRequired: false },
+		},
 		{ displayName: 'By ID', name: 'id', type: 'string', placeholder: '00Q5g00000ABCDEFGH, 51, or 1234567890' },
 		{
 			displayName: 'By URL',
