@@ -17,14 +17,14 @@
  * Reads FieldFlow and the CRM only: writing them is the next nodes' job (FieldFlow CRM upsert/delete, FieldFlow upsert/delete,
  * Sync Status "Record Results").
  */
-import type { CrmRecord, DuplicateCriteria, DuplicateMatch, ObjectInfo } from '../shared/crm/types';
+import type { ChangePage, CrmName, CrmRecord, DuplicateCriteria, DuplicateMatch, ObjectInfo } from '../shared/crm/types';
 import { fieldflowPayload, lossyEquivalence, mapToCrm, sameValue } from '../shared/mapping/engine';
 import { hostname } from 'node:os';
 import { reservationHolder, type ConflictInput, type SyncStore } from '../shared/store';
 import type { ConflictMeta, MappedRecord, UnchangedMeta, WriteMeta } from '../shared/sync/envelope';
 import { SYNC_KEY } from '../shared/sync/envelope';
 import { decide, type Decision } from '../shared/sync/merge';
-import { matchRecords, normalizeEmail, normalizeName, type MatchKey } from '../shared/sync/match';
+import { findDuplicatesIn, matchRecords, normalizeEmail, normalizeName, type MatchKey } from '../shared/sync/match';
 import type { ConflictStrategy, Link, NotFoundPolicy, SyncAction, SyncDirection, SyncRecord } from '../shared/sync/types';
 import type { EffectiveMapping } from '../common/mapping';
 import { mapCrmRecord, mapFieldflowRecord } from '../FieldFlowMapping/map';
@@ -45,7 +45,31 @@ export interface ResolveDeps {
 	findDuplicates(criteria: DuplicateCriteria[]): Promise<DuplicateMatch[]>;
 	/** FieldFlow records by id, batched; a missing id means the record does not exist (deleted). */
 	getFieldflowByIds(ids: string[]): Promise<Array<Record<string, unknown>>>;
+	/**
+	 * Every record of the CRM object, page by page (the adapter's listChangedSince(object,
+	 * undefined)). Optional: without it the duplicate check always searches.
+	 */
+	listCrm?(): AsyncIterable<ChangePage>;
 }
+
+/**
+ * When the duplicate check of many new people lists the CRM object once instead of searching: more
+ * creates than `listPageSize` (a page's worth), and only while the listing costs no more calls than
+ * the searches it replaces (`recordsPerSearch` people per search call). A listing that would cost
+ * more is abandoned at the first page past that budget and the searches run (so at worst about
+ * twice the searches' calls).
+ */
+export interface BulkMatchCost {
+	listPageSize: number;
+	recordsPerSearch: number;
+}
+
+/** Per CRM: records per listing page and people per duplicate-search call (the adapters' sizes). */
+export const BULK_MATCH_COST: Record<CrmName, BulkMatchCost> = {
+	salesforce: { listPageSize: 2000, recordsPerSearch: 100 }, // SOQL page; Email IN (100 values)
+	hubspot: { listPageSize: 200, recordsPerSearch: 100 }, // search page; IN filter of 100 emails
+	pipedrive: { listPageSize: 500, recordsPerSearch: 1 }, // v2 list page; one search per person
+};
 
 export interface ResolveOptions {
 	eff: EffectiveMapping;
@@ -55,6 +79,8 @@ export interface ResolveOptions {
 	notFound: NotFoundPolicy;
 	/** Keys after the link (always first). */
 	matchBy: MatchKey[];
+	/** List the CRM object once for the duplicate check of many new people (needs deps.listCrm). */
+	bulkMatch?: BulkMatchCost;
 	/** A create reservation older than this is taken over (crashed run). Default 15 minutes. */
 	reservationStaleAfterMs?: number;
 	/** Who reserves (default: this n8n process, `<host>#<pid>`). */
@@ -74,7 +100,7 @@ export interface ResolveResult {
 	conflicts: ConflictInput[];
 	/** FieldFlow ids reserved for a CRM create in this run (release them if the run fails). */
 	reserved: string[];
-	stats: { crmFetched: number; fieldflowFetched: number; duplicatesLinked: number; duplicateChecks: number; linksSaved: number };
+	stats: { crmFetched: number; fieldflowFetched: number; duplicatesLinked: number; duplicateChecks: number; duplicateListPages: number; linksSaved: number };
 }
 
 /** Canonical fields used to match, never synced as data. */
@@ -99,7 +125,7 @@ function dataOnly<T extends SyncRecord>(r: T): T {
 export async function resolve(ffIn: InputRecord[], crmIn: InputRecord[], deps: ResolveDeps, options: ResolveOptions): Promise<ResolveResult> {
 	const { eff } = options;
 	const { crm, object } = eff;
-	const stats = { crmFetched: 0, fieldflowFetched: 0, duplicatesLinked: 0, duplicateChecks: 0, linksSaved: 0 };
+	const stats = { crmFetched: 0, fieldflowFetched: 0, duplicatesLinked: 0, duplicateChecks: 0, duplicateListPages: 0, linksSaved: 0 };
 	const decideOptions = {
 		direction: options.direction,
 		strategy: options.strategy,
@@ -196,7 +222,14 @@ export async function resolve(ffIn: InputRecord[], crmIn: InputRecord[], deps: R
 		const withKey = criteria.filter((c) => c.email || c.company || c.name);
 		if (withKey.length) {
 			stats.duplicateChecks = withKey.length;
-			const found = await deps.findDuplicates(withKey);
+			let found: DuplicateMatch[] | undefined;
+			const cost = options.bulkMatch;
+			if (options.role === 'person' && deps.listCrm && cost && withKey.length > cost.listPageSize) {
+				const listed = await duplicatesFromListing(withKey, deps.listCrm(), Math.ceil(withKey.length / cost.recordsPerSearch), eff);
+				stats.duplicateListPages = listed.pages;
+				found = listed.found;
+			}
+			found ??= await deps.findDuplicates(withKey);
 			const byRef = new Map(found.map((m) => [m.ref, m.matches]));
 			// CRM ids already linked (to anyone) or used in this run are not free to link.
 			const candidateIds = [...new Set(found.flatMap((m) => m.matches.map((x) => x.id)))];
@@ -371,6 +404,33 @@ export async function resolve(ffIn: InputRecord[], crmIn: InputRecord[], deps: R
 	}
 	stats.linksSaved = linkSaves.length;
 	return { routed, conflicts, reserved, stats };
+}
+
+/**
+ * The duplicate check from a listing of the whole CRM object, matched locally with the rules of
+ * the searches (findDuplicatesIn: email, any of a record's emails; company + contact name without
+ * an email). `found` is undefined when the listing passed `maxPages` (searching is cheaper then).
+ */
+async function duplicatesFromListing(
+	criteria: DuplicateCriteria[],
+	pages: AsyncIterable<ChangePage>,
+	maxPages: number,
+	eff: EffectiveMapping,
+): Promise<{ found?: DuplicateMatch[]; pages: number }> {
+	const raw: CrmRecord[] = [];
+	let n = 0;
+	for await (const page of pages) {
+		if (++n > maxPages) return { pages: n };
+		for (const r of page.records) raw.push(r);
+	}
+	const mapped = raw.map((r) => mapCrmRecord(r, eff).record);
+	const local = findDuplicatesIn(criteria, mapped, (m, i) => [m.fields.email, ...otherEmails(raw[i].fields.emails)]);
+	return { pages: n, found: local.map((d) => ({ ref: d.ref, matches: d.matches.map((x) => ({ id: raw[x.index].id, object: raw[x.index].object, matchedOn: x.matchedOn, record: raw[x.index] })) })) };
+}
+
+/** A record's further emails (Pipedrive persons: `emails: [{ value, primary }]`), which its searches also find. */
+function otherEmails(v: unknown): unknown[] {
+	return Array.isArray(v) ? v.map((e) => (e && typeof e === 'object' ? (e as { value?: unknown }).value : e)) : [];
 }
 
 /** This n8n process as a reservation holder. */

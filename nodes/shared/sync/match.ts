@@ -62,9 +62,73 @@ export function normalizeName(v: unknown): string {
 }
 
 function nameKey(r: SyncRecord): string {
-	const contact = normalizeName(r.fields.contact_name);
-	if (!contact) return '';
-	return `${normalizeName(r.fields.company_name)}|${contact}`;
+	return companyContactKey(r.fields.company_name, r.fields.contact_name);
+}
+
+/** The company + contact name key (normalised); '' without a contact name. */
+function companyContactKey(company: unknown, contact: unknown): string {
+	const c = normalizeName(contact);
+	if (!c) return '';
+	return `${normalizeName(company)}|${c}`;
+}
+
+/** What a duplicate check looks for (the adapters' DuplicateCriteria). */
+export interface DuplicateKeys {
+	ref: string;
+	email?: string;
+	company?: string;
+	name?: string;
+}
+
+export interface LocalDuplicate {
+	ref: string;
+	/** Indexes into `candidates`, email matches first. */
+	matches: Array<{ index: number; matchedOn: 'email' | 'name' }>;
+}
+
+/**
+ * The duplicate check of many people at once against a full listing of the CRM object (instead of
+ * one search per record): a criterion's email finds the candidates with that email (trimmed,
+ * case-insensitive; `emailsOf` may give a record several, e.g. Pipedrive's), its company + contact
+ * name find the candidates with the same normalised pair (the `name` key of matchRecords); a
+ * candidate without a company (an object whose mapping has none, e.g. Pipedrive persons) matches on
+ * the contact name alone, as that CRM's name search does. Empty keys never match.
+ */
+export function findDuplicatesIn(
+	criteria: readonly DuplicateKeys[],
+	candidates: readonly SyncRecord[],
+	emailsOf: (r: SyncRecord, index: number) => readonly unknown[] = (r) => [r.fields.email],
+): LocalDuplicate[] {
+	const byEmail = new Map<string, number[]>();
+	const byName = new Map<string, number[]>();
+	const add = (m: Map<string, number[]>, k: string, i: number) => {
+		if (!k) return;
+		const list = m.get(k);
+		if (!list) m.set(k, [i]);
+		else if (list[list.length - 1] !== i) list.push(i);
+	};
+	candidates.forEach((r, i) => {
+		for (const e of emailsOf(r, i)) add(byEmail, normalizeEmail(e), i);
+		add(byName, nameKey(r), i);
+	});
+	return criteria.map((c) => {
+		const matches: LocalDuplicate['matches'] = [];
+		const seen = new Set<number>();
+		const email = normalizeEmail(c.email);
+		for (const i of (email && byEmail.get(email)) || []) {
+			seen.add(i);
+			matches.push({ index: i, matchedOn: 'email' });
+		}
+		// The second key: candidates without a company, by contact name alone.
+		for (const key of [companyContactKey(c.company, c.name), companyContactKey('', c.name)]) {
+			for (const i of (key && byName.get(key)) || []) {
+				if (seen.has(i)) continue;
+				seen.add(i);
+				matches.push({ index: i, matchedOn: 'name' });
+			}
+		}
+		return { ref: c.ref, matches };
+	});
 }
 
 function idString(v: unknown): string {

@@ -1,4 +1,4 @@
-import { matchRecords, normalizeName, type MatchKey } from '../../../nodes/shared/sync/match';
+import { findDuplicatesIn, matchRecords, normalizeName, type MatchKey } from '../../../nodes/shared/sync/match';
 import type { CanonicalFields, Link, SyncRecord } from '../../../nodes/shared/sync/types';
 
 const T = '2026-11-24T10:00:00.000Z';
@@ -108,5 +108,49 @@ describe('matchRecords', () => {
 		expect(Date.now() - t).toBeLessThan(1500);
 		expect(r.pairs).toHaveLength(n);
 		expect(r.unmatchedCrm).toHaveLength(0);
+	});
+});
+
+describe('findDuplicatesIn (the duplicate check against a full listing)', () => {
+	const hits = (r: ReturnType<typeof findDuplicatesIn>, list: SyncRecord[]) => Object.fromEntries(r.map((d) => [d.ref, d.matches.map((m) => `${list[m.index].id}:${m.matchedOn}`)]));
+
+	test('email: trimmed and case-insensitive, any of a record’s emails; empty emails never match', () => {
+		const list = [crm('1', { email: 'A@x.test' }), crm('2', { email: 'b@x.test' }), crm('3', { email: '' }), crm('4', { email: 'a@x.test ' })];
+		const r = findDuplicatesIn(
+			[
+				{ ref: 'a', email: ' a@X.test' },
+				{ ref: 'c', email: 'second@x.test' },
+				{ ref: 'e', email: '' },
+				{ ref: 'none', email: 'nobody@x.test' },
+			],
+			list,
+			(rec, i) => [rec.fields.email, ...(i === 1 ? ['Second@x.test'] : [])],
+		);
+		expect(hits(r, list)).toEqual({ a: ['1:email', '4:email'], c: ['2:email'], e: [], none: [] });
+	});
+
+	test('without an email: company + contact name (normalised like matchRecords), or the contact name alone on a record without a company', () => {
+		const list = [
+			crm('1', { company_name: 'Café Müller GmbH', contact_name: 'Jo Smith' }),
+			crm('2', { company_name: 'Other Co', contact_name: 'Jo Smith' }),
+			crm('3', { contact_name: 'jo  smith' }),
+			crm('4', { company_name: 'Café Müller GmbH', contact_name: '' }),
+		];
+		const r = findDuplicatesIn(
+			[
+				{ ref: 'p', company: 'cafe muller gmbh', name: 'JO SMITH' },
+				{ ref: 'q', company: 'Nowhere Ltd', name: 'Jo Smith' },
+				{ ref: 'noName', company: 'Café Müller GmbH', name: '' },
+				{ ref: 'emailOnly', email: 'jo@x.test' },
+			],
+			list,
+		);
+		expect(hits(r, list)).toEqual({ p: ['1:name', '3:name'], q: ['3:name'], noName: [], emailOnly: [] });
+	});
+
+	test('email matches come first and a record is listed once', () => {
+		const list = [crm('1', { company_name: 'Acme', contact_name: 'Al', email: 'al@acme.test' })];
+		const r = findDuplicatesIn([{ ref: 'x', email: 'al@acme.test', company: 'Acme', name: 'Al' }], list);
+		expect(hits(r, list)).toEqual({ x: ['1:email'] });
 	});
 });
