@@ -120,3 +120,30 @@ export const crmCredential = (crm: Crm) => ({ [CRM_INFO[crm].credentialType]: { 
 
 /** The sync store every node of a template shares (embedded SQLite by default). */
 export const STORE = { store: 'sqlite', sqlitePath: '' };
+
+/**
+ * A template run as a sub-workflow (n8n's Execute Workflow): its triggers replaced by one Execute
+ * Workflow Trigger wired to what they started, its store at `sqlitePath` when given; the rest of
+ * the template unchanged. The benchmark and tests run the real templates this way.
+ */
+export function asSubWorkflow(wf: Workflow, options: { sqlitePath?: string; settings?: Record<string, unknown> } = {}): Workflow {
+	const isTrigger = (n: WfNode) => /Trigger$/.test(n.type);
+	const triggers = new Set(wf.nodes.filter(isTrigger).map((n) => n.name));
+	const targets = new Map<string, { node: string; type: 'main'; index: number }>();
+	for (const t of triggers) for (const c of wf.connections[t]?.main.flat() ?? []) targets.set(`${c.node}#${c.index}`, c);
+	const first = wf.nodes.find(isTrigger);
+	const trigger: WfNode = {
+		id: stableId(`${wf.name}/Sub-workflow Trigger`),
+		name: 'Sub-workflow Trigger',
+		type: 'n8n-nodes-base.executeWorkflowTrigger',
+		typeVersion: 1.1,
+		position: first?.position ?? [-300, 100],
+		parameters: { inputSource: 'passthrough' },
+	};
+	const nodes = [trigger, ...wf.nodes.filter((n) => !triggers.has(n.name))].map((n) =>
+		options.sqlitePath !== undefined && n.parameters.store === 'sqlite' ? { ...n, parameters: { ...n.parameters, sqlitePath: options.sqlitePath } } : n,
+	);
+	const connections: Workflow['connections'] = { [trigger.name]: { main: [[...targets.values()]] } };
+	for (const [from, c] of Object.entries(wf.connections)) if (!triggers.has(from)) connections[from] = c;
+	return { ...wf, nodes, connections, settings: { ...wf.settings, ...options.settings } };
+}

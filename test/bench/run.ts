@@ -39,14 +39,19 @@ const { runtimeDir, nodeBinDir } = require('../../scripts/ensure-n8n.js') as { r
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
-const opt = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+/** `--name=value` or `--name value`. */
+const opt = (name: string): string | undefined => {
+	const i = args.indexOf(`--${name}`);
+	if (i >= 0 && args[i + 1] !== undefined && !args[i + 1].startsWith('--')) return args[i + 1];
+	return args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+};
 
 const QUICK = flag('quick');
 const LATENCY = Number(opt('latency') ?? 25);
 const CRMS = (opt('crm')?.split(',') ?? ['salesforce', 'hubspot', 'pipedrive']) as BenchCrm[];
-const SIZES = opt('n')?.split(',').map(Number) ?? (QUICK ? [1000] : [1000, 10_000, 100_000]);
-/** Pipedrive has no batch API: N single-record writes + 3 searches per new record; 10,000+ would take hours at realistic latency. */
-const PIPEDRIVE_MAX = Number(opt('pipedrive-max') ?? 1000);
+const SIZES = opt('n')?.split(',').map((x) => Number(x.replace(/_/g, ''))) ?? (QUICK ? [1000] : [1000, 10_000, 100_000]);
+/** Pipedrive has no batch API: N single-record writes (4 in parallel), so N = 100,000 is ≥ 100,000 calls; `--pipedrive-max=10000` skips the larger sizes. */
+const PIPEDRIVE_MAX = Number(opt('pipedrive-max') ?? Infinity);
 const THROTTLED = flag('throttled');
 const RATE_ENV: Record<string, string> = THROTTLED ? {} : { FIELDFLOW_SANDBOX_RATE_PER_SECOND: '0' };
 const OUT = opt('out') ?? path.join(REPO_ROOT, 'bench-results', `bench-${QUICK ? 'quick' : 'full'}.json`);
@@ -67,7 +72,12 @@ interface RunMeasure {
 	ok: boolean;
 	error?: string;
 	wallMs: number;
+	/** Peak of the summed RSS of the n8n process tree (n8n + its task runner), sampled every 200 ms. */
 	maxRssMb: number;
+	/** Peak RSS of the main n8n process alone (exact, from /usr/bin/time -v or VmHWM). */
+	maxRssMainMb: number;
+	/** 1-minute load average at the start and end of the run (2 cores; other work shares them). */
+	load: [number, number];
 	calls: Calls;
 }
 
@@ -201,6 +211,7 @@ class Bench {
 			EXECUTIONS_DATA_SAVE_MANUAL_EXECUTIONS: 'false',
 			NODE_OPTIONS: `${this.n8n.env().NODE_OPTIONS ?? ''} --max-old-space-size=8192`.trim(),
 		};
+		const load0 = os.loadavg()[0];
 		const t0 = Date.now();
 		const child = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
 		let stdout = '';
@@ -211,25 +222,31 @@ class Bench {
 		child.stderr.on('data', (b: Buffer) => {
 			stderr = (stderr + b.toString()).slice(-200_000);
 		});
-		// Fallback peak: poll VmHWM of the n8n node process (the child itself without /usr/bin/time).
-		let polledKb = 0;
+		// Peaks: the summed RSS of the whole process tree (sampled), and the main n8n process's own
+		// high-water mark (VmHWM, exact; /usr/bin/time's maximum when available).
+		let treeKb = 0;
+		let hwmKb = 0;
 		const poll = setInterval(() => {
+			if (!child.pid) return;
+			treeKb = Math.max(treeKb, treeRssKb(child.pid, useTime));
 			try {
-				const pid = useTime ? Number(fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)[0]) : child.pid;
+				const pid = useTime ? childrenOf(child.pid)[0] : child.pid;
 				const m = /VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-				if (m) polledKb = Math.max(polledKb, Number(m[1]));
+				if (m) hwmKb = Math.max(hwmKb, Number(m[1]));
 			} catch {
 				// not started yet / gone
 			}
-		}, 250);
+		}, 200);
 		const code: number = await new Promise((r) => child.once('exit', (c) => r(c ?? 1)));
 		clearInterval(poll);
 		const wallMs = Date.now() - t0;
 		const timeKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1] ?? 0);
-		const maxRssMb = Math.round(Math.max(timeKb, polledKb) / 1024);
+		const maxRssMainMb = Math.round(Math.max(timeKb, hwmKb) / 1024);
+		const maxRssMb = Math.max(maxRssMainMb, Math.round(treeKb / 1024));
 		const ok = code === 0;
 		const error = ok ? undefined : `${stdout.slice(-3000)}\n${stderr.slice(-3000)}\n${this.n8n.logTail(30)}`;
-		return { ok, error, wallMs, maxRssMb, calls: callsOf(this.sb, crm) };
+		const load: [number, number] = [Math.round(load0 * 100) / 100, Math.round(os.loadavg()[0] * 100) / 100];
+		return { ok, error, wallMs, maxRssMb, maxRssMainMb, load, calls: callsOf(this.sb, crm) };
 	}
 
 	async scenario(crm: BenchCrm, n: number): Promise<Scenario> {
@@ -250,7 +267,7 @@ class Bench {
 			log(`  bulk failed: ${s.bulk.error.slice(-2000)}`);
 			return s;
 		}
-		log(`  bulk: ${fmtCalls(bulk.calls)} in ${sec(bulk.wallMs)}, ${bulk.maxRssMb} MB`);
+		log(`  bulk: ${fmtCalls(bulk.calls)} in ${sec(bulk.wallMs)}, peak RSS ${bulk.maxRssMb} MB (main process ${bulk.maxRssMainMb} MB)`);
 		log('  settle run (re-reads its own writes)…');
 		s.settle = await this.run(crm);
 		log(`  settle: ${fmtCalls(s.settle.calls)} in ${sec(s.settle.wallMs)}`);
@@ -291,6 +308,34 @@ class Bench {
 		const failed = res.filter((r) => !r.success);
 		if (failed.length) throw new Error(`editing ${crm} records failed: ${failed[0].error?.message}`);
 	}
+}
+
+function childrenOf(pid: number): number[] {
+	const out: number[] = [];
+	for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+		const c = fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim();
+		if (c) out.push(...c.split(/\s+/).map(Number));
+	}
+	return out;
+}
+
+/** Summed VmRSS (kB) of `root`'s descendants, and of `root` itself unless `skipRoot` (the /usr/bin/time wrapper). */
+function treeRssKb(root: number, skipRoot: boolean): number {
+	let total = 0;
+	const stack = [root];
+	const seen = new Set<number>();
+	while (stack.length) {
+		const pid = stack.pop()!;
+		if (seen.has(pid)) continue;
+		seen.add(pid);
+		try {
+			if (pid !== root || !skipRoot) total += Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+			stack.push(...childrenOf(pid));
+		} catch {
+			// exited meanwhile
+		}
+	}
+	return total;
 }
 
 function fmtCalls(c: Calls): string {
@@ -344,7 +389,9 @@ function table(results: { scenarios: Scenario[]; naive: NaiveRow[]; engine: Engi
 	lines.push('');
 	lines.push('**Bulk first sync** (FieldFlow → CRM, all new) and **incremental runs**, through the real n8n two-way sync workflow:');
 	lines.push('');
-	lines.push('| CRM | N | bulk: CRM writes / floor | bulk: reads (FieldFlow + CRM) | bulk: total calls | bulk: time | records/s | peak n8n RSS | no-change run: calls | 1% each side: calls (writes) | 1% run: time | settle run: calls |');
+	const loads = results.scenarios.flatMap((s) => [s.bulk, s.settle, s.noChange, s.onePercent].flatMap((r) => r?.load ?? []));
+	if (loads.length) lines.push(`1-minute load average during the runs: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} (other work shared the 2 cores: times are upper bounds; calls do not depend on load).`, '');
+	lines.push('| CRM | N | bulk: CRM writes / floor | bulk: reads (FieldFlow + CRM) | bulk: total calls | bulk: time | records/s | peak n8n RSS (process tree) | no-change run: calls | 1% each side: calls (writes) | 1% run: time | settle run: calls |');
 	lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 	for (const s of results.scenarios) {
 		if (s.skipped || !s.bulk) {
@@ -424,7 +471,7 @@ async function main(): Promise<void> {
 			}
 			for (const n of SIZES) {
 				if (crm === 'pipedrive' && n > PIPEDRIVE_MAX) {
-					results.scenarios.push({ crm, n, skipped: `not run: Pipedrive has no batch API (≥ ${fmtN(n * 4)} calls for N=${fmtN(n)}, see README)` });
+					results.scenarios.push({ crm, n, skipped: `not run (--pipedrive-max=${fmtN(PIPEDRIVE_MAX)}): Pipedrive has no batch API, ≥ ${fmtN(n)} single-record writes` });
 					continue;
 				}
 				const s = await bench.scenario(crm, n);

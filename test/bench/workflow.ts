@@ -1,32 +1,27 @@
 /**
- * The benchmark's own workflows (not the templates in workflows/, which another generator owns).
+ * The benchmark's workflows.
  *
- * `syncWorkflow(crm)`: the full two-way sync of one CRM object, wired like the e2e acceptance test:
+ * `syncWorkflow(crm)`: the generated two-way sync template (scripts/templates/sync.ts,
+ * `bidirectional-sync`, the one users import), unchanged except that it runs as a sub-workflow
+ * (its Schedule and Manual triggers replaced by an Execute Workflow Trigger, see asSubWorkflow)
+ * with its SQLite store in the bench's temp dir:
  *
- *   Execute Workflow Trigger → Start Run ─┬→ FieldFlow: changed since ─→ Mapping (→ CRM) ─→ Resolver input 0
- *                                         └→ CRM: changed since ──────→ Mapping (CRM →) ─→ Resolver input 1
- *   Resolver: To CRM → FieldFlow CRM Create or Update ─┐
- *             To FieldFlow → FieldFlow Create or Update ┼→ Record Results → Finish Run
- *             Conflict, Unchanged ─────────────────────┘
+ *   Start Run ─┬→ FieldFlow: changed prospects → Map FieldFlow → CRM ─→ Conflict Resolver (FieldFlow)
+ *              └→ CRM: changed records ────────→ Map CRM → FieldFlow ─→ Conflict Resolver (CRM)
+ *   Conflict Resolver: To CRM → CRM: write, To FieldFlow → FieldFlow: write, Conflict, Unchanged
+ *   → Collect results (Merge) → Record Results → Finish Run
  *
  * `runnerWorkflow(subId)`: Manual Trigger → Execute Workflow (the sync workflow, waits for it). The
  * bench executes the runner through `n8n execute`: the sync runs as a sub-execution in the same n8n
  * process, so the peak RSS is the sync's, while the run data the CLI prints at the end (it always
  * JSON-dumps the whole run) is the runner's two small nodes instead of every item of every node.
  */
-import { CREDENTIAL_IDS, CREDENTIAL_NAMES } from '../sandboxes';
+import { CRM_INFO, asSubWorkflow } from '../../scripts/templates/lib';
+import { SYNC_TEMPLATES, buildSyncTemplate } from '../../scripts/templates/sync';
 
 export type BenchCrm = 'salesforce' | 'hubspot' | 'pipedrive';
 
-export const CRM_OBJECT: Record<BenchCrm, string> = { salesforce: 'Lead', hubspot: 'contacts', pipedrive: 'persons' };
-
-const CRED_TYPE: Record<BenchCrm, keyof typeof CREDENTIAL_IDS> = {
-	salesforce: 'fieldFlowSalesforceApi',
-	hubspot: 'fieldFlowHubSpotApi',
-	pipedrive: 'fieldFlowPipedriveApi',
-};
-
-const cred = (type: keyof typeof CREDENTIAL_IDS) => ({ [type]: { id: CREDENTIAL_IDS[type], name: CREDENTIAL_NAMES[type] } });
+export const CRM_OBJECT: Record<BenchCrm, string> = { salesforce: CRM_INFO.salesforce.object, hubspot: CRM_INFO.hubspot.object, pipedrive: CRM_INFO.pipedrive.object };
 
 export function syncWorkflowId(crm: BenchCrm): string {
 	return { salesforce: 'benchSyncSfdc0001', hubspot: 'benchSyncHubs0001', pipedrive: 'benchSyncPipe0001' }[crm];
@@ -37,59 +32,12 @@ export function runnerWorkflowId(crm: BenchCrm): string {
 }
 
 export function syncWorkflow(crm: BenchCrm, sqlitePath: string): Record<string, unknown> {
-	const object = CRM_OBJECT[crm];
-	let n = 0;
-	const node = (name: string, type: string, parameters: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-		id: `bench${++n}`,
-		name,
-		type,
-		typeVersion: 1,
-		position: [n * 220, (n % 3) * 160],
-		parameters,
-		...extra,
+	const template = SYNC_TEMPLATES.find((t) => t.key === 'bidirectional-sync')!;
+	const wf = asSubWorkflow(buildSyncTemplate(template, crm), {
+		sqlitePath,
+		settings: { callerPolicy: 'any', saveDataSuccessExecution: 'none', saveManualExecutions: false },
 	});
-	const store = { store: 'sqlite', sqlitePath };
-	const c = cred(CRED_TYPE[crm]);
-	const ff = cred('fieldFlowApi');
-	const nodes = [
-		node('Sync Trigger', 'n8n-nodes-base.executeWorkflowTrigger', { inputSource: 'passthrough' }, { typeVersion: 1.1 }),
-		node('Start Run', 'n8n-nodes-fieldflow.fieldFlowSyncStatus', { crm, operation: 'startRun', object, ...store }),
-		node('FieldFlow: changed', 'n8n-nodes-fieldflow.fieldFlow', { resource: 'prospect', operation: 'getChangedSince', since: '={{ $json.fieldflowSince }}', options: {} }, { credentials: ff, alwaysOutputData: true }),
-		node('CRM: changed', 'n8n-nodes-fieldflow.fieldFlowCrm', { crm, operation: 'getChangedSince', object, since: '={{ $json.crmSince }}', returnAll: true, options: {} }, { credentials: c, alwaysOutputData: true }),
-		node('Map to CRM', 'n8n-nodes-fieldflow.fieldFlowMapping', { crm, object, direction: 'toCrm' }, { credentials: c }),
-		node('Map from CRM', 'n8n-nodes-fieldflow.fieldFlowMapping', { crm, object, direction: 'toFieldflow' }, { credentials: c }),
-		node(
-			'Resolver',
-			'n8n-nodes-fieldflow.fieldFlowConflictResolver',
-			{ crm, object, syncDirection: 'bidirectional', conflictStrategy: 'newestWins', onDeleted: 'unlink', matchBy: ['externalId', 'email', 'name'], ...store },
-			{ credentials: { ...ff, ...c } },
-		),
-		node('CRM: write', 'n8n-nodes-fieldflow.fieldFlowCrm', { crm, operation: 'upsert', object, fieldsToSend: 'autoMapInputData', inputsToIgnore: '_sync', options: {} }, { credentials: c, onError: 'continueRegularOutput' }),
-		node('FieldFlow: write', 'n8n-nodes-fieldflow.fieldFlow', { resource: 'prospect', operation: 'upsert' }, { credentials: ff, onError: 'continueRegularOutput' }),
-		node('Record Results', 'n8n-nodes-fieldflow.fieldFlowSyncStatus', { crm, operation: 'recordResults', ...store }),
-		node('Finish Run', 'n8n-nodes-fieldflow.fieldFlowSyncStatus', { crm, operation: 'finishRun', object, ...store }),
-	];
-	const to = (name: string, index = 0) => ({ node: name, type: 'main', index });
-	return {
-		id: syncWorkflowId(crm),
-		name: `Bench: two-way sync ${crm}`,
-		nodes,
-		connections: {
-			'Sync Trigger': { main: [[to('Start Run')]] },
-			'Start Run': { main: [[to('FieldFlow: changed'), to('CRM: changed')]] },
-			'FieldFlow: changed': { main: [[to('Map to CRM')]] },
-			'CRM: changed': { main: [[to('Map from CRM')]] },
-			'Map to CRM': { main: [[to('Resolver', 0)]] },
-			'Map from CRM': { main: [[to('Resolver', 1)]] },
-			Resolver: { main: [[to('CRM: write')], [to('FieldFlow: write')], [to('Record Results')], [to('Record Results')]] },
-			'CRM: write': { main: [[to('Record Results')]] },
-			'FieldFlow: write': { main: [[to('Record Results')]] },
-			'Record Results': { main: [[to('Finish Run')]] },
-		},
-		settings: { executionOrder: 'v1', callerPolicy: 'any', saveDataSuccessExecution: 'none', saveManualExecutions: false },
-		pinData: {},
-		active: false,
-	};
+	return { ...wf, id: syncWorkflowId(crm), name: `Bench: ${wf.name}` };
 }
 
 export function runnerWorkflow(crm: BenchCrm): Record<string, unknown> {
