@@ -48,12 +48,13 @@ class Queue {
 // ---------------------------------------------------------------------------------------------
 // SQLite
 
+/** node:sqlite and better-sqlite3 answer at once; n8n's own sqlite3 (n8n 1.x) answers with a Promise. */
 interface SqliteDriver {
 	readonly name: SqliteDriverName;
-	all(sql: string, params: readonly Param[]): Row[];
-	run(sql: string, params: readonly Param[]): number;
-	exec(sql: string): void;
-	close(): void;
+	all(sql: string, params: readonly Param[]): Row[] | Promise<Row[]>;
+	run(sql: string, params: readonly Param[]): number | Promise<number>;
+	exec(sql: string): void | Promise<void>;
+	close(): void | Promise<void>;
 }
 
 interface SqliteStatement {
@@ -135,23 +136,69 @@ function openNodeSqlite(mod: NodeSqliteModule, path: string, busyTimeoutMs: numb
 	};
 }
 
-function openBetterSqlite(path: string, busyTimeoutMs: number): SqliteDriver {
-	let Database: new (path: string, options?: { timeout?: number }) => {
-		prepare(sql: string): SqliteStatement;
-		exec(sql: string): void;
-		close(): void;
-	};
+type BetterSqliteCtor = new (path: string, options?: { timeout?: number }) => {
+	prepare(sql: string): SqliteStatement;
+	exec(sql: string): void;
+	close(): void;
+};
+
+/** better-sqlite3 (optional dependency), or the reason it cannot be loaded. */
+function loadBetterSqlite(): BetterSqliteCtor | Error {
 	try {
-		Database = require('better-sqlite3');
+		return require('better-sqlite3') as BetterSqliteCtor;
 	} catch (error) {
-		throw new Error(
-			'The FieldFlow sync store needs SQLite: this Node.js (' +
-				process.version +
-				') has no node:sqlite and the optional dependency better-sqlite3 could not be loaded (' +
-				(error as Error).message +
-				'). Use Node.js >= 22.5, reinstall the package so better-sqlite3 builds, or use the PostgreSQL store.',
-		);
+		return error as Error;
 	}
+}
+
+interface Sqlite3Database {
+	all(sql: string, params: Param[], cb: (error: Error | null, rows: Row[]) => void): void;
+	run(sql: string, params: Param[], cb: (this: { changes: number }, error: Error | null) => void): void;
+	exec(sql: string, cb: (error: Error | null) => void): void;
+	close(cb: (error: Error | null) => void): void;
+	configure(option: 'busyTimeout', value: number): void;
+}
+type Sqlite3Module = { Database: new (path: string, cb: (error: Error | null) => void) => Sqlite3Database };
+
+/**
+ * The sqlite3 module n8n 1.x itself runs on (its own database), found from n8n's entry point: with
+ * it, a package installed from n8n's Community Nodes page (which skips optional dependencies, so
+ * no better-sqlite3) still has SQLite on Node 20, with nothing to compile.
+ */
+function loadN8nSqlite3(): Sqlite3Module | undefined {
+	const from = [require.main?.filename, process.argv[1]].filter((f): f is string => !!f).map((f) => dirname(f));
+	for (const paths of [undefined, ...from.map((d) => [d])]) {
+		try {
+			const mod = require(paths ? require.resolve('sqlite3', { paths }) : 'sqlite3') as Sqlite3Module;
+			if (typeof mod?.Database === 'function') return mod;
+		} catch {
+			// not here; try the next place
+		}
+	}
+	return undefined;
+}
+
+function openSqlite3(mod: Sqlite3Module, path: string, busyTimeoutMs: number): SqliteDriver {
+	let db!: Sqlite3Database;
+	const opened = new Promise<void>((ok, fail) => {
+		db = new mod.Database(path, (error) => (error ? fail(error) : ok()));
+	});
+	opened.catch(() => undefined);
+	db.configure('busyTimeout', busyTimeoutMs);
+	const call = <T>(fn: (done: (error: Error | null, value?: T) => void) => void) =>
+		opened.then(() => new Promise<T>((ok, fail) => fn((error, value) => (error ? fail(error) : ok(value as T)))));
+	return {
+		name: 'sqlite3',
+		all: (sql, params) => call<Row[]>((done) => db.all(sql, [...params], done)),
+		run: (sql, params) => call<number>((done) => db.run(sql, [...params], function (error) {
+			done(error, this?.changes ?? 0);
+		})),
+		exec: (sql) => call<void>((done) => db.exec(sql, done)),
+		close: () => call<void>((done) => db.close(done)),
+	};
+}
+
+function openBetterSqlite(Database: BetterSqliteCtor, path: string, busyTimeoutMs: number): SqliteDriver {
 	const db = new Database(path, { timeout: busyTimeoutMs });
 	const cache = new StatementCache((sql) => db.prepare(sql));
 	return {
@@ -193,17 +240,98 @@ export function openSqliteDb(config: SqliteStoreConfig): Db {
 	const busyTimeoutMs = config.busyTimeoutMs ?? 10_000;
 	if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
 
-	let driver: SqliteDriver;
-	if (config.driver === 'better-sqlite3') {
-		driver = openBetterSqlite(path, busyTimeoutMs);
-	} else {
-		const mod = loadNodeSqlite();
-		if (mod) driver = openNodeSqlite(mod, path, busyTimeoutMs);
-		else if (config.driver === 'node:sqlite')
-			throw new Error(`node:sqlite is not available in Node.js ${process.version} (needs >= 22.5)`);
-		else driver = openBetterSqlite(path, busyTimeoutMs);
-	}
+	const driver = pickSqliteDriver(config.driver, path, busyTimeoutMs);
+	const ready = driver.name === 'sqlite3' ? initSqliteAsync(driver, busyTimeoutMs) : initSqliteSync(driver, busyTimeoutMs);
 
+	let shared = fileQueues.get(path);
+	if (!shared || path === ':memory:') {
+		shared = { queue: new Queue(), users: 0 };
+		if (path !== ':memory:') fileQueues.set(path, shared);
+	}
+	shared.users++;
+	const queue = shared.queue;
+	if (ready) void queue.run(() => ready).catch(() => undefined);
+	let closed = false;
+
+	const tx: Executor = {
+		all: async <T>(sql: string, params: readonly Param[] = []) => (await driver.all(sql, params.map(bindable))) as T[],
+		run: async (sql: string, params: readonly Param[] = []) => driver.run(sql, params.map(bindable)),
+	};
+	const ensureOpen = async () => {
+		if (closed) throw new Error('The sync store is closed');
+		await ready;
+	};
+
+	return {
+		dialect: 'sqlite',
+		driver: driver.name,
+		all: <T>(sql: string, params?: readonly Param[]) =>
+			queue.run(async () => {
+				await ensureOpen();
+				return tx.all<T>(sql, params);
+			}),
+		run: (sql, params) =>
+			queue.run(async () => {
+				await ensureOpen();
+				return tx.run(sql, params);
+			}),
+		transaction: <T>(fn: (tx: Executor) => Promise<T>) =>
+			queue.run(async () => {
+				await ensureOpen();
+				await driver.exec('BEGIN IMMEDIATE');
+				try {
+					const result = await fn(tx);
+					await driver.exec('COMMIT');
+					return result;
+				} catch (error) {
+					try {
+						await driver.exec('ROLLBACK');
+					} catch {
+						// the transaction may already be gone (SQLite rolls back on some errors)
+					}
+					throw error;
+				}
+			}),
+		close: () =>
+			queue.run(async () => {
+				if (closed) return;
+				closed = true;
+				await driver.close();
+				if (shared && --shared.users === 0 && fileQueues.get(path) === shared) fileQueues.delete(path);
+			}),
+	};
+}
+
+/**
+ * node:sqlite when the runtime has it (n8n 2.x), else better-sqlite3 (optional dependency), else the
+ * sqlite3 n8n 1.x runs on; `wanted` forces one.
+ */
+function pickSqliteDriver(wanted: SqliteDriverName | undefined, path: string, busyTimeoutMs: number): SqliteDriver {
+	if (wanted === 'sqlite3') {
+		const s3 = loadN8nSqlite3();
+		if (!s3) throw new Error('sqlite3 (the module n8n 1.x runs on) could not be found next to this n8n');
+		return openSqlite3(s3, path, busyTimeoutMs);
+	}
+	if (wanted !== 'better-sqlite3') {
+		const mod = loadNodeSqlite();
+		if (mod) return openNodeSqlite(mod, path, busyTimeoutMs);
+		if (wanted === 'node:sqlite') throw new Error(`node:sqlite is not available in Node.js ${process.version} (needs >= 22.5)`);
+	}
+	const better = loadBetterSqlite();
+	if (typeof better === 'function') return openBetterSqlite(better, path, busyTimeoutMs);
+	const s3 = wanted === 'better-sqlite3' ? undefined : loadN8nSqlite3();
+	if (s3) return openSqlite3(s3, path, busyTimeoutMs);
+	throw new Error(
+		'The FieldFlow sync store needs SQLite: this Node.js (' +
+			process.version +
+			') has no node:sqlite, the optional dependency better-sqlite3 could not be loaded (' +
+			better.message +
+			') and no sqlite3 module was found beside n8n. Use Node.js >= 22.5 (n8n 2.x), install better-sqlite3 in the package folder, or use the PostgreSQL store.',
+	);
+}
+
+/** Busy timeout, WAL and synchronous=NORMAL on a driver that answers at once; closes it on failure. */
+function initSqliteSync(driver: SqliteDriver, busyTimeoutMs: number): undefined {
 	try {
 		driver.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
 		// Switching to WAL needs a moment of exclusive access; another process may be opening too.
@@ -219,65 +347,30 @@ export function openSqliteDb(config: SqliteStoreConfig): Db {
 		}
 		driver.exec('PRAGMA synchronous = NORMAL');
 	} catch (error) {
-		driver.close();
+		void driver.close();
 		throw error;
 	}
+	return undefined;
+}
 
-	let shared = fileQueues.get(path);
-	if (!shared || path === ':memory:') {
-		shared = { queue: new Queue(), users: 0 };
-		if (path !== ':memory:') fileQueues.set(path, shared);
+/** The same for sqlite3, whose answers come later: the store's first queued job. */
+async function initSqliteAsync(driver: SqliteDriver, busyTimeoutMs: number): Promise<void> {
+	try {
+		const deadline = Date.now() + busyTimeoutMs;
+		for (;;) {
+			try {
+				await driver.exec('PRAGMA journal_mode = WAL');
+				break;
+			} catch (error) {
+				if (!isBusy(error) || Date.now() > deadline) throw error;
+				await new Promise((r) => setTimeout(r, 25));
+			}
+		}
+		await driver.exec('PRAGMA synchronous = NORMAL');
+	} catch (error) {
+		await Promise.resolve(driver.close()).catch(() => undefined);
+		throw error;
 	}
-	shared.users++;
-	const queue = shared.queue;
-	let closed = false;
-
-	const tx: Executor = {
-		all: async <T>(sql: string, params: readonly Param[] = []) => driver.all(sql, params.map(bindable)) as T[],
-		run: async (sql: string, params: readonly Param[] = []) => driver.run(sql, params.map(bindable)),
-	};
-	const ensureOpen = () => {
-		if (closed) throw new Error('The sync store is closed');
-	};
-
-	return {
-		dialect: 'sqlite',
-		driver: driver.name,
-		all: <T>(sql: string, params?: readonly Param[]) =>
-			queue.run(async () => {
-				ensureOpen();
-				return tx.all<T>(sql, params);
-			}),
-		run: (sql, params) =>
-			queue.run(async () => {
-				ensureOpen();
-				return tx.run(sql, params);
-			}),
-		transaction: <T>(fn: (tx: Executor) => Promise<T>) =>
-			queue.run(async () => {
-				ensureOpen();
-				driver.exec('BEGIN IMMEDIATE');
-				try {
-					const result = await fn(tx);
-					driver.exec('COMMIT');
-					return result;
-				} catch (error) {
-					try {
-						driver.exec('ROLLBACK');
-					} catch {
-						// the transaction may already be gone (SQLite rolls back on some errors)
-					}
-					throw error;
-				}
-			}),
-		close: () =>
-			queue.run(async () => {
-				if (closed) return;
-				closed = true;
-				driver.close();
-				if (shared && --shared.users === 0 && fileQueues.get(path) === shared) fileQueues.delete(path);
-			}),
-	};
 }
 
 function bindable(value: Param | undefined | boolean): Param {

@@ -13,13 +13,13 @@ import type {
 	RecordStatus,
 } from '../sync/types';
 
-export type SqliteDriverName = 'node:sqlite' | 'better-sqlite3';
+export type SqliteDriverName = 'node:sqlite' | 'better-sqlite3' | 'sqlite3';
 
 export interface SqliteStoreConfig {
 	kind: 'sqlite';
 	/** Database file; use defaultSqlitePath(process.env) for the n8n user folder default. */
 	path: string;
-	/** Force a driver (default: node:sqlite when the runtime has it, else better-sqlite3). */
+	/** Force a driver (default: node:sqlite when the runtime has it, else better-sqlite3, else n8n 1.x's own sqlite3). */
 	driver?: SqliteDriverName;
 	/** How long a writer waits for another process's lock (ms, default 10,000). */
 	busyTimeoutMs?: number;

@@ -3,7 +3,7 @@
  * PostgreSQL server (test/support/postgres.ts; the PostgreSQL suite fails, not skips, when the
  * server binaries are missing).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,6 +14,7 @@ import {
 	defaultSqlitePath,
 	openStore,
 	type ErrorInput,
+	type SqliteDriverName,
 	type SyncStore,
 } from '../../../nodes/shared/store';
 import { startPostgres, type TestPostgres } from '../../support/postgres';
@@ -109,7 +110,7 @@ export function describeStore(name: string, backend: Backend): void {
 			const again = await open();
 			expect(await again.getLinks('hubspot', 'contacts')).toHaveLength(1);
 			const tables = await target.sql(
-				name === 'SQLite'
+				name.startsWith('SQLite')
 					? "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'ff%' ORDER BY name"
 					: "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
 			);
@@ -542,7 +543,7 @@ export function describeStore(name: string, backend: Backend): void {
 
 // ---------------------------------------------------------------------------------------------- SQLite
 
-function sqliteBackend(): Backend {
+function sqliteBackend(driver?: SqliteDriverName): Backend {
 	let dir = '';
 	let n = 0;
 	return {
@@ -555,7 +556,11 @@ function sqliteBackend(): Backend {
 		async newTarget() {
 			const path = join(dir, `t${++n}`, 'sync.sqlite');
 			return {
-				open: () => openStore({ kind: 'sqlite', path }),
+				open: async () => {
+					const store = await openStore({ kind: 'sqlite', path, driver });
+					if (driver) expect(store.info.driver).toBe(driver);
+					return store;
+				},
 				sql: async (query) => {
 					const Database = require('better-sqlite3');
 					const db = new Database(path, { readonly: true });
@@ -610,6 +615,12 @@ function postgresBackend(): Backend {
 }
 
 describeStore('SQLite', sqliteBackend());
+// n8n 1.x installed from the Community Nodes page has no better-sqlite3: the store runs on the
+// sqlite3 module n8n itself runs on, found from n8n's entry point (process.argv[1] under n8n).
+const N8N_V1_BIN = join(__dirname, '..', '..', '..', '.n8n-runtime', 'v1', 'node_modules', 'n8n', 'bin', 'n8n');
+if (!existsSync(N8N_V1_BIN)) throw new Error(`n8n 1.x not found at ${N8N_V1_BIN}: run \`node scripts/ensure-n8n.js v1\` to test the sqlite3 driver.`);
+process.argv[1] = N8N_V1_BIN;
+describeStore("SQLite on n8n 1.x's own sqlite3", sqliteBackend('sqlite3'));
 describeStore('PostgreSQL', postgresBackend());
 
 describe('defaultSqlitePath', () => {
