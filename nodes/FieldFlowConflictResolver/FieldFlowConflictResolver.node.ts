@@ -3,7 +3,8 @@ import { NodeOperationError } from 'n8n-workflow';
 import { crmProperty, getEffectiveMapping, mappingProperties, objectProperties } from '../common/mapping';
 import { getSyncStore, storeProperties } from '../common/store';
 import { CRM_LABELS, crmObjects, type CrmName } from '../shared/crm';
-import { readSync } from '../shared/sync/envelope';
+import { readSync, SYNC_KEY, type InvalidMeta, type RecordProblem } from '../shared/sync/envelope';
+import type { SyncStore } from '../shared/store';
 import type { MatchKey } from '../shared/sync/match';
 import type { ConflictStrategy, NotFoundPolicy, SyncDirection } from '../shared/sync/types';
 import { getFields } from '../FieldFlowCrm/methods/loadOptions';
@@ -11,10 +12,13 @@ import { fieldFlowCrmConnectionTest } from '../FieldFlowCrm/methods/credentialTe
 import { getCrmAdapter } from '../FieldFlowCrm/transport';
 import { getFieldFlowClient, toNodeError } from '../FieldFlow/transport';
 import type { FieldFlowRecord } from '../shared/fieldflow/client';
-import { describeErrors } from '../FieldFlowMapping/map';
+import { describeErrors, mappingConfigProblems } from '../FieldFlowMapping/map';
 import { BULK_MATCH_COST, resolve, type InputRecord } from './resolve';
 
 const INPUT_LABELS = ['FieldFlow', 'CRM'] as const;
+
+/** An input record, and why it must not be written when the Mapping node found its data invalid. */
+type InputItem = InputRecord & { invalid?: RecordProblem };
 
 export class FieldFlowConflictResolver implements INodeType {
 	description: INodeTypeDescription = {
@@ -117,12 +121,14 @@ export class FieldFlowConflictResolver implements INodeType {
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const crm = this.getNodeParameter('crm', 0) as CrmName;
 		const eff = getEffectiveMapping.call(this, 0);
-		if (eff.problems.length) {
-			throw new NodeOperationError(this.getNode(), `The field mapping is not valid: ${describeErrors(eff.problems)}`, {
-				description: 'Fix the Custom Mappings / Status Value Map parameters (they must match the FieldFlow Mapping nodes).',
+		const problems = mappingConfigProblems(eff);
+		if (problems.length) {
+			throw new NodeOperationError(this.getNode(), `The field mapping is not valid: ${describeErrors(problems)}`, {
+				description: 'Fix the CRM Object / Custom Mappings / Status Value Map parameters (they must match the FieldFlow Mapping nodes). Nothing was written.',
 			});
 		}
-		const inputs = [readInput.call(this, 0, eff.crm, eff.object), readInput.call(this, 1, eff.crm, eff.object)];
+		const invalid: InputItem[] = [];
+		const inputs = [readInput.call(this, 0, eff.crm, eff.object, invalid), readInput.call(this, 1, eff.crm, eff.object, invalid)];
 		const role = crmObjects(crm).find((o) => o.name === eff.object)?.role ?? 'person';
 		const resource = role === 'activity' ? 'meetings' : 'prospects';
 		const store = await getSyncStore.call(this, 0);
@@ -164,12 +170,44 @@ export class FieldFlowConflictResolver implements INodeType {
 		for (const r of result.routed) {
 			outputs[r.output].push({ json: r.json as IDataObject, pairedItem: r.paired.map((p) => ({ item: p.item, input: p.input })) });
 		}
+		outputs[3].push(...(await invalidItems(store, eff.crm, eff.object, invalid)));
 		return outputs;
 	}
 }
 
-/** The sync records of one input; an item without `_sync` is a clear error. */
-function readInput(this: IExecuteFunctions, input: 0 | 1, crm: CrmName, object: string): InputRecord[] {
+/**
+ * Records the Mapping node marked invalid (type checks failed): never resolved or written; they go
+ * out on Unchanged as `invalid` items (with the link's other id when there is one) for Record
+ * Results to queue as validation errors.
+ */
+async function invalidItems(store: SyncStore, crm: CrmName, object: string, invalid: InputItem[]): Promise<INodeExecutionData[]> {
+	if (!invalid.length) return [];
+	const ffIds = invalid.filter((r) => r.record.side === 'fieldflow').map((r) => r.record.id);
+	const crmIds = invalid.filter((r) => r.record.side === 'crm').map((r) => r.record.id);
+	const links = await store.getLinks(crm, object, { fieldflowIds: ffIds, crmIds });
+	const byFf = new Map(links.map((l) => [l.fieldflowId, l]));
+	const byCrm = new Map(links.filter((l) => l.crmId).map((l) => [l.crmId!, l]));
+	return invalid.map((r) => {
+		const fromFf = r.record.side === 'fieldflow';
+		const link = fromFf ? byFf.get(r.record.id) : byCrm.get(r.record.id);
+		const meta: InvalidMeta = {
+			kind: 'invalid',
+			crm,
+			object,
+			side: r.record.side,
+			fieldflowId: fromFf ? r.record.id : (link?.fieldflowId ?? null),
+			crmId: fromFf ? (link?.crmId ?? null) : r.record.id,
+			problem: r.invalid!,
+		};
+		return {
+			json: { fieldflowId: meta.fieldflowId, crmId: meta.crmId, action: 'invalid', reason: meta.problem.message, [SYNC_KEY]: meta as unknown as IDataObject },
+			pairedItem: { item: r.item, input: r.input },
+		};
+	});
+}
+
+/** The sync records of one input (invalid ones into `invalid`); an item without `_sync` is a clear error. */
+function readInput(this: IExecuteFunctions, input: 0 | 1, crm: CrmName, object: string, invalid: InputItem[]): InputRecord[] {
 	let items: INodeExecutionData[];
 	try {
 		items = this.getInputData(input);
@@ -204,7 +242,8 @@ function readInput(this: IExecuteFunctions, input: 0 | 1, crm: CrmName, object: 
 		}
 		if (seen.has(record.id)) continue; // the same record twice in one input: decide once
 		seen.add(record.id);
-		out.push({ record, input, item: i });
+		if (meta.invalid) invalid.push({ record, input, item: i, invalid: meta.invalid });
+		else out.push({ record, input, item: i });
 	}
 	return out;
 }

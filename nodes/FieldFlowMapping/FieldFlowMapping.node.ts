@@ -15,7 +15,9 @@ import { SYNC_KEY, withoutSync, type RecordMeta } from '../shared/sync/envelope'
 import type { Link } from '../shared/sync/types';
 import { getFields } from '../FieldFlowCrm/methods/loadOptions';
 import { fieldFlowCrmConnectionTest } from '../FieldFlowCrm/methods/credentialTest';
-import { describeErrors, mapCrmItem, mapFieldflowRecord, type MapItemResult } from './map';
+import { customCrmRules, describeErrors, mapCrmItem, mapFieldflowRecord, mappingConfigProblems, recordProblem, type MapItemResult } from './map';
+import { getCrmAdapter } from '../FieldFlowCrm/transport';
+import type { FieldInfo } from '../shared/crm/types';
 
 type Direction = 'toCrm' | 'toFieldflow';
 
@@ -91,11 +93,16 @@ export class FieldFlowMapping implements INodeType {
 		const dryRun = this.getNodeParameter('dryRun', 0, false) as boolean;
 		const skipMismatch = (this.getNodeParameter('onTypeMismatch', 0, 'error') as string) === 'skip';
 		const eff = getEffectiveMapping.call(this, 0);
-		if (eff.problems.length) {
-			throw new NodeOperationError(this.getNode(), `The field mapping is not valid: ${describeErrors(eff.problems)}`, {
-				description: 'Fix the Custom Mappings / Status Value Map parameters (or turn Use Default Mappings back on).',
+		const problems = mappingConfigProblems(eff, await customFieldList.call(this, eff));
+		if (problems.length) {
+			throw new NodeOperationError(this.getNode(), `The field mapping is not valid: ${describeErrors(problems)}`, {
+				description: 'Fix the CRM Object / Custom Mappings / Status Value Map parameters (or turn Use Default Mappings back on). Nothing was mapped or written.',
 			});
 		}
+		// In a sync (the output feeds a Conflict Resolver) a record that fails the type checks is not an
+		// error of the node: it travels on marked invalid, the resolver never writes it and Record
+		// Results queues it as a validation error for that record while the rest syncs.
+		const perRecord = !dryRun && !skipMismatch && feedsConflictResolver(this);
 
 		const results: Array<{ i: number; result?: MapItemResult; error?: unknown }> = [];
 		for (let i = 0; i < items.length; i++) {
@@ -114,6 +121,11 @@ export class FieldFlowMapping implements INodeType {
 		const out: INodeExecutionData[] = [];
 		for (const { i, result, error } of results) {
 			let failure = error;
+			if (result && result.errors.length && perRecord) {
+				const meta: RecordMeta = { kind: 'record', record: result.record, invalid: recordProblem(result, eff.crm) };
+				out.push({ json: { ...(result.payload as IDataObject), [SYNC_KEY]: meta as unknown as IDataObject }, pairedItem: { item: i } });
+				continue;
+			}
 			if (result && result.errors.length && !skipMismatch) failure = mismatchError(result);
 			if (failure !== undefined) {
 				const nodeError = toItemError(this, failure, i);
@@ -125,6 +137,27 @@ export class FieldFlowMapping implements INodeType {
 			out.push({ json: { ...(result!.payload as IDataObject), [SYNC_KEY]: meta as unknown as IDataObject }, pairedItem: { item: i } });
 		}
 		return [out];
+	}
+}
+
+/** Does this node's output lead to a FieldFlow Conflict Resolver (a sync workflow)? */
+function feedsConflictResolver(ctx: IExecuteFunctions): boolean {
+	try {
+		const children = ctx.getChildNodes?.(ctx.getNode().name) ?? [];
+		return children.some((c) => !(c as { disabled?: boolean }).disabled && /\.fieldFlowConflictResolver$/.test(c.type));
+	} catch {
+		return false;
+	}
+}
+
+/** The CRM object's fields, read only when custom pairs name CRM fields to check (undefined if unreadable). */
+async function customFieldList(this: IExecuteFunctions, eff: EffectiveMapping): Promise<FieldInfo[] | undefined> {
+	if (!customCrmRules(eff).length) return undefined;
+	try {
+		const adapter = await getCrmAdapter.call(this, eff.crm);
+		return await adapter.listFields(eff.object);
+	} catch {
+		return undefined; // unknown object (reported separately) or CRM unreachable: the writes will tell
 	}
 }
 

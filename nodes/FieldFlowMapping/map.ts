@@ -3,11 +3,12 @@
  * shows at its top level. Used by the Mapping node for its input items and by the Conflict Resolver
  * for counterparts it reads by id. No n8n imports.
  */
-import { CRM_LABELS } from '../shared/crm';
-import type { CrmRecord } from '../shared/crm/types';
+import { CRM_LABELS, crmObjects } from '../shared/crm';
+import type { CrmRecord, FieldInfo } from '../shared/crm/types';
 import { SyncError } from '../shared/errors';
+import { defaultMappings } from '../shared/mapping/defaults';
 import { canonicalFromFieldflow, fieldflowPayload, mapToCrm, mapToFieldflow } from '../shared/mapping/engine';
-import type { MappedRecord } from '../shared/sync/envelope';
+import type { MappedRecord, RecordProblem } from '../shared/sync/envelope';
 import { crmFieldSources, fieldsToCrm, type EffectiveMapping } from '../common/mapping';
 
 export interface MapItemResult {
@@ -100,4 +101,57 @@ export function mapCrmRecord(r: CrmRecord, eff: EffectiveMapping): MapItemResult
 /** One message for all type failures of an item. */
 export function describeErrors(errors: SyncError[]): string {
 	return errors.map((e) => e.message).join('; ');
+}
+
+/**
+ * Configuration problems of an effective mapping that no record can fix (so they stop the node
+ * before anything is written): the mapping's own problems (unknown FieldFlow field, a pair that
+ * writes the CRM's id/link field, two fields into one CRM field), an unknown CRM object, and — when
+ * the object's field list is given — custom pairs naming a CRM field the object does not have.
+ */
+export function mappingConfigProblems(eff: EffectiveMapping, crmFields?: readonly FieldInfo[]): SyncError[] {
+	const problems = [...eff.problems];
+	const objects = crmObjects(eff.crm).map((o) => o.name);
+	if (!objects.includes(eff.object)) {
+		problems.push(
+			new SyncError({
+				kind: 'validation',
+				message: `CRM Object '${eff.object}' is not a ${CRM_LABELS[eff.crm]} object this node can sync: choose one of ${objects.map((o) => `'${o}'`).join(', ')}.`,
+				fields: ['object'],
+			}),
+		);
+		return problems;
+	}
+	if (crmFields) {
+		const names = new Set(crmFields.map((f) => f.name));
+		for (const m of customCrmRules(eff)) {
+			if (names.has(m.crm)) continue;
+			const near = crmFields.find((f) => f.name.toLowerCase() === m.crm.toLowerCase());
+			problems.push(
+				new SyncError({
+					kind: 'validation',
+					message: `Mapping '${m.fieldflow}' → '${m.crm}': ${CRM_LABELS[eff.crm]} ${eff.object} has no field '${m.crm}'${near ? ` (did you mean '${near.name}'?)` : ''}; pick the CRM field from the list in Custom Mappings.`,
+					fields: [m.crm],
+				}),
+			);
+		}
+	}
+	return problems;
+}
+
+/** Rules that are not part of the object's default table (custom pairs): their CRM fields need checking. */
+export function customCrmRules(eff: EffectiveMapping): EffectiveMapping['mappings'] {
+	const defaults = new Set(defaultMappings(eff.crm, eff.object).map((d) => d.crm));
+	return eff.mappings.filter((m) => m.crm && !defaults.has(m.crm));
+}
+
+/** The per-record problem a sync carries for a record whose values fail the type checks. */
+export function recordProblem(result: MapItemResult, crm: EffectiveMapping['crm']): RecordProblem {
+	const fields = [...new Set(result.errors.flatMap((e) => e.fields ?? []))];
+	const where = result.record.side === 'fieldflow' ? 'FieldFlow' : CRM_LABELS[crm];
+	return {
+		kind: 'validation',
+		message: `${describeErrors(result.errors)}. Not synced: fix the value in ${where} (the next sync run writes the record), or change the mapping's Type / set On Type Mismatch to "Skip Field".`,
+		fields,
+	};
 }

@@ -229,6 +229,13 @@ describe.each(CRMS)('%s: quotes and injection strings in record data', (crm) => 
 	}, 300_000);
 });
 
+/** Import a generated template (workflows/<name>.<crm>.json) into the suite's n8n once. */
+async function importTemplate(name: string, crm: Crm): Promise<void> {
+	if (env.ids[`${name}.${crm}`]) return;
+	const workflow = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'workflows', `${name}.${crm}.json`), 'utf8'));
+	await env.importWorkflows([{ key: `${name}.${crm}`, id: `f${name.replace(/[^a-z]/g, '').slice(0, 8)}${crm.slice(0, 2)}`, workflow }]);
+}
+
 describe.each(CRMS)('%s: bad input', (crm) => {
 	beforeEach(() => env.resetAll());
 
@@ -255,15 +262,58 @@ describe.each(CRMS)('%s: bad input', (crm) => {
 		REPORT.push({ case: 'bad input (email, required, length)', crm, queued: errors.map((e) => `${e.kind}: ${e.message.slice(0, 80)}`), ...state });
 	}, 300_000);
 
-	it('an invalid email in FieldFlow (KNOWN GAP: the Mapping type check stops the whole run, with a clear message; nothing is half-written)', async () => {
+	it('invalid email, invalid phone, wrong types, unknown picklist value: each a validation error naming record, field and what to do; the rest written; once fixed in FieldFlow the next run writes it', async () => {
 		env.seedProspects(crm, 3, 'ok');
-		env.sb.fieldflow.seed({ prospects: [{ company_name: 'Bad Email Co', contact_name: 'Bea Email', email: 'not-an-email', phone: '+1 555 0100', status: 'new' }] });
-		const r = await env.run(crm);
-		// Today: the run stops at the Mapping node naming the item, the prospect and the field.
-		expect(r.error).toMatch(/Prospect pr_\d+: field 'email' expects an email address, got 'not-an-email'/);
-		expect(await env.crmPeople(crm)).toHaveLength(0);
-		expect(await env.withStore((s) => s.getCursor(crm, `fieldflow:${CRM_INFO[crm].object}`))).toBeNull();
-		REPORT.push({ case: 'invalid email (known gap: run stops at Mapping)', crm, error: r.error });
+		// [prospect, field the error must name]
+		const bad: Array<[Record<string, unknown>, string]> = [
+			[{ company_name: 'Bad Email Co', contact_name: 'Bea Email', email: 'not-an-email', phone: '+1 555 0100', status: 'new' }, 'email'],
+			[{ company_name: 'Bad Phone Co', contact_name: 'Phil Phone', email: `phil@${crm}.example`, phone: 'call me maybe', status: 'new' }, 'phone'],
+			[{ company_name: 'Typed Co', contact_name: 'Ty Types', email: `ty@${crm}.example`, phone: true, status: 'new' }, 'phone'],
+			[{ company_name: 'Number Mail Co', contact_name: 'Nu Mail', email: 12345, phone: '+1 555 0103', status: 'new' }, 'email'],
+		];
+		// Only the Salesforce Lead maps the status (a picklist through the status value map).
+		if (crm === 'salesforce') bad.push([{ company_name: 'Pick Co', contact_name: 'Pia Pick', email: `pia@${crm}.example`, phone: '+1 555 0104', status: 'bogus' }, 'status']);
+		env.sb.fieldflow.seed({ prospects: bad.map(([p]) => p) });
+		const badIds = env.prospects().slice(-bad.length).map((p) => p.id);
+
+		const r1 = await env.run(crm);
+		expect(r1.error).toBeUndefined();
+		const expected = Object.fromEntries(badIds.map((id) => [id, 'validation']));
+		const state1 = await env.expectFinalState(crm, { errors: expected, values: false });
+		const errors = await env.withStore((s) => s.listErrors({ crm }));
+		expect(errors).toHaveLength(bad.length);
+		for (const [k, id] of badIds.entries()) {
+			const e = errors.find((x) => x.fieldflowId === id)!;
+			expect(e.kind).toBe('validation');
+			expect(e.direction).toBe('toCrm');
+			expect(e.message).toContain(`Prospect ${id}: field '${bad[k][1]}' expects`);
+			expect(e.message).toMatch(/fix the value in FieldFlow/);
+		}
+		// Nothing was sent for them: no write call carried their values.
+		const crmBodies = JSON.stringify(crmSandbox(crm).callLog.filter((c) => c.method === 'POST' || c.method === 'PATCH'));
+		expect(crmBodies).not.toContain('call me maybe');
+		// The cursor moved on (every record is settled: written or queued).
+		expect(await env.withStore((s) => s.getCursor(crm, `fieldflow:${CRM_INFO[crm].object}`))).not.toBeNull();
+		// Retry does not resend invalid data (nothing was ever sent): the errors stay open until fixed.
+		await importTemplate('error-retry', crm);
+		const writesBefore = crmSandbox(crm).callLog.filter((c) => c.method !== 'GET').length;
+		const retry = await env.run(crm, 'error-retry');
+		expect(retry.error).toBeUndefined();
+		expect(crmSandbox(crm).callLog.filter((c) => c.method !== 'GET').length).toBe(writesBefore);
+		expect((await env.withStore((s) => s.listErrors({ crm }))).map((e) => [e.fieldflowId, e.state])).toEqual(errors.map((e) => [e.fieldflowId, 'open']));
+
+		// Fixed in FieldFlow: the next run writes them and closes their errors.
+		const fixes: Record<string, Record<string, unknown>> = { email: { email: `fixed-${crm}-EMAIL@${crm}.example` }, phone: { phone: '+1 555 0199' }, status: { status: 'qualified' } };
+		badIds.forEach((id, k) => {
+			const fix = { ...fixes[bad[k][1]] };
+			if (fix.email) fix.email = String(fix.email).replace('EMAIL', String(k));
+			env.sb.fieldflow.prospects.update(id, fix);
+		});
+		const r2 = await env.run(crm);
+		expect(r2.error).toBeUndefined();
+		const state2 = await env.expectFinalState(crm);
+		expect(state2.errors).toBe(0);
+		REPORT.push({ case: 'invalid email/phone, wrong types, unknown picklist (per record)', crm, run1: state1, queued: errors.map((e) => e.message.slice(0, 90)), afterFix: state2 });
 	}, 300_000);
 
 	it('a malformed JSON answer to a write is an error for that batch only; the next run completes it without duplicates', async () => {

@@ -177,6 +177,9 @@ export async function retryErrors(this: IExecuteFunctions, store: SyncStore, crm
 		.filter((e) => e.state === 'open' || e.state === 'retrying')
 		.filter((e) => !ids.length || ids.includes(e.id))
 		.filter((e) => o.includeAuth === true || e.kind !== 'auth_expired')
+		// Invalid data was never sent: resending cannot help. The next sync run writes the record once
+		// it is fixed (and resolves this error).
+		.filter((e) => readSync((e.payload ?? {}) as Record<string, unknown>)?.kind !== 'invalid')
 		.slice(0, limit);
 	const taken = wanted.length ? await store.takeErrorsForRetry(wanted.map((e) => e.id), { crm }) : [];
 

@@ -8,7 +8,7 @@ import type { CrmName } from '../../shared/crm/types';
 import { ERROR_HINTS, type ErrorKind } from '../../shared/errors';
 import type { FieldFlowClient } from '../../shared/fieldflow/client';
 import type { ConflictInput, ErrorInput, SyncStore } from '../../shared/store';
-import { readSync, type WriteMeta } from '../../shared/sync/envelope';
+import { readSync, type InvalidMeta, type WriteMeta } from '../../shared/sync/envelope';
 import type { Link, LogEntry, RecordStatus } from '../../shared/sync/types';
 import { beforeWrite } from '../../FieldFlow/actions/upsert';
 
@@ -85,8 +85,19 @@ export async function recordResults(
 	items.forEach((item, i) => {
 		const json = item.json;
 		const meta = readSync(json);
+		if (meta?.kind === 'record' && meta.invalid) {
+			// A mapped record that failed the type checks and reached Record Results directly.
+			const r = meta.record;
+			const fromFf = r.side === 'fieldflow';
+			recordInvalid({ kind: 'invalid', crm: r.crm, object: r.object, side: r.side, fieldflowId: fromFf ? r.id : null, crmId: fromFf ? null : r.id, problem: meta.invalid }, json, i);
+			return;
+		}
 		if (!meta || meta.kind === 'record') {
 			results.push({ item: i, status: 'ignored', message: meta ? 'A mapped record, not a write outcome' : 'No _sync data' });
+			return;
+		}
+		if (meta.kind === 'invalid') {
+			recordInvalid(meta, json, i);
 			return;
 		}
 		if (meta.kind === 'conflict') {
@@ -123,6 +134,20 @@ export async function recordResults(
 		}
 		recordWrite(meta, json, i);
 	});
+
+	/** A record not written because its data is invalid: a validation error queued for that record. */
+	function recordInvalid(meta: InvalidMeta, json: IDataObject, i: number): void {
+		const direction = meta.side === 'fieldflow' ? 'toCrm' : 'toFieldflow';
+		const { fieldflowId, crmId } = meta;
+		const message = meta.problem.message;
+		const kind: ErrorKind = 'validation';
+		if (fieldflowId && crmId) setStatus(meta.crm, meta.object, fieldflowId, 'error', message);
+		const result: ItemResult = { item: i, status: 'error', crm: meta.crm, object: meta.object, action: 'invalid', fieldflowId, crmId, errorKind: kind, hint: ERROR_HINTS[kind], message };
+		errors.push({ input: { crm: meta.crm, object: meta.object, direction, fieldflowId, crmId, kind, message, payload: json }, result });
+		logs.push({ time: now, crm: meta.crm, direction, recordType: meta.object, fieldflowId, crmId, status: 'error', action: 'invalid', message, errorKind: kind });
+		if (fieldflowId) badges.push({ fieldflowId, crm: meta.crm, status: 'error', crmId, message: message.slice(0, 500) });
+		results.push(result);
+	}
 
 	function recordWrite(meta: WriteMeta, json: IDataObject, i: number): void {
 		const toCrm = meta.target === 'crm';

@@ -3,7 +3,11 @@
  * the top level (so n8n's table view shows the fields a person cares about) and carries the sync
  * bookkeeping under one key, `_sync`, that no node ever sends to an API:
  *
- *   Mapping node      → items { ...payload, _sync: { kind: 'record', record } }
+ *   Mapping node      → items { ...payload, _sync: { kind: 'record', record } }; a record whose values
+ *                       fail the type checks carries `invalid` (and the failing fields are left out)
+ *   Conflict Resolver → never resolves an invalid record: it goes out on Unchanged as
+ *                       { _sync: { kind: 'invalid', ... } }, which Record Results queues as a
+ *                       validation error for that record (nothing is written for it)
  *   Conflict Resolver → To CRM / To FieldFlow: { ...payload to write, _sync: { kind: 'write', ... } }
  *                       Conflict: { ...fields in conflict, _sync: { kind: 'conflict', ... } }
  *                       Unchanged: { id..., _sync: { kind: 'unchanged', ... } }
@@ -27,9 +31,31 @@ export interface MappedRecord extends SyncRecord {
 	crmPayload?: Record<string, Record<string, unknown>>;
 }
 
+/** Why a mapped record must not be written: its values failed the mapping's type checks. */
+export interface RecordProblem {
+	kind: 'validation';
+	/** Names record, field(s), value and what to do. */
+	message: string;
+	fields: string[];
+}
+
 export interface RecordMeta {
 	kind: 'record';
 	record: MappedRecord;
+	/** Set when the record failed validation: it is queued as an error, never written. */
+	invalid?: RecordProblem;
+}
+
+/** A record the sync does not write because its data is invalid (queued as a validation error). */
+export interface InvalidMeta {
+	kind: 'invalid';
+	crm: CrmName;
+	object: string;
+	/** The side the invalid data comes from. */
+	side: 'fieldflow' | 'crm';
+	fieldflowId: string | null;
+	crmId: string | null;
+	problem: RecordProblem;
 }
 
 export interface WriteMeta {
@@ -77,7 +103,7 @@ export interface UnchangedMeta {
 	reason: string;
 }
 
-export type SyncMeta = RecordMeta | WriteMeta | ConflictMeta | UnchangedMeta;
+export type SyncMeta = RecordMeta | WriteMeta | ConflictMeta | UnchangedMeta | InvalidMeta;
 
 /** The `_sync` bookkeeping of an item, if any. */
 export function readSync(json: Record<string, unknown>): SyncMeta | undefined {
