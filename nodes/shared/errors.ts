@@ -79,6 +79,24 @@ export function kindFromStatus(status: number | undefined): ErrorKind {
 	return 'unknown';
 }
 
+/** Code of every "answer is not JSON / not the documented shape" error (see malformedAnswer). */
+export const MALFORMED_RESPONSE = 'MALFORMED_RESPONSE';
+
+/**
+ * The one classification of an answer that is not JSON, or JSON of an unexpected shape, from any
+ * API: transient (a proxy or server hiccup; retrying may succeed), never validation (the record is
+ * not at fault). No HTTP status on purpose: callers never resend a create on it (the create may have
+ * happened; the next run's duplicate check links it), while reads and updates are retried.
+ */
+export function malformedAnswer(service: string, what: string, detail = 'was not valid JSON', recordRef?: string): SyncError {
+	return new SyncError({
+		kind: 'transient',
+		code: MALFORMED_RESPONSE,
+		recordRef,
+		message: `${service} ${what}: the answer ${detail}. Nothing is lost: the record stays queued and the next run or Retry completes it.`,
+	});
+}
+
 /** Parse a Retry-After header (seconds or HTTP date) into milliseconds. */
 export function parseRetryAfter(value: string | number | undefined | null, now = Date.now()): number | undefined {
 	if (value === undefined || value === null || value === '') return undefined;

@@ -21,7 +21,7 @@
 import { createHash } from 'node:crypto';
 import { Client } from '@hubspot/api-client';
 import chunk from 'lodash/chunk';
-import { SyncError, kindFromStatus, parseRetryAfter, redactSecrets, type ErrorKind } from '../errors';
+import { SyncError, kindFromStatus, malformedAnswer, parseRetryAfter, redactSecrets, type ErrorKind } from '../errors';
 import { RateGate, callApi, newStats, type RetryPolicy, type Sleep } from '../transport/retry';
 import type {
 	CallStats,
@@ -588,7 +588,7 @@ export class HubSpotAdapter implements CrmAdapter {
 		try {
 			return JSON.parse(text) as RawBatch;
 		} catch {
-			throw new SyncError({ kind: 'transient', status: info.httpStatusCode, message: `HubSpot ${action}: the answer was not valid JSON.` });
+			throw malformedAnswer('HubSpot', action);
 		}
 	}
 

@@ -14,7 +14,7 @@
  */
 import { chunk, uniqBy } from 'lodash';
 import { v1, v2 } from 'pipedrive';
-import { SyncError, kindFromStatus, parseRetryAfter, redactSecrets } from '../errors';
+import { SyncError, kindFromStatus, malformedAnswer, parseRetryAfter, redactSecrets } from '../errors';
 import { RateGate, callApi, newStats, realSleep, type RetryPolicy, type Sleep } from '../transport/retry';
 import type {
 	CallStats,
@@ -118,7 +118,8 @@ function makeFetchAdapter(defaultTimeoutMs: number) {
 		try {
 			data = text ? JSON.parse(text) : '';
 		} catch {
-			throw new PipedriveHttpError(res.ok ? 502 : res.status, resHeaders, { error: `Pipedrive answered with a body that is not JSON (HTTP ${res.status})` });
+			if (res.ok) throw malformedAnswer('Pipedrive', `${(config.method ?? 'get').toUpperCase()} ${new URL(String(config.url)).pathname}`);
+			throw new PipedriveHttpError(res.status, resHeaders, { error: `Pipedrive answered with a body that is not JSON (HTTP ${res.status})` });
 		}
 		if (!res.ok) throw new PipedriveHttpError(res.status, resHeaders, data);
 		return { data, status: res.status, statusText: res.statusText, headers: resHeaders, config, request: {} };
@@ -379,7 +380,7 @@ export class PipedriveAdapter implements CrmAdapter {
 
 	async upsert(object: string, inputs: WriteInput[], options: UpsertOptions = {}): Promise<WriteResult[]> {
 		const o = this.obj(object);
-		return this.pool(inputs, (input) => this.writeOne(o, input, options));
+		return this.writePool(inputs, (input) => input.ref, (input) => this.writeOne(o, input, options));
 	}
 
 	private async writeOne(o: PipedriveObject, input: WriteInput, options: UpsertOptions): Promise<WriteResult> {
@@ -410,7 +411,7 @@ export class PipedriveAdapter implements CrmAdapter {
 
 	async delete(object: string, ids: string[]): Promise<WriteResult[]> {
 		const o = this.obj(object);
-		return this.pool(ids, async (id) => {
+		return this.writePool(ids, (id) => id, async (id) => {
 			try {
 				const n = this.numericId(id, OBJECTS[o].singular);
 				await this.call(`${o}.delete`, () => this.ops[o].remove(n), { what: `delete ${OBJECTS[o].singular} ${id}`, ref: id, write: true });
@@ -584,6 +585,24 @@ export class PipedriveAdapter implements CrmAdapter {
 			}
 		}
 		return raw.map((f) => toFieldInfo(f));
+	}
+
+	/**
+	 * Writes over the pool that stop at the first expired token: once one write answers
+	 * auth_expired, the writes not started yet fail with it too, without a call (a token never
+	 * comes back by itself), like HubSpot's and Salesforce's batches.
+	 */
+	private async writePool<T>(items: T[], refOf: (item: T) => string, fn: (item: T) => Promise<WriteResult>): Promise<WriteResult[]> {
+		let fatal: SyncError | undefined;
+		return this.pool(items, async (item) => {
+			if (fatal) {
+				const ref = refOf(item);
+				return { ref, success: false, error: new SyncError({ kind: fatal.kind, status: fatal.status, code: fatal.code, recordRef: ref, message: `Not sent: ${fatal.message}`, cause: fatal }) };
+			}
+			const r = await fn(item);
+			if (!r.success && r.error?.kind === 'auth_expired') fatal ??= r.error;
+			return r;
+		});
 	}
 
 	/** Run `fn` over items with bounded concurrency; results in input order. */

@@ -7,7 +7,7 @@
  */
 import { Connection } from 'jsforce';
 import { chunk } from 'lodash';
-import { kindFromStatus, parseRetryAfter, SyncError, type ErrorKind } from '../errors';
+import { kindFromStatus, malformedAnswer, parseRetryAfter, SyncError, type ErrorKind } from '../errors';
 import { callApi, newStats, RateGate, realSleep, type RetryPolicy, type Sleep } from '../transport/retry';
 import type {
 	CallStats,
@@ -113,6 +113,20 @@ function toHttpError(res: RawResponse): SalesforceHttpError {
 	return new SalesforceHttpError(res.statusCode, res.headers ?? {}, body, code, fields, msg || `HTTP ${res.statusCode}`);
 }
 
+function isJsonAnswer(res: RawResponse): boolean {
+	const type = Object.entries(res.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
+	return /json/i.test(String(type)) && typeof res.body === 'string' && res.body.trim() !== '';
+}
+
+function parsesAsJson(text: string): boolean {
+	try {
+		JSON.parse(text);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
 /** Wrap a jsforce transport: no SDK retries, proxy skipped for loopback, HTTP errors keep status + headers. */
 function wrapTransport(inner: TransportLike, loopback: boolean): TransportLike {
 	return {
@@ -125,6 +139,7 @@ function wrapTransport(inner: TransportLike, loopback: boolean): TransportLike {
 			const p = (async () => {
 				const res = await sp;
 				if (res && res.statusCode >= 400) throw toHttpError(res);
+				if (res && isJsonAnswer(res) && !parsesAsJson(res.body)) throw malformedAnswer('Salesforce', `${String((req as { method?: string })?.method ?? 'GET').toUpperCase()} ${String((req as { url?: string })?.url ?? '').replace(/^https?:\/\/[^/]+/, '').split('?')[0]}`);
 				return res;
 			})();
 			return Object.assign(p, { stream: () => sp.stream() });
@@ -364,6 +379,7 @@ export class SalesforceAdapter implements CrmAdapter {
 		const all = !!options.includeDeleted;
 		let page = await this.query(soql, all ? 'queryAll' : 'query', all, options.pageSize);
 		for (;;) {
+			if (!Array.isArray(page?.records)) throw malformedAnswer('Salesforce', `query ${object}`, 'had no records list');
 			const records = page.records.map((r) => this.toRecord(object, r));
 			for (const r of records) if (r.modifiedAt && (!cursor || r.modifiedAt > cursor)) cursor = r.modifiedAt;
 			yield { records, cursor };
@@ -443,6 +459,7 @@ export class SalesforceAdapter implements CrmAdapter {
 				}
 				try {
 					const res = await this.call(endpoint, () => send(batch), { idempotent });
+					if (!Array.isArray(res) || res.length !== batch.length) throw malformedAnswer('Salesforce', `${object} ${endpoint}`, `did not list one result per record (${batch.length} sent)`);
 					batch.forEach((i, k) => (results[i] = this.resultFor(object, inputs[i].ref, res[k], created)));
 				} catch (e) {
 					const err = this.classify(e);

@@ -4,7 +4,7 @@
  * trigger and the sync engine alike.
  */
 import { chunk } from 'lodash';
-import { SyncError, kindFromStatus, parseRetryAfter, redactSecrets } from '../errors';
+import { SyncError, kindFromStatus, malformedAnswer, parseRetryAfter, redactSecrets } from '../errors';
 import { DEFAULT_RETRY, RateGate, callApi, newStats, realSleep, type RetryPolicy, type Sleep } from '../transport/retry';
 import type { CallStats, WriteResult } from '../crm/types';
 
@@ -145,8 +145,9 @@ export class FieldFlowClient {
 					try {
 						json = JSON.parse(text);
 					} catch {
+						if (res.ok) throw malformedAnswer('FieldFlow', `${method} ${path}`, undefined, o.ref);
 						throw new SyncError({
-							kind: res.ok ? 'unknown' : kindFromStatus(res.status),
+							kind: kindFromStatus(res.status),
 							status: res.status,
 							message: `FieldFlow answered ${method} ${path} with a body that is not JSON (HTTP ${res.status})`,
 							recordRef: o.ref,
@@ -207,7 +208,7 @@ export class FieldFlowClient {
 			},
 		});
 		if (!out || !Array.isArray(out.data)) {
-			throw new SyncError({ kind: 'unknown', message: `FieldFlow GET /${resource} answered without a data array` });
+			throw malformedAnswer('FieldFlow', `GET /${resource}`, 'had no data array');
 		}
 		return { data: out.data, nextCursor: out.next_cursor ?? null };
 	}

@@ -101,9 +101,12 @@ describe('FieldFlowClient', () => {
 		expect(sb.prospects.size).toBe(1);
 	});
 
-	it('reports a body that is not JSON as an error, not a crash', async () => {
+	it('reports a body that is not JSON as a transient error (retried on reads), not a crash', async () => {
 		sb.injectFault({ kind: 'malformed', endpoint: 'prospects.list', times: 1 });
-		await expect(client.list('prospects')).rejects.toMatchObject({ kind: 'unknown', message: expect.stringContaining('not JSON') });
+		await expect(client.list('prospects')).resolves.toMatchObject({ data: [] });
+		sb.injectFault({ kind: 'malformed', endpoint: 'prospects.list' });
+		await expect(client.list('prospects')).rejects.toMatchObject({ kind: 'transient', code: 'MALFORMED_RESPONSE', message: expect.stringContaining('not valid JSON') });
+		expect(sb.callLog.filter((c) => c.endpoint === 'prospects.list')).toHaveLength(2 + 4); // one retried to success, then maxAttempts
 	});
 
 	it('never puts the API key in an error', async () => {
