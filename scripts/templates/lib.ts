@@ -140,10 +140,14 @@ export function asSubWorkflow(wf: Workflow, options: { sqlitePath?: string; sett
 		position: first?.position ?? [-300, 100],
 		parameters: { inputSource: 'passthrough' },
 	};
-	const nodes = [trigger, ...wf.nodes.filter((n) => !triggers.has(n.name))].map((n) =>
-		options.sqlitePath !== undefined && n.parameters.store === 'sqlite' ? { ...n, parameters: { ...n.parameters, sqlitePath: options.sqlitePath } } : n,
-	);
+	const nodes = [trigger, ...wf.nodes.filter((n) => !triggers.has(n.name))];
 	const connections: Workflow['connections'] = { [trigger.name]: { main: [[...targets.values()]] } };
 	for (const [from, c] of Object.entries(wf.connections)) if (!triggers.has(from)) connections[from] = c;
-	return { ...wf, nodes, connections, settings: { ...wf.settings, ...options.settings } };
+	const sub = { ...wf, nodes, connections, settings: { ...wf.settings, ...options.settings } };
+	return options.sqlitePath === undefined ? sub : withSqlitePath(sub, options.sqlitePath);
+}
+
+/** The template with every node's SQLite sync store at `sqlitePath` (templates leave it empty: the default file). */
+export function withSqlitePath(wf: Workflow, sqlitePath: string): Workflow {
+	return { ...wf, nodes: wf.nodes.map((n) => (n.parameters.store === 'sqlite' ? { ...n, parameters: { ...n.parameters, sqlitePath } } : n)) };
 }

@@ -456,20 +456,21 @@ async function main(): Promise<void> {
 	try {
 		log('starting sandboxes and preparing n8n…');
 		await bench.setup();
-		for (const crm of CRMS) {
-			if (!flag('no-naive') && SIZES.includes(1000)) {
-				const sb = bench.sb;
-				for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.reset();
-				for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.latencyMs = LATENCY;
-				seedProspects(sb, 1000);
-				resetCounters(sb);
-				log(`${LABEL[crm]} naive baseline N=1000…`);
-				const r = await naiveSync(sb, crm, { ...process.env, ...RATE_ENV });
-				const calls = callsOf(sb, crm);
-				log(`  naive: ${fmtCalls(calls)} in ${sec(r.wallMs)} (${r.created} written, ${r.failed} failed)`);
-				results.naive.push({ crm, n: 1000, ok: r.failed === 0 && liveCount(sb, crm) === 1000, calls, wallMs: r.wallMs });
-			}
-			for (const n of SIZES) {
+		// Sizes outer, CRMs inner: every CRM at 1,000 first, the largest runs last.
+		for (const n of SIZES) {
+			for (const crm of CRMS) {
+				if (n === 1000 && !flag('no-naive')) {
+					const sb = bench.sb;
+					for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.reset();
+					for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.latencyMs = LATENCY;
+					seedProspects(sb, 1000);
+					resetCounters(sb);
+					log(`${LABEL[crm]} naive baseline N=1000…`);
+					const r = await naiveSync(sb, crm, { ...process.env, ...RATE_ENV });
+					const calls = callsOf(sb, crm);
+					log(`  naive: ${fmtCalls(calls)} in ${sec(r.wallMs)} (${r.created} written, ${r.failed} failed)`);
+					results.naive.push({ crm, n: 1000, ok: r.failed === 0 && liveCount(sb, crm) === 1000, calls, wallMs: r.wallMs });
+				}
 				if (crm === 'pipedrive' && n > PIPEDRIVE_MAX) {
 					results.scenarios.push({ crm, n, skipped: `not run (--pipedrive-max=${fmtN(PIPEDRIVE_MAX)}): Pipedrive has no batch API, ≥ ${fmtN(n)} single-record writes` });
 					continue;

@@ -16,6 +16,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { N8n, type RunResult } from './harness';
 import { CREDENTIAL_IDS, CREDENTIAL_NAMES, startSandboxes, sandboxCredentials, type Sandboxes } from '../sandboxes';
+import { withSqlitePath } from '../../scripts/templates/lib';
+import { SYNC_TEMPLATES, buildSyncTemplate } from '../../scripts/templates/sync';
 
 type Item = { json: Record<string, any>; pairedItem?: unknown };
 type Node = Record<string, unknown>;
@@ -123,75 +125,18 @@ const WF = {
 	acceptance: 'wfSyncAcceptance',
 };
 
-const cred = (type: keyof typeof CREDENTIAL_IDS) => ({ [type]: { id: CREDENTIAL_IDS[type], name: CREDENTIAL_NAMES[type] } });
-
 /**
- * The whole two-way sync (Salesforce Leads), as a template would wire it:
+ * The acceptance workflow is the generated Sync Now template for Salesforce (scripts/templates/sync.ts,
+ * the one users import), with its store in the test's temp dir:
  *
- *   Manual → Start Run ─┬→ FieldFlow: changed since ─→ Mapping (→ Salesforce) ─→ Resolver input FieldFlow
- *                       └→ FieldFlow CRM: Leads changed since ─→ Mapping (Salesforce →) ─→ Resolver input CRM
- *   Resolver: To CRM → FieldFlow CRM Create or Update ─┐
- *             To FieldFlow → FieldFlow Create or Update ┼→ Record Results → Finish Run
- *             Conflict, Unchanged ─────────────────────┘
+ *   Run now → Start Run ─┬→ FieldFlow: changed prospects ─→ Map FieldFlow → Salesforce ─→ Conflict Resolver (FieldFlow)
+ *                        └→ Salesforce: changed Leads ─────→ Map Salesforce → FieldFlow ─→ Conflict Resolver (CRM)
+ *   Conflict Resolver: To CRM → Salesforce: write, To FieldFlow → FieldFlow: write, Conflict, Unchanged
+ *   → Collect results (Merge) → Record Results → Finish Run
  */
 function acceptanceWorkflow(): Record<string, unknown> {
-	let n = 0;
-	const node = (name: string, type: string, parameters: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-		id: `acc${++n}`,
-		name,
-		type,
-		typeVersion: 1,
-		position: [n * 220, (n % 3) * 160],
-		parameters,
-		...extra,
-	});
-	const store = { store: 'sqlite', sqlitePath: acceptancePath };
-	const sf = cred('fieldFlowSalesforceApi');
-	const ff = cred('fieldFlowApi');
-	const nodes = [
-		node(TRIGGER, 'n8n-nodes-base.manualTrigger', {}),
-		node('Start Run', 'n8n-nodes-fieldflow.fieldFlowSyncStatus', { crm: 'salesforce', operation: 'startRun', object: 'Lead', ...store }),
-		node('FieldFlow: changed', 'n8n-nodes-fieldflow.fieldFlow', { resource: 'prospect', operation: 'getChangedSince', since: '={{ $json.fieldflowSince }}', options: {} }, { credentials: ff, alwaysOutputData: true }),
-		node('Salesforce: changed', 'n8n-nodes-fieldflow.fieldFlowCrm', { crm: 'salesforce', operation: 'getChangedSince', object: 'Lead', since: '={{ $json.crmSince }}', returnAll: true, options: {} }, { credentials: sf, alwaysOutputData: true }),
-		node('Map to Salesforce', 'n8n-nodes-fieldflow.fieldFlowMapping', { crm: 'salesforce', object: 'Lead', direction: 'toCrm' }, { credentials: sf }),
-		node('Map from Salesforce', 'n8n-nodes-fieldflow.fieldFlowMapping', { crm: 'salesforce', object: 'Lead', direction: 'toFieldflow' }, { credentials: sf }),
-		node(
-			'Resolver',
-			'n8n-nodes-fieldflow.fieldFlowConflictResolver',
-			{ crm: 'salesforce', object: 'Lead', syncDirection: 'bidirectional', conflictStrategy: 'newestWins', onDeleted: 'unlink', matchBy: ['externalId', 'email', 'name'], ...store },
-			{ credentials: { ...ff, ...sf } },
-		),
-		node(
-			'Salesforce: write',
-			'n8n-nodes-fieldflow.fieldFlowCrm',
-			{ crm: 'salesforce', operation: 'upsert', object: 'Lead', crmId: '={{ $json._sync.crmId }}', fieldsToSend: 'autoMapInputData', inputsToIgnore: '_sync', options: {} },
-			{ credentials: sf, onError: 'continueRegularOutput' },
-		),
-		node('FieldFlow: write', 'n8n-nodes-fieldflow.fieldFlow', { resource: 'prospect', operation: 'upsert' }, { credentials: ff, onError: 'continueRegularOutput' }),
-		node('Record Results', 'n8n-nodes-fieldflow.fieldFlowSyncStatus', { crm: 'salesforce', operation: 'recordResults', ...store }),
-		node('Finish Run', 'n8n-nodes-fieldflow.fieldFlowSyncStatus', { crm: 'salesforce', operation: 'finishRun', object: 'Lead', ...store }),
-	];
-	const to = (name: string, index = 0) => ({ node: name, type: 'main', index });
-	return {
-		id: WF.acceptance,
-		name: 'Two-way sync acceptance',
-		nodes,
-		connections: {
-			[TRIGGER]: { main: [[to('Start Run')]] },
-			'Start Run': { main: [[to('FieldFlow: changed'), to('Salesforce: changed')]] },
-			'FieldFlow: changed': { main: [[to('Map to Salesforce')]] },
-			'Salesforce: changed': { main: [[to('Map from Salesforce')]] },
-			'Map to Salesforce': { main: [[to('Resolver', 0)]] },
-			'Map from Salesforce': { main: [[to('Resolver', 1)]] },
-			Resolver: { main: [[to('Salesforce: write')], [to('FieldFlow: write')], [to('Record Results')], [to('Record Results')]] },
-			'Salesforce: write': { main: [[to('Record Results')]] },
-			'FieldFlow: write': { main: [[to('Record Results')]] },
-			'Record Results': { main: [[to('Finish Run')]] },
-		},
-		settings: { executionOrder: 'v1' },
-		pinData: {},
-		active: false,
-	};
+	const template = SYNC_TEMPLATES.find((t) => t.key === 'sync-now')!;
+	return { ...withSqlitePath(buildSyncTemplate(template, 'salesforce'), acceptancePath), id: WF.acceptance, name: 'Two-way sync acceptance (Sync Now template)' };
 }
 
 function workflows(): Array<Record<string, unknown>> {
@@ -423,12 +368,13 @@ describe('FieldFlow Sync Status in real n8n', () => {
 		expect(sb.fieldflow.prospects.live()).toHaveLength(3);
 		expect(sfWrites()).toBe(1); // one sObject Collections call for both creates
 		expect(ffWrites()).toBe(1); // one FieldFlow batch call
-		// Record Results (and so Finish Run) runs once per resolver branch that delivered items (n8n v1 order);
-		// the first Finish Run advances the cursors to the run's start, later ones find them there already.
+		// The template's Merge collects every branch: Record Results and Finish Run run once, after all
+		// writes, and Finish Run advances both cursors to the run's start.
 		const finishes = allRuns(first, 'Finish Run');
 		const startedAtRun1 = out(first, 'Start Run')[0].json.startedAt;
-		expect(finishes.map((f) => f.cursor)).toEqual(finishes.map(() => startedAtRun1));
-		expect(finishes.filter((f) => f.fieldflowCursorAdvanced && f.crmCursorAdvanced)).toHaveLength(1);
+		expect(finishes).toHaveLength(1);
+		expect(finishes[0]).toMatchObject({ cursor: startedAtRun1, fieldflowCursorAdvanced: true, crmCursorAdvanced: true });
+		expect(allRuns(first, 'Record Results')).toHaveLength(1);
 		expect(allRuns(first, 'Record Results').reduce((a, r) => a + Number(r.synced), 0)).toBe(3);
 
 		sb.fieldflow.resetCounters();
@@ -437,10 +383,10 @@ describe('FieldFlow Sync Status in real n8n', () => {
 		// The second run re-reads its own writes (overlap window) and finds them unchanged: zero writes.
 		expect(sfWrites()).toBe(0);
 		expect(ffWrites()).toBe(0);
-		expect(out(second, 'Resolver', 0)).toEqual([]);
-		expect(out(second, 'Resolver', 1)).toEqual([]);
-		expect(out(second, 'Resolver', 2)).toEqual([]);
-		expect(out(second, 'Resolver', 3).length).toBeGreaterThanOrEqual(3);
+		expect(out(second, 'Conflict Resolver', 0)).toEqual([]);
+		expect(out(second, 'Conflict Resolver', 1)).toEqual([]);
+		expect(out(second, 'Conflict Resolver', 2)).toEqual([]);
+		expect(out(second, 'Conflict Resolver', 3).length).toBeGreaterThanOrEqual(3);
 		expect(sb.salesforce.tables.Lead.live()).toHaveLength(3);
 		expect(sb.fieldflow.prospects.live()).toHaveLength(3);
 		expect(allRuns(second, 'Record Results').reduce((a, r) => a + Number(r.unchanged), 0)).toBeGreaterThanOrEqual(3);
