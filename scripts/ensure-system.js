@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * System packages the test suite needs, from Debian's archive: PostgreSQL (the store's second
- * backend is tested against a real server the tests start themselves) and Chromium (the dashboard page). Installed with apt-get when missing and we are
+ * backend is tested against a real server the tests start themselves), Redis (n8n queue mode's job
+ * queue, a private server the queue-mode test starts) and Chromium (the dashboard page). Installed with apt-get when missing and we are
  * root (CI, a fresh dev container); otherwise it says what to install.
  */
 'use strict';
@@ -11,6 +12,8 @@ const fs = require('node:fs');
 const NEEDS = [
 	// The dashboard template's page is tested in headless Chromium (driven by playwright-core; no browser download).
 	{ pkg: 'chromium', present: () => fs.existsSync('/usr/bin/chromium') },
+	// n8n queue mode (main + workers) needs Redis; test/support/redis.ts starts a private redis-server.
+	{ pkg: 'redis-server', present: () => fs.existsSync('/usr/bin/redis-server') },
 	{ pkg: 'postgresql', present: () => fs.existsSync('/usr/lib/postgresql') && fs.readdirSync('/usr/lib/postgresql').some((v) => fs.existsSync(`/usr/lib/postgresql/${v}/bin/initdb`)) },
 ];
 

@@ -8,6 +8,11 @@
  * Two ways to run a workflow:
  *  - `execute(id)`: n8n's own CLI (`n8n execute --id --rawOutput`), one process per run;
  *  - `start()`: the n8n server on 127.0.0.1, for webhooks and the editor (demo, dashboard tests).
+ *
+ * Queue mode: give the instance EXECUTIONS_MODE=queue, QUEUE_BULL_REDIS_HOST/PORT and a PostgreSQL
+ * database (DB_TYPE=postgresdb ...) in `env`, `start()` the main, then `startWorker()` for each
+ * `n8n worker` process (same user folder, encryption key, database and Redis); production
+ * executions (webhooks, schedules) then run on the workers (see queue-mode.e2e.test.ts).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -86,6 +91,7 @@ export class N8n {
 	private serverLog = '';
 	private cookie = '';
 	private brokerPort = 0;
+	private workers: Array<{ child: ChildProcess; logFile: string; output: string }> = [];
 	port = 0;
 
 	constructor(private readonly options: N8nOptions = {}) {
@@ -302,7 +308,66 @@ export class N8n {
 		return `http://127.0.0.1:${this.port}`;
 	}
 
+	/**
+	 * Queue mode: start an `n8n worker --concurrency=<n>` sharing this instance's user folder, encryption
+	 * key, database and Redis (from the options' env), with its own task-broker port and log file
+	 * (info level: it logs "Worker started execution <id>"). Resolves with the worker's index once it
+	 * is ready; stop() stops the workers too.
+	 */
+	async startWorker(concurrency = 2, timeoutMs = 120_000): Promise<number> {
+		const index = this.workers.length;
+		const logFile = path.join(this.userFolder, `worker-${index}.log`);
+		const node = path.join(nodeBinDir(this.line), 'node');
+		const child = spawn(node, [this.bin(), 'worker', `--concurrency=${concurrency}`], {
+			env: { ...this.env(), N8N_LOG_LEVEL: 'info', N8N_LOG_FILE_LOCATION: logFile, N8N_RUNNERS_BROKER_PORT: String(await freePort()) },
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		const worker = { child, logFile, output: '' };
+		const append = (b: Buffer) => {
+			worker.output = (worker.output + b.toString()).slice(-200_000);
+		};
+		child.stdout!.on('data', append);
+		child.stderr!.on('data', append);
+		this.workers.push(worker);
+		const deadline = Date.now() + timeoutMs;
+		while (!this.workerLog(index).includes('n8n worker is now ready')) {
+			if (child.exitCode !== null) throw new Error(`n8n worker ${index} exited with ${child.exitCode}:\n${this.workerLog(index).slice(-5000)}`);
+			if (Date.now() > deadline) throw new Error(`n8n worker ${index} not ready within ${timeoutMs} ms:\n${this.workerLog(index).slice(-5000)}`);
+			await new Promise((r) => setTimeout(r, 500));
+		}
+		return index;
+	}
+
+	/** A worker's log file and console output so far. */
+	workerLog(index: number): string {
+		const w = this.workers[index];
+		if (!w) return '';
+		return `${fs.existsSync(w.logFile) ? fs.readFileSync(w.logFile, 'utf8') : ''}\n${w.output}`;
+	}
+
+	/** Execution ids a worker ran (from its "Worker started execution <id>" log lines). */
+	workerExecutions(index: number): string[] {
+		return [...this.workerLog(index).matchAll(/Worker started execution (\w+)/g)].map((m) => m[1]);
+	}
+
+	/** Activate (publish) a workflow on the running server, so its webhooks and schedules run. */
+	async publish(id: string): Promise<void> {
+		const wf = await this.rest<{ data: { versionId?: string } }>('GET', `/rest/workflows/${id}`);
+		if (this.line === 'v1') await this.rest('PATCH', `/rest/workflows/${id}`, { active: true, versionId: wf.data.versionId });
+		else await this.rest('POST', `/rest/workflows/${id}/activate`, { versionId: wf.data.versionId });
+	}
+
 	async stop(): Promise<void> {
+		const workers = this.workers;
+		this.workers = [];
+		await Promise.all(
+			workers.map(async ({ child }) => {
+				if (child.exitCode !== null) return;
+				child.kill('SIGTERM');
+				await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 15_000))]);
+				if (child.exitCode === null) child.kill('SIGKILL');
+			}),
+		);
 		const s = this.server;
 		this.server = undefined;
 		if (s && s.exitCode === null) {

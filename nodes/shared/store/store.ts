@@ -33,6 +33,8 @@ import type {
 	TakeErrorsOptions,
 } from './types';
 
+/** The write envelope's key in an error payload (sync/envelope.ts SYNC_KEY). */
+const SYNC_PAYLOAD_KEY = '_sync';
 /** Rows per multi-row statement (12 columns × 500 = 6,000 parameters: under both engines' caps). */
 const ROWS_PER_STATEMENT = 500;
 /** Values per IN (...) list. */
@@ -468,7 +470,7 @@ export class SqlSyncStore implements SyncStore {
 			assertNoSecrets(e.payload, `the error payload of ${e.crm} ${e.object} ${e.fieldflowId ?? e.crmId ?? ''}`);
 		}
 		const now = this.nowIso();
-		return this.db.transaction(async (tx) => {
+		const stored = await this.db.transaction(async (tx) => {
 			const out: StoredError[] = [];
 			for (const e of errors) {
 				const createdAt = e.createdAt ? toIso(e.createdAt) : now;
@@ -507,6 +509,34 @@ export class SqlSyncStore implements SyncStore {
 			}
 			return out;
 		});
+		return this.settleCreatesLinkedMeanwhile(stored);
+	}
+
+	/**
+	 * A failed create in FieldFlow of a CRM record that is linked by now was made by a concurrent run
+	 * (two runs, or queue-mode workers, both read the new CRM record; FieldFlow refused the second
+	 * prospect with the same email): nothing is missing, so the error is resolved at once instead of
+	 * waiting in the queue (where a retry could only fail again or duplicate). Checked after the
+	 * insert committed: the other run saves its link before it resolves the record's errors, so
+	 * whichever order the two runs' writes land in, one of them sees the other.
+	 */
+	private async settleCreatesLinkedMeanwhile(stored: StoredError[]): Promise<StoredError[]> {
+		const creates = stored.filter(
+			(e) => e.state === 'open' && e.direction === 'toFieldflow' && !e.fieldflowId && e.crmId && (e.payload[SYNC_PAYLOAD_KEY] as { action?: unknown } | undefined)?.action === 'createInFieldflow',
+		);
+		if (creates.length === 0) return stored;
+		const settled = new Map<number, string>();
+		const groups = new Map<string, StoredError[]>();
+		for (const e of creates) groups.set(`${e.crm} ${e.object}`, [...(groups.get(`${e.crm} ${e.object}`) ?? []), e]);
+		for (const mine of groups.values()) {
+			const links = await this.getLinks(mine[0].crm, mine[0].object, { crmIds: mine.map((e) => e.crmId!) });
+			const linkedTo = new Map(links.filter((l) => l.crmId).map((l) => [l.crmId!, l.fieldflowId]));
+			for (const e of mine) if (linkedTo.has(e.crmId!)) settled.set(e.id, linkedTo.get(e.crmId!)!);
+		}
+		if (settled.size === 0) return stored;
+		await this.resolveErrors([...settled.keys()]);
+		const now = this.nowIso();
+		return stored.map((e) => (settled.has(e.id) ? { ...e, state: 'resolved' as ErrorState, resolvedAt: now } : e));
 	}
 
 	async listErrors(query: ErrorQuery = {}): Promise<StoredError[]> {

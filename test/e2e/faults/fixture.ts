@@ -19,7 +19,7 @@ import { FIELDFLOW_SANDBOX_KEY } from '../../sandboxes/fieldflow';
 import { createAdapter, type CrmAdapter } from '../../../nodes/shared/crm';
 import { defaultMappings, DEFAULT_VALUE_MAPS } from '../../../nodes/shared/mapping/defaults';
 import { mapToFieldflow } from '../../../nodes/shared/mapping/engine';
-import { openStore, defaultSqlitePath, type SyncStore } from '../../../nodes/shared/store';
+import { openStore, defaultSqlitePath, type StoreConfig, type SyncStore } from '../../../nodes/shared/store';
 import { CRMS, CRM_INFO, type Crm } from '../../../scripts/templates/lib';
 import { buildSyncTemplate, SYNC_TEMPLATES } from '../../../scripts/templates/sync';
 
@@ -47,6 +47,8 @@ export class FaultEnv {
 	readonly runData: string[] = [];
 	/** Every Salesforce access token the sandbox issued. */
 	readonly sfTokens = new Set<string>();
+	/** The store the workflows use when it is not the default SQLite file (queue mode: PostgreSQL). */
+	storeConfig?: StoreConfig;
 
 	async start(env: Record<string, string> = {}): Promise<this> {
 		delete process.env.HTTP_PROXY;
@@ -102,7 +104,7 @@ export class FaultEnv {
 	}
 
 	async withStore<T>(fn: (s: SyncStore) => Promise<T>): Promise<T> {
-		const s = await openStore({ kind: 'sqlite', path: this.storePath() });
+		const s = await openStore(this.storeConfig ?? { kind: 'sqlite', path: this.storePath() });
 		try {
 			return await fn(s);
 		} finally {
@@ -251,3 +253,13 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Records the numbers of each case for the summary printed at the end. */
 export const REPORT: Array<Record<string, unknown>> = [];
+
+/** A person's fields in the CRM's own names (what a user would type in the CRM), for seeding CRM records. */
+export function crmPersonFields(crm: Crm, p: { first: string; last: string; email: string; phone: string; company: string }): Record<string, unknown> {
+	if (crm === 'salesforce') return { FirstName: p.first, LastName: p.last, Email: p.email, Phone: p.phone, Company: p.company, Status: 'Open - Not Contacted' };
+	if (crm === 'hubspot') return { firstname: p.first, lastname: p.last, email: p.email, phone: p.phone, company: p.company };
+	return { name: `${p.first} ${p.last}`, email: p.email, phone: p.phone };
+}
+
+/** The CRM's own name of its phone field (for edits made "in the CRM"). */
+export const CRM_PHONE_FIELD: Record<Crm, string> = { salesforce: 'Phone', hubspot: 'phone', pipedrive: 'phone' };
