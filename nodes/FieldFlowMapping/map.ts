@@ -4,6 +4,9 @@
  * for counterparts it reads by id. No n8n imports.
  */
 import { CRM_LABELS, crmObjects } from '../shared/crm';
+import { HUBSPOT_STRING_MAX } from '../shared/crm/hubspot';
+import { PIPEDRIVE_TEXT_MAX } from '../shared/crm/pipedrive';
+import { SALESFORCE_TEXT_MAX } from '../shared/crm/salesforce';
 import type { CrmRecord, FieldInfo } from '../shared/crm/types';
 import { SyncError } from '../shared/errors';
 import { defaultMappings } from '../shared/mapping/defaults';
@@ -33,6 +36,7 @@ export function mapFieldflowRecord(raw: Record<string, unknown>, eff: EffectiveM
 	}
 	const deleted = !!raw.deleted_at || raw.deleted === true;
 	const mapped = mapToCrm(raw, eff.mappings, eff.valueMaps, { id });
+	dropOversized(mapped, eff, id);
 	const errors = deleted ? [] : mapped.errors;
 	const failed = new Set(mapped.errors.map((e) => e.fields?.[0]));
 	const canonical = canonicalFromFieldflow(raw);
@@ -55,6 +59,33 @@ export function mapFieldflowRecord(raw: Record<string, unknown>, eff: EffectiveM
 	};
 	if (deleted) record.deleted = true;
 	return { payload: mapped.fields, record, errors };
+}
+
+/** The longest text any field of each CRM holds. */
+const CRM_TEXT_MAX: Record<EffectiveMapping['crm'], number> = { salesforce: SALESFORCE_TEXT_MAX, hubspot: HUBSPOT_STRING_MAX, pipedrive: PIPEDRIVE_TEXT_MAX };
+
+/**
+ * A mapped value longer than any field of the CRM holds (e.g. 50 MB of notes) is a validation error
+ * of the record, and the value is dropped right here so it is not copied into every later item of
+ * the run (n8n keeps each node's output).
+ */
+function dropOversized(mapped: { fields: Record<string, unknown>; errors: SyncError[] }, eff: EffectiveMapping, id: string): void {
+	const max = CRM_TEXT_MAX[eff.crm];
+	const sources = crmFieldSources(eff.mappings);
+	for (const [crmField, value] of Object.entries(mapped.fields)) {
+		if (typeof value !== 'string' || value.length <= max) continue;
+		const from = sources.get(crmField) ?? crmField;
+		delete mapped.fields[crmField];
+		mapped.errors.push(
+			new SyncError({
+				kind: 'validation',
+				code: 'VALUE_TOO_LONG',
+				fields: [from, crmField],
+				recordRef: id,
+				message: `${id.startsWith('mt_') ? 'Meeting' : id.startsWith('ms_') ? 'Meeting summary' : 'Prospect'} ${id}: field '${from}' is ${value.length.toLocaleString('en-US')} characters long; no ${CRM_LABELS[eff.crm]} field holds more than ${max.toLocaleString('en-US')} (${crmField})`,
+			}),
+		);
+	}
 }
 
 /** The vendor fields of a FieldFlow CRM node read item (flattened, or nested under `fields`). */

@@ -93,8 +93,34 @@ export function malformedAnswer(service: string, what: string, detail = 'was not
 		kind: 'transient',
 		code: MALFORMED_RESPONSE,
 		recordRef,
-		message: `${service} ${what}: the answer ${detail}. Nothing is lost: the record stays queued and the next run or Retry completes it.`,
+		message: `${service} ${what}: the answer ${detail} (a temporary fault of the service or a proxy). Retry later: the next run picks up where this one stopped.`,
 	});
+}
+
+/** Characters of a write value (strings, and the `value`s of email/phone lists). */
+function valueLength(v: unknown): number {
+	if (typeof v === 'string') return v.length;
+	if (Array.isArray(v)) return v.reduce((m: number, x) => Math.max(m, valueLength(x && typeof x === 'object' ? (x as { value?: unknown }).value : x)), 0);
+	return 0;
+}
+
+/**
+ * A value longer than any field of the CRM can hold is refused before it is sent: a validation
+ * error for that record only (sent, a 50 MB value would make the whole batch's request too large).
+ */
+export function oversizedValue(service: string, object: string, ref: string, fields: Record<string, unknown>, maxChars: number): SyncError | undefined {
+	for (const [field, v] of Object.entries(fields)) {
+		const n = valueLength(v);
+		if (n <= maxChars) continue;
+		return new SyncError({
+			kind: 'validation',
+			code: 'VALUE_TOO_LONG',
+			fields: [field],
+			recordRef: ref,
+			message: `${service} ${object} ${ref}: field '${field}' is ${n.toLocaleString('en-US')} characters long; no ${service} field holds more than ${maxChars.toLocaleString('en-US')}. Not sent: shorten the value (or map it to another field), then retry.`,
+		});
+	}
+	return undefined;
 }
 
 /** Parse a Retry-After header (seconds or HTTP date) into milliseconds. */

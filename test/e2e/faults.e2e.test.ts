@@ -160,7 +160,7 @@ describe.each(CRMS)('%s: rate limits and expired tokens', (crm) => {
 	}, 600_000);
 });
 
-describe.each(['pipedrive', 'salesforce'] as Crm[])('%s: n8n killed mid-sync, concurrent runs', (crm) => {
+describe.each(['pipedrive', 'salesforce', 'hubspot'] as Crm[])('%s: n8n killed mid-sync, concurrent runs', (crm) => {
 	beforeEach(() => env.resetAll());
 
 	it('kill -9 while the writes are under way: the next run completes the job, no duplicate, nothing skipped', async () => {
@@ -325,6 +325,107 @@ describe.each(CRMS)('%s: bad input', (crm) => {
 		await env.run(crm);
 		const state = await env.expectFinalState(crm);
 		REPORT.push({ case: 'malformed JSON answer to a create', crm, queuedAfterRun1: queued.map((e) => e.kind), ...state });
+	}, 300_000);
+});
+
+/** CRM list endpoints the sandboxes log (reads of changed records). */
+const LIST_ENDPOINT: Record<Crm, RegExp> = { salesforce: /^query/, hubspot: /^objects\.(list|search)$/, pipedrive: /^persons\.list$/ };
+const CRM_ID_FIELD: Record<Crm, string> = { salesforce: 'Id', hubspot: 'hs_object_id', pipedrive: 'id' };
+
+/** Calls that write to a sandbox (anything but reads and searches). */
+const writeCalls = (crm: Crm) => crmSandbox(crm).callLog.filter((c) => c.method !== 'GET' && !/search|query|batch\.read/.test(c.endpoint)).length;
+
+describe.each(CRMS)('%s: bad configuration, empty and huge input, bad answers to reads', (crm) => {
+	beforeEach(() => env.resetAll());
+
+	it('a mapping naming an unknown CRM field, one writing the id/link field, an unknown CRM object: the run stops before any write with an error naming the mapping and what to do', async () => {
+		env.seedProspects(crm, 3, 'cfg');
+		const mapNode = `Map FieldFlow → ${CRM_INFO[crm].label}`;
+		const cases: Array<{ key: string; params: Record<string, unknown>; error: RegExp }> = [
+			{ key: 'unknown-field', params: { customMappings: { mapping: [{ fieldflowField: 'notes', crmField: 'No_Such_Field__c', type: 'text', direction: 'both' }] } }, error: /Mapping 'notes' → 'No_Such_Field__c': .* has no field 'No_Such_Field__c'.*pick the CRM field from the list/ },
+			{ key: 'id-field', params: { customMappings: { mapping: [{ fieldflowField: 'email', crmField: CRM_ID_FIELD[crm], type: 'text', direction: 'toCrm' }] } }, error: new RegExp(`Mapping 'email' → '${CRM_ID_FIELD[crm]}': '${CRM_ID_FIELD[crm]}' is the CRM's id/link or system field and is never written`) },
+			{ key: 'unknown-object', params: { object: 'NoSuchObject' }, error: /CRM Object 'NoSuchObject' is not a .* object this node can sync: choose one of/ },
+		];
+		const base = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'workflows', `bidirectional-sync.${crm}.json`), 'utf8'));
+		const missing = cases.filter((c) => !env.ids[`cfg-${c.key}.${crm}`]);
+		await env.importWorkflows(
+			missing.map((c, k) => {
+				const wf = JSON.parse(JSON.stringify(base));
+				const node = wf.nodes.find((n: { name: string }) => n.name === mapNode);
+				node.parameters = { ...node.parameters, ...c.params };
+				return { key: `cfg-${c.key}.${crm}`, id: `fcfg${k}${crm.slice(0, 2)}`, workflow: { ...wf, name: `${wf.name} (${c.key})` } };
+			}),
+		);
+		const outcomes: Record<string, string> = {};
+		for (const c of cases) {
+			const r = await env.run(crm, `cfg-${c.key}`);
+			expect(r.error).toMatch(/The field mapping is not valid/);
+			expect(r.error).toMatch(c.error);
+			expect(r.lastNodeExecuted).toBe(mapNode);
+			outcomes[c.key] = String(r.error).slice(0, 160);
+		}
+		expect(writeCalls(crm)).toBe(0);
+		expect(await env.crmPeople(crm)).toHaveLength(0);
+		expect(await env.withStore((s) => s.getCursor(crm, `fieldflow:${CRM_INFO[crm].object}`))).toBeNull();
+		// Fixed (the template as generated): everything syncs.
+		await env.run(crm);
+		const state = await env.expectFinalState(crm);
+		REPORT.push({ case: 'mapping configuration errors (unknown field, id field, unknown object)', crm, outcomes, ...state });
+	}, 300_000);
+
+	it('empty input: the run finishes cleanly, writes nothing, and its cursor (the run start) skips nothing', async () => {
+		const r = await env.run(crm);
+		expect(r.error).toBeUndefined();
+		expect(writeCalls(crm)).toBe(0);
+		const started = String(r.nodes['Start Run']?.[0]?.[0]?.json?.startedAt ?? '');
+		const cursor = await env.withStore((s) => s.getCursor(crm, `fieldflow:${CRM_INFO[crm].object}`));
+		expect(cursor).toBe(started);
+		expect((await env.withStore((s) => s.listErrors({ crm })))).toHaveLength(0);
+		env.seedProspects(crm, 2, 'after-empty');
+		await env.run(crm);
+		const state = await env.expectFinalState(crm);
+		expect(state.crmRecords).toBe(2);
+		REPORT.push({ case: 'empty input', crm, cursor, ...state });
+	}, 300_000);
+
+	it('a 50 MB notes field and a 200,000-character name: the record no CRM field can hold is a validation error, not sent; the rest written; n8n keeps running', async () => {
+		env.seedProspects(crm, 3, 'huge');
+		env.sb.fieldflow.seed({
+			prospects: [
+				{ company_name: 'Huge Notes Co', contact_name: 'Hugh Notes', email: `hugh@${crm}.example`, phone: '+1 555 0201', status: 'new', notes: 'n'.repeat(50 * 1024 * 1024) },
+				{ company_name: 'Long Name Co', contact_name: `Lana ${'L'.repeat(200_000)}`, email: `lana@${crm}.example`, phone: '+1 555 0202', status: 'new' },
+			],
+		});
+		const t0 = Date.now();
+		const r = await env.run(crm);
+		const seconds = Math.round((Date.now() - t0) / 1000);
+		expect(r.error).toBeUndefined();
+		const expected: Record<string, string> = { [ffIdByEmail(`lana@${crm}.example`)]: 'validation' };
+		// Only the Salesforce Lead maps notes (to Description); HubSpot contacts and Pipedrive persons do not.
+		if (crm === 'salesforce') expected[ffIdByEmail(`hugh@${crm}.example`)] = 'validation';
+		const state = await env.expectFinalState(crm, { errors: expected });
+		const errors = await env.withStore((s) => s.listErrors({ crm }));
+		for (const e of errors) expect(e.message).toMatch(/^Prospect pr_\d+: field '(notes|contact_name)' is [\d,]+ characters long; no \w+ field holds more than [\d,]+ .*fix the value in FieldFlow/);
+		const biggestCall = Math.max(0, ...crmSandbox(crm).callLog.map((c) => JSON.stringify(c).length));
+		expect(biggestCall).toBeLessThan(1_000_000);
+		REPORT.push({ case: '50 MB notes + 200,000-character name', crm, seconds, queued: errors.map((e) => e.message.slice(0, 120)), ...state });
+	}, 600_000);
+
+	it.each(['fieldflow', 'crm'] as const)('a %s read answered with a body that is not JSON: the run fails clearly, no cursor moves, nothing is written or lost; the next run completes', async (side) => {
+		env.seedProspects(crm, 4, `badread-${side}`);
+		if (side === 'fieldflow') env.sb.fieldflow.injectFault({ kind: 'malformed', endpoint: 'prospects.list' });
+		else crmSandbox(crm).injectFault({ kind: 'malformed', endpoint: LIST_ENDPOINT[crm] });
+		const r1 = await env.run(crm);
+		expect(r1.error).toMatch(/not valid JSON/);
+		expect(writeCalls(crm)).toBe(0);
+		for (const key of [`fieldflow:${CRM_INFO[crm].object}`, `crm:${CRM_INFO[crm].object}`]) expect(await env.withStore((s) => s.getCursor(crm, key))).toBeNull();
+		env.sb.fieldflow.clearFaults();
+		crmSandbox(crm).clearFaults();
+		const r2 = await env.run(crm);
+		expect(r2.error).toBeUndefined();
+		const state = await env.expectFinalState(crm);
+		expect(state.crmRecords).toBe(4);
+		REPORT.push({ case: `malformed JSON answer to a ${side} read`, crm, run1Error: String(r1.error).slice(0, 160), ...state });
 	}, 300_000);
 });
 

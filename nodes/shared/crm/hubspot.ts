@@ -21,7 +21,7 @@
 import { createHash } from 'node:crypto';
 import { Client } from '@hubspot/api-client';
 import chunk from 'lodash/chunk';
-import { SyncError, kindFromStatus, malformedAnswer, parseRetryAfter, redactSecrets, type ErrorKind } from '../errors';
+import { SyncError, kindFromStatus, malformedAnswer, oversizedValue, parseRetryAfter, redactSecrets, type ErrorKind } from '../errors';
 import { RateGate, callApi, newStats, type RetryPolicy, type Sleep } from '../transport/retry';
 import type {
 	CallStats,
@@ -257,7 +257,9 @@ export class HubSpotAdapter implements CrmAdapter {
 		const updates: number[] = [];
 		const upserts: number[] = [];
 		inputs.forEach((inp, i) => {
-			if (inp.id) updates.push(i);
+			const tooLong = oversizedValue('HubSpot', object, inp.ref, inp.fields, HUBSPOT_STRING_MAX);
+			if (tooLong) results[i] = fail(inp.ref, tooLong);
+			else if (inp.id) updates.push(i);
 			else if (options.idProperty) {
 				const key = inp.fields[options.idProperty];
 				if (key === undefined || key === null || key === '') {
@@ -609,6 +611,8 @@ export class HubSpotAdapter implements CrmAdapter {
 	classify(e: unknown, action: string, recordRef?: string): SyncError {
 		if (e instanceof SyncError) return e;
 		const ex = e as ApiExceptionLike;
+		// The SDK parsing a body that is not JSON.
+		if (e instanceof SyntaxError) return malformedAnswer('HubSpot', action, undefined, recordRef);
 		if (typeof ex?.code !== 'number') {
 			const msg = (e as Error)?.message ?? String(e);
 			const cause = (e as { cause?: { code?: string; message?: string } })?.cause;

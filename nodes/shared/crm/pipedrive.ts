@@ -14,7 +14,7 @@
  */
 import { chunk, uniqBy } from 'lodash';
 import { v1, v2 } from 'pipedrive';
-import { SyncError, kindFromStatus, malformedAnswer, parseRetryAfter, redactSecrets } from '../errors';
+import { SyncError, kindFromStatus, malformedAnswer, oversizedValue, parseRetryAfter, redactSecrets } from '../errors';
 import { RateGate, callApi, newStats, realSleep, type RetryPolicy, type Sleep } from '../transport/retry';
 import type {
 	CallStats,
@@ -384,6 +384,8 @@ export class PipedriveAdapter implements CrmAdapter {
 	}
 
 	private async writeOne(o: PipedriveObject, input: WriteInput, options: UpsertOptions): Promise<WriteResult> {
+		const tooLong = oversizedValue('Pipedrive', o, input.ref, input.fields, PIPEDRIVE_TEXT_MAX);
+		if (tooLong) return { ref: input.ref, success: false, error: tooLong };
 		try {
 			let id = input.id;
 			if (!id && options.idProperty) id = await this.findByProperty(o, options.idProperty, input.fields[options.idProperty], input.ref);
@@ -646,7 +648,9 @@ const TYPE_MAP: Record<string, FieldType> = {
 	lead: 'reference',
 	boolean: 'boolean',
 };
-const MAX_LENGTH: Record<string, number> = { varchar: 255, varchar_auto: 255, varchar_options: 255, phone: 255, text: 65_535 };
+/** The longest text any Pipedrive field holds (large text fields). */
+export const PIPEDRIVE_TEXT_MAX = 65_535;
+const MAX_LENGTH: Record<string, number> = { varchar: 255, varchar_auto: 255, varchar_options: 255, phone: 255, text: PIPEDRIVE_TEXT_MAX };
 
 function toFieldInfo(f: Record<string, unknown>): FieldInfo {
 	const key = String(f.key);

@@ -7,7 +7,7 @@
  */
 import { Connection } from 'jsforce';
 import { chunk } from 'lodash';
-import { kindFromStatus, malformedAnswer, parseRetryAfter, SyncError, type ErrorKind } from '../errors';
+import { kindFromStatus, malformedAnswer, oversizedValue, parseRetryAfter, SyncError, type ErrorKind } from '../errors';
 import { callApi, newStats, RateGate, realSleep, type RetryPolicy, type Sleep } from '../transport/retry';
 import type {
 	CallStats,
@@ -112,6 +112,9 @@ function toHttpError(res: RawResponse): SalesforceHttpError {
 		: String(first?.message ?? first?.error_description ?? res.body ?? '');
 	return new SalesforceHttpError(res.statusCode, res.headers ?? {}, body, code, fields, msg || `HTTP ${res.statusCode}`);
 }
+
+/** The longest text any Salesforce field holds (Long Text Area: 131,072 characters). */
+export const SALESFORCE_TEXT_MAX = 131_072;
 
 function isJsonAnswer(res: RawResponse): boolean {
 	const type = Object.entries(res.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
@@ -438,7 +441,9 @@ export class SalesforceAdapter implements CrmAdapter {
 		const updates: number[] = [];
 		const byExt: number[] = [];
 		inputs.forEach((inp, i) => {
-			if (inp.id) updates.push(i);
+			const tooLong = oversizedValue('Salesforce', object, inp.ref, inp.fields, SALESFORCE_TEXT_MAX);
+			if (tooLong) results[i] = { ref: inp.ref, success: false, error: tooLong };
+			else if (inp.id) updates.push(i);
 			else if (options.idProperty) {
 				const v = inp.fields[options.idProperty];
 				if (v === undefined || v === null || v === '') {

@@ -65,6 +65,8 @@ describe.each(CRMS)('%s: an answer that is not JSON', (crm) => {
 		const err = await read().catch((e) => e);
 		expect(err).toBeInstanceOf(SyncError);
 		expect((err as SyncError).kind).toBe('transient');
+		expect((err as SyncError).code).toBe('MALFORMED_RESPONSE');
+		expect((err as SyncError).message).toMatch(/not valid JSON/);
 	});
 });
 
@@ -105,5 +107,24 @@ describe('pipedrive: a token that expires in the middle of a batch', () => {
 		expect(written.length + failed.length).toBe(n);
 		for (const r of failed) expect(r.error!.kind).toBe('auth_expired');
 		expect(failed.length).toBeGreaterThan(n - 10);
+	});
+});
+
+describe.each(CRMS)('%s: a value longer than any CRM field holds', (crm) => {
+	it('fails that record only, before anything is sent for it (a 50 MB value never reaches the wire)', async () => {
+		const huge = 'x'.repeat(50 * 1024 * 1024);
+		const long = (f: Record<string, unknown>) => (crm === 'salesforce' ? { ...f, Description: huge } : crm === 'hubspot' ? { ...f, company: huge } : { ...f, name: huge });
+		const res = await adapter(crm).upsert(OBJECT[crm], [
+			{ ref: 'ok1', fields: person(crm, 1) },
+			{ ref: 'big', fields: long(person(crm, 2)) },
+			{ ref: 'ok3', fields: person(crm, 3) },
+		]);
+		expect(res.map((r) => r.success)).toEqual([true, false, true]);
+		const err = res[1].error!;
+		expect(err.kind).toBe('validation');
+		expect(err.code).toBe('VALUE_TOO_LONG');
+		expect(err.message).toMatch(/big: field '(Description|company|name)' is 52,428,800 characters long/);
+		const sent = sb[crm].callLog.filter((c) => c.method === 'POST').length;
+		expect(sent).toBe(crm === 'pipedrive' ? 2 : 1);
 	});
 });
