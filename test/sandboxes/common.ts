@@ -15,7 +15,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 
-export type FaultKind = 'auth' | 'notFound' | 'validation' | 'rateLimit' | 'server' | 'timeout' | 'lostResponse' | 'malformed';
+/** malformed: 200 with a body that is not JSON; unexpected: 200 with JSON of the wrong shape. */
+export type FaultKind = 'auth' | 'notFound' | 'validation' | 'rateLimit' | 'server' | 'timeout' | 'lostResponse' | 'malformed' | 'unexpected';
 
 export interface FaultRule {
 	kind: FaultKind;
@@ -290,6 +291,10 @@ export abstract class Sandbox {
 			res.status(200).type('application/json').send('{"this is": not json');
 			return;
 		}
+		if (f.kind === 'unexpected') {
+			res.status(200).json({ unexpected: 'shape', note: 'valid JSON, but none of the fields the API documents' });
+			return;
+		}
 		const status = FAULT_STATUS[f.kind];
 		const e = this.vendorError({
 			status,
@@ -376,6 +381,7 @@ const FAULT_STATUS: Record<FaultKind, number> = {
 	timeout: 504,
 	lostResponse: 200,
 	malformed: 200,
+	unexpected: 200,
 };
 
 const DEFAULT_MESSAGES: Record<FaultKind, string> = {
@@ -387,6 +393,7 @@ const DEFAULT_MESSAGES: Record<FaultKind, string> = {
 	timeout: 'Timeout',
 	lostResponse: '',
 	malformed: '',
+	unexpected: '',
 };
 
 export function sleep(ms: number): Promise<void> {

@@ -574,7 +574,11 @@ export class HubSpotAdapter implements CrmAdapter {
 		const res = await this.call(
 			'objects.search',
 			action,
-			() => this.client.crm.objects.searchApi.doSearch(object, body as never),
+			async () => {
+				const res = await this.client.crm.objects.searchApi.doSearch(object, body as never);
+				if (!Array.isArray((res as { results?: unknown })?.results)) throw malformedAnswer('HubSpot', action, 'had no results list');
+				return res;
+			},
 			undefined,
 			false,
 			this.searchGate,
@@ -587,11 +591,14 @@ export class HubSpotAdapter implements CrmAdapter {
 		const info = (await this.call(endpoint, action, fn, undefined, !idempotent)) as { httpStatusCode: number; body?: { text(): Promise<string> } };
 		const text = info.body ? await info.body.text() : '';
 		if (!text) return {};
+		let parsed: RawBatch;
 		try {
-			return JSON.parse(text) as RawBatch;
+			parsed = JSON.parse(text) as RawBatch;
 		} catch {
 			throw malformedAnswer('HubSpot', action);
 		}
+		if (!parsed || (!Array.isArray(parsed.results) && !Array.isArray(parsed.errors))) throw malformedAnswer('HubSpot', action, 'had neither results nor errors');
+		return parsed;
 	}
 
 	private call<T>(endpoint: string, action: string, fn: () => Promise<T>, recordRef?: string, createsRecords = false, gate: RateGate = this.gate): Promise<T> {
@@ -619,6 +626,8 @@ export class HubSpotAdapter implements CrmAdapter {
 			return new SyncError({ kind: 'transient', message: this.clean(`HubSpot ${action} failed: no answer from the server (${cause?.code ?? cause?.message ?? msg}).`), recordRef, cause: e });
 		}
 		const status = ex.code;
+		// The SDK refusing a 2xx answer it cannot read (not the shape HubSpot documents).
+		if (status >= 200 && status < 300) return malformedAnswer('HubSpot', action, 'had an unexpected shape', recordRef);
 		const body = (typeof ex.body === 'object' && ex.body ? ex.body : {}) as RawBatchError & { correlationId?: string };
 		const headers = lowerKeys(ex.headers ?? {});
 		let kind: ErrorKind = kindFromStatus(status);

@@ -350,7 +350,7 @@ export class PipedriveAdapter implements CrmAdapter {
 		let high = since ? new Date(since).toISOString() : new Date(0).toISOString();
 		let cursor: string | undefined;
 		do {
-			const page = await this.call(`${o}.list`, () => this.ops[o].list({ updated_since: sinceParam, sort_by: 'update_time', sort_direction: 'asc', limit, cursor }), { what: `list ${o} changed since ${since ?? 'the beginning'}` });
+			const page = await this.call(`${o}.list`, () => this.ops[o].list({ updated_since: sinceParam, sort_by: 'update_time', sort_direction: 'asc', limit, cursor }).then(listShape(`GET /api/v2/${o}`)), { what: `list ${o} changed since ${since ?? 'the beginning'}` });
 			const records = (page.data ?? []).map((e) => this.toRecord(o, e));
 			for (const r of records) if (r.modifiedAt > high) high = r.modifiedAt;
 			cursor = page.additional_data?.next_cursor ?? undefined;
@@ -365,7 +365,7 @@ export class PipedriveAdapter implements CrmAdapter {
 		for (const group of chunk(wanted, IDS_MAX)) {
 			let cursor: string | undefined;
 			do {
-				const page = await this.call(`${o}.list`, () => this.ops[o].list({ ids: group.join(','), limit: PAGE_MAX, cursor }), { what: `read ${o} by id` });
+				const page = await this.call(`${o}.list`, () => this.ops[o].list({ ids: group.join(','), limit: PAGE_MAX, cursor }).then(listShape(`GET /api/v2/${o}`)), { what: `read ${o} by id` });
 				for (const e of page.data ?? []) found.set(String(e.id), this.toRecord(o, e));
 				cursor = page.additional_data?.next_cursor ?? undefined;
 			} while (cursor);
@@ -393,10 +393,13 @@ export class PipedriveAdapter implements CrmAdapter {
 			if (id) {
 				const n = this.numericId(id, OBJECTS[o].singular, input.ref);
 				const res = await this.call(`${o}.update`, () => this.ops[o].update(n, body), { what: `update ${OBJECTS[o].singular} ${id}`, ref: input.ref, write: true, alias });
+				if (!res?.data) throw malformedAnswer('Pipedrive', `update ${OBJECTS[o].singular} ${id}`, 'had no data', input.ref);
 				return { ref: input.ref, success: true, id: String(res.data?.id ?? id), created: false };
 			}
 			const res = await this.call(`${o}.create`, () => this.ops[o].create(body), { what: `create ${OBJECTS[o].singular}`, ref: input.ref, write: true, alias });
-			return { ref: input.ref, success: true, id: String(res.data?.id), created: true };
+			// Never take a create without an id for written (it would be linked to "undefined").
+			if (res?.data?.id === undefined || res.data.id === null) throw malformedAnswer('Pipedrive', `create ${OBJECTS[o].singular}`, 'carried no id', input.ref);
+			return { ref: input.ref, success: true, id: String(res.data.id), created: true };
 		} catch (e) {
 			return { ref: input.ref, success: false, error: this.classify(e, `write ${OBJECTS[o].singular}`, input.ref) };
 		}
@@ -648,6 +651,19 @@ const TYPE_MAP: Record<string, FieldType> = {
 	lead: 'reference',
 	boolean: 'boolean',
 };
+/**
+ * A list answer must be Pipedrive's envelope: `success: true`, or a `data` list (v1 answers an
+ * empty list with `data: null` and `success: true`). Anything else is a malformed answer, never an
+ * empty page (an empty page would let the sync's cursor pass records it never read).
+ */
+function listShape(what: string) {
+	return <T>(page: T): T => {
+		const p = page as { success?: unknown; data?: unknown } | null | undefined;
+		if (!p || (p.success !== true && !Array.isArray(p.data))) throw malformedAnswer('Pipedrive', what, 'had no data list');
+		return page;
+	};
+}
+
 /** The longest text any Pipedrive field holds (large text fields). */
 export const PIPEDRIVE_TEXT_MAX = 65_535;
 const MAX_LENGTH: Record<string, number> = { varchar: 255, varchar_auto: 255, varchar_options: 255, phone: 255, text: PIPEDRIVE_TEXT_MAX };

@@ -277,6 +277,8 @@ export class SalesforceAdapter implements CrmAdapter {
 				cause: err,
 			});
 		}
+		// jsforce reading an answer that is not the shape Salesforce documents (e.g. no `records`).
+		if (err instanceof TypeError) return malformedAnswer('Salesforce', 'call', `had an unexpected shape (${err.message})`, recordRef);
 		const e = err as { name?: string; code?: string; message?: string; errorCode?: string };
 		const network = e?.name === 'FetchError' || /ECONN|ETIMEDOUT|EPIPE|socket hang up|UND_ERR/i.test(String(e?.code ?? e?.message ?? ''));
 		return new SyncError({
@@ -344,6 +346,7 @@ export class SalesforceAdapter implements CrmAdapter {
 		const headers = pageSize ? { 'Sforce-Query-Options': `batchSize=${Math.min(2000, Math.max(200, pageSize))}` } : undefined;
 		return this.call(endpoint, async () => {
 			const res = await this.conn.query<Record<string, unknown>>(soql, { autoFetch: false, scanAll: all, headers });
+			if (!Array.isArray(res?.records)) throw malformedAnswer('Salesforce', endpoint, 'had no records list');
 			return { records: res.records, nextRecordsUrl: res.nextRecordsUrl };
 		});
 	}
@@ -390,6 +393,7 @@ export class SalesforceAdapter implements CrmAdapter {
 			const url = page.nextRecordsUrl;
 			page = await this.call(all ? 'queryAllMore' : 'queryMore', async () => {
 				const res = await this.conn.queryMore<Record<string, unknown>>(url);
+				if (!Array.isArray(res?.records)) throw malformedAnswer('Salesforce', 'queryMore', 'had no records list');
 				return { records: res.records, nextRecordsUrl: res.nextRecordsUrl };
 			});
 		}

@@ -128,3 +128,37 @@ describe.each(CRMS)('%s: a value longer than any CRM field holds', (crm) => {
 		expect(sent).toBe(crm === 'pipedrive' ? 2 : 1);
 	});
 });
+
+describe.each(CRMS)('%s: a read answered with JSON of an unexpected shape', (crm) => {
+	it('is a transient MALFORMED_RESPONSE error, not a crash or an empty page', async () => {
+		await adapter(crm).upsert(OBJECT[crm], [{ ref: 'a', fields: person(crm, 7) }]);
+		sb[crm].injectFault({ kind: 'unexpected', endpoint: LIST[crm] });
+		const pages: unknown[] = [];
+		const err = await (async () => {
+			for await (const page of adapter(crm).listChangedSince(OBJECT[crm], undefined)) pages.push(page);
+		})().catch((e) => e);
+		expect(pages).toEqual([]);
+		expect(err).toBeInstanceOf(SyncError);
+		expect((err as SyncError).kind).toBe('transient');
+		expect((err as SyncError).code).toBe('MALFORMED_RESPONSE');
+	});
+
+	it('to a create: the batch fails as transient (retry later), nothing is taken for written', async () => {
+		sb[crm].injectFault({ kind: 'unexpected', endpoint: CREATE[crm], times: 1 });
+		const res = await adapter(crm).upsert(OBJECT[crm], [1, 2].map((i) => ({ ref: `u${i}`, fields: person(crm, 20 + i) })));
+		const failed = res.filter((r) => !r.success);
+		expect(failed.length).toBeGreaterThan(0);
+		for (const r of failed) expect([r.error!.kind, r.error!.code]).toEqual(['transient', 'MALFORMED_RESPONSE']);
+		for (const r of res.filter((x) => x.success)) expect(r.id).toBeTruthy();
+	});
+});
+
+describe('FieldFlow: a read answered with JSON of an unexpected shape', () => {
+	it('is a transient MALFORMED_RESPONSE error', async () => {
+		sb.fieldflow.injectFault({ kind: 'unexpected', endpoint: 'prospects.list' });
+		const cred = sandboxCredentials(sb).find((c) => c.type === 'fieldFlowApi')!;
+		const client = new FieldFlowClient({ baseUrl: String(cred.data.baseUrl), apiKey: FIELDFLOW_SANDBOX_KEY, retry: FAST });
+		const err = await client.list('prospects').catch((e) => e);
+		expect([err.kind, err.code]).toEqual(['transient', 'MALFORMED_RESPONSE']);
+	});
+});
