@@ -335,6 +335,35 @@ const CRM_ID_FIELD: Record<Crm, string> = { salesforce: 'Id', hubspot: 'hs_objec
 /** Calls that write to a sandbox (anything but reads and searches). */
 const writeCalls = (crm: Crm) => crmSandbox(crm).callLog.filter((c) => c.method !== 'GET' && !/search|query|batch\.read/.test(c.endpoint)).length;
 
+describe('salesforce: invalid data coming from the CRM', () => {
+	beforeEach(() => env.resetAll());
+
+	it('a phone edited in Salesforce to text that is no phone number: a validation error (direction to FieldFlow) on the linked prospect, FieldFlow untouched; fixed in Salesforce, the next run syncs it', async () => {
+		const crm: Crm = 'salesforce';
+		env.seedProspects(crm, 3, 'crmside');
+		await env.run(crm);
+		await env.expectFinalState(crm);
+		const target = env.prospects()[1];
+		const lead = (await env.crmPeople(crm)).find((p) => p.fields.email === target.fields.email)!;
+		const adapter = env.adapter(crm);
+		const [w] = await adapter.upsert('Lead', [{ ref: 'edit', id: lead.id, fields: { Phone: 'ask reception' } }]);
+		expect(w.success).toBe(true);
+		const r = await env.run(crm);
+		expect(r.error).toBeUndefined();
+		const errors = await env.withStore((s) => s.listErrors({ crm }));
+		expect(errors.map((e) => [e.fieldflowId, e.crmId, e.kind, e.direction])).toEqual([[target.id, lead.id, 'validation', 'toFieldflow']]);
+		expect(errors[0].message).toContain(`Salesforce Lead ${lead.id}: field 'Phone' expects a phone number, got 'ask reception' (text)`);
+		expect(errors[0].message).toMatch(/fix the value in Salesforce/);
+		expect(env.prospects().find((p) => p.id === target.id)!.fields.phone).toBe(target.fields.phone);
+		await adapter.upsert('Lead', [{ ref: 'fix', id: lead.id, fields: { Phone: '+1 555 7777' } }]);
+		await env.run(crm);
+		const state = await env.expectFinalState(crm);
+		expect(state.errors).toBe(0);
+		expect(env.prospects().find((p) => p.id === target.id)!.fields.phone).toBe('+1 555 7777');
+		REPORT.push({ case: 'invalid phone edited in the CRM (to FieldFlow)', crm, queued: errors.map((e) => e.message.slice(0, 120)), ...state });
+	}, 300_000);
+});
+
 describe.each(CRMS)('%s: bad configuration, empty and huge input, bad answers to reads', (crm) => {
 	beforeEach(() => env.resetAll());
 
@@ -411,12 +440,18 @@ describe.each(CRMS)('%s: bad configuration, empty and huge input, bad answers to
 		REPORT.push({ case: '50 MB notes + 200,000-character name', crm, seconds, queued: errors.map((e) => e.message.slice(0, 120)), ...state });
 	}, 600_000);
 
-	it.each(['fieldflow', 'crm'] as const)('a %s read answered with a body that is not JSON: the run fails clearly, no cursor moves, nothing is written or lost; the next run completes', async (side) => {
+	it.each([
+		['fieldflow', 'malformed'],
+		['crm', 'malformed'],
+		['fieldflow', 'unexpected'],
+		['crm', 'unexpected'],
+	] as const)('a %s read answered with %s JSON: the run fails clearly, no cursor moves, nothing is written or lost; the next run completes', async (side, kind) => {
 		env.seedProspects(crm, 4, `badread-${side}`);
-		if (side === 'fieldflow') env.sb.fieldflow.injectFault({ kind: 'malformed', endpoint: 'prospects.list' });
-		else crmSandbox(crm).injectFault({ kind: 'malformed', endpoint: LIST_ENDPOINT[crm] });
+		if (side === 'fieldflow') env.sb.fieldflow.injectFault({ kind, endpoint: 'prospects.list' });
+		else crmSandbox(crm).injectFault({ kind, endpoint: LIST_ENDPOINT[crm] });
 		const r1 = await env.run(crm);
-		expect(r1.error).toMatch(/not valid JSON/);
+		expect(r1.error).toMatch(kind === 'malformed' ? /the answer was not valid JSON/ : /the answer (had no \w+ list|had an unexpected shape)/);
+		expect(r1.error).toMatch(/Retry later/);
 		expect(writeCalls(crm)).toBe(0);
 		for (const key of [`fieldflow:${CRM_INFO[crm].object}`, `crm:${CRM_INFO[crm].object}`]) expect(await env.withStore((s) => s.getCursor(crm, key))).toBeNull();
 		env.sb.fieldflow.clearFaults();
@@ -425,7 +460,7 @@ describe.each(CRMS)('%s: bad configuration, empty and huge input, bad answers to
 		expect(r2.error).toBeUndefined();
 		const state = await env.expectFinalState(crm);
 		expect(state.crmRecords).toBe(4);
-		REPORT.push({ case: `malformed JSON answer to a ${side} read`, crm, run1Error: String(r1.error).slice(0, 160), ...state });
+		REPORT.push({ case: `${kind} JSON answer to a ${side} read`, crm, run1Error: String(r1.error).slice(0, 160), ...state });
 	}, 300_000);
 });
 

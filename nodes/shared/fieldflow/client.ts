@@ -208,7 +208,7 @@ export class FieldFlowClient {
 			},
 		});
 		if (!out || !Array.isArray(out.data)) {
-			throw malformedAnswer('FieldFlow', `GET /${resource}`, 'had no data array');
+			throw malformedAnswer('FieldFlow', `GET /${resource}`, 'had no data list');
 		}
 		return { data: out.data, nextCursor: out.next_cursor ?? null };
 	}
