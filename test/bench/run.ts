@@ -14,13 +14,16 @@
  *     different 1% edited in the CRM (phone) → 1% CRM updates + 1% FieldFlow updates.
  *
  * Calls come from the sandboxes' own counters (every HTTP request that reached them). Peak memory
- * is the n8n process's maximum RSS from `/usr/bin/time -v` (falls back to polling VmHWM). The
+ * is the summed RSS of the n8n process tree (n8n and its task runner), sampled every 200 ms, next to
+ * the main process's own exact peak (/usr/bin/time -v, VmHWM). The
  * naive baseline (naive.ts) runs for N = 1,000 on each CRM in the same invocation. The engine path
  * (engine.ts) is timed in-process per 100,000 records.
  *
- * Options: --quick, --crm=salesforce,hubspot, --n=1000,10000, --latency=25, --throttled (keep the
- * adapters' vendor throttles instead of FIELDFLOW_SANDBOX_RATE_PER_SECOND=0), --no-naive,
- * --no-engine, --out=<file>.
+ * `--render=<saved.json> [--why=<text>]` only rewrites docs/bench from a saved, possibly partial, result file.
+ *
+ * Options: --quick, --crm=salesforce,hubspot, --n 1000,10000,100000 (default; or --n=…), --latency=25,
+ * --throttled (keep the adapters' vendor throttles instead of FIELDFLOW_SANDBOX_RATE_PER_SECOND=0),
+ * --pipedrive-max=<N> (skip larger Pipedrive sizes), --no-naive, --no-engine, --out=<file>.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -431,7 +434,30 @@ function table(results: { scenarios: Scenario[]; naive: NaiveRow[]; engine: Engi
 	return lines.join('\n');
 }
 
+/** Docs from a saved (possibly partial) result file: sizes × CRMs never reached are listed as not run, with `why`. */
+function renderDocs(file: string, why: string): void {
+	const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { meta: Record<string, any>; scenarios: Scenario[]; naive: NaiveRow[]; engine: EngineResult[] };
+	for (const n of saved.meta.sizes as number[]) {
+		for (const crm of saved.meta.crms as BenchCrm[]) {
+			if (!saved.scenarios.some((s) => s.crm === crm && s.n === n)) saved.scenarios.push({ crm, n, skipped: `not run: ${why}` });
+		}
+	}
+	const out = { ...saved, table: table(saved, saved.meta) };
+	writeDocs(out);
+	// eslint-disable-next-line no-console
+	console.log(out.table);
+}
+
+function writeDocs(out: { table: string }): void {
+	const docs = path.join(REPO_ROOT, 'docs', 'bench');
+	fs.mkdirSync(docs, { recursive: true });
+	fs.writeFileSync(path.join(docs, 'latest.json'), JSON.stringify(out, null, 2));
+	fs.writeFileSync(path.join(docs, 'README-table.md'), `${out.table}\n`);
+}
+
 async function main(): Promise<void> {
+	const render = opt('render');
+	if (render) return renderDocs(render, opt('why') ?? 'stopped before this size');
 	const started = Date.now();
 	const meta = { date: new Date().toISOString(), quick: QUICK, latencyMs: LATENCY, throttled: THROTTLED, sizes: SIZES, crms: CRMS, machine: machine() };
 	log(`machine: ${JSON.stringify(meta.machine)}`);
@@ -493,12 +519,7 @@ async function main(): Promise<void> {
 	const out = save();
 	// eslint-disable-next-line no-console
 	console.log(`\n${out.table}\n\nJSON: ${OUT} (${out.meta.totalSeconds} s in all)`);
-	if (!opt('out')) {
-		const docs = path.join(REPO_ROOT, 'docs', 'bench');
-		fs.mkdirSync(docs, { recursive: true });
-		fs.writeFileSync(path.join(docs, 'latest.json'), JSON.stringify(out, null, 2));
-		fs.writeFileSync(path.join(docs, 'README-table.md'), `${out.table}\n`);
-	}
+	if (!opt('out')) writeDocs(out);
 }
 
 const fmtN = (x: number) => x.toLocaleString('en-US');
