@@ -13,11 +13,13 @@
  * in the CRM with its values and linked, every CRM record in FieldFlow, no duplicate, no reservation
  * left, no error queued) and the edits' values on both sides.
  *
- * Why the extra run: two overlapping runs can leave an edited pair apart for a moment — run B read
- * FieldFlow just before run A wrote the CRM's edit there, and read the link just after A saved it,
- * so B sees "FieldFlow changed back" and writes the old value to the CRM. Nothing is lost: A's write
- * is newer than the cursor, so the next run reads it again and settles the pair with the edit. The
- * report says whether each round was already exact before that run (`exactBeforeTheFollowingRun`).
+ * Overlapping runs and edits: run B may read FieldFlow just before run A writes the CRM's edit
+ * there, and read the link just after A saved it. Before the stale-read rule in sync/merge.ts, B then
+ * saw "FieldFlow changed back" and wrote the old value over the edit (and a third run could carry it
+ * to the other side too: 3 of 7 edits lost in one Pipedrive case, found by this test); now a read no
+ * newer than the version the link recorded counts as unchanged. The extra run per round is what the
+ * next scheduled run would do; the report says whether each round was already exact before it
+ * (`exactBeforeTheFollowingRun`) and the test asserts every edit's value after it.
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -156,7 +158,7 @@ async function exactNow(crm: Crm): Promise<boolean> {
 describe.each(CRMS)('%s: queue mode (main + 2 workers, Redis, PostgreSQL store)', (crm) => {
 	beforeAll(() => env.resetAll());
 
-	it(`${CONCURRENT} executions at once over 2 workers (then one more), twice with edits on both sides in between: exact final state, nothing lost or duplicated`, async () => {
+	it(`${CONCURRENT} executions at once over 2 workers (then one more), twice with edits on both sides in between: exact final state, every edit kept, nothing lost or duplicated`, async () => {
 		const object = CRM_INFO[crm].object;
 		const adapter = env.adapter(crm);
 		// Round 1: 12 prospects in FieldFlow, 6 other people already in the CRM.
@@ -197,16 +199,23 @@ describe.each(CRMS)('%s: queue mode (main + 2 workers, Redis, PostgreSQL store)'
 		const state2 = await env.expectFinalState(crm);
 		expect(await env.withStore((s) => s.listErrors({ crm }))).toEqual([]);
 		expect(state2).toMatchObject({ prospects: 23, crmRecords: 23, links: 23, errors: 0 });
-		// The edits went across (expectFinalState checked both sides agree; these are the values they agree on).
+		// The new records of both sides went across (expectFinalState checked both sides agree).
 		const byEmail = (email: string) => env.prospects().find((p) => p.fields.email === email)!.fields;
-		for (let i = 0; i < 3; i++) expect(byEmail(`qff-${i}@${crm}.example`).contact_name).toBe(`Renamed${i} InFieldflow`);
-		expect(byEmail(`qcrm-0@${crm}.example`)).toMatchObject({ contact_name: 'Cory Renamed', phone: '+1 555 9001' });
-		expect(byEmail(`qff-5@${crm}.example`).phone).toBe('+1 555 9000');
-		expect(byEmail(`qcrm-1@${crm}.example`).phone).toBe('+1 555 9002');
 		expect(byEmail(`qcrmnew-1@${crm}.example`).contact_name).toBe('Nina New1');
+		expect((await env.crmPeople(crm)).find((p) => p.fields.email === `qnew-2@${crm}.example`)!.fields.contact_name).toBe('Pat qnew2 Lee');
+		// The edits of both sides went across and stayed (none written back over by an overlapping run).
+		const wanted: Array<[string, string, string]> = [
+			...[0, 1, 2].map((i): [string, string, string] => [`qff-${i}@${crm}.example`, 'contact_name', `Renamed${i} InFieldflow`]),
+			[`qcrm-0@${crm}.example`, 'contact_name', 'Cory Renamed'],
+			[`qcrm-0@${crm}.example`, 'phone', '+1 555 9001'],
+			[`qff-5@${crm}.example`, 'phone', '+1 555 9000'],
+			[`qcrm-1@${crm}.example`, 'phone', '+1 555 9002'],
+		];
+		const editsLost = wanted.filter(([email, field, value]) => byEmail(email)[field] !== value).map(([email, field]) => `${email} ${field}`);
+		expect(editsLost).toEqual([]);
 		// Both workers ran executions (the main only enqueued them).
 		const perWorker = workers1.map((n, w) => n + workers2[w]);
 		for (const n of perWorker) expect(n).toBeGreaterThan(0);
-		REPORT.push({ case: 'queue mode, 2 workers, 2 rounds of concurrent runs + 1 run after each', crm, executions: round1.length + round2.length, perWorker, exactBeforeTheFollowingRun: [exactAfterRound1, exactAfterRound2], ...state2 });
+		REPORT.push({ case: 'queue mode, 2 workers, 2 rounds of concurrent runs + 1 run after each', crm, executions: round1.length + round2.length, perWorker, exactBeforeTheFollowingRun: [exactAfterRound1, exactAfterRound2], edits: wanted.length, editsLost, ...state2 });
 	}, 600_000);
 });

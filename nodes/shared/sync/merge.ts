@@ -16,6 +16,12 @@
  *   two-way flow never loops.
  * - No link baseline yet (a pair matched by external id/email/name on the first sync): equal values
  *   are settled, a value on one side only fills the other side, two different values conflict.
+ * - Stale reads (runs that overlap: two executions, queue-mode workers): a side whose record is no
+ *   newer than the version the synced link last recorded for that side (link.fieldflowModifiedAt /
+ *   crmModifiedAt) has not changed since, whatever its values: another run wrote the baseline after
+ *   this run read the record. Without this, run B (read FieldFlow before run A wrote an edit there,
+ *   read the link after A saved it) would see "FieldFlow changed back" and write the old value over
+ *   the edit. Applies to links in status synced (a conflict stays a conflict).
  *
  * Records: a FieldFlow record with no link and no counterpart is created in the CRM (unless the
  * direction is crmToFieldflow), and vice versa. A record deleted on one side (SyncRecord.deleted, or
@@ -84,6 +90,13 @@ function newer(a: string | undefined, b: string | undefined): number {
 	if (Number.isNaN(tb)) return 1;
 	if (Number.isNaN(ta)) return -1;
 	return ta === tb ? 0 : ta > tb ? 1 : -1;
+}
+
+/** `a` is a time no later than `b` (both parseable); false when either is missing. */
+function notNewer(a: string | undefined, b: string | null | undefined): boolean {
+	const ta = a ? Date.parse(a) : NaN;
+	const tb = b ? Date.parse(b) : NaN;
+	return !Number.isNaN(ta) && !Number.isNaN(tb) && ta <= tb;
 }
 
 export function decide(input: DecideInput, options: DecideOptions): Decision {
@@ -155,6 +168,10 @@ function compare(ff: SyncRecord, crm: SyncRecord, link: Link | undefined, option
 	let ignored = 0;
 	let settledConflicts = 0;
 	const ffIsNewer = newer(ff.modifiedAt, crm.modifiedAt) >= 0;
+	// A read no newer than the version the synced link recorded is stale for that side (see above).
+	const guard = hasBase && link!.status === 'synced';
+	const ffStale = guard && notNewer(ff.modifiedAt, link!.fieldflowModifiedAt);
+	const crmStale = guard && notNewer(crm.modifiedAt, link!.crmModifiedAt);
 
 	const crmSame = (f: string, a: unknown, b: unknown) => sameValue(a, b) || (!!eqCrm && eqCrm(f, a, b));
 	const visit = (f: string) => {
@@ -167,8 +184,8 @@ function compare(ff: SyncRecord, crm: SyncRecord, link: Link | undefined, option
 		let fChanged: boolean;
 		let cChanged: boolean;
 		if (hasBase) {
-			fChanged = fHas && !sameValue(fv, bv);
-			cChanged = cHas && !crmSame(f, cv, bv);
+			fChanged = !ffStale && fHas && !sameValue(fv, bv);
+			cChanged = !crmStale && cHas && !crmSame(f, cv, bv);
 		} else {
 			// First sync of a matched pair: no baseline. Equal → settled; a value on one side only fills the other.
 			const fEmpty = !fHas || sameValue(fv, null);
