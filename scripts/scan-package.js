@@ -124,11 +124,6 @@ const ACCEPTED = [
 		file: /nodes\/(FieldFlowMapping|FieldFlowConflictResolver|FieldFlowSyncStatus)\/.*\.node\.ts$/,
 		why: 'Sync plumbing (mapping, two-input conflict resolution, sync state), not actions an AI agent should call; FieldFlow and FieldFlow CRM are usable as tools.',
 	},
-	{
-		rule: '@n8n/community-nodes/node-connection-type-literal',
-		file: /nodes\/.*\.node\.ts$/,
-		why: 'inputs/outputs are the literal "main" that every n8n 1.x and 2.x accepts (NodeConnectionTypes is only a typed alias of it).',
-	},
 ];
 
 function log(msg) {

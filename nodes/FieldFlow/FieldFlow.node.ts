@@ -1,4 +1,5 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 import { fieldProperties, operationProperties, resourceProperty } from './actions/descriptions';
 import { router } from './actions/router';
 import { searchMeetingSummaries, searchMeetings, searchProspects } from './methods/listSearch';
@@ -14,8 +15,8 @@ export class FieldFlow implements INodeType {
 		description: 'Read and write FieldFlow prospects, meetings and AI meeting summaries',
 		defaults: { name: 'FieldFlow' },
 		usableAsTool: true,
-		inputs: ['main'],
-		outputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'fieldFlowApi', required: true }],
 		properties: [resourceProperty, ...operationProperties, ...fieldProperties],
 	};

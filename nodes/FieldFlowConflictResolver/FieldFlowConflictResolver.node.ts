@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import { crmProperty, getEffectiveMapping, mappingProperties, objectProperties } from '../common/mapping';
 import { getSyncStore, storeProperties } from '../common/store';
 import { CRM_LABELS, crmObjects, type CrmName } from '../shared/crm';
@@ -32,10 +32,10 @@ export class FieldFlowConflictResolver implements INodeType {
 		defaults: { name: 'FieldFlow Conflict Resolver' },
 		// Two inputs (FieldFlow, CRM) and four outputs: the routing is the node's purpose.
 		// eslint-disable-next-line n8n-nodes-base/node-class-description-inputs-wrong-regular-node
-		inputs: ['main', 'main'],
+		inputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		inputNames: [...INPUT_LABELS],
 		// eslint-disable-next-line n8n-nodes-base/node-class-description-outputs-wrong
-		outputs: ['main', 'main', 'main', 'main'],
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['To CRM', 'To FieldFlow', 'Conflict', 'Unchanged'],
 		credentials: [
 			{ name: 'fieldFlowApi', required: true },

@@ -1,4 +1,5 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 import { crmProperty, fieldProperties, objectProperties, operationProperty } from './actions/descriptions';
 import { router } from './actions/router';
 import { getFields, getWritableFields } from './methods/loadOptions';
@@ -16,8 +17,8 @@ export class FieldFlowCrm implements INodeType {
 		description: 'Read and write Salesforce, HubSpot and Pipedrive records for FieldFlow sync: batched upserts, change feeds, meeting activities and notes',
 		defaults: { name: 'FieldFlow CRM' },
 		usableAsTool: true,
-		inputs: ['main'],
-		outputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
 		credentials: [
 			{
 				name: 'fieldFlowSalesforceApi',

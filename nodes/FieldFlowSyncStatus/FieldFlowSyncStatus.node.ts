@@ -1,5 +1,5 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import { getSyncStore } from '../common/store';
 import type { CrmName } from '../shared/crm/types';
 import type { FieldFlowClient } from '../shared/fieldflow/client';
@@ -37,8 +37,8 @@ export class FieldFlowSyncStatus implements INodeType {
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["crm"]}}',
 		description: 'Record sync outcomes and read the FieldFlow CRM sync dashboard, logs, error queue and conflicts',
 		defaults: { name: 'FieldFlow Sync Status' },
-		inputs: ['main'],
-		outputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
 		// Same as storeCredentials (common/store.ts), written out: the n8n lint rules cannot read a spread here.
 		credentials: [
 			// eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed

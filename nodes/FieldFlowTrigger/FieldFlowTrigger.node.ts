@@ -1,4 +1,5 @@
 import type { IDataObject, INodeExecutionData, INodeType, INodeTypeDescription, IPollFunctions } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 import type { FieldFlowRecord, FieldFlowResource } from '../shared/fieldflow/client';
 import { getFieldFlowClient, toNodeError } from '../FieldFlow/transport';
 
@@ -30,7 +31,7 @@ export class FieldFlowTrigger implements INodeType {
 		defaults: { name: 'FieldFlow Trigger' },
 		polling: true,
 		inputs: [],
-		outputs: ['main'],
+		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'fieldFlowApi', required: true }],
 		properties: [
 			{
