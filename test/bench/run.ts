@@ -19,7 +19,8 @@
  * naive baseline (naive.ts) runs for N = 1,000 on each CRM in the same invocation. The engine path
  * (engine.ts) is timed in-process per 100,000 records.
  *
- * `--render=<saved.json> [--why=<text>]` only rewrites docs/bench from a saved, possibly partial, result file.
+ * `--render=<saved.json> [--why=<text>] [--note=<text>]` only rewrites docs/bench from a saved, possibly
+ * partial, result file (`why`: for the sizes not reached; `note`: appended under the table).
  *
  * Options: --quick, --crm=salesforce,hubspot, --n 1000,10000,100000 (default; or --n=…), --latency=25,
  * --throttled (keep the adapters' vendor throttles instead of FIELDFLOW_SANDBOX_RATE_PER_SECOND=0),
@@ -435,14 +436,14 @@ function table(results: { scenarios: Scenario[]; naive: NaiveRow[]; engine: Engi
 }
 
 /** Docs from a saved (possibly partial) result file: sizes × CRMs never reached are listed as not run, with `why`. */
-function renderDocs(file: string, why: string): void {
+function renderDocs(file: string, why: string, note?: string): void {
 	const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { meta: Record<string, any>; scenarios: Scenario[]; naive: NaiveRow[]; engine: EngineResult[] };
 	for (const n of saved.meta.sizes as number[]) {
 		for (const crm of saved.meta.crms as BenchCrm[]) {
 			if (!saved.scenarios.some((s) => s.crm === crm && s.n === n)) saved.scenarios.push({ crm, n, skipped: `not run: ${why}` });
 		}
 	}
-	const out = { ...saved, table: table(saved, saved.meta) };
+	const out = { ...saved, note, table: `${table(saved, saved.meta)}${note ? `\n\n${note}` : ''}` };
 	writeDocs(out);
 	// eslint-disable-next-line no-console
 	console.log(out.table);
@@ -457,7 +458,7 @@ function writeDocs(out: { table: string }): void {
 
 async function main(): Promise<void> {
 	const render = opt('render');
-	if (render) return renderDocs(render, opt('why') ?? 'stopped before this size');
+	if (render) return renderDocs(render, opt('why') ?? 'stopped before this size', opt('note'));
 	const started = Date.now();
 	const meta = { date: new Date().toISOString(), quick: QUICK, latencyMs: LATENCY, throttled: THROTTLED, sizes: SIZES, crms: CRMS, machine: machine() };
 	log(`machine: ${JSON.stringify(meta.machine)}`);
