@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort } from '../support/net';
 
 const execFileAsync = promisify(execFile);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -397,14 +398,4 @@ export function defaultLine(): string {
 	return line;
 }
 
-export async function freePort(): Promise<number> {
-	const net = await import('node:net');
-	return new Promise((resolve, reject) => {
-		const srv = net.createServer();
-		srv.listen(0, '127.0.0.1', () => {
-			const port = (srv.address() as { port: number }).port;
-			srv.close(() => resolve(port));
-		});
-		srv.once('error', reject);
-	});
-}
+export { freePort };

@@ -2,12 +2,14 @@
  * The FieldFlow CRM node's code paths without n8n (a small fake IExecuteFunctions) against the
  * three CRM sandboxes: credential test (the node's credentialTest function, and the declarative
  * `test` requests of the HubSpot/Pipedrive credentials evaluated and sent as n8n would), the
- * adapter factory, every operation, continueOnFail on and off, and the loadOptions methods.
+ * adapter factory, every operation, continueOnFail on and off, the loadOptions methods and the
+ * CRM ID picker's "From List" search.
  */
 import type { ICredentialsDecrypted, IExecuteFunctions, ILoadOptionsFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 import { FieldFlowCrm } from '../../../nodes/FieldFlowCrm/FieldFlowCrm.node';
 import { fieldFlowCrmConnectionTest } from '../../../nodes/FieldFlowCrm/methods/credentialTest';
+import { recordLabel } from '../../../nodes/FieldFlowCrm/methods/listSearch';
 import { createAdapter, CRM_CREDENTIAL_TYPES, type CrmName } from '../../../nodes/shared/crm';
 import { FieldFlowHubSpotApi } from '../../../credentials/FieldFlowHubSpotApi.credentials';
 import { FieldFlowPipedriveApi } from '../../../credentials/FieldFlowPipedriveApi.credentials';
@@ -239,5 +241,48 @@ describe('FieldFlow CRM node operations', () => {
 			expect(writable.length).toBeLessThanOrEqual(all.length);
 			expect(writable.map((o) => o.value)).toContain(field);
 		}
+	});
+});
+
+describe('CRM ID "From List" (listSearch)', () => {
+	const PEOPLE: Record<CrmName, [string, (i: number) => Record<string, unknown>]> = {
+		salesforce: ['Lead', (i) => ({ FirstName: 'Pat', LastName: `Picker${i}`, Company: `Co ${i}`, Email: `pick${i}@x.example` })],
+		hubspot: ['contacts', (i) => ({ firstname: 'Pat', lastname: `Picker${i}`, company: `Co ${i}`, email: `pick${i}@x.example` })],
+		pipedrive: ['persons', (i) => ({ name: `Pat Picker${i}`, email: [{ value: `pick${i}@x.example`, primary: true }] })],
+	};
+
+	it.each(['salesforce', 'hubspot', 'pipedrive'] as CrmName[])(
+		'%s: pages through the records 100 at a time, labelled name · company (email); finds one by exact email or part of a name',
+		async (crm) => {
+			const [object, fields] = PEOPLE[crm];
+			const adapter = createAdapter(crm, creds[CRM_CREDENTIAL_TYPES[crm]]);
+			const res = await adapter.upsert(object, Array.from({ length: 130 }, (_, i) => ({ ref: String(i), fields: fields(i) })));
+			expect(res.filter((r) => !r.success).map((r) => r.error?.message)).toEqual([]);
+			const search = node.methods.listSearch.searchRecords;
+			const ctx = context({ crm, object });
+
+			const first = await search.call(ctx);
+			expect(first.results).toHaveLength(100);
+			const rest = await search.call(ctx, undefined, first.paginationToken as string);
+			expect(rest.results).toHaveLength(30);
+			expect(rest.paginationToken).toBeUndefined();
+			expect(new Set([...first.results, ...rest.results].map((r) => r.value)).size).toBe(130);
+			expect(first.results.find((r) => String(r.name).includes('Picker7'))!.name).toMatch(/^Pat Picker7( · Co 7)? \(pick7@x\.example\)$/);
+
+			const byEmail = await search.call(ctx, 'pick42@x.example');
+			expect(byEmail.results.map((r) => r.name)).toEqual([expect.stringContaining('pick42@x.example')]);
+			expect((await search.call(ctx, 'Picker43')).results.map((r) => r.name)).toEqual([expect.stringContaining('pick43@x.example')]);
+			const emails = (await search.call(ctx, 'picker1')).results.map((r) => /\((.*)\)$/.exec(String(r.name))?.[1]).sort();
+			const want = [1, ...Array.from({ length: 10 }, (_, i) => 10 + i), ...Array.from({ length: 30 }, (_, i) => 100 + i)].map((n) => `pick${n}@x.example`);
+			expect(emails).toEqual(want.sort());
+			expect((await search.call(ctx, 'nobody@x.example')).results).toEqual([]);
+		},
+		60_000,
+	);
+
+	it('labels: the name fields, then company and email; the id when there is nothing else', () => {
+		expect(recordLabel({ id: '1', object: 'deals', modifiedAt: '', fields: { title: 'Big deal', org_name: 'Acme' } })).toBe('Big deal · Acme');
+		expect(recordLabel({ id: '2', object: 'persons', modifiedAt: '', fields: { emails: [{ value: 'a@b.example', primary: true }] } })).toBe('a@b.example');
+		expect(recordLabel({ id: '3', object: 'Task', modifiedAt: '', fields: {} })).toBe('3');
 	});
 });
