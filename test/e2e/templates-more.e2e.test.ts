@@ -235,15 +235,6 @@ describe.each(CRMS)('error retry, meetings and summaries with %s', (crm) => {
 
 // ------------------------------------------------------------------------ phase 2: the server
 
-async function publish(id: string): Promise<void> {
-	const wf = await n8n.rest<{ data: { versionId?: string } }>('GET', `/rest/workflows/${id}`);
-	if (n8n.line === 'v1') {
-		await n8n.rest('PATCH', `/rest/workflows/${id}`, { active: true, versionId: wf.data.versionId });
-	} else {
-		await n8n.rest('POST', `/rest/workflows/${id}/activate`, { versionId: wf.data.versionId });
-	}
-}
-
 async function syncProspect(crm: Crm, prospectId: string, headers: Record<string, string> = { [HEADER.name]: HEADER.value }): Promise<{ status: number; body: any }> {
 	const res = await fetch(`${n8n.url()}/webhook/${selectiveSyncPath(crm)}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ prospectId }) });
 	const text = await res.text();
@@ -260,7 +251,7 @@ describe('webhook templates (n8n server)', () => {
 	beforeAll(async () => {
 		await n8n.start();
 		await n8n.setupOwner();
-		for (const key of WEBHOOK_KEYS) for (const crm of CRMS) await publish(ids[`${key}.${crm}`]);
+		for (const key of WEBHOOK_KEYS) for (const crm of CRMS) await n8n.publish(ids[`${key}.${crm}`]);
 	}, 300_000);
 
 	it.each(CRMS)('selective sync with %s: refused without the header; with it the prospect is created; again: unchanged, no CRM write', async (crm) => {
