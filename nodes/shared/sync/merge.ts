@@ -83,9 +83,14 @@ function one(action: SyncAction, baseline: CanonicalFields, reason: string, extr
 	return { action, actions: [action], baseline, reason, ...extra };
 }
 
+/** A record time in ms, NaN when missing or unparseable. */
+function time(v: string | null | undefined): number {
+	return v ? Date.parse(v) : NaN;
+}
+
 function newer(a: string | undefined, b: string | undefined): number {
-	const ta = a ? Date.parse(a) : NaN;
-	const tb = b ? Date.parse(b) : NaN;
+	const ta = time(a);
+	const tb = time(b);
 	if (Number.isNaN(ta) && Number.isNaN(tb)) return 0;
 	if (Number.isNaN(tb)) return 1;
 	if (Number.isNaN(ta)) return -1;
@@ -94,8 +99,8 @@ function newer(a: string | undefined, b: string | undefined): number {
 
 /** `a` is a time no later than `b` (both parseable); false when either is missing. */
 function notNewer(a: string | undefined, b: string | null | undefined): boolean {
-	const ta = a ? Date.parse(a) : NaN;
-	const tb = b ? Date.parse(b) : NaN;
+	const ta = time(a);
+	const tb = time(b);
 	return !Number.isNaN(ta) && !Number.isNaN(tb) && ta <= tb;
 }
 
