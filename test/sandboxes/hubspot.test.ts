@@ -161,6 +161,61 @@ describe('HubSpot sandbox through @hubspot/api-client', () => {
 		expect(sb.records('contacts').find((r) => r.id === '1001')!.properties.jobtitle).toBe('Chief Data Officer');
 	});
 
+	it('the unique email stays enforced through create, archive, recreate, update-away and a rolled-back batch', async () => {
+		const create = (email: string) => client.crm.objects.basicApi.create('contacts', { properties: { email }, associations: [] });
+		const conflictId = async (p: Promise<unknown>) => {
+			const e = await apiError(p);
+			expect(e.code).toBe(409);
+			expect(e.body.category).toBe('CONFLICT');
+			return /Existing ID: (\d+)/.exec(String(e.body.message))?.[1];
+		};
+		const first = await create('cycle@example.com');
+		expect(await conflictId(create(' Cycle@Example.com '))).toBe(first.id);
+
+		// Archived: the email is free again, and the new holder is the one named.
+		await client.crm.objects.basicApi.archive('contacts', first.id);
+		const second = await create('cycle@example.com');
+		expect(await conflictId(create('cycle@example.com'))).toBe(second.id);
+
+		// The holder's email changes: the old value is free, the new one is taken.
+		await client.crm.objects.basicApi.update('contacts', second.id, { properties: { email: 'moved@example.com' } });
+		const third = await create('cycle@example.com');
+		expect(await conflictId(create('MOVED@example.com'))).toBe(second.id);
+		const clash = await apiError(client.crm.objects.basicApi.update('contacts', third.id, { properties: { email: 'moved@example.com' } }));
+		expect(clash.code).toBe(409);
+		expect(String(clash.body.message)).toBe(`A contact with this email already exists. Existing ID: ${second.id}`);
+		// Writing a record's own email again is no clash.
+		await client.crm.objects.basicApi.update('contacts', second.id, { properties: { email: 'moved@example.com', firstname: 'Same' } });
+
+		// An all-or-nothing batch that fails leaves no trace in the index.
+		const failed = await apiError(
+			client.crm.objects.batchApi.create('contacts', {
+				inputs: [
+					{ properties: { email: 'rolled@example.com' }, associations: [] },
+					{ properties: { email: 'cycle@example.com' }, associations: [] },
+				],
+			}),
+		);
+		expect(failed.code).toBe(409);
+		const rolled = await create('rolled@example.com');
+		expect(await conflictId(create('cycle@example.com'))).toBe(third.id);
+
+		// Reads by email (idProperty, batch upsert, search) find the current holders.
+		const byEmail = await client.crm.objects.basicApi.getById('contacts', 'Moved@Example.com', ['firstname'], undefined, undefined, undefined, 'email');
+		expect(byEmail.id).toBe(second.id);
+		await apiError(client.crm.objects.basicApi.getById('contacts', 'gone@example.com', undefined, undefined, undefined, undefined, 'email')).then((e) => expect(e.code).toBe(404));
+		const up = await client.crm.objects.batchApi.upsert('contacts', { inputs: [{ id: 'ROLLED@example.com', idProperty: 'email', properties: { firstname: 'R' } }] });
+		expect(up.results.map((r) => [r.id, r._new])).toEqual([[rolled.id, false]]);
+		const found = await client.crm.objects.searchApi.doSearch('contacts', {
+			filterGroups: [{ filters: [{ propertyName: 'email', operator: 'IN' as never, values: ['cycle@example.com', 'MOVED@example.com', 'nobody@example.com'] }] }],
+			sorts: [],
+			properties: ['email'],
+			limit: 10,
+			after: '0',
+		});
+		expect(found.results.map((r) => r.id)).toEqual([second.id, third.id].sort((a, b) => Number(a) - Number(b)));
+	});
+
 	it('search: filters incl. quotes, sorting, after paging, total, and the result cap', async () => {
 		const quoted = await client.crm.objects.searchApi.doSearch('companies', {
 			filterGroups: [{ filters: [{ propertyName: 'name', operator: 'EQ' as never, value: "O'Reilly & Sons" }] }],

@@ -181,6 +181,9 @@ export interface HsSeedRecord {
 
 export type HubSpotSeed = Partial<Record<string, HsSeedRecord[]>>;
 
+/** Property definitions by name, per object type. */
+const DEFS: Record<string, Map<string, HsPropertyDef>> = Object.fromEntries(Object.entries(HS_PROPERTIES).map(([type, defs]) => [type, new Map(defs.map((p) => [p.name, p]))]));
+
 const EMAIL_RE = /^[^\s@"<>,;]+@[^\s@"<>,;]+\.[A-Za-z]{2,}$/;
 
 export class HubSpotSandbox extends Sandbox {
@@ -193,13 +196,16 @@ export class HubSpotSandbox extends Sandbox {
 	private validTokens = new Set<string>(['hs-sandbox-token']);
 	readonly tables: Record<string, Table> = {};
 	private assocs: Assoc[] = [];
+	/** `${fromType}|${fromId}` → that record's associations (the same objects as in `assocs`). */
+	private assocFrom = new Map<string, Assoc[]>();
 	private lastId: Record<string, number> = {};
 
 	constructor() {
 		super();
 		for (const type of Object.keys(HS_PROPERTIES)) {
 			const base = ID_BASE[type];
-			this.tables[type] = new Table(this.clock, (n) => String(base + n));
+			// Unique properties (contacts' email) are indexed: duplicate checks and idProperty lookups are O(1).
+			this.tables[type] = new Table(this.clock, (n) => String(base + n), HS_PROPERTIES[type].filter((d) => d.unique).map((d) => d.name));
 		}
 		this.installRoutes();
 	}
@@ -213,6 +219,7 @@ export class HubSpotSandbox extends Sandbox {
 	clearData(): void {
 		for (const t of Object.values(this.tables)) t.clear();
 		this.assocs = [];
+		this.assocFrom.clear();
 		this.lastId = {};
 	}
 
@@ -307,7 +314,7 @@ export class HubSpotSandbox extends Sandbox {
 	}
 
 	associationsOf(type: string, id: string, toType?: string): Assoc[] {
-		return this.assocs.filter((a) => a.fromType === type && a.fromId === id && (!toType || a.toType === toType));
+		return (this.assocFrom.get(`${type}|${id}`) ?? []).filter((a) => !toType || a.toType === toType);
 	}
 
 	// ------------------------------------------------------------------ errors
@@ -380,17 +387,33 @@ export class HubSpotSandbox extends Sandbox {
 	}
 
 	private defs(type: string): Map<string, HsPropertyDef> {
-		return new Map(HS_PROPERTIES[type].map((p) => [p.name, p]));
+		return DEFS[type];
 	}
 
 	private associate(fromType: string, fromId: string, toType: string, toId: string, typeId: number | undefined): void {
 		const fwd = typeId ?? HS_ASSOCIATION_TYPES[`${fromType}->${toType}`];
 		const back = HS_ASSOCIATION_TYPES[`${toType}->${fromType}`];
 		const add = (a: Assoc) => {
-			if (!this.assocs.some((x) => x.fromType === a.fromType && x.fromId === a.fromId && x.toType === a.toType && x.toId === a.toId && x.typeId === a.typeId)) this.assocs.push(a);
+			const key = `${a.fromType}|${a.fromId}`;
+			const from = this.assocFrom.get(key) ?? [];
+			if (from.some((x) => x.toType === a.toType && x.toId === a.toId && x.typeId === a.typeId)) return;
+			this.assocs.push(a);
+			from.push(a);
+			this.assocFrom.set(key, from);
 		};
 		add({ fromType, fromId, toType, toId, typeId: fwd });
 		if (back !== undefined) add({ fromType: toType, fromId: toId, toType: fromType, toId: fromId, typeId: back });
+	}
+
+	/** Forget the associations made after the first `count` (a rolled-back batch). */
+	private dropAssociationsFrom(count: number): void {
+		if (this.assocs.length === count) return;
+		this.assocs.length = count;
+		this.assocFrom.clear();
+		for (const a of this.assocs) {
+			const key = `${a.fromType}|${a.fromId}`;
+			this.assocFrom.set(key, [...(this.assocFrom.get(key) ?? []), a]);
+		}
 	}
 
 	/** Values as HubSpot stores them: strings; datetimes as ISO; emails lower case. */
@@ -458,10 +481,9 @@ export class HubSpotSandbox extends Sandbox {
 			if (!def.unique) continue;
 			const v = props[def.name];
 			if (v === undefined || v === null || v === '') continue;
-			const want = String(v).trim().toLowerCase();
 			const hit = this.table(type)
-				.live()
-				.find((r) => r.id !== selfId && String(r.data[def.name] ?? '').toLowerCase() === want);
+				.liveWhere(def.name, String(v).trim())
+				.find((r) => r.id !== selfId);
 			if (hit) return { prop: def.name, id: hit.id };
 		}
 		return undefined;
@@ -526,7 +548,7 @@ export class HubSpotSandbox extends Sandbox {
 		try {
 			this.applyAssociations(type, row.id, associations);
 		} catch (e) {
-			this.table(type).rows.delete(row.id);
+			this.table(type).discard(row.id);
 			return { status: 400, category: 'VALIDATION_ERROR', message: (e as Error).message };
 		}
 		return row;
@@ -577,12 +599,14 @@ export class HubSpotSandbox extends Sandbox {
 			const limit = Math.min(Number(req.query.limit ?? 10), this.maxPageLimit);
 			const after = Number(req.query.after ?? 0);
 			const archived = String(req.query.archived ?? 'false') === 'true';
-			const rows = (archived ? t.all().filter((r) => r.deletedAt) : t.live()).sort((a, b) => Number(a.id) - Number(b.id));
-			const page = rows.filter((r) => Number(r.id) >= after).slice(0, limit);
+			// Live rows in id order are cached until the next write; the page starts by binary search.
+			const rows = archived ? t.all().filter((r) => r.deletedAt).sort(byNumericId) : t.liveSorted('id', byNumericId);
+			const from = Number.isNaN(after) ? rows.length : firstAtLeast(rows, after);
+			const page = rows.slice(from, from + limit);
 			const props = listParam(req.query.properties);
 			const assoc = listParam(req.query.associations);
 			const results = page.map((r) => this.withAssociations(type, this.toPublic(type, r, props), assoc));
-			const nextRow = rows.find((r) => Number(r.id) > Number(page[page.length - 1]?.id ?? Infinity));
+			const nextRow = page.length ? rows[from + page.length] : undefined;
 			const out: Record<string, unknown> = { results };
 			if (nextRow && page.length === limit) out.paging = { next: { after: nextRow.id, link: `${this.url}/crm/v3/objects/${type}?after=${nextRow.id}` } };
 			return out;
@@ -595,8 +619,7 @@ export class HubSpotSandbox extends Sandbox {
 			let row: Row | undefined;
 			const idProperty = req.query.idProperty as string | undefined;
 			if (idProperty) {
-				const want = String(req.params.id).toLowerCase();
-				row = t.live().find((r) => String(r.data[idProperty] ?? '').toLowerCase() === want);
+				row = t.liveWhere(idProperty, String(req.params.id))[0];
 			} else {
 				row = archived ? t.rows.get(req.params.id) : t.get(req.params.id);
 				if (row && archived && !row.deletedAt) row = undefined;
@@ -620,9 +643,7 @@ export class HubSpotSandbox extends Sandbox {
 			let id = req.params.id;
 			const idProperty = req.query.idProperty as string | undefined;
 			if (idProperty) {
-				const hit = this.table(type)
-					.live()
-					.find((r) => String(r.data[idProperty] ?? '').toLowerCase() === id.toLowerCase());
+				const hit = this.table(type).liveWhere(idProperty, id)[0];
 				if (!hit) throw new SandboxHttpError(404, 'notFound', 'resource not found');
 				id = hit.id;
 			}
@@ -648,8 +669,9 @@ export class HubSpotSandbox extends Sandbox {
 			for (const inp of inputs as Array<{ id?: string }>) {
 				const key = String(inp?.id ?? '');
 				let row: Row | undefined;
-				if (idProperty && idProperty !== 'hs_object_id') row = t.live().find((r) => String(r.data[idProperty] ?? '').toLowerCase() === key.toLowerCase());
-				else row = archived ? [...t.rows.values()].find((r) => r.id === key && r.deletedAt) : t.get(key);
+				if (idProperty && idProperty !== 'hs_object_id') row = t.liveWhere(idProperty, key)[0];
+				else if (archived) row = t.rows.get(key)?.deletedAt ? t.rows.get(key) : undefined;
+				else row = t.get(key);
 				if (row) results.push(this.toPublic(type, row, req.body?.properties ?? []));
 				else missing.push(key);
 			}
@@ -690,9 +712,7 @@ export class HubSpotSandbox extends Sandbox {
 			return this.runBatch(res, type, inputs, 200, (inp) => {
 				let id = String(inp.id ?? '');
 				if (inp.idProperty && inp.idProperty !== 'hs_object_id') {
-					const hit = this.table(type)
-						.live()
-						.find((r) => String(r.data[inp.idProperty!] ?? '').toLowerCase() === id.toLowerCase());
+					const hit = this.table(type).liveWhere(inp.idProperty, id)[0];
 					if (!hit) return { status: 404, category: 'OBJECT_NOT_FOUND', message: `Object not found.`, id };
 					id = hit.id;
 				}
@@ -714,9 +734,7 @@ export class HubSpotSandbox extends Sandbox {
 				const hit =
 					idProperty === 'hs_object_id'
 						? this.table(type).get(key)
-						: this.table(type)
-								.live()
-								.find((r) => String(r.data[idProperty] ?? '').toLowerCase() === key.toLowerCase());
+						: this.table(type).liveWhere(idProperty, key)[0];
 				if (hit) {
 					const u = this.updateOne(type, hit.id, inp.properties ?? {});
 					return isRecordError(u) ? u : { row: u, isNew: false };
@@ -813,22 +831,23 @@ export class HubSpotSandbox extends Sandbox {
 		const traced = inputs.length > 0 && inputs.every((i) => typeof i?.objectWriteTraceId === 'string' && i.objectWriteTraceId !== '');
 		const startedAt = new Date().toISOString();
 		if (!traced) {
-			// Dry-run validation first so a failing batch writes nothing.
-			const snapshot = new Map(Object.entries(this.tables).map(([k, t]) => [k, new Map([...t.rows].map(([id, r]) => [id, { ...r, data: { ...r.data } }]))]));
-			const assocSnap = [...this.assocs];
+			// A transaction so a failing batch writes nothing (only the rows it touched are remembered).
+			const tables = Object.values(this.tables);
+			for (const t of tables) t.begin();
+			const assocCount = this.assocs.length;
 			const results: unknown[] = [];
-			for (const inp of inputs) {
-				const out = write(inp);
-				if (isRecordError(out)) {
-					for (const [k, rows] of snapshot) {
-						const t = this.tables[k];
-						t.rows.clear();
-						for (const [id, r] of rows) t.rows.set(id, r);
+			try {
+				for (const inp of inputs) {
+					const out = write(inp);
+					if (isRecordError(out)) {
+						for (const t of tables) t.rollback();
+						this.dropAssociationsFrom(assocCount);
+						this.throwRecordError(out);
 					}
-					this.assocs = assocSnap;
-					this.throwRecordError(out);
+					results.push(this.batchResult(type, out, inp));
 				}
-				results.push(this.batchResult(type, out, inp));
+			} finally {
+				for (const t of tables) t.commit();
 			}
 			res.status(okStatus);
 			return { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() };
@@ -892,7 +911,7 @@ export class HubSpotSandbox extends Sandbox {
 				}
 			}
 		}
-		let rows = t.live().map((r) => ({ row: r, pub: this.toPublic(type, r, [...defs.keys()]) }));
+		let rows = this.searchCandidates(t, groups, defs).map((r) => ({ row: r, pub: this.toPublic(type, r, [...defs.keys()]) }));
 		if (groups.length) rows = rows.filter(({ row, pub }) => groups.some((g) => (g.filters ?? []).every((f) => this.matches(type, row, pub.properties, f, defs))));
 		if (typeof body.query === 'string' && body.query) {
 			const q = body.query.toLowerCase();
@@ -916,6 +935,23 @@ export class HubSpotSandbox extends Sandbox {
 		const out: Record<string, unknown> = { total, results: page };
 		if (after + limit < total) out.paging = { next: { after: String(after + limit) } };
 		return out;
+	}
+
+	/**
+	 * Rows a search can match: when every filter group has an EQ / IN filter on an indexed string
+	 * property (email), only the rows holding those values (the filters still decide); else all.
+	 */
+	private searchCandidates(t: Table, groups: Array<{ filters?: Filter[] }>, defs: Map<string, HsPropertyDef>): Row[] {
+		const keyed = groups.map((g) => (g.filters ?? []).find((f) => (f.operator === 'EQ' || f.operator === 'IN') && t.indexed(f.propertyName) && defs.get(f.propertyName)?.type === 'string'));
+		if (!keyed.length || keyed.some((f) => !f)) return t.live();
+		const hits = new Map<string, Row>();
+		for (const f of keyed as Filter[]) {
+			for (const v of f.operator === 'EQ' ? [f.value] : (f.values ?? [])) {
+				if (v === undefined || v === null) continue;
+				for (const r of t.liveWhere(f.propertyName, String(v))) hits.set(r.id, r);
+			}
+		}
+		return [...hits.values()];
 	}
 
 	private matches(type: string, row: Row, props: Record<string, string | null>, f: Filter, defs: Map<string, HsPropertyDef>): boolean {
@@ -1054,6 +1090,22 @@ function containsToken(text: string, token: string): boolean {
 	// A multi-token value matches a phrase.
 	for (let i = 0; i + parts.length <= tokens.length; i++) if (parts.every((p, j) => tokens[i + j] === p)) return true;
 	return false;
+}
+
+function byNumericId(a: Row, b: Row): number {
+	return Number(a.id) - Number(b.id);
+}
+
+/** Index of the first row (sorted by numeric id) whose id is at least `id`. */
+function firstAtLeast(rows: readonly Row[], id: number): number {
+	let lo = 0;
+	let hi = rows.length;
+	while (lo < hi) {
+		const mid = (lo + hi) >>> 1;
+		if (Number(rows[mid].id) < id) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo;
 }
 
 function listParam(v: unknown): string[] {

@@ -148,6 +148,46 @@ describe('Salesforce sandbox through jsforce', () => {
 		expect(sb.calls.get('collections.upsert')).toBe(2);
 	});
 
+	it('the unique external id stays enforced through create, delete, recreate and update-away', async () => {
+		const create = async (ff: string) => (await conn.sobject('Lead').create({ LastName: 'L', Company: 'C', FieldFlow_Id__c: ff })) as { id: string; success: boolean };
+		const duplicateOf = async (p: Promise<unknown>) => {
+			const e = (await p.then(
+				() => {
+					throw new Error('expected DUPLICATE_VALUE');
+				},
+				(err: unknown) => err,
+			)) as { errorCode: string; data: { message: string; fields: string[] } };
+			expect(e.errorCode).toBe('DUPLICATE_VALUE');
+			expect(e.data.fields).toEqual(['FieldFlow_Id__c']);
+			return /with id: (\w+)/.exec(e.data.message)?.[1];
+		};
+		const first = await create('ff-cycle');
+		expect(await duplicateOf(create('FF-CYCLE'))).toBe(first.id);
+
+		await conn.sobject('Lead').destroy(first.id);
+		const second = await create('ff-cycle');
+		expect(await duplicateOf(create('ff-cycle'))).toBe(second.id);
+
+		await conn.sobject('Lead').update({ Id: second.id, FieldFlow_Id__c: 'ff-moved' });
+		const third = await create('ff-cycle');
+		expect(await duplicateOf(conn.sobject('Lead').update({ Id: third.id, FieldFlow_Id__c: 'FF-Moved' }))).toBe(second.id);
+		await conn.sobject('Lead').update({ Id: second.id, FieldFlow_Id__c: 'ff-moved', Title: 'Same id again is fine' });
+
+		// Upsert matches the current holders; the deleted first record is never matched.
+		const up = await conn.sobject('Lead').upsert(
+			[
+				{ FieldFlow_Id__c: 'FF-MOVED', Title: 'A' },
+				{ FieldFlow_Id__c: 'ff-cycle', Title: 'B' },
+			],
+			'FieldFlow_Id__c',
+			{ allOrNone: false },
+		);
+		expect(up.map((r) => [(r as { id: string }).id, (r as { created: boolean }).created])).toEqual([
+			[second.id, false],
+			[third.id, false],
+		]);
+	});
+
 	it('describes objects with types, lengths, required-ness and picklists', async () => {
 		const d = await conn.sobject('Lead').describe();
 		const byName = Object.fromEntries(d.fields.map((f) => [f.name, f]));

@@ -85,7 +85,9 @@ export class SalesforceSandbox extends Sandbox {
 		this.dailyLimit = opts.dailyLimit ?? 15000;
 		this.validTokens.add(this.accessToken);
 		for (const def of Object.values(OBJECTS)) {
-			this.tables[def.name] = new Table(this.clock, (n) => to18(def.keyPrefix + '5g0000' + n.toString(36).toUpperCase().padStart(6, '0')));
+			// Unique fields (the FieldFlow external id) are indexed: duplicate checks and upsert matching are O(1).
+			const unique = def.fields.filter((f) => f.unique).map((f) => f.name);
+			this.tables[def.name] = new Table(this.clock, (n) => to18(def.keyPrefix + '5g0000' + n.toString(36).toUpperCase().padStart(6, '0')), unique);
 		}
 		this.app.use((req, res, next) => {
 			if (req.path.startsWith('/services/data')) {
@@ -417,7 +419,8 @@ export class SalesforceSandbox extends Sandbox {
 		const type = PREFIX_TO_OBJECT[String(id).slice(0, 3)];
 		if (!type) return undefined;
 		const table = this.tables[type];
-		const row = table.rows.get(id) ?? (id.length === 15 ? [...table.rows.values()].find((r) => r.id.startsWith(id)) : undefined);
+		// A 15-character id is the 18-character one without its checksum suffix.
+		const row = table.rows.get(id) ?? (id.length === 15 ? (table.rows.get(to18(id)) ?? [...table.rows.values()].find((r) => r.id.startsWith(id))) : undefined);
 		return row ? { type, row } : undefined;
 	}
 
@@ -464,7 +467,7 @@ export class SalesforceSandbox extends Sandbox {
 					continue;
 				}
 				if (f.unique) {
-					const dup = this.tables[def.name].live().find((r) => r.id !== existing?.id && String(r.data[f.name] ?? '').toLowerCase() === s.toLowerCase());
+					const dup = this.tables[def.name].liveWhere(f.name, s).find((r) => r.id !== existing?.id);
 					if (dup) {
 						errors.push({ statusCode: 'DUPLICATE_VALUE', message: `duplicate value found: ${f.name} duplicates value on record with id: ${dup.id}`, fields: [f.name] });
 						continue;
@@ -719,7 +722,7 @@ export class SalesforceSandbox extends Sandbox {
 			const k = String(key).toLowerCase();
 			if (seen.has(k)) return { errors: [{ statusCode: 'DUPLICATE_VALUE', message: `Duplicate external id specified: ${String(key)}`, fields: [ext.name] }] };
 			seen.add(k);
-			const hits = table.live().filter((r) => String(r.data[ext.name] ?? '').toLowerCase() === k);
+			const hits = table.liveWhere(ext.name, k);
 			if (hits.length > 1) {
 				return { errors: [{ statusCode: 'DUPLICATE_EXTERNAL_ID', message: `${ext.name}: more than one record found for external id field: [${hits.map((h) => h.id).join(', ')}]`, fields: [ext.name] }] };
 			}
