@@ -89,6 +89,29 @@ describe('Pipedrive sandbox through the SDK', () => {
 		expect(o.data!.items!.map((i) => i.item!.name)).toEqual(["O'Brien & Sons Builders"]);
 	});
 
+	test('exact search follows email and name changes and deletes; ids are never reused', async () => {
+		const api = new v2.PersonsApi(v2cfg());
+		const byEmail = async (term: string) => (await api.searchPersons({ term, fields: 'email', exact_match: true })).data!.items!.map((i) => i.item!.id);
+		const created = await api.addPerson({ AddPersonRequest: { name: 'Ola Nordmann', emails: [{ value: 'ola@nord.example', primary: true }, { value: 'ola.private@nord.example', primary: false }] } });
+		const id = created.data!.id!;
+		expect(id).toBe(11);
+		expect(await byEmail('OLA.PRIVATE@nord.example')).toEqual([id]);
+		await api.updatePerson({ id, UpdatePersonRequest: { emails: [{ value: 'ola@new.example', primary: true }] } });
+		expect(await byEmail('ola@nord.example')).toEqual([]);
+		expect(await byEmail('ola@new.example')).toEqual([id]);
+		// Two people share an email: both are found, oldest change first.
+		await api.updatePerson({ id: 2, UpdatePersonRequest: { emails: [{ value: 'ola@new.example', primary: true }] } });
+		expect(await byEmail('ola@new.example')).toEqual([id, 2]);
+		const byName = await api.searchPersons({ term: 'ola nordmann', fields: 'name', exact_match: true });
+		expect(byName.data!.items!.map((i) => i.item!.id)).toEqual([id]);
+		await api.deletePerson({ id });
+		expect(await byEmail('ola@new.example')).toEqual([2]);
+		const next = await api.addPerson({ AddPersonRequest: { name: 'After Delete' } });
+		expect(next.data!.id).toBe(12);
+		const list = await api.getPersons({ ids: `${id},12,2` });
+		expect(list.data!.map((p) => p.id)).toEqual([2, 12]);
+	});
+
 	test('v1 notes and fields through the SDK', async () => {
 		const notes = new v1.NotesApi(v1cfg());
 		const added = await notes.addNote({ AddNoteRequest: { content: 'Summary [x]', person_id: 2 } });

@@ -17,7 +17,7 @@
  * v2 offers no deletion feed (only webhooks), so the sandbox exposes none either.
  */
 import type { Request } from 'express';
-import { Sandbox, SandboxHttpError, Table, type Row, type VendorError, type VendorErrorContext } from './common';
+import { Sandbox, SandboxHttpError, Table, byChange, type IndexSpec, type Row, type VendorError, type VendorErrorContext } from './common';
 
 export const PIPEDRIVE_ERROR_INFO = 'Please check developers.pipedrive.com for more information about Pipedrive API.';
 
@@ -192,11 +192,15 @@ export class PipedriveSandbox extends Sandbox {
 	private windowStart = 0;
 	private windowUsed = 0;
 	dailyRequestsLeft = 10_000;
+	/** Highest numeric id used per table (ids are never reused). */
+	private readonly maxId = new Map<Entity | 'notes', number>();
 
 	constructor() {
 		super();
-		const mk = (): Table => new Table(this.clock, (n) => String(n));
-		this.tables = { persons: mk(), organizations: mk(), deals: mk(), activities: mk(), notes: mk() };
+		const mk = (indexed: IndexSpec[] = []): Table => new Table(this.clock, (n) => String(n), indexed);
+		// Exact-match search fields are indexed (persons by name and any email, organizations by name).
+		const emails: IndexSpec = { name: 'emails', values: (d) => ((d.emails as Array<{ value?: unknown }>) ?? []).map((x) => x?.value) };
+		this.tables = { persons: mk(['name', emails]), organizations: mk(['name']), deals: mk(), activities: mk(), notes: mk() };
 		this.installRoutes();
 	}
 
@@ -263,6 +267,7 @@ export class PipedriveSandbox extends Sandbox {
 
 	clearData(): void {
 		for (const t of Object.values(this.tables)) t.clear();
+		this.maxId.clear();
 	}
 
 	seed(data: unknown): void {
@@ -271,19 +276,20 @@ export class PipedriveSandbox extends Sandbox {
 		for (const e of ['organizations', 'persons', 'deals', 'activities'] as Entity[]) {
 			for (const rec of d[e] ?? []) {
 				const { id, ...rest } = rec;
-				this.tables[e].insert(this.normalize(e, rest, undefined), id !== undefined ? String(id) : this.nextId(e));
+				this.add(e, this.normalize(e, rest, undefined), id);
 			}
 		}
 		for (const n of d.notes ?? []) {
 			const { id, ...rest } = n;
-			this.tables.notes.insert(rest, id !== undefined ? String(id) : this.nextId('notes'));
+			this.add('notes', rest, id);
 		}
 	}
 
-	private nextId(t: Entity | 'notes'): string {
-		let max = 0;
-		for (const id of this.tables[t].rows.keys()) max = Math.max(max, Number(id));
-		return String(max + 1);
+	/** Insert with the given id, or the highest id ever used plus one (kept, not recomputed). */
+	private add(t: Entity | 'notes', data: Record<string, unknown>, id?: unknown): Row {
+		const n = id !== undefined ? Number(id) : (this.maxId.get(t) ?? 0) + 1;
+		if (Number.isFinite(n)) this.maxId.set(t, Math.max(this.maxId.get(t) ?? 0, n));
+		return this.tables[t].insert(data, id !== undefined ? String(id) : String(n));
 	}
 
 	/** ~20 demo records: organizations, persons, deals, one activity and one note. */
@@ -500,13 +506,13 @@ export class PipedriveSandbox extends Sandbox {
 			const q = req.query as Record<string, string | undefined>;
 			const limit = q.limit === undefined ? 100 : Number(q.limit);
 			if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw bad('limit', 'Parameter \'limit\' must be between 1 and 500');
-			let rows = t.live();
+			let rows: Row[];
 			if (q.ids !== undefined) {
 				const ids = String(q.ids).split(',').filter(Boolean);
 				if (ids.length > 100) throw bad('ids', 'Parameter \'ids\' must contain at most 100 items');
-				const set = new Set(ids.map((s) => String(Number(s))));
-				rows = rows.filter((r) => set.has(r.id));
-			}
+				// By id: look the rows up instead of scanning the table.
+				rows = [...new Set(ids.map((s) => String(Number(s))))].map((id) => t.get(id)).filter((r): r is Row => !!r);
+			} else rows = t.live();
 			for (const f of ['person_id', 'org_id', 'deal_id', 'owner_id']) {
 				if (q[f] !== undefined) rows = rows.filter((r) => String(r.data[f] ?? '') === String(q[f]) || (f === 'person_id' && e === 'activities' && participantOf(r, q[f]!)));
 			}
@@ -556,7 +562,7 @@ export class PipedriveSandbox extends Sandbox {
 		});
 		this.on('post', `/api/v2/${e}`, `${e}.create`, (req) => {
 			const body = (req.body ?? {}) as Record<string, unknown>;
-			const row = t.insert(this.normalize(e, body, undefined), this.nextId(e));
+			const row = this.add(e, this.normalize(e, body, undefined));
 			return { success: true, data: this.present(e, row) };
 		});
 		this.on('patch', `/api/v2/${e}/:id`, `${e}.update`, (req) => {
@@ -588,12 +594,18 @@ export class PipedriveSandbox extends Sandbox {
 			const s = term.toLowerCase();
 			return exact ? v === s : v.includes(s);
 		};
+		/** Exact search on indexed fields only: the rows holding the term (oldest change first); else every live row. */
+		const candidates = (t: Table, exact: boolean, fields: string[], term: string, index: Record<string, string>): Row[] => {
+			if (!exact || !fields.length || fields.some((f) => !index[f])) return t.live();
+			const hits = new Map<string, Row>();
+			for (const f of fields) for (const r of t.liveWhere(index[f], term)) hits.set(r.id, r);
+			return [...hits.values()].sort(byChange);
+		};
 		this.on('get', '/api/v2/persons/search', 'persons.search', (req) => {
 			const { term, exact, fields, limit } = common(req);
 			for (const f of fields) if (!['custom_fields', 'email', 'notes', 'phone', 'name'].includes(f)) throw bad('fields', `Field '${f}' is not searchable`);
 			const use = (f: string): boolean => fields.length === 0 || fields.includes(f);
-			const items = this.tables.persons
-				.live()
+			const items = candidates(this.tables.persons, exact, fields, term, { name: 'name', email: 'emails' })
 				.filter((r) => {
 					const emails = ((r.data.emails as Array<{ value: string }>) ?? []).map((x) => x.value);
 					const phones = ((r.data.phones as Array<{ value: string }>) ?? []).map((x) => x.value);
@@ -624,8 +636,7 @@ export class PipedriveSandbox extends Sandbox {
 			const { term, exact, fields, limit } = common(req);
 			for (const f of fields) if (!['address', 'custom_fields', 'notes', 'name'].includes(f)) throw bad('fields', `Field '${f}' is not searchable`);
 			const use = (f: string): boolean => fields.length === 0 || fields.includes(f);
-			const items = this.tables.organizations
-				.live()
+			const items = candidates(this.tables.organizations, exact, fields, term, { name: 'name' })
 				.filter((r) => (use('name') && matches(r.data.name, term, exact)) || (use('address') && matches((r.data.address as { value?: string })?.value, term, exact)))
 				.slice(0, limit)
 				.map((r) => ({
@@ -673,7 +684,7 @@ export class PipedriveSandbox extends Sandbox {
 			return { success: true, data: this.presentNote(row) };
 		});
 		this.on('post', '/api/v1/notes', 'notes.create', (req) => {
-			const row = t.insert(validate((req.body ?? {}) as Record<string, unknown>, true), this.nextId('notes'));
+			const row = this.add('notes', validate((req.body ?? {}) as Record<string, unknown>, true));
 			return { success: true, data: this.presentNote(row) };
 		});
 		this.on('put', '/api/v1/notes/:id', 'notes.update', (req) => {
