@@ -7,6 +7,7 @@ import { getFieldFlowClient } from '../FieldFlow/transport';
 import { properties, type Operation } from './actions/descriptions';
 import {
 	finishRun,
+	nextPage,
 	getConflicts,
 	getDashboard,
 	getErrors,
@@ -64,6 +65,8 @@ export class FieldFlowSyncStatus implements INodeType {
 				}
 				case 'finishRun':
 					return [await finishRun.call(this, store, crm, items)];
+				case 'nextPage':
+					return [await nextPage.call(this, store, crm, items)];
 				case 'getDashboard':
 					return [await getDashboard.call(this, store, crm)];
 				case 'getLogs':

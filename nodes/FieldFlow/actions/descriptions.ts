@@ -237,6 +237,36 @@ const filterOptions: Record<ResourceKey, INodeProperties[]> = {
 	],
 };
 
+/** Get Changed Since one page at a time (the bulk sync's paged runs: one page per sub-execution). */
+export const pageOptions: INodeProperties[] = [
+	{
+		displayName: 'Page Size',
+		name: 'pageSize',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 0,
+		description: 'Max number of records to return in this execution (0 = all). With Continue After, the bulk sync reads one page per sub-execution, so memory stays flat however many records there are.',
+		displayOptions: { show: { '/operation': ['getChangedSince'] } },
+	},
+	{
+		displayName: 'Continue After',
+		name: 'continueAfter',
+		type: 'string',
+		default: '',
+		placeholder: '2026-11-24T09:30:00.000Z|pr_000123',
+		description: 'Resume after this record: "&lt;updated_at&gt;|&lt;ID&gt;" of the last record of the previous page. Empty = start at Since.',
+		displayOptions: { show: { '/operation': ['getChangedSince'] } },
+	},
+	{
+		displayName: 'Until',
+		name: 'until',
+		type: 'dateTime',
+		default: '',
+		description: 'Leave out records changed at or after this time (e.g. the run\'s start: the next run reads them). Empty = no end.',
+		displayOptions: { show: { '/operation': ['getChangedSince'] } },
+	},
+];
+
 const optionsCollection = (resource: ResourceKey): INodeProperties => ({
 	displayName: 'Options',
 	name: 'options',
@@ -253,6 +283,7 @@ const optionsCollection = (resource: ResourceKey): INodeProperties => ({
 			default: false,
 			description: 'Whether to include deleted records (they carry a deleted_at time) so deletions can be synced',
 		},
+		...pageOptions,
 	].sort((a, b) => a.displayName.localeCompare(b.displayName)),
 });
 

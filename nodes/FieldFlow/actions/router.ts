@@ -45,24 +45,35 @@ async function runOne(this: IExecuteFunctions, client: FieldFlowClient, resource
 		case 'getMany':
 		case 'getChangedSince': {
 			const options = this.getNodeParameter('options', i, {}) as IDataObject;
-			const { includeDeleted, ...filters } = options;
+			const { includeDeleted, pageSize, continueAfter, until, ...filters } = options;
 			const query: ListQuery = {
 				includeDeleted: includeDeleted === true,
 				filters: Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== '' && v !== undefined).map(([k, v]) => [k, String(v)])),
 			};
 			let max = Infinity;
+			let window: ReadWindow | undefined;
 			if (operation === 'getChangedSince') {
 				query.updatedSince = toIso.call(this, this.getNodeParameter('since', i) as string, i);
+				window = readWindow.call(this, query.updatedSince, { pageSize, continueAfter, until }, i);
+				if (window.empty) return [];
+				query.updatedSince = window.since;
+				max = window.max;
 			} else if (!(this.getNodeParameter('returnAll', i, false) as boolean)) {
 				max = this.getNodeParameter('limit', i, 50) as number;
 				query.limit = Math.min(200, max);
 			}
 			const records: FieldFlowRecord[] = [];
-			for await (const page of client.pages(path, query)) {
-				records.push(...page.data);
-				if (records.length >= max) break;
+			scan: for await (const page of client.pages(path, query)) {
+				for (const r of page.data) {
+					const at = Date.parse(String(r.updated_at ?? ''));
+					if (window?.after && (at < window.after.time || (at === window.after.time && String(r.id) <= window.after.id))) continue;
+					// Records come ordered by updated_at: the first one at or after Until ends the window.
+					if (window?.until !== undefined && at >= window.until) break scan;
+					records.push(r);
+					if (records.length >= max) break scan;
+				}
 			}
-			return records.slice(0, max) as IDataObject[];
+			return records as IDataObject[];
 		}
 		case 'create':
 			return [(await client.create<FieldFlowRecord>(path, fieldsOf.call(this, i), String(i))) as IDataObject];
@@ -75,6 +86,46 @@ async function runOne(this: IExecuteFunctions, client: FieldFlowClient, resource
 		}
 	}
 	throw new NodeOperationError(this.getNode(), `Unknown operation "${operation as string}"`, { itemIndex: i });
+}
+
+interface ReadWindow {
+	since: string;
+	/** Continue strictly after this position of the (updated_at, id) order. */
+	after?: { time: number; id: string };
+	/** Stop before records changed at or after this time (ms). */
+	until?: number;
+	max: number;
+	/** True when nothing can be in the window (Since at or after Until): no API call. */
+	empty: boolean;
+}
+
+/**
+ * Get Changed Since in pages (one page per execution, the bulk sync's paged runs): Page Size
+ * caps the records, Continue After ("<updated_at>|<id>" of the last record of the previous page)
+ * resumes strictly after it in the API's (updated_at, id) order, Until leaves out what changed
+ * after the run started (the next run reads it).
+ */
+function readWindow(this: IExecuteFunctions, since: string, o: { pageSize?: unknown; continueAfter?: unknown; until?: unknown }, i: number): ReadWindow {
+	const size = Number(o.pageSize ?? 0);
+	if (!Number.isInteger(size) || size < 0) {
+		throw new NodeOperationError(this.getNode(), `Page Size "${String(o.pageSize)}" is not a whole number`, { itemIndex: i, description: 'Use 0 for every record, or the number of records per page (e.g. 2000)' });
+	}
+	const window: ReadWindow = { since, max: size || Infinity, empty: false };
+	const raw = String(o.continueAfter ?? '').trim();
+	if (raw) {
+		const [time, id] = [raw.slice(0, raw.indexOf('|')), raw.slice(raw.indexOf('|') + 1)];
+		const t = Date.parse(time);
+		if (raw.indexOf('|') < 1 || !Number.isFinite(t) || !id) {
+			throw new NodeOperationError(this.getNode(), `Continue After "${raw}" is not "<updated_at>|<id>"`, { itemIndex: i, description: 'Use the updated_at and id of the last record of the previous page, e.g. 2026-11-24T09:30:00.000Z|pr_000123, or leave it empty to start at Since' });
+		}
+		window.after = { time: t, id };
+		if (t > Date.parse(since)) window.since = new Date(t).toISOString();
+	}
+	if (String(o.until ?? '').trim()) {
+		window.until = Date.parse(toIso.call(this, o.until as string, i));
+		window.empty = Date.parse(window.since) >= window.until;
+	}
+	return window;
 }
 
 /** Prospect create/update for all items in FieldFlow batch calls (100 per call), one result per item. */

@@ -135,6 +135,14 @@ const readOptions = (operation: Operation): INodeProperties => ({
 						default: false,
 						description: 'Whether to include records deleted or archived in the CRM (flagged with deleted: true)',
 					},
+					{
+						displayName: 'Until',
+						name: 'until',
+						type: 'dateTime' as const,
+						default: '',
+						description:
+							"Leave out records changed at or after this time (e.g. the run's start: the next run reads them). When Since is at or after Until, nothing is read and no API call is made. Empty = no end.",
+					},
 				]
 			: []),
 		{

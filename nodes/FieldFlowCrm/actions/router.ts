@@ -60,10 +60,15 @@ async function runOne(this: IExecuteFunctions, adapter: CrmAdapter, operation: O
 			const returnAll = this.getNodeParameter('returnAll', i, true) as boolean;
 			const max = returnAll ? Infinity : (this.getNodeParameter('limit', i, 50) as number);
 			const fields = (options.fields as string[] | undefined)?.length ? (options.fields as string[]) : undefined;
+			const until = String(options.until ?? '').trim() ? Date.parse(toIso.call(this, String(options.until), i)) : undefined;
+			// An empty window (Since at or after Until): nothing to read, no call.
+			if (until !== undefined && since && Date.parse(since) >= until) return [];
 			const out: IDataObject[] = [];
 			for await (const page of adapter.listChangedSince(object, since, { includeDeleted: options.includeDeleted === true, fields })) {
 				for (const r of page.records) {
 					if (out.length >= max) break;
+					// Changed at or after Until: the next run reads it (deletions have no reliable time: kept).
+					if (until !== undefined && !r.deleted && Date.parse(r.modifiedAt) >= until) continue;
 					out.push(recordJson(r, options.nestFields === true));
 				}
 				if (out.length >= max) break;

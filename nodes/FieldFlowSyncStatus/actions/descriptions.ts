@@ -6,6 +6,7 @@ export type Operation =
 	| 'startRun'
 	| 'recordResults'
 	| 'finishRun'
+	| 'nextPage'
 	| 'getDashboard'
 	| 'getLogs'
 	| 'getErrors'
@@ -32,6 +33,7 @@ export const operationProperty: INodeProperties = {
 		{ name: 'Get Errors', value: 'getErrors', description: 'List the open error queue', action: 'Get queued errors' },
 		{ name: 'Get Logs', value: 'getLogs', description: 'Sync log entries filtered by date range, record type and status', action: 'Get sync logs' },
 		{ name: 'Look Up Links', value: 'lookUpLinks', description: 'Add the linked CRM record (crmId, crmObject) to items that carry a FieldFlow prospect ID', action: 'Look up linked CRM records' },
+		{ name: 'Next Page', value: 'nextPage', description: 'End one page of a paged run: the next page to read, or done, with the totals so far', action: 'Finish a page of a sync run' },
 		{ name: 'Reconnect', value: 'reconnect', description: 'Resume syncing with the CRM', action: 'Reconnect the CRM' },
 		{ name: 'Record Results', value: 'recordResults', description: 'Store the outcome of sync writes: links, baselines, logs, errors, conflicts', action: 'Record sync results' },
 		{ name: 'Render Dashboard', value: 'renderDashboard', description: 'The sync dashboard as an HTML page (for a Webhook + Respond to Webhook)', action: 'Render the sync dashboard page' },
@@ -85,6 +87,50 @@ export const operationFields: INodeProperties[] = [
 		default: '',
 		description: 'Where the first run starts reading. Empty = everything (1970). Can be long for a big CRM.',
 		displayOptions: show('startRun'),
+	},
+	{
+		displayName: 'Page Size',
+		name: 'pageSize',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 0,
+		description:
+			'Read FieldFlow in pages of this many records, one page per sub-execution (Sync All Prospects), so n8n holds one page at a time however many records there are. 0 = one pass. The output then carries page, fieldflowAfter and done for the page loop.',
+		displayOptions: show('startRun'),
+	},
+	{
+		displayName: 'Page',
+		name: 'page',
+		type: 'json',
+		required: true,
+		default: "={{ $('Page').first().json }}",
+		description: 'The page this sub-execution ran: the item its Execute Workflow Trigger received (runId, startedAt, pageSize, page, fieldflowAfter)',
+		displayOptions: show('nextPage'),
+	},
+	{
+		displayName: 'Last Record Read',
+		name: 'lastRecord',
+		type: 'json',
+		required: true,
+		default: "={{ $('FieldFlow: changed prospects').last().json }}",
+		description: 'The last FieldFlow record the page read (its updated_at and ID are where the next page continues)',
+		displayOptions: show('nextPage'),
+	},
+	{
+		displayName: 'Records Read',
+		name: 'recordsRead',
+		type: 'string',
+		default: "={{ $('FieldFlow: changed prospects').all().length }}",
+		description: 'How many FieldFlow records the page read; fewer than the page size means it was the last page',
+		displayOptions: show('nextPage'),
+	},
+	{
+		displayName: 'Read CRM Side',
+		name: 'readsCrm',
+		type: 'boolean',
+		default: true,
+		description: 'Whether the workflow reads the CRM side too: after the last FieldFlow page comes one page with phase "crm" for it',
+		displayOptions: show('nextPage'),
 	},
 	{
 		displayName: 'Run Started At',

@@ -44,6 +44,10 @@ export async function startRun(this: IExecuteFunctions, store: SyncStore, crm: C
 	// Full sync ("Sync All Prospects"): read everything from Initial Since, whatever the cursors say.
 	const full = this.getNodeParameter('fullSync', 0, false) as boolean;
 	const since = (cursor: string | null) => (cursor && !full ? new Date(Math.max(0, Date.parse(cursor) - overlapMs)).toISOString() : initial);
+	const pageSize = Number(this.getNodeParameter('pageSize', 0, 0)) || 0;
+	if (!Number.isInteger(pageSize) || pageSize < 0) {
+		throw new NodeOperationError(this.getNode(), `Page Size "${String(pageSize)}" is not a whole number`, { description: 'Use 0 for one pass, or the FieldFlow records per page (e.g. 2000)' });
+	}
 	const [ffCursor, crmCursor] = [await store.getCursor(crm, keys.fieldflow), await store.getCursor(crm, keys.crm)];
 	return [
 		{
@@ -56,6 +60,7 @@ export async function startRun(this: IExecuteFunctions, store: SyncStore, crm: C
 				crmSince: since(crmCursor),
 				firstRun: !ffCursor && !crmCursor,
 				fullSync: full,
+				...(pageSize ? { pageSize, page: 1, phase: 'fieldflow', fieldflowAfter: '', done: false } : {}),
 			},
 			pairedItem: { item: 0 },
 		},
@@ -78,6 +83,84 @@ export async function finishRun(this: IExecuteFunctions, store: SyncStore, crm: 
 	return [
 		{
 			json: { crm, object, runId, startedAt, finishedAt, cursor: startedAt, fieldflowCursorAdvanced: ffMoved, crmCursorAdvanced: crmMoved, ...totals },
+			pairedItem: items.map((_, i) => ({ item: i })),
+		},
+	];
+}
+
+/** The run totals a page adds to (Record Results summary keys). */
+const TOTAL_KEYS = ['synced', 'errors', 'conflicts', 'unchanged'] as const;
+
+function objectValue(this: IExecuteFunctions, name: string, what: string): IDataObject {
+	const raw = this.getNodeParameter(name, 0, {}) as unknown;
+	let value = raw;
+	if (typeof raw === 'string') {
+		try {
+			value = raw.trim() ? JSON.parse(raw) : {};
+		} catch {
+			value = undefined;
+		}
+	}
+	if (!value || typeof value !== 'object' || Array.isArray(value)) {
+		throw new NodeOperationError(this.getNode(), `${what} is not an object`, { description: `Point ${what} at an item's JSON, e.g. {{ $('Page').first().json }}` });
+	}
+	return value as IDataObject;
+}
+
+/**
+ * Next Page: the end of one page of a paged run (Sync All Prospects reads FieldFlow one page per
+ * sub-execution, so n8n holds one page at a time). Takes the page it was given and the last
+ * FieldFlow record the page read; returns the next page to run (Continue After that record), then
+ * the CRM side's page (phase 'crm'), then done, with the run's totals so far. Logs each page, so a
+ * long run shows its progress.
+ */
+export async function nextPage(this: IExecuteFunctions, store: SyncStore, crm: CrmName, items: INodeExecutionData[]): Promise<INodeExecutionData[]> {
+	const page = objectValue.call(this, 'page', 'Page');
+	const last = objectValue.call(this, 'lastRecord', 'Last Record Read');
+	const read = Math.max(0, Number(this.getNodeParameter('recordsRead', 0, 0)) || 0);
+	const pageSize = Number(page.pageSize ?? 0);
+	if (!page.runId || !page.startedAt || !Number.isInteger(pageSize) || pageSize < 1) {
+		throw new NodeOperationError(this.getNode(), 'Page is not a page of a paged run', {
+			description: 'It needs the runId, startedAt and pageSize that Start Run (with Page Size set) gives; point Page at the Execute Workflow Trigger item of the page',
+		});
+	}
+	const hasLast = last.id !== undefined && last.id !== null && last.id !== '' && !!last.updated_at;
+	// FieldFlow pages first; then one page for the CRM side (when the workflow reads it), so every
+	// prospect has been matched to an existing CRM record by email before CRM-only records are
+	// created in FieldFlow.
+	const fieldflowDone = page.phase === 'crm' || !hasLast || read < pageSize;
+	const readsCrm = this.getNodeParameter('readsCrm', 0, true) as boolean;
+	const phase = page.phase === 'crm' || !fieldflowDone ? String(page.phase ?? 'fieldflow') : readsCrm ? 'crm' : 'fieldflow';
+	const done = page.phase === 'crm' || (fieldflowDone && !readsCrm);
+	const number = Number(page.page ?? 1) || 1;
+	const totals: IDataObject = {};
+	for (const k of TOTAL_KEYS) totals[k] = (Number(page[k] ?? 0) || 0) + items.reduce((sum, it) => sum + (Number(it.json[k] ?? 0) || 0), 0);
+	const pageRead = hasLast && page.phase !== 'crm' ? read : 0;
+	const readSoFar = (Number(page.read ?? 0) || 0) + pageRead;
+	const object = String(page.object ?? '');
+	await store.log([
+		{
+			time: new Date().toISOString(),
+			crm,
+			direction: 'none',
+			recordType: object,
+			status: 'success',
+			action: 'pageFinished',
+			message: `Run ${String(page.runId)} page ${number}${page.phase === 'crm' ? ` (${CRM_LABELS[crm] ?? crm} side)` : ''}: ${pageRead} FieldFlow records read (${readSoFar} so far), ${String(totals.synced)} synced, ${String(totals.errors)} errors${done ? ', last page' : ''}`,
+		},
+	]);
+	return [
+		{
+			json: {
+				...page,
+				...totals,
+				page: number + 1,
+				read: readSoFar,
+				pagesDone: number,
+				fieldflowAfter: pageRead ? `${String(last.updated_at)}|${String(last.id)}` : page.fieldflowAfter ?? '',
+				phase,
+				done,
+			},
 			pairedItem: items.map((_, i) => ({ item: i })),
 		},
 	];
