@@ -51,6 +51,89 @@ describe('FieldFlow sandbox wire format', () => {
 		expect([...all1.data, ...all2.data].map((p: { id: string }) => p.id)).toEqual(['pr_000001', 'pr_000002', 'pr_000003', 'pr_000005']);
 	});
 
+	it('a cursor walk never skips a record updated during the walk (read or unread): it shows up again at its new place', async () => {
+		sb.seed({ prospects: Array.from({ length: 10 }, (_, i) => ({ contact_name: `W${i}` })) });
+		const walk = async (query: string, during: (pageNo: number) => void) => {
+			const seen: string[] = [];
+			let cursor: string | null = null;
+			let pageNo = 0;
+			do {
+				const res = await call('GET', `/prospects?limit=3${query}${cursor ? `&cursor=${cursor}` : ''}`);
+				expect(res.status).toBe(200);
+				const body = await res.json();
+				seen.push(...body.data.map((p: { id: string }) => p.id));
+				expect(body.next_cursor === null || /^c_[A-Za-z0-9_-]+$/.test(body.next_cursor)).toBe(true);
+				cursor = body.next_cursor;
+				during(++pageNo);
+			} while (cursor);
+			return seen;
+		};
+		const ids = Array.from({ length: 10 }, (_, i) => `pr_${String(i + 1).padStart(6, '0')}`);
+		const touch = (id: string) => sb.prospects.update(id, { notes: 'changed during the walk' });
+
+		// After page 1: one record not read yet (pr_000005) and one already read (pr_000002) change.
+		const seen = await walk('', (n) => {
+			if (n === 1) {
+				touch('pr_000005');
+				touch('pr_000002');
+			}
+		});
+		expect(new Set(seen)).toEqual(new Set(ids));
+		expect(seen.filter((id) => id === 'pr_000005')).toHaveLength(1);
+		// The read one is seen again at its new place (it changed after its first reading).
+		expect(seen.filter((id) => id === 'pr_000002')).toHaveLength(2);
+		expect(seen.slice(-2)).toEqual(['pr_000005', 'pr_000002']);
+
+		// Same with updated_since, changing the next unread record on every page.
+		const since = new Date(sb.prospects.get('pr_000001')!.updatedAt).toISOString();
+		const order = sb.prospects.live().map((r) => r.id);
+		const seen2 = await walk(`&updated_since=${encodeURIComponent(since)}`, (n) => {
+			if (n <= 3) touch(order[n * 3]);
+		});
+		expect(new Set(seen2)).toEqual(new Set(ids));
+		for (const id of [order[3], order[6], order[9]]) expect(seen2).toContain(id);
+	});
+
+	it('an ids list keeps the updated_at order; a malformed or old offset cursor is a 400', async () => {
+		sb.seed({ prospects: Array.from({ length: 4 }, (_, i) => ({ contact_name: `I${i}` })) });
+		sb.prospects.update('pr_000001', { notes: 'newest now' });
+		const byIds = await (await call('GET', '/prospects?ids=pr_000001,pr_000003,pr_000404,pr_000001')).json();
+		expect(byIds.data.map((p: { id: string }) => p.id)).toEqual(['pr_000003', 'pr_000001']);
+		const paged = await (await call('GET', '/prospects?ids=pr_000001,pr_000002,pr_000003&limit=2')).json();
+		const rest = await (await call('GET', `/prospects?ids=pr_000001,pr_000002,pr_000003&limit=2&cursor=${paged.next_cursor}`)).json();
+		expect([...paged.data, ...rest.data].map((p: { id: string }) => p.id)).toEqual(['pr_000002', 'pr_000003', 'pr_000001']);
+		expect(rest.next_cursor).toBeNull();
+		for (const cursor of ['c_!!!', `c_${Buffer.from('3').toString('base64url')}`, `c_${Buffer.from('[1,2]').toString('base64url')}`]) {
+			const res = await call('GET', `/prospects?cursor=${cursor}`);
+			expect(res.status).toBe(400);
+			expect((await res.json()).error).toMatchObject({ code: 'bad_request', message: 'Invalid cursor' });
+		}
+	});
+
+	it('the unique email stays enforced through create, delete, recreate, update-away and batch upsert', async () => {
+		const create = async (email: string) => call('POST', '/prospects', { contact_name: 'X', email });
+		const takenBy = async (res: JsonResponse) => {
+			expect(res.status).toBe(409);
+			const d = (await res.json()).error.details[0];
+			expect(d).toMatchObject({ field: 'email', issue: 'taken' });
+			return d.existing_id;
+		};
+		const first = await (await create('loop@example.com')).json();
+		expect(await takenBy(await create('LOOP@example.com'))).toBe(first.id);
+		await call('DELETE', `/prospects/${first.id}`);
+		const second = await (await create('loop@example.com')).json();
+		expect(await takenBy(await create('loop@example.com'))).toBe(second.id);
+		await call('PATCH', `/prospects/${second.id}`, { email: 'away@example.com' });
+		const third = await (await create('loop@example.com')).json();
+		expect(await takenBy(await call('PATCH', `/prospects/${third.id}`, { email: 'Away@example.com' }))).toBe(second.id);
+		expect((await call('PATCH', `/prospects/${second.id}`, { email: 'away@example.com', phone: '1' })).status).toBe(200);
+		const batch = await (await call('POST', '/prospects/batch', { upsert: [{ contact_name: 'B', email: 'away@example.com' }, { id: third.id, email: 'fresh@example.com' }, { contact_name: 'C', email: 'loop@example.com' }] })).json();
+		expect(batch.results.map((r: { status: string }) => r.status)).toEqual(['error', 'updated', 'created']);
+		expect(batch.results[0].error.details[0]).toMatchObject({ issue: 'taken', existing_id: second.id });
+		const byEmail = await (await call('GET', '/prospects?email=LOOP@example.com')).json();
+		expect(byEmail.data.map((p: { id: string }) => p.id)).toEqual([batch.results[2].id]);
+	});
+
 	it('answers validation errors with the fields named, and 409 for a taken email', async () => {
 		const bad = await call('POST', '/prospects', { email: 'not-an-email', estimated_value: 'lots', colour: 'red' });
 		expect(bad.status).toBe(422);

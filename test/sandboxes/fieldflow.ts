@@ -3,7 +3,7 @@
  */
 import type { Request } from 'express';
 import { randomUUID } from 'node:crypto';
-import { Sandbox, SandboxHttpError, Table, bearer, type Row, type VendorError, type VendorErrorContext } from './common';
+import { Sandbox, SandboxHttpError, Table, bearer, byChange, lowerBound, type Row, type VendorError, type VendorErrorContext } from './common';
 
 export const FIELDFLOW_SANDBOX_KEY = 'ff_test_key_7c1d2e';
 
@@ -54,7 +54,8 @@ export interface FieldFlowSeed {
 export class FieldFlowSandbox extends Sandbox {
 	readonly name = 'fieldflow';
 	validKeys = new Set<string>([FIELDFLOW_SANDBOX_KEY]);
-	readonly prospects = new Table(this.clock, (n) => `pr_${String(n).padStart(6, '0')}`);
+	/** Emails are indexed: the unique-email check is O(1). */
+	readonly prospects = new Table(this.clock, (n) => `pr_${String(n).padStart(6, '0')}`, ['email']);
 	readonly meetings = new Table(this.clock, (n) => `mt_${String(n).padStart(6, '0')}`);
 	readonly summaries = new Table(this.clock, (n) => `ms_${String(n).padStart(6, '0')}`);
 	/** prospect id → crm → status record */
@@ -123,25 +124,38 @@ export class FieldFlowSandbox extends Sandbox {
 	): void {
 		const name = resource.replace('-', '_');
 		r('get', `/${resource}`, `${name}.list`, (req) => {
+			// Every list is ordered by updated_at then id (the table's change order). The cursor is the
+			// sort key of the last row returned and the next page starts strictly after it, so a
+			// record updated during a walk moves to its new (later) place and is never skipped.
 			const limit = Math.min(200, Math.max(1, Number(req.query.limit ?? 50) || 50));
 			const includeDeleted = req.query.include_deleted === 'true';
-			let rows = includeDeleted ? table.all() : table.live();
-			if (typeof req.query.updated_since === 'string') {
-				const since = Date.parse(req.query.updated_since);
-				if (!Number.isFinite(since)) throw new SandboxHttpError(400, 'validation', 'updated_since must be an ISO 8601 time');
-				rows = rows.filter((row) => row.updatedAt >= since);
-			}
+			let rows: readonly Row[] = includeDeleted ? table.allView() : table.liveView();
 			if (typeof req.query.ids === 'string' && req.query.ids) {
 				const ids = req.query.ids.split(',');
 				if (ids.length > 200) throw new SandboxHttpError(400, 'validation', 'ids takes at most 200 ids');
-				const wanted = new Set(ids);
-				rows = rows.filter((row) => wanted.has(row.id));
+				rows = [...new Set(ids)]
+					.map((id) => table.rows.get(id))
+					.filter((row): row is Row => !!row && (includeDeleted || !row.deletedAt))
+					.sort(byChange);
 			}
-			rows = filter(req, rows);
-			const offset = decodeCursor(req.query.cursor);
-			const page = rows.slice(offset, offset + limit);
-			const next = offset + limit < rows.length ? encodeCursor(offset + limit) : null;
-			return { data: page.map(toJson), next_cursor: next };
+			let start = 0;
+			if (typeof req.query.updated_since === 'string') {
+				const since = Date.parse(req.query.updated_since);
+				if (!Number.isFinite(since)) throw new SandboxHttpError(400, 'validation', 'updated_since must be an ISO 8601 time');
+				start = lowerBound(rows, { updatedAt: since, id: '' });
+			}
+			const after = decodeCursor(req.query.cursor);
+			if (after) {
+				const i = lowerBound(rows, after);
+				start = Math.max(start, rows[i] && byChange(rows[i], after) === 0 ? i + 1 : i);
+			}
+			// Filters run on slices from the start until one row past the page is found.
+			const page: Row[] = [];
+			for (let i = start; i < rows.length && page.length <= limit; i += FILTER_SLICE) page.push(...filter(req, rows.slice(i, i + FILTER_SLICE)));
+			const more = page.length > limit;
+			page.length = Math.min(page.length, limit);
+			const last = page[page.length - 1];
+			return { data: page.map(toJson), next_cursor: more ? encodeCursor(last) : null };
 		});
 		r('get', `/${resource}/:id`, `${name}.get`, (req) => toJson(this.mustGet(table, String(req.params.id), resource)));
 		r(
@@ -207,7 +221,7 @@ export class FieldFlowSandbox extends Sandbox {
 
 	private assertUniqueEmail(email: unknown, selfId?: string): void {
 		if (typeof email !== 'string' || !email) return;
-		const holder = this.prospects.live().find((row) => row.id !== selfId && String(row.data.email ?? '').toLowerCase() === email.toLowerCase());
+		const holder = this.prospects.liveWhere('email', email).find((row) => row.id !== selfId);
 		if (holder) {
 			throw new SandboxHttpError(409, 'validation', `A prospect with email ${email} already exists`, {
 				extraDetails: [{ field: 'email', issue: 'taken', existing_id: holder.id }],
@@ -416,15 +430,26 @@ function checkValue(rule: FieldRule, value: unknown): string | undefined {
 	}
 }
 
-function encodeCursor(offset: number): string {
-	return `c_${Buffer.from(String(offset)).toString('base64url')}`;
+/** Rows handed to a list's filter at a time while filling a page. */
+const FILTER_SLICE = 1000;
+
+/** Opaque cursor: the sort key (updated_at in ms, id) of the last row returned. */
+function encodeCursor(last: Row): string {
+	return `c_${Buffer.from(JSON.stringify([last.updatedAt, last.id])).toString('base64url')}`;
 }
 
-function decodeCursor(cursor: unknown): number {
-	if (typeof cursor !== 'string' || !cursor) return 0;
-	const n = Number(Buffer.from(cursor.replace(/^c_/, ''), 'base64url').toString());
-	if (!Number.isInteger(n) || n < 0) throw new SandboxHttpError(400, 'validation', 'Invalid cursor');
-	return n;
+function decodeCursor(cursor: unknown): { updatedAt: number; id: string } | undefined {
+	if (typeof cursor !== 'string' || !cursor) return undefined;
+	let key: unknown;
+	try {
+		key = JSON.parse(Buffer.from(cursor.replace(/^c_/, ''), 'base64url').toString());
+	} catch {
+		key = undefined;
+	}
+	if (!Array.isArray(key) || key.length !== 2 || !Number.isInteger(key[0]) || typeof key[1] !== 'string') {
+		throw new SandboxHttpError(400, 'validation', 'Invalid cursor');
+	}
+	return { updatedAt: key[0], id: key[1] };
 }
 
 function singular(resource: string): string {
