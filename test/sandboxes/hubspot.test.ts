@@ -216,6 +216,26 @@ describe('HubSpot sandbox through @hubspot/api-client', () => {
 		expect(found.results.map((r) => r.id)).toEqual([second.id, third.id].sort((a, b) => Number(a) - Number(b)));
 	});
 
+	it('search by modification date (GT / GTE / BETWEEN) and by email OR date answers what the filters say', async () => {
+		for (let i = 0; i < 5; i++) await client.crm.objects.basicApi.create('contacts', { properties: { email: `late${i}@example.com` }, associations: [] });
+		await client.crm.objects.basicApi.update('contacts', '1003', { properties: { jobtitle: 'Changed' } });
+		await client.crm.objects.basicApi.archive('contacts', '1004');
+		const all = sb.records('contacts').map((r) => ({ id: r.id, at: Date.parse(r.properties.hs_lastmodifieddate!), email: r.properties.email }));
+		const pivot = [...all].sort((a, b) => a.at - b.at)[all.length - 4];
+		const search = async (filterGroups: unknown[]) =>
+			(await client.crm.objects.searchApi.doSearch('contacts', { filterGroups: filterGroups as never, sorts: [], properties: ['email'], limit: 100, after: '0' })).results.map((r) => r.id);
+		const ids = (pred: (r: (typeof all)[number]) => boolean) => all.filter(pred).map((r) => r.id).sort((a, b) => Number(a) - Number(b));
+		const at = new Date(pivot.at).toISOString();
+		expect(await search([{ filters: [{ propertyName: 'lastmodifieddate', operator: 'GTE', value: at }] }])).toEqual(ids((r) => r.at >= pivot.at));
+		expect(await search([{ filters: [{ propertyName: 'hs_lastmodifieddate', operator: 'GT', value: String(pivot.at) }] }])).toEqual(ids((r) => r.at > pivot.at));
+		expect(await search([{ filters: [{ propertyName: 'hs_lastmodifieddate', operator: 'BETWEEN', value: at, highValue: String(pivot.at + 1) }] }])).toEqual(ids((r) => r.at >= pivot.at && r.at <= pivot.at + 1));
+		expect(await search([{ filters: [{ propertyName: 'lastmodifieddate', operator: 'GT', value: String(pivot.at) }] }, { filters: [{ propertyName: 'email', operator: 'EQ', value: 'ADA@acme-analytics.com' }] }])).toEqual(
+			ids((r) => r.at > pivot.at || r.email === 'ada@acme-analytics.com'),
+		);
+		expect(ids((r) => r.at >= pivot.at)).toHaveLength(4);
+		expect(all.map((r) => r.id)).not.toContain('1004');
+	});
+
 	it('search: filters incl. quotes, sorting, after paging, total, and the result cap', async () => {
 		const quoted = await client.crm.objects.searchApi.doSearch('companies', {
 			filterGroups: [{ filters: [{ propertyName: 'name', operator: 'EQ' as never, value: "O'Reilly & Sons" }] }],

@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { Sandbox, SandboxHttpError, Table, bearer, type Row, type VendorError, type VendorErrorContext } from './common';
+import { Sandbox, SandboxHttpError, Table, bearer, lowerBound, type Row, type VendorError, type VendorErrorContext } from './common';
 
 export type HsPropertyType = 'string' | 'number' | 'date' | 'datetime' | 'enumeration' | 'bool' | 'phone_number';
 
@@ -180,6 +180,9 @@ export interface HsSeedRecord {
 }
 
 export type HubSpotSeed = Partial<Record<string, HsSeedRecord[]>>;
+
+/** The modification-date properties: their value is the row's `updatedAt`. */
+const MODIFIED = new Set(['hs_lastmodifieddate', 'lastmodifieddate']);
 
 /** Property definitions by name, per object type. */
 const DEFS: Record<string, Map<string, HsPropertyDef>> = Object.fromEntries(Object.entries(HS_PROPERTIES).map(([type, defs]) => [type, new Map(defs.map((p) => [p.name, p]))]));
@@ -938,19 +941,31 @@ export class HubSpotSandbox extends Sandbox {
 	}
 
 	/**
-	 * Rows a search can match: when every filter group has an EQ / IN filter on an indexed string
-	 * property (email), only the rows holding those values (the filters still decide); else all.
+	 * Rows a search can match, when every filter group narrows them cheaply: an EQ / IN filter on
+	 * an indexed string property (email) gives the rows holding those values; a lower bound on
+	 * the modification date (GT / GTE / EQ / BETWEEN, the "changed since" search) gives a slice of
+	 * the change order. Otherwise every live row. The filters still decide.
 	 */
 	private searchCandidates(t: Table, groups: Array<{ filters?: Filter[] }>, defs: Map<string, HsPropertyDef>): Row[] {
-		const keyed = groups.map((g) => (g.filters ?? []).find((f) => (f.operator === 'EQ' || f.operator === 'IN') && t.indexed(f.propertyName) && defs.get(f.propertyName)?.type === 'string'));
-		if (!keyed.length || keyed.some((f) => !f)) return t.live();
-		const hits = new Map<string, Row>();
-		for (const f of keyed as Filter[]) {
-			for (const v of f.operator === 'EQ' ? [f.value] : (f.values ?? [])) {
-				if (v === undefined || v === null) continue;
-				for (const r of t.liveWhere(f.propertyName, String(v))) hits.set(r.id, r);
+		const narrowed = groups.map((g) => {
+			for (const f of g.filters ?? []) {
+				if ((f.operator === 'EQ' || f.operator === 'IN') && t.indexed(f.propertyName) && defs.get(f.propertyName)?.type === 'string') {
+					const out: Row[] = [];
+					for (const v of f.operator === 'EQ' ? [f.value] : (f.values ?? [])) if (v !== undefined && v !== null) out.push(...t.liveWhere(f.propertyName, String(v)));
+					return out;
+				}
+				const since = ['GT', 'GTE', 'EQ', 'BETWEEN'].includes(f.operator) && MODIFIED.has(f.propertyName) && f.value !== undefined && f.value !== null ? toMs(String(f.value)) : undefined;
+				if (since !== undefined) {
+					const live = t.liveView();
+					return live.slice(lowerBound(live, { updatedAt: since + (f.operator === 'GT' ? 1 : 0), id: '' }));
+				}
 			}
-		}
+			return undefined;
+		});
+		if (!narrowed.length || narrowed.some((rows) => !rows)) return t.live();
+		if (narrowed.length === 1) return narrowed[0]!;
+		const hits = new Map<string, Row>();
+		for (const rows of narrowed) for (const r of rows!) hits.set(r.id, r);
 		return [...hits.values()];
 	}
 

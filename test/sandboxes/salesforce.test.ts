@@ -188,6 +188,28 @@ describe('Salesforce sandbox through jsforce', () => {
 		]);
 	});
 
+	it('SOQL by Email IN / external id = / SystemModstamp >= answers what the WHERE says (query and queryAll)', async () => {
+		const made = (await conn.sobject('Lead').create(
+			Array.from({ length: 6 }, (_, i) => ({ LastName: `Q${i}`, Company: 'C', Email: i < 3 ? 'shared@example.com' : `q${i}@example.com`, FieldFlow_Id__c: `ffq-${i}` })),
+			{ allOrNone: true },
+		)) as Array<{ id: string }>;
+		await conn.sobject('Lead').update({ Id: made[1].id, Email: 'other@example.com' });
+		await conn.sobject('Lead').destroy(made[2].id);
+		const ids = async (soql: string, all = false) => (await conn.query<{ Id: string }>(soql, { scanAll: all })).records.map((r) => r.Id);
+		expect(await ids("SELECT Id FROM Lead WHERE Email IN ('SHARED@example.com', 'q4@example.com', 'nobody@example.com') ORDER BY Id")).toEqual([made[0].id, made[4].id].sort());
+		expect(await ids("SELECT Id FROM Lead WHERE Email = 'shared@example.com'", true)).toEqual([made[0].id, made[2].id]);
+		expect(await ids("SELECT Id FROM Lead WHERE Email = 'Other@Example.com' AND LastName = 'Q1'")).toEqual([made[1].id]);
+		expect(await ids("SELECT Id FROM Lead WHERE Email = 'other@example.com' AND LastName = 'Q9'")).toEqual([]);
+		expect(await ids("SELECT Id FROM Lead WHERE FieldFlow_Id__c = 'FFQ-3'")).toEqual([made[3].id]);
+		const rows = sb.tables.Lead.live();
+		const pivot = rows[rows.length - 3];
+		const stamp = new Date(pivot.updatedAt).toISOString().replace('Z', '+0000');
+		expect(await ids(`SELECT Id FROM Lead WHERE SystemModstamp >= ${stamp} ORDER BY SystemModstamp ASC, Id ASC`)).toEqual(rows.slice(-3).map((r) => r.id));
+		expect(await ids(`SELECT Id FROM Lead WHERE LastModifiedDate > ${stamp} ORDER BY SystemModstamp ASC, Id ASC`)).toEqual(rows.slice(-2).map((r) => r.id));
+		// queryAll also sees the deleted record, which changed last.
+		expect(await ids(`SELECT Id FROM Lead WHERE SystemModstamp > ${stamp} ORDER BY SystemModstamp ASC, Id ASC`, true)).toEqual([...rows.slice(-2).map((r) => r.id), made[2].id].sort((a, b) => sb.tables.Lead.rows.get(a)!.updatedAt - sb.tables.Lead.rows.get(b)!.updatedAt));
+	});
+
 	it('describes objects with types, lengths, required-ness and picklists', async () => {
 		const d = await conn.sobject('Lead').describe();
 		const byName = Object.fromEntries(d.fields.map((f) => [f.name, f]));

@@ -10,9 +10,9 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { bearer, Sandbox, Table, type Row, type VendorError, type VendorErrorContext } from './common';
+import { bearer, byChange, lowerBound, Sandbox, Table, type Row, type VendorError, type VendorErrorContext } from './common';
 import { OBJECTS, PREFIX_TO_OBJECT, sfDateTime, to18, type SfFieldDef, type SfObjectDef } from './salesforce/schema';
-import { checkQuery, matches, parseSoql, SoqlError, sortRows } from './salesforce/soql';
+import { checkQuery, matches, parseSoql, SoqlError, sortRows, type Cond } from './salesforce/soql';
 
 export { OBJECTS as SALESFORCE_OBJECTS } from './salesforce/schema';
 
@@ -85,9 +85,10 @@ export class SalesforceSandbox extends Sandbox {
 		this.dailyLimit = opts.dailyLimit ?? 15000;
 		this.validTokens.add(this.accessToken);
 		for (const def of Object.values(OBJECTS)) {
-			// Unique fields (the FieldFlow external id) are indexed: duplicate checks and upsert matching are O(1).
-			const unique = def.fields.filter((f) => f.unique).map((f) => f.name);
-			this.tables[def.name] = new Table(this.clock, (n) => to18(def.keyPrefix + '5g0000' + n.toString(36).toUpperCase().padStart(6, '0')), unique);
+			// Unique fields (the FieldFlow external id) and Email are indexed: duplicate checks, upsert
+			// matching and SOQL `Email IN (...)` / `FieldFlow_Id__c = '...'` look rows up instead of scanning.
+			const indexed = def.fields.filter((f) => f.unique || f.type === 'email').map((f) => f.name);
+			this.tables[def.name] = new Table(this.clock, (n) => to18(def.keyPrefix + '5g0000' + n.toString(36).toUpperCase().padStart(6, '0')), indexed);
 		}
 		this.app.use((req, res, next) => {
 			if (req.path.startsWith('/services/data')) {
@@ -601,7 +602,8 @@ export class SalesforceSandbox extends Sandbox {
 		const typeOf = (n: string) => this.fieldDef(def, n)!.type;
 		const includeDeleted = all || parsed.allRows;
 		const table = this.tables[def.name];
-		let rows = (includeDeleted ? table.all() : table.live()).filter((r) => matches(parsed.where, (f) => this.value(r, canon(f)), typeOf));
+		const candidates = (includeDeleted ? undefined : this.candidates(table, parsed.where, canon)) ?? (includeDeleted ? table.all() : table.live());
+		let rows = candidates.filter((r) => matches(parsed.where, (f) => this.value(r, canon(f)), typeOf));
 		rows = sortRows(rows, parsed.orderBy, (r, f) => this.value(r, canon(f)), typeOf);
 		if (parsed.offset) rows = rows.slice(parsed.offset);
 		if (parsed.limit !== undefined) rows = rows.slice(0, parsed.limit);
@@ -612,6 +614,36 @@ export class SalesforceSandbox extends Sandbox {
 		const id = `01g5g00000${(++this.locatorSeq).toString(36).toUpperCase().padStart(5, '0')}`;
 		this.locators.set(id, { type: def.name, records, pos: 0, batch, all: includeDeleted });
 		return this.page(id, param(req, 'version'));
+	}
+
+	/**
+	 * Live rows a WHERE clause can match, oldest change first, when the clause (or a part of a
+	 * top-level AND) narrows them cheaply: `field = 'x'` / `field IN ('x', ...)` on an indexed
+	 * field, or `SystemModstamp` / `LastModifiedDate` `>=` / `>` a time (a slice of the change
+	 * order). undefined = no such condition; the caller scans. The WHERE still decides.
+	 */
+	private candidates(table: Table, where: Cond | undefined, canon: (n: string) => string): Row[] | undefined {
+		if (!where) return undefined;
+		if (where.type === 'and') {
+			for (const part of where.parts) {
+				const hit = this.candidates(table, part, canon);
+				if (hit) return hit;
+			}
+			return undefined;
+		}
+		if (where.type !== 'cmp' && where.type !== 'in') return undefined;
+		const field = canon(where.field);
+		const keys = where.type === 'cmp' ? (where.op === '=' ? [where.value] : []) : where.negate ? [] : where.values;
+		if (keys.length && table.indexed(field) && keys.every((k) => k.kind === 'string')) {
+			const hits = new Map<string, Row>();
+			for (const k of keys) for (const r of table.liveWhere(field, (k as { value: string }).value)) hits.set(r.id, r);
+			return [...hits.values()].sort(byChange);
+		}
+		if (where.type === 'cmp' && (where.op === '>=' || where.op === '>') && where.value.kind === 'datetime' && (field === 'SystemModstamp' || field === 'LastModifiedDate')) {
+			const live = table.liveView();
+			return live.slice(lowerBound(live, { updatedAt: where.value.value + (where.op === '>' ? 1 : 0), id: '' }));
+		}
+		return undefined;
 	}
 
 	private nextPage(locator: string, version: string): unknown {
