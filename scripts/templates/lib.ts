@@ -100,6 +100,19 @@ export class Builder {
 	}
 }
 
+/** If (typeVersion 2) parameters: true when `leftValue` (an expression) is true. */
+export function ifTrue(id: string, leftValue: string): Record<string, unknown> {
+	return {
+		conditions: {
+			options: { caseSensitive: true, leftValue: '', typeValidation: 'loose' },
+			conditions: [{ id, leftValue, rightValue: '', operator: { type: 'boolean', operation: 'true', singleValue: true } }],
+			combinator: 'and',
+		},
+		looseTypeValidation: true,
+		options: {},
+	};
+}
+
 /** Deterministic UUID-shaped id, so regenerating a template gives the same file. */
 export function stableId(seed: string): string {
 	// FNV-1a, four rounds with different offsets → 128 bits.
@@ -127,6 +140,8 @@ export const STORE = { store: 'sqlite', sqlitePath: '' };
  * the template unchanged. The benchmark and tests run the real templates this way.
  */
 export function asSubWorkflow(wf: Workflow, options: { sqlitePath?: string; settings?: Record<string, unknown> } = {}): Workflow {
+	// A paged template calls itself through its own Execute Workflow Trigger: it is run as it is.
+	if (wf.nodes.some((n) => n.type === 'n8n-nodes-base.executeWorkflowTrigger')) throw new Error(`${wf.name} has its own Execute Workflow Trigger: call it as it is (withSqlitePath), not through asSubWorkflow`);
 	const isTrigger = (n: WfNode) => /Trigger$/.test(n.type);
 	const triggers = new Set(wf.nodes.filter(isTrigger).map((n) => n.name));
 	const targets = new Map<string, { node: string; type: 'main'; index: number }>();

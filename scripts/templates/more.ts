@@ -13,7 +13,7 @@
  *  - sync-dashboard: GET page (Render Dashboard → Respond HTML) and a POST action path (Retry Errors
  *      or Resolve Conflict → write → Record Results → redirect back), basic auth on both.
  */
-import { Builder, CRM_INFO, FIELDFLOW_CREDENTIAL, P, STORE, crmCredential, stableId, type Crm, type Workflow } from './lib';
+import { Builder, CRM_INFO, FIELDFLOW_CREDENTIAL, P, STORE, crmCredential, ifTrue, stableId, type Crm, type Workflow } from './lib';
 
 /** Webhook credentials the templates reference (the tests import credentials with these ids). */
 export const WEBHOOK_HEADER_AUTH = { httpHeaderAuth: { id: 'ffWebhookHeader1', name: 'FieldFlow webhook header' } };
@@ -24,18 +24,6 @@ export const dashboardPath = (crm: Crm) => `fieldflow/dashboard/${crm}`;
 export const dashboardActionPath = (crm: Crm) => `fieldflow/dashboard/${crm}/action`;
 
 const store = { ...STORE };
-
-function ifTrue(id: string, leftValue: string): Record<string, unknown> {
-	return {
-		conditions: {
-			options: { caseSensitive: true, leftValue: '', typeValidation: 'loose' },
-			conditions: [{ id, leftValue, rightValue: '', operator: { type: 'boolean', operation: 'true', singleValue: true } }],
-			combinator: 'and',
-		},
-		looseTypeValidation: true,
-		options: {},
-	};
-}
 
 /** Switch (typeVersion 3) rules: one output per value of `leftValue`, named. */
 function switchRules(key: string, leftValue: string, outputs: Array<{ value: string; name: string }>): Record<string, unknown> {

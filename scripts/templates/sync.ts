@@ -11,8 +11,21 @@
  * The Merge is what makes Record Results and Finish Run run once per run, after every branch: the
  * cursors move only when all of the run's records are written, queued as errors or held as
  * conflicts.
+ *
+ * Paged (Sync All Prospects, `pageSize`): the same pipeline runs once per page of FieldFlow
+ * records, each page in its own sub-execution of the same workflow, so n8n holds one page at a
+ * time however many records there are:
+ *
+ *   Run now / Page (Execute Workflow Trigger) → Page or run? ─ no page yet → Start Run → Sync pages ⇄ More pages? → Finish Run
+ *                                                           └ a page ──────→ the pipeline above → Record Results → Next Page
+ *
+ * "Sync pages" calls this workflow with the page (Continue After the last record of the previous
+ * page); Next Page answers with the next one, or done. After the FieldFlow pages, one more page
+ * reads the CRM side (whole), so every prospect was matched to an existing CRM record by email
+ * before CRM-only records are created in FieldFlow. Cursors still move only in Finish Run, after
+ * the last page.
  */
-import { Builder, CRM_INFO, FIELDFLOW_CREDENTIAL, P, STORE, crmCredential, type Crm, type Workflow } from './lib';
+import { Builder, CRM_INFO, FIELDFLOW_CREDENTIAL, P, STORE, crmCredential, ifTrue, stableId, type Crm, type Workflow } from './lib';
 
 export type Direction = 'bidirectional' | 'fieldflowToCrm' | 'crmToFieldflow';
 export type Strategy = 'newestWins' | 'fieldflowWins' | 'crmWins' | 'manual';
@@ -25,6 +38,8 @@ export interface SyncTemplate {
 	/** Schedule: minutes between runs, or 60 for hourly; absent = manual only. */
 	everyMinutes?: number;
 	fullSync?: boolean;
+	/** FieldFlow records per page: run in pages, one sub-execution each (absent = one pass). */
+	pageSize?: number;
 	intro: (crm: string, objectLabel: string) => string;
 }
 
@@ -79,8 +94,9 @@ export const SYNC_TEMPLATES: SyncTemplate[] = [
 		direction: 'bidirectional',
 		strategy: 'newestWins',
 		fullSync: true,
+		pageSize: 2000,
 		intro: (crm) =>
-			`## Sync All Prospects\nThe guide's **Sync All Prospects**: reads every prospect and every ${crm} record (not just changes) and syncs them. This may take time for large datasets; records already in sync are compared but not written again, so it is safe to repeat.`,
+			`## Sync All Prospects\nThe guide's **Sync All Prospects**: reads every prospect and every ${crm} record (not just changes) and syncs them. Records already in sync are compared but not written again, so it is safe to repeat. Use it for the first sync of a large dataset.\n\nIt runs in **pages of 2,000 prospects**, each page in its own sub-execution of this workflow (**Sync pages** calls the **Page** trigger), so memory stays flat even for 100,000 prospects. Progress: one *pageFinished* entry per page in the Sync Status log. Successful pages are not saved as executions (Settings); failed ones are.`,
 	},
 ];
 
@@ -93,6 +109,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 	const readsFieldflow = t.direction !== 'crmToFieldflow';
 	const writesCrm = t.direction !== 'crmToFieldflow';
 	const writesFieldflow = t.direction !== 'fieldflowToCrm';
+	const paged = !!t.pageSize;
 
 	b.note('About this template', [-400, -420], t.intro(info.label, info.objectLabel), 520, 380);
 
@@ -108,15 +125,27 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 		operation: 'startRun',
 		object: info.object,
 		...(t.fullSync ? { fullSync: true } : {}),
+		...(paged ? { pageSize: t.pageSize } : {}),
 		...store,
 	});
 	for (const tr of triggers) b.connect(tr, start);
+
+	// Where the pipeline starts: Start Run, or (paged) the page this sub-execution was given.
+	let entry = { node: start, output: 0 };
+	const dy = paged ? 560 : 0;
+	if (paged) {
+		const page = b.add('Page', 'n8n-nodes-base.executeWorkflowTrigger', 1.1, [-560, 100 + dy], { inputSource: 'passthrough' });
+		const which = b.add('Page or run?', 'n8n-nodes-base.if', 2, [-300, 100 + dy], ifTrue(stableId(`${t.key}/${crm}/page-or-run`), '={{ !!$json.runId }}'));
+		b.connect(page, which);
+		b.connect(which, start, 1);
+		entry = { node: which, output: 0 };
+	}
 
 	const resolver = b.add(
 		'Conflict Resolver',
 		`${P}fieldFlowConflictResolver`,
 		1,
-		[740, 100],
+		[740, 100 + dy],
 		{
 			crm,
 			object: info.object,
@@ -129,24 +158,32 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 		{ credentials: { ...FIELDFLOW_CREDENTIAL, ...crmCred } },
 	);
 
+	// Paged: FieldFlow pages (each after the previous page's last record), then one page for the
+	// CRM side (phase 'crm'). The side a page does not read gets an empty window (Since = Until):
+	// no call. Both stop at the run start; what changed after it is the next run's.
+	const ffPage = paged ? { pageSize: '={{ $json.pageSize }}', continueAfter: '={{ $json.fieldflowAfter }}', until: '={{ $json.startedAt }}' } : {};
+	const crmPage = paged ? { until: '={{ $json.startedAt }}' } : {};
+	const ffSince = paged ? "={{ $json.phase === 'fieldflow' ? $json.fieldflowSince : $json.startedAt }}" : '={{ $json.fieldflowSince }}';
+	const crmSince = paged ? "={{ $json.phase === 'crm' ? $json.crmSince : $json.startedAt }}" : '={{ $json.crmSince }}';
+	const ffReadName = 'FieldFlow: changed prospects';
 	if (readsFieldflow) {
 		const ffRead = b.add(
-			'FieldFlow: changed prospects',
+			ffReadName,
 			`${P}fieldFlow`,
 			1,
-			[220, -20],
-			{ resource: 'prospect', operation: 'getChangedSince', since: '={{ $json.fieldflowSince }}', options: {} },
+			[220, -20 + dy],
+			{ resource: 'prospect', operation: 'getChangedSince', since: ffSince, options: { ...ffPage } },
 			{ credentials: FIELDFLOW_CREDENTIAL, alwaysOutputData: true },
 		);
 		const ffMap = b.add(
 			`Map FieldFlow → ${info.label}`,
 			`${P}fieldFlowMapping`,
 			1,
-			[480, -20],
+			[480, -20 + dy],
 			{ crm, object: info.object, direction: 'toCrm' },
 			{ credentials: crmCred },
 		);
-		b.connect(start, ffRead);
+		b.connect(entry.node, ffRead, entry.output);
 		b.connect(ffRead, ffMap);
 		b.connect(ffMap, resolver, 0, 0);
 	}
@@ -155,31 +192,31 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 			`${info.label}: changed ${info.objectLabel}`,
 			`${P}fieldFlowCrm`,
 			1,
-			[220, 220],
-			{ crm, operation: 'getChangedSince', object: info.object, since: '={{ $json.crmSince }}', returnAll: true, options: {} },
+			[220, 220 + dy],
+			{ crm, operation: 'getChangedSince', object: info.object, since: crmSince, returnAll: true, options: { ...crmPage } },
 			{ credentials: crmCred, alwaysOutputData: true },
 		);
 		const crmMap = b.add(
 			`Map ${info.label} → FieldFlow`,
 			`${P}fieldFlowMapping`,
 			1,
-			[480, 220],
+			[480, 220 + dy],
 			{ crm, object: info.object, direction: 'toFieldflow' },
 			{ credentials: crmCred },
 		);
-		b.connect(start, crmRead);
+		b.connect(entry.node, crmRead, entry.output);
 		b.connect(crmRead, crmMap);
 		b.connect(crmMap, resolver, 0, 1);
 	}
 
-	// Every branch ends in one Merge so Record Results and Finish Run run once, after everything.
-	const merge = b.add('Collect results', 'n8n-nodes-base.merge', 3, [1300, 140], { numberInputs: 5 });
+	// Every branch ends in one Merge so Record Results (and Finish Run / Next Page) run once, after everything.
+	const merge = b.add('Collect results', 'n8n-nodes-base.merge', 3, [1300, 140 + dy], { numberInputs: 5 });
 	if (writesCrm) {
 		const crmWrite = b.add(
 			`${info.label}: write`,
 			`${P}fieldFlowCrm`,
 			1,
-			[1020, -60],
+			[1020, -60 + dy],
 			{ crm, operation: 'upsert', object: info.object, fieldsToSend: 'autoMapInputData', options: {} },
 			{ credentials: crmCred, onError: 'continueRegularOutput' },
 		);
@@ -191,7 +228,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 			'FieldFlow: write',
 			`${P}fieldFlow`,
 			1,
-			[1020, 80],
+			[1020, 80 + dy],
 			{ resource: 'prospect', operation: 'upsert' },
 			{ credentials: FIELDFLOW_CREDENTIAL, onError: 'continueRegularOutput' },
 		);
@@ -200,10 +237,10 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 	}
 	b.connect(resolver, merge, 2, 2);
 	b.connect(resolver, merge, 3, 3);
-	b.connect(start, merge, 0, 4);
+	b.connect(entry.node, merge, entry.output, 4);
 
-	const record = b.add('Record Results', `${P}fieldFlowSyncStatus`, 1, [1540, 140], { crm, operation: 'recordResults', ...store });
-	const finish = b.add('Finish Run', `${P}fieldFlowSyncStatus`, 1, [1780, 140], {
+	const record = b.add('Record Results', `${P}fieldFlowSyncStatus`, 1, [1540, 140 + dy], { crm, operation: 'recordResults', ...store });
+	const finish = b.add('Finish Run', `${P}fieldFlowSyncStatus`, 1, [paged ? 700 : 1780, 140], {
 		crm,
 		operation: 'finishRun',
 		object: info.object,
@@ -212,14 +249,39 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 		...store,
 	});
 	b.connect(merge, record);
-	b.connect(record, finish);
+	if (paged) {
+		const next = b.add('Next Page', `${P}fieldFlowSyncStatus`, 1, [1780, 140 + dy], {
+			crm,
+			operation: 'nextPage',
+			page: "={{ $('Page').first().json }}",
+			lastRecord: `={{ $('${ffReadName}').last().json }}`,
+			recordsRead: `={{ $('${ffReadName}').all().length }}`,
+			readsCrm,
+			...store,
+		});
+		b.connect(record, next);
+		const loop = b.add('Sync pages', 'n8n-nodes-base.executeWorkflow', 1.2, [220, 100], {
+			source: 'database',
+			workflowId: { __rl: true, mode: 'id', value: '={{ $workflow.id }}' },
+			mode: 'once',
+			options: { waitForSubWorkflow: true },
+		});
+		const more = b.add('More pages?', 'n8n-nodes-base.if', 2, [460, 100], ifTrue(stableId(`${t.key}/${crm}/more-pages`), '={{ !$json.done }}'));
+		b.connect(start, loop);
+		b.connect(loop, more);
+		b.connect(more, loop, 0);
+		b.connect(more, finish, 1);
+	} else {
+		b.connect(record, finish);
+	}
 
 	b.note(
 		'How a run works',
 		[700, -420],
-		`### How a run works\n1. **Start Run** gives the times to read from (last run − 2 min overlap). When ${info.label} is disconnected it outputs nothing and the run stops.\n2. Both sides' changes are **mapped** to FieldFlow's fields and compared with what the last sync wrote (three-way), so echoes of our own writes are ignored.\n3. **Conflict Resolver** routes each record: *To CRM*, *To FieldFlow*, *Conflict*, *Unchanged*.\n4. The write nodes continue on failure, so every failed record reaches **Record Results**, which stores links, statuses, the log and the error queue.\n5. **Finish Run** moves the cursors only after all of that.`,
+		`### How a run works\n1. **Start Run** gives the times to read from (last run − 2 min overlap). When ${info.label} is disconnected it outputs nothing and the run stops.\n2. Both sides' changes are **mapped** to FieldFlow's fields and compared with what the last sync wrote (three-way), so echoes of our own writes are ignored.\n3. **Conflict Resolver** routes each record: *To CRM*, *To FieldFlow*, *Conflict*, *Unchanged*.\n4. The write nodes continue on failure, so every failed record reaches **Record Results**, which stores links, statuses, the log and the error queue.\n5. **Finish Run** moves the cursors only after all of that.${paged ? '\n\nPaged: steps 2–4 (the lower row) run once per page of prospects, each page in its own sub-execution, then once for the ${info.label} side; **Next Page** hands the next page back to **Sync pages**.' : ''}`,
 		560,
 		330,
 	);
-	return b.build(t.title(info.label), { meta: { templateCredsSetupCompleted: false } });
+	const settings = paged ? { saveDataSuccessExecution: 'none' } : {};
+	return b.build(t.title(info.label), { meta: { templateCredsSetupCompleted: false }, ...(paged ? { settings: { executionOrder: 'v1', ...settings } } : {}) });
 }

@@ -209,7 +209,9 @@ export class N8n {
 		const offset = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
 		// A failed workflow makes n8n exit 1, after logging the run: parse the log either way.
 		let failure: Error | undefined;
-		await this.cli(['execute', `--id=${id}`, '--rawOutput'], 300_000, { N8N_LOG_LEVEL: 'info' }).catch((err: Error) => {
+		// Sub-workflow calls of a CLI run take the published version; read it from the database
+		// (the publication service's outbox is filled by a running server, not by the CLI).
+		await this.cli(['execute', `--id=${id}`, '--rawOutput'], 300_000, { N8N_LOG_LEVEL: 'info', N8N_USE_WORKFLOW_PUBLICATION_SERVICE: 'false' }).catch((err: Error) => {
 			failure = err;
 		});
 		const added = fs.readFileSync(logFile).subarray(offset).toString('utf8');
@@ -349,6 +351,17 @@ export class N8n {
 	/** Execution ids a worker ran (from its "Worker started execution <id>" log lines). */
 	workerExecutions(index: number): string[] {
 		return [...this.workerLog(index).matchAll(/Worker started execution (\w+)/g)].map((m) => m[1]);
+	}
+
+	/**
+	 * Make a workflow callable as a sub-workflow from CLI runs (the paged Sync All Prospects calls
+	 * itself): n8n 2.x runs the published version of a sub-workflow outside manual runs, so publish
+	 * it through the CLI; n8n 1.x runs the saved one. Only for workflows without schedules or
+	 * webhooks (a server started later would activate them).
+	 */
+	async publishForSubWorkflowCalls(ids: string[]): Promise<void> {
+		if (this.line === 'v1') return;
+		for (const id of ids) await this.cli(['publish:workflow', `--id=${id}`]);
 	}
 
 	/** Activate (publish) a workflow on the running server, so its webhooks and schedules run. */

@@ -48,6 +48,13 @@ beforeAll(async () => {
 		ids[`manual-strategy.${crm}`] = id;
 		fs.writeFileSync(path.join(dir, `${id}.json`), JSON.stringify({ ...manual, id }));
 	}
+	// Sync All Prospects in pages of 3 (the template pages 2,000 at a time), to run many pages.
+	for (const crm of CRMS) {
+		const paged = buildSyncTemplate({ ...SYNC_TEMPLATES.find((t) => t.key === 'sync-all-prospects')!, pageSize: 3 }, crm);
+		const id = wfId('pagedsmall', crm);
+		ids[`paged-small.${crm}`] = id;
+		fs.writeFileSync(path.join(dir, `${id}.json`), JSON.stringify({ ...paged, id }));
+	}
 	// Disconnect / Reconnect (the guide's Settings → CRM → Disconnect), per CRM.
 	for (const crm of CRMS) {
 		for (const op of ['disconnect', 'reconnect']) {
@@ -70,6 +77,8 @@ beforeAll(async () => {
 	}
 	await n8n.cli(['import:workflow', '--separate', `--input=${dir}`]);
 	fs.rmSync(dir, { recursive: true, force: true });
+	// Sync All Prospects runs its pages as sub-executions of itself.
+	await n8n.publishForSubWorkflowCalls(CRMS.flatMap((crm) => [ids[`sync-all-prospects.${crm}`], ids[`paged-small.${crm}`]]));
 }, 600_000);
 
 afterAll(async () => {
@@ -255,8 +264,11 @@ describe.each(CRMS)('templates with %s', (crm) => {
 		await run('sync-now', crm);
 		resetCounters();
 		const full = await run('sync-all-prospects', crm);
-		expect(full.nodes['Start Run'][0][0].json).toMatchObject({ fullSync: true, fieldflowSince: '1970-01-01T00:00:00.000Z' });
-		expect(full.nodes['FieldFlow: changed prospects'][0].length).toBe(sb.fieldflow.prospects.size);
+		expect(full.nodes['Start Run'][0][0].json).toMatchObject({ fullSync: true, fieldflowSince: '1970-01-01T00:00:00.000Z', pageSize: 2000, page: 1 });
+		// Paged: the pages ran as sub-executions; the last page's answer carries the run's count.
+		const last = full.nodes['Sync pages'][0][0].json;
+		expect(last).toMatchObject({ done: true, read: sb.fieldflow.prospects.size, pagesDone: 2, synced: 0, errors: 0 });
+		expect(full.nodes['Finish Run'][0][0].json).toMatchObject({ synced: 0, errors: 0, fieldflowCursorAdvanced: expect.any(Boolean) });
 		expect(writes(crmSandbox(crm))).toBe(0);
 		expect(writes(sb.fieldflow, true)).toBe(0);
 
@@ -264,6 +276,33 @@ describe.each(CRMS)('templates with %s', (crm) => {
 		resetCounters();
 		await run('hourly-batch-sync', crm);
 		expect(byEmail(await crmPeople(crm), `jonas.${crm}@driftwood.example`)).toHaveLength(1);
+		expect(writes(sb.fieldflow, true)).toBe(0);
+	}, 300_000);
+
+	it('Sync All Prospects in pages: each page a sub-execution, every new prospect created once, a duplicate linked across pages, CRM-only records imported; a second pass writes nothing', async () => {
+		const emails = Array.from({ length: 8 }, (_, k) => `page${k}.${crm}@paged.example`);
+		sb.fieldflow.seed({ prospects: emails.map((email, k) => ({ company_name: `Paged ${k}`, contact_name: `Page Person${k}`, email, phone: `+1 555 33${String(k).padStart(2, '0')}` })) });
+		// Already in the CRM under the last prospect's email (its page comes last): linked, not duplicated.
+		const existing = await crmCreate(crm, crmPerson(crm, 'Page', 'Person7', emails[7], '+1 555 3307', 'Paged 7'));
+		await crmCreate(crm, crmPerson(crm, 'Only', 'InCrm', `onlycrm.${crm}@paged.example`, '+1 555 3399', 'Only CRM'));
+		const before = sb.fieldflow.prospects.size;
+		resetCounters();
+
+		const r = await run('paged-small', crm);
+
+		const last = r.nodes['Sync pages'][0][0].json;
+		// FieldFlow pages of 3 (the last one short), then the CRM side's page.
+		expect(last).toMatchObject({ done: true, phase: 'crm', read: before, pagesDone: Math.floor(before / 3) + 2, errors: 0 });
+		expect(r.nodes['Finish Run'][0][0].json).toMatchObject({ errors: 0, synced: last.synced });
+		const people = await crmPeople(crm);
+		for (const email of emails) expect(byEmail(people, email)).toHaveLength(1);
+		expect(byEmail(people, emails[7])[0].id).toBe(existing);
+		expect(sb.fieldflow.snapshot().prospects!.filter((p) => p.email === `onlycrm.${crm}@paged.example`)).toHaveLength(1);
+
+		resetCounters();
+		const again = await run('paged-small', crm);
+		expect(again.nodes['Sync pages'][0][0].json).toMatchObject({ done: true, errors: 0, synced: 0 });
+		expect(writes(crmSandbox(crm))).toBe(0);
 		expect(writes(sb.fieldflow, true)).toBe(0);
 	}, 300_000);
 
