@@ -37,3 +37,28 @@ describe.each(CRMS)('%s two-way template as a sub-workflow', (crm) => {
 		expect(wf.nodes.filter((n) => n.parameters.store === 'sqlite').every((n) => n.parameters.sqlitePath === '/tmp/y.sqlite')).toBe(true);
 	});
 });
+
+describe.each(CRMS)('%s Sync All Prospects (paged)', (crm) => {
+	const template = buildSyncTemplate(SYNC_TEMPLATES.find((t) => t.key === 'sync-all-prospects')!, crm);
+	const to = (from: string, output = 0) => (template.connections[from]?.main[output] ?? []).map((c) => `${c.node}#${c.index}`);
+
+	it('calls itself once per page: Start Run → Sync pages ⇄ More pages? → Finish Run; Page → Page or run? → the pipeline → Next Page', () => {
+		expect(template.nodes.find((n) => n.name === 'Start Run')!.parameters).toMatchObject({ fullSync: true, pageSize: 2000 });
+		expect(template.nodes.find((n) => n.name === 'Sync pages')!.parameters).toMatchObject({ source: 'database', workflowId: { value: '={{ $workflow.id }}' }, options: { waitForSubWorkflow: true } });
+		expect(to('Start Run')).toEqual(['Sync pages#0']);
+		expect(to('Sync pages')).toEqual(['More pages?#0']);
+		expect(to('More pages?', 0)).toEqual(['Sync pages#0']);
+		expect(to('More pages?', 1)).toEqual(['Finish Run#0']);
+		expect(to('Page')).toEqual(['Page or run?#0']);
+		expect(to('Page or run?', 1)).toEqual(['Start Run#0']);
+		expect(to('Page or run?', 0).sort()).toEqual(['Collect results#4', 'FieldFlow: changed prospects#0', `${template.nodes.find((n) => n.name.endsWith(': changed ' + { salesforce: 'Leads', hubspot: 'Contacts', pipedrive: 'Persons' }[crm]))!.name}#0`].sort());
+		expect(to('Record Results')).toEqual(['Next Page#0']);
+		expect(template.nodes.find((n) => n.name === 'FieldFlow: changed prospects')!.parameters.options).toEqual({ pageSize: '={{ $json.pageSize }}', continueAfter: '={{ $json.fieldflowAfter }}', until: '={{ $json.startedAt }}' });
+		// Successful pages are not stored as executions (one per 2,000 prospects).
+		expect(template.settings).toMatchObject({ saveDataSuccessExecution: 'none' });
+	});
+
+	it('is run as it is, not through asSubWorkflow (it has its own Execute Workflow Trigger)', () => {
+		expect(() => asSubWorkflow(template)).toThrow('has its own Execute Workflow Trigger');
+	});
+});
