@@ -132,6 +132,10 @@ describe('FieldFlow sandbox wire format', () => {
 		expect(batch.results[0].error.details[0]).toMatchObject({ issue: 'taken', existing_id: second.id });
 		const byEmail = await (await call('GET', '/prospects?email=LOOP@example.com')).json();
 		expect(byEmail.data.map((p: { id: string }) => p.id)).toEqual([batch.results[2].id]);
+		// Deleted holders only with include_deleted; an empty email filter is no filter.
+		const withDeleted = await (await call('GET', '/prospects?email=loop@example.com&include_deleted=true')).json();
+		expect(withDeleted.data.map((p: { id: string }) => p.id)).toEqual([first.id, batch.results[2].id]);
+		expect((await (await call('GET', '/prospects?email=')).json()).data).toHaveLength(3);
 	});
 
 	it('answers validation errors with the fields named, and 409 for a taken email', async () => {

@@ -130,6 +130,8 @@ export class FieldFlowSandbox extends Sandbox {
 			const limit = Math.min(200, Math.max(1, Number(req.query.limit ?? 50) || 50));
 			const includeDeleted = req.query.include_deleted === 'true';
 			let rows: readonly Row[] = includeDeleted ? table.allView() : table.liveView();
+			// By email (live prospects): start from the index instead of the whole table.
+			if (table === this.prospects && !includeDeleted && typeof req.query.email === 'string' && req.query.email) rows = table.liveWhere('email', req.query.email);
 			if (typeof req.query.ids === 'string' && req.query.ids) {
 				const ids = req.query.ids.split(',');
 				if (ids.length > 200) throw new SandboxHttpError(400, 'validation', 'ids takes at most 200 ids');
