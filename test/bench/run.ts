@@ -5,7 +5,8 @@
  * n8n (the e2e harness's n8n 2.x, `n8n execute` per run) against the local sandboxes with a per-call
  * latency (default 25 ms, `--latency=<ms>`):
  *
- *  1. bulk first sync: N new FieldFlow prospects, empty CRM → N creates in the CRM;
+ *  1. bulk first sync: N new FieldFlow prospects, empty CRM → N creates in the CRM, through the
+ *     Sync All Prospects template (the guide's bulk sync: one sub-execution per 2,000 prospects);
  *  2. settle run: the next run re-reads the bulk run's own writes (they are newer than its cursor)
  *     and finds them all unchanged (reported, not a target);
  *  3. incremental, no change: the sandboxes' clocks are aged 10 minutes (as if the next scheduled
@@ -24,7 +25,8 @@
  *
  * Options: --quick, --crm=salesforce,hubspot, --n 1000,10000,100000 (default; or --n=…), --latency=25,
  * --throttled (keep the adapters' vendor throttles instead of FIELDFLOW_SANDBOX_RATE_PER_SECOND=0),
- * --pipedrive-max=<N> (skip larger Pipedrive sizes), --no-naive, --no-engine, --out=<file>.
+ * --pipedrive-max=<N> (skip larger Pipedrive sizes), --no-naive, --no-engine, --out=<file>,
+ * --heap=<MB> (n8n's V8 heap limit; default Node's own), --bulk-only (skip the incremental runs).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -34,7 +36,7 @@ import { N8n, REPO_ROOT } from '../e2e/harness';
 import { sandboxCredentials, startSandboxes, type Sandboxes } from '../sandboxes';
 import type { Sandbox, Table } from '../sandboxes/common';
 import { createAdapter } from '../../nodes/shared/crm';
-import { CRM_OBJECT, runnerWorkflow, runnerWorkflowId, syncWorkflow, syncWorkflowId, type BenchCrm } from './workflow';
+import { CRM_OBJECT, bulkWorkflow, bulkWorkflowId, runnerWorkflow, runnerWorkflowId, syncWorkflow, syncWorkflowId, type BenchCrm, type RunKind } from './workflow';
 import { engineBench, type EngineResult } from './engine';
 import { naiveSync } from './naive';
 
@@ -57,6 +59,10 @@ const SIZES = opt('n')?.split(',').map((x) => Number(x.replace(/_/g, ''))) ?? (Q
 /** Pipedrive has no batch API: N single-record writes (4 in parallel), so N = 100,000 is ≥ 100,000 calls; `--pipedrive-max=10000` skips the larger sizes. */
 const PIPEDRIVE_MAX = Number(opt('pipedrive-max') ?? Infinity);
 const THROTTLED = flag('throttled');
+/** `--heap=<MB>`: n8n's V8 heap limit (--max-old-space-size); default: Node's own. */
+const HEAP_MB = Number(opt('heap') ?? 0) || 0;
+/** `--bulk-only`: only the bulk first sync of each scenario. */
+const BULK_ONLY = flag('bulk-only');
 const RATE_ENV: Record<string, string> = THROTTLED ? {} : { FIELDFLOW_SANDBOX_RATE_PER_SECOND: '0' };
 const OUT = opt('out') ?? path.join(REPO_ROOT, 'bench-results', `bench-${QUICK ? 'quick' : 'full'}.json`);
 
@@ -156,7 +162,14 @@ function seedProspects(sb: Sandboxes, n: number): void {
 		const i = k + 1;
 		return { company_name: `Company ${i}`, contact_name: `Pat Person${i}`, email: `pat${i}@company${i}.example`, phone: `+1 555 ${String(i).padStart(7, '0')}`, status: 'new' };
 	});
+	// The sandbox clock never repeats a time (1 ms apart): seed the prospects as created over the last
+	// n ms, not n ms into the future (which no real FieldFlow would report, and which a run's
+	// Until = its start would rightly leave for the next run).
+	const clock = sb.fieldflow.clock;
+	const offset = clock.offsetMs;
+	clock.offsetMs = offset - n - 1000;
 	for (let k = 0; k < prospects.length; k += 10_000) sb.fieldflow.seed({ prospects: prospects.slice(k, k + 10_000) });
+	clock.offsetMs = offset;
 }
 
 function liveCount(sb: Sandboxes, crm: BenchCrm): number {
@@ -182,12 +195,12 @@ class Bench {
 		fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(pkg, 'node_modules'), 'dir');
 		this.n8n = await new N8n({ packageDir: pkg }).prepare();
 		await this.n8n.importCredentials(sandboxCredentials(this.sb));
-		const wfs = CRMS.flatMap((crm) => [syncWorkflow(crm, this.storePath(crm)), runnerWorkflow(crm)]);
+		const wfs = CRMS.flatMap((crm) => [syncWorkflow(crm, this.storePath(crm)), bulkWorkflow(crm, this.storePath(crm)), runnerWorkflow(crm), runnerWorkflow(crm, 'bulk')]);
 		const file = path.join(this.dir, 'workflows.json');
 		fs.writeFileSync(file, JSON.stringify(wfs));
 		await this.n8n.cli(['import:workflow', `--input=${file}`]);
 		// n8n 2.x runs the published version of a sub-workflow only.
-		for (const crm of CRMS) await this.n8n.cli(['publish:workflow', `--id=${syncWorkflowId(crm)}`]);
+		for (const crm of CRMS) for (const id of [syncWorkflowId(crm), bulkWorkflowId(crm)]) await this.n8n.cli(['publish:workflow', `--id=${id}`]);
 	}
 
 	async teardown(): Promise<void> {
@@ -197,13 +210,13 @@ class Bench {
 	}
 
 	/** One `n8n execute` of the runner workflow; max RSS of the n8n process; calls from the sandboxes. */
-	async run(crm: BenchCrm): Promise<RunMeasure> {
+	async run(crm: BenchCrm, kind: RunKind = 'sync'): Promise<RunMeasure> {
 		resetCounters(this.sb);
 		const node = path.join(nodeBinDir(this.n8n.line), 'node');
 		const bin = path.join(runtimeDir(this.n8n.line), 'node_modules', 'n8n', 'bin', 'n8n');
 		const useTime = fs.existsSync('/usr/bin/time');
 		const cmd = useTime ? '/usr/bin/time' : node;
-		const argv = [...(useTime ? ['-v', node] : []), bin, 'execute', `--id=${runnerWorkflowId(crm)}`];
+		const argv = [...(useTime ? ['-v', node] : []), bin, 'execute', `--id=${runnerWorkflowId(crm, kind)}`];
 		const env = {
 			...this.n8n.env(),
 			...RATE_ENV,
@@ -213,7 +226,9 @@ class Bench {
 			// service's outbox is filled by a running server, not by the publish:workflow CLI command).
 			N8N_USE_WORKFLOW_PUBLICATION_SERVICE: 'false',
 			EXECUTIONS_DATA_SAVE_MANUAL_EXECUTIONS: 'false',
-			NODE_OPTIONS: `${this.n8n.env().NODE_OPTIONS ?? ''} --max-old-space-size=8192`.trim(),
+			// n8n's own Node defaults unless --heap=<MB> caps its heap (the non-paged two-way runs at
+			// N = 100,000 fit the default 4 GiB limit of a machine this size).
+			NODE_OPTIONS: `${this.n8n.env().NODE_OPTIONS ?? ''}${HEAP_MB ? ` --max-old-space-size=${HEAP_MB}` : ''}`.trim(),
 		};
 		const load0 = os.loadavg()[0];
 		const t0 = Date.now();
@@ -260,8 +275,8 @@ class Bench {
 		for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.latencyMs = LATENCY;
 		fs.rmSync(this.storePath(crm), { force: true });
 		seedProspects(sb, n);
-		log(`${LABEL[crm]} N=${n}: bulk first sync…`);
-		const bulk = await this.run(crm);
+		log(`${LABEL[crm]} N=${n}: bulk first sync (Sync All Prospects, paged)…`);
+		const bulk = await this.run(crm, 'bulk');
 		const crmRecords = liveCount(sb, crm);
 		const floorWrites = Math.ceil(n / FLOOR_BATCH[crm]);
 		s.bulk = { ...bulk, floorWrites, crmRecords, recordsPerSecond: Math.round((n / bulk.wallMs) * 1000) };
@@ -272,6 +287,7 @@ class Bench {
 			return s;
 		}
 		log(`  bulk: ${fmtCalls(bulk.calls)} in ${sec(bulk.wallMs)}, peak RSS ${bulk.maxRssMb} MB (main process ${bulk.maxRssMainMb} MB)`);
+		if (BULK_ONLY) return s;
 		log('  settle run (re-reads its own writes)…');
 		s.settle = await this.run(crm);
 		log(`  settle: ${fmtCalls(s.settle.calls)} in ${sec(s.settle.wallMs)}`);
@@ -389,9 +405,9 @@ interface NaiveRow {
 function table(results: { scenarios: Scenario[]; naive: NaiveRow[]; engine: EngineResult[] }, meta: Record<string, any>): string {
 	const lines: string[] = [];
 	const fmt = (x: number | undefined) => (x === undefined ? '–' : x.toLocaleString('en-US'));
-	lines.push(`Machine: ${meta.machine.cpu}, ${meta.machine.cores} cores, ${meta.machine.memoryGiB} GiB RAM, ${meta.machine.os}; n8n ${meta.machine.n8n} on its own Node 24 (\`n8n execute\`); sandboxes with ${meta.latencyMs} ms per call; client throttles ${meta.throttled ? 'at vendor defaults' : 'off (FIELDFLOW_SANDBOX_RATE_PER_SECOND=0)'}; ${meta.date}.`);
+	lines.push(`Machine: ${meta.machine.cpu}, ${meta.machine.cores} cores, ${meta.machine.memoryGiB} GiB RAM, ${meta.machine.os}; n8n ${meta.machine.n8n} on its own Node 24 (\`n8n execute\`${meta.heapMb ? `, V8 heap limit ${meta.heapMb} MB` : ", Node's default heap limit"}); sandboxes with ${meta.latencyMs} ms per call; client throttles ${meta.throttled ? 'at vendor defaults' : 'off (FIELDFLOW_SANDBOX_RATE_PER_SECOND=0)'}; ${meta.date}.`);
 	lines.push('');
-	lines.push('**Bulk first sync** (FieldFlow → CRM, all new) and **incremental runs**, through the real n8n two-way sync workflow:');
+	lines.push('**Bulk first sync** (FieldFlow → CRM, all new, through the paged Sync All Prospects template: one sub-execution per 2,000 prospects) and **incremental runs** (through the two-way sync template), in a real n8n:');
 	lines.push('');
 	const loads = results.scenarios.flatMap((s) => [s.bulk, s.settle, s.noChange, s.onePercent].flatMap((r) => r?.load ?? []));
 	if (loads.length) lines.push(`1-minute load average during the runs: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} (other work shared the 2 cores: times are upper bounds; calls do not depend on load).`, '');
@@ -460,7 +476,7 @@ async function main(): Promise<void> {
 	const render = opt('render');
 	if (render) return renderDocs(render, opt('why') ?? 'stopped before this size', opt('note'));
 	const started = Date.now();
-	const meta = { date: new Date().toISOString(), quick: QUICK, latencyMs: LATENCY, throttled: THROTTLED, sizes: SIZES, crms: CRMS, machine: machine() };
+	const meta = { date: new Date().toISOString(), quick: QUICK, latencyMs: LATENCY, throttled: THROTTLED, heapMb: HEAP_MB || null, sizes: SIZES, crms: CRMS, machine: machine() };
 	log(`machine: ${JSON.stringify(meta.machine)}`);
 	const results = { scenarios: [] as Scenario[], naive: [] as NaiveRow[], engine: [] as EngineResult[] };
 	const save = () => {
