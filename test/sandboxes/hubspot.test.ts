@@ -233,6 +233,21 @@ describe('HubSpot sandbox through @hubspot/api-client', () => {
 			ids((r) => r.at > pivot.at || r.email === 'ada@acme-analytics.com'),
 		);
 		expect(ids((r) => r.at >= pivot.at)).toHaveLength(4);
+		// Sorted by the modification date either way, paged with after.
+		const byDate = async (direction: string, after: string) =>
+			(
+				await client.crm.objects.searchApi.doSearch('contacts', {
+					filterGroups: [{ filters: [{ propertyName: 'lastmodifieddate', operator: 'GTE' as never, value: '0' }] }],
+					sorts: [{ propertyName: 'lastmodifieddate', direction } as never],
+					properties: ['email'],
+					limit: 3,
+					after,
+				})
+			).results.map((r) => r.id);
+		const oldestFirst = [...all].sort((a, b) => a.at - b.at).map((r) => r.id);
+		expect([...(await byDate('ASCENDING', '0')), ...(await byDate('ASCENDING', '3'))]).toEqual(oldestFirst.slice(0, 6));
+		expect(await byDate('DESCENDING', '0')).toEqual([...oldestFirst].reverse().slice(0, 3));
+		expect(oldestFirst[oldestFirst.length - 1]).toBe('1003'); // updated last: it moved to the end
 		expect(all.map((r) => r.id)).not.toContain('1004');
 	});
 

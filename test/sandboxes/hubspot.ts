@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { Sandbox, SandboxHttpError, Table, bearer, lowerBound, type Row, type VendorError, type VendorErrorContext } from './common';
+import { Sandbox, SandboxHttpError, Table, bearer, byChange, lowerBound, type Row, type VendorError, type VendorErrorContext } from './common';
 
 export type HsPropertyType = 'string' | 'number' | 'date' | 'datetime' | 'enumeration' | 'bool' | 'phone_number';
 
@@ -914,27 +914,32 @@ export class HubSpotSandbox extends Sandbox {
 				}
 			}
 		}
-		let rows = this.searchCandidates(t, groups, defs).map((r) => ({ row: r, pub: this.toPublic(type, r, [...defs.keys()]) }));
-		if (groups.length) rows = rows.filter(({ row, pub }) => groups.some((g) => (g.filters ?? []).every((f) => this.matches(type, row, pub.properties, f, defs))));
+		// Filters and sorts read single values (record dates as epoch ms); only the text query and
+		// the page itself render whole records.
+		let rows = this.searchCandidates(t, groups, defs);
+		if (groups.length) rows = rows.filter((row) => groups.some((g) => (g.filters ?? []).every((f) => this.matches(type, row, f, defs))));
 		if (typeof body.query === 'string' && body.query) {
 			const q = body.query.toLowerCase();
-			rows = rows.filter(({ pub }) => Object.values(pub.properties).some((v) => v !== null && v.toLowerCase().includes(q)));
+			rows = rows.filter((row) => Object.values(this.toPublic(type, row, [...defs.keys()]).properties).some((v) => v !== null && v.toLowerCase().includes(q)));
 		}
 		const sorts = ((body.sorts as Array<string | { propertyName: string; direction?: string }>) ?? []).map((s) =>
 			typeof s === 'string' ? { propertyName: s.replace(/^-/, ''), direction: s.startsWith('-') ? 'DESCENDING' : 'ASCENDING' } : s,
 		);
-		if (sorts.length) {
+		// Candidates come oldest change first, and no two records of a table share a modification
+		// time (the sandbox clock is strictly increasing): sorted by it ascending, they already are.
+		const inChangeOrder = sorts.length === 1 && MODIFIED.has(sorts[0].propertyName) && sorts[0].direction !== 'DESCENDING';
+		if (sorts.length && !inChangeOrder) {
 			rows.sort((a, b) => {
 				for (const s of sorts) {
-					const d = compareValues(a.pub.properties[s.propertyName], b.pub.properties[s.propertyName], defs.get(s.propertyName)?.type);
+					const d = compareValues(this.searchValue(type, a, s.propertyName), this.searchValue(type, b, s.propertyName), defs.get(s.propertyName)?.type);
 					if (d) return s.direction === 'DESCENDING' ? -d : d;
 				}
-				return Number(a.row.id) - Number(b.row.id);
+				return Number(a.id) - Number(b.id);
 			});
-		} else rows.sort((a, b) => Number(a.row.id) - Number(b.row.id));
+		} else if (!sorts.length) rows.sort(byNumericId);
 		const total = rows.length;
 		const wanted = Array.isArray(body.properties) ? (body.properties as string[]) : undefined;
-		const page = rows.slice(after, after + limit).map(({ row }) => this.toPublic(type, row, wanted));
+		const page = rows.slice(after, after + limit).map((row) => this.toPublic(type, row, wanted));
 		const out: Record<string, unknown> = { total, results: page };
 		if (after + limit < total) out.paging = { next: { after: String(after + limit) } };
 		return out;
@@ -947,29 +952,43 @@ export class HubSpotSandbox extends Sandbox {
 	 * the change order. Otherwise every live row. The filters still decide.
 	 */
 	private searchCandidates(t: Table, groups: Array<{ filters?: Filter[] }>, defs: Map<string, HsPropertyDef>): Row[] {
-		const narrowed = groups.map((g) => {
+		const narrowed = groups.map((g): { rows: Row[]; slice: boolean } | undefined => {
 			for (const f of g.filters ?? []) {
 				if ((f.operator === 'EQ' || f.operator === 'IN') && t.indexed(f.propertyName) && defs.get(f.propertyName)?.type === 'string') {
-					const out: Row[] = [];
-					for (const v of f.operator === 'EQ' ? [f.value] : (f.values ?? [])) if (v !== undefined && v !== null) out.push(...t.liveWhere(f.propertyName, String(v)));
-					return out;
+					const rows: Row[] = [];
+					for (const v of f.operator === 'EQ' ? [f.value] : (f.values ?? [])) if (v !== undefined && v !== null) rows.push(...t.liveWhere(f.propertyName, String(v)));
+					return { rows, slice: false };
 				}
 				const since = ['GT', 'GTE', 'EQ', 'BETWEEN'].includes(f.operator) && MODIFIED.has(f.propertyName) && f.value !== undefined && f.value !== null ? toMs(String(f.value)) : undefined;
 				if (since !== undefined) {
 					const live = t.liveView();
-					return live.slice(lowerBound(live, { updatedAt: since + (f.operator === 'GT' ? 1 : 0), id: '' }));
+					return { rows: live.slice(lowerBound(live, { updatedAt: since + (f.operator === 'GT' ? 1 : 0), id: '' })), slice: true };
 				}
 			}
 			return undefined;
 		});
-		if (!narrowed.length || narrowed.some((rows) => !rows)) return t.live();
-		if (narrowed.length === 1) return narrowed[0]!;
+		if (!narrowed.length || narrowed.some((n) => !n)) return t.live();
+		// One date slice: already unique and oldest change first.
+		if (narrowed.length === 1 && narrowed[0]!.slice) return narrowed[0]!.rows;
 		const hits = new Map<string, Row>();
-		for (const rows of narrowed) for (const r of rows!) hits.set(r.id, r);
-		return [...hits.values()];
+		for (const n of narrowed) for (const r of n!.rows) hits.set(r.id, r);
+		return [...hits.values()].sort(byChange);
 	}
 
-	private matches(type: string, row: Row, props: Record<string, string | null>, f: Filter, defs: Map<string, HsPropertyDef>): boolean {
+	/**
+	 * One property of a record as search compares it: what toPublic shows, except the record's own
+	 * dates (createdate, hs_lastmodifieddate, lastmodifieddate) as epoch ms unless `iso` (the same
+	 * instant; compareValues reads both). Unknown properties are null.
+	 */
+	private searchValue(type: string, row: Row, name: string, iso = false): string | null {
+		if (!DEFS[type].has(name)) return null;
+		const time = name === 'createdate' ? row.createdAt : name === 'hs_lastmodifieddate' || (type === 'contacts' && name === 'lastmodifieddate') ? row.updatedAt : undefined;
+		if (time !== undefined) return iso ? new Date(time).toISOString() : String(time);
+		if (name === 'hs_object_id') return row.id;
+		return (row.data[name] as string | null | undefined) ?? null;
+	}
+
+	private matches(type: string, row: Row, f: Filter, defs: Map<string, HsPropertyDef>): boolean {
 		if (f.propertyName.startsWith('associations.')) {
 			const singular = f.propertyName.slice('associations.'.length);
 			const toType = Object.entries(SINGULAR).find(([, s]) => s === singular)?.[0] ?? singular;
@@ -979,29 +998,28 @@ export class HubSpotSandbox extends Sandbox {
 			if (f.operator === 'HAS_PROPERTY') return ids.length > 0;
 			return false;
 		}
-		const v = props[f.propertyName];
+		const v = this.searchValue(type, row, f.propertyName, f.operator === 'CONTAINS_TOKEN' || f.operator === 'NOT_CONTAINS_TOKEN');
 		const kind = defs.get(f.propertyName)?.type;
-		const cmp = (x: unknown) => compareValues(v, x === undefined || x === null ? null : String(x), kind);
 		const has = v !== null && v !== undefined && v !== '';
 		switch (f.operator) {
 			case 'EQ':
-				return has && cmp(f.value) === 0;
+				return has && cmpTo(v, f.value, kind) === 0;
 			case 'NEQ':
-				return !has || cmp(f.value) !== 0;
+				return !has || cmpTo(v, f.value, kind) !== 0;
 			case 'GT':
-				return has && cmp(f.value) > 0;
+				return has && cmpTo(v, f.value, kind) > 0;
 			case 'GTE':
-				return has && cmp(f.value) >= 0;
+				return has && cmpTo(v, f.value, kind) >= 0;
 			case 'LT':
-				return has && cmp(f.value) < 0;
+				return has && cmpTo(v, f.value, kind) < 0;
 			case 'LTE':
-				return has && cmp(f.value) <= 0;
+				return has && cmpTo(v, f.value, kind) <= 0;
 			case 'BETWEEN':
-				return has && cmp(f.value) >= 0 && cmp(f.highValue) <= 0;
+				return has && cmpTo(v, f.value, kind) >= 0 && cmpTo(v, f.highValue, kind) <= 0;
 			case 'IN':
-				return has && (f.values ?? []).some((x) => cmp(x) === 0);
+				return has && (f.values ?? []).some((x) => cmpTo(v, x, kind) === 0);
 			case 'NOT_IN':
-				return !has || !(f.values ?? []).some((x) => cmp(x) === 0);
+				return !has || !(f.values ?? []).some((x) => cmpTo(v, x, kind) === 0);
 			case 'HAS_PROPERTY':
 				return has;
 			case 'NOT_HAS_PROPERTY':
@@ -1073,12 +1091,22 @@ function optionValues(d: HsPropertyDef): string[] {
 	return optionList(d).map((o) => o.value);
 }
 
+/** The last date string parsed: a search compares every record with the same filter value. */
+let lastParsed: { s: string; ms: number | undefined } = { s: '', ms: undefined };
+
 function toMs(v: unknown): number | undefined {
 	if (v instanceof Date) return v.getTime();
 	const s = String(v);
 	if (/^-?\d+$/.test(s)) return Number(s);
+	if (s === lastParsed.s) return lastParsed.ms;
 	const t = Date.parse(s);
-	return Number.isFinite(t) ? t : undefined;
+	lastParsed = { s, ms: Number.isFinite(t) ? t : undefined };
+	return lastParsed.ms;
+}
+
+/** A record's value against a filter value (null / undefined = no value). */
+function cmpTo(v: string | null, x: unknown, kind: HsPropertyType | undefined): number {
+	return compareValues(v, x === undefined || x === null ? null : String(x), kind);
 }
 
 function compareValues(a: string | null | undefined, b: string | null | undefined, type?: HsPropertyType): number {
