@@ -63,15 +63,20 @@ async function runOne(this: IExecuteFunctions, adapter: CrmAdapter, operation: O
 			const until = String(options.until ?? '').trim() ? Date.parse(toIso.call(this, String(options.until), i)) : undefined;
 			// An empty window (Since at or after Until): nothing to read, no call.
 			if (until !== undefined && since && Date.parse(since) >= until) return [];
+			const includeDeleted = options.includeDeleted === true;
 			const out: IDataObject[] = [];
-			for await (const page of adapter.listChangedSince(object, since, { includeDeleted: options.includeDeleted === true, fields })) {
+			read: for await (const page of adapter.listChangedSince(object, since, { includeDeleted, fields })) {
 				for (const r of page.records) {
-					if (out.length >= max) break;
-					// Changed at or after Until: the next run reads it (deletions have no reliable time: kept).
-					if (until !== undefined && !r.deleted && Date.parse(r.modifiedAt) >= until) continue;
+					if (out.length >= max) break read;
+					// Changed at or after Until: the next run reads it. The live feed comes oldest change
+					// first, so the rest is newer too: stop reading (with deletions, which can follow the
+					// live feed, only skip; a deletion has no reliable time and is kept).
+					if (until !== undefined && !r.deleted && Date.parse(r.modifiedAt) >= until) {
+						if (includeDeleted) continue;
+						break read;
+					}
 					out.push(recordJson(r, options.nestFields === true));
 				}
-				if (out.length >= max) break;
 			}
 			return out;
 		}

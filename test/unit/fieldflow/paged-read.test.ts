@@ -116,6 +116,17 @@ describe('CRM Get Changed Since with Until', () => {
 		sb.hubspot.resetCounters();
 		expect(await read(cut, cut)).toEqual([]);
 		expect(sb.hubspot.callLog).toHaveLength(0);
+
+		// The feed comes oldest change first: the first record at or after Until ends the read, so a
+		// bulk run's CRM page does not read back the records the run itself wrote (2 pages → 1 call).
+		const many = await adapter.upsert('contacts', Array.from({ length: 250 }, (_, k) => ({ ref: String(k), fields: { email: `m${k}@until.example`, firstname: `M${k}` } })));
+		expect(many.every((m) => m.success)).toBe(true);
+		const everything = await read(cut, new Date(Date.now() + 60_000).toISOString());
+		expect(everything.length).toBe(250);
+		const tenth = everything[10].modifiedAt as string;
+		sb.hubspot.resetCounters();
+		expect((await read(cut, tenth)).map((r) => r.id)).toEqual(everything.slice(0, 10).map((r) => r.id));
+		expect(sb.hubspot.callLog).toHaveLength(1);
 	});
 });
 
