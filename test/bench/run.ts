@@ -167,6 +167,7 @@ function seedProspects(sb: Sandboxes, n: number): void {
 	// Until = its start would rightly leave for the next run).
 	const clock = sb.fieldflow.clock;
 	const offset = clock.offsetMs;
+	clock.rewind(Date.now() + offset - n - 1000);
 	clock.offsetMs = offset - n - 1000;
 	for (let k = 0; k < prospects.length; k += 10_000) sb.fieldflow.seed({ prospects: prospects.slice(k, k + 10_000) });
 	clock.offsetMs = offset;

@@ -84,6 +84,10 @@ export class MonotonicClock {
 	nowIso(): string {
 		return new Date(this.nowMs()).toISOString();
 	}
+	/** Let the next times start from `ms` again (records seeded as created in the past). */
+	rewind(ms: number): void {
+		this.last = Math.min(this.last, ms);
+	}
 }
 
 export interface Row {
