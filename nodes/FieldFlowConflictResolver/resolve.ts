@@ -224,8 +224,11 @@ export async function resolve(ffIn: InputRecord[], crmIn: InputRecord[], deps: R
 			stats.duplicateChecks = withKey.length;
 			let found: DuplicateMatch[] | undefined;
 			const cost = options.bulkMatch;
-			if (options.role === 'person' && deps.listCrm && cost && withKey.length > cost.listPageSize) {
-				const listed = await duplicatesFromListing(withKey, deps.listCrm(), Math.ceil(withKey.length / cost.recordsPerSearch), eff);
+			const maxPages = cost ? Math.ceil(withKey.length / cost.recordsPerSearch) : 0;
+			// Already more linked records than the budget's pages can list: the listing cannot win
+			// (a paged bulk sync's later pages), so search without trying it.
+			if (options.role === 'person' && deps.listCrm && cost && withKey.length > cost.listPageSize && (await deps.store.countLinks(crm, object)) < cost.listPageSize * maxPages) {
+				const listed = await duplicatesFromListing(withKey, deps.listCrm(), maxPages, eff);
 				stats.duplicateListPages = listed.pages;
 				found = listed.found;
 			}

@@ -198,6 +198,11 @@ export class SqlSyncStore implements SyncStore {
 
 	// -------------------------------------------------------------------------------- links
 
+	async countLinks(crm: CrmName, object: string): Promise<number> {
+		const rows = await this.db.all('SELECT COUNT(*) AS n FROM ff_links WHERE crm = ? AND object = ? AND crm_id IS NOT NULL', [crm, object]);
+		return Number((rows[0] as { n?: unknown } | undefined)?.n ?? 0);
+	}
+
 	async getLinks(crm: CrmName, object: string, query: LinkQuery = {}): Promise<Link[]> {
 		const { fieldflowIds, crmIds } = query;
 		const base = 'SELECT * FROM ff_links WHERE crm = ? AND object = ?';

@@ -144,6 +144,8 @@ export interface SyncStore {
 
 	// Links
 	getLinks(crm: CrmName, object: string, query?: LinkQuery): Promise<Link[]>;
+	/** How many records of the CRM object are linked (a lower bound of its size; create reservations not counted). */
+	countLinks(crm: CrmName, object: string): Promise<number>;
 	reserveLink(crm: CrmName, object: string, fieldflowId: string, options?: ReserveOptions): Promise<boolean>;
 	releaseReservation(crm: CrmName, object: string, fieldflowId: string): Promise<boolean>;
 	saveLinks(links: Link[]): Promise<number>;

@@ -154,3 +154,21 @@ test('a listing that would cost more calls than the searches is abandoned after 
 	expect(calls['persons.search']).toBe(30);
 	expect(creates).toHaveLength(30);
 });
+
+test('with more records already linked than the listing budget can cover (a paged bulk sync after its first pages), the searches run without trying the listing', async () => {
+	const ids = seedPersons(Array.from({ length: 1600 }, (_, k) => ({ name: `Someone Else${k}`, emails: [`else${k}@other.example`] })));
+	// Budget: 30 creates at 10 per search = 3 listing pages of 10 = 30 records; 30 already linked.
+	await store.saveLinks(ids.slice(0, 30).map((crmId, k) => ({ crm: 'pipedrive', object: 'persons', fieldflowId: `pr_linked${k}`, crmId, baseline: {}, status: 'synced' })));
+	const { calls, creates, result } = await run(
+		Array.from({ length: 30 }, (_, k) => prospect(k + 1)),
+		{ listPageSize: 10, recordsPerSearch: 10 },
+	);
+	expect(result.stats.duplicateListPages ?? 0).toBe(0);
+	expect(calls['persons.list'] ?? 0).toBe(0);
+	expect(calls['persons.search']).toBe(30);
+	expect(creates).toHaveLength(30);
+	// One link fewer than the budget: the listing is tried again.
+	await store.removeLink('pipedrive', 'persons', 'pr_linked0');
+	const again = await run(Array.from({ length: 30 }, (_, k) => prospect(k + 1)), { listPageSize: 10, recordsPerSearch: 10 });
+	expect(again.result.stats.duplicateListPages).toBe(4);
+});
