@@ -49,7 +49,7 @@ const flag = (name: string) => args.includes(`--${name}`);
 const opt = (name: string): string | undefined => {
 	const i = args.indexOf(`--${name}`);
 	if (i >= 0 && args[i + 1] !== undefined && !args[i + 1].startsWith('--')) return args[i + 1];
-	return args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+	return args.find((a) => a.startsWith(`--${name}=`))?.split('=').slice(1).join('=');
 };
 
 const QUICK = flag('quick');
