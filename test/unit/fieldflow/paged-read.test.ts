@@ -55,7 +55,7 @@ async function readPage(options: IDataObject, since = '1970-01-01T00:00:00.000Z'
 const position = (r: IDataObject) => `${String(r.updated_at)}|${String(r.id)}`;
 
 describe('FieldFlow Get Changed Since in pages', () => {
-	it('walks every record exactly once in pages, across records sharing one updated_at, and keeps a record edited mid-walk', async () => {
+	it('walks every record exactly once in pages of 3, and reads a record edited mid-walk at its new place', async () => {
 		sb.fieldflow.seed({ prospects: Array.from({ length: 11 }, (_, k) => ({ contact_name: `P${k}`, email: `p${k}@paged.example` })) });
 		const until = new Date(Date.now() + 60_000).toISOString();
 		const seen: string[] = [];
