@@ -26,7 +26,8 @@
  * Options: --quick, --crm=salesforce,hubspot, --n 1000,10000,100000 (default; or --n=…), --latency=25,
  * --throttled (keep the adapters' vendor throttles instead of FIELDFLOW_SANDBOX_RATE_PER_SECOND=0),
  * --pipedrive-max=<N> (skip larger Pipedrive sizes), --no-naive, --no-engine, --out=<file>,
- * --heap=<MB> (n8n's V8 heap limit; default Node's own), --bulk-only (skip the incremental runs).
+ * --heap=<MB> (n8n's V8 heap limit; default Node's own), --bulk-only (skip the incremental runs),
+ * --bulk-two-way (the bulk through the two-way template, one execution: the unpaged comparison).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -63,6 +64,8 @@ const THROTTLED = flag('throttled');
 const HEAP_MB = Number(opt('heap') ?? 0) || 0;
 /** `--bulk-only`: only the bulk first sync of each scenario. */
 const BULK_ONLY = flag('bulk-only');
+/** `--bulk-two-way`: run the bulk first sync through the two-way template (one execution, not paged), for comparison. */
+const BULK_TWO_WAY = flag('bulk-two-way');
 const RATE_ENV: Record<string, string> = THROTTLED ? {} : { FIELDFLOW_SANDBOX_RATE_PER_SECOND: '0' };
 const OUT = opt('out') ?? path.join(REPO_ROOT, 'bench-results', `bench-${QUICK ? 'quick' : 'full'}.json`);
 
@@ -276,8 +279,8 @@ class Bench {
 		for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.latencyMs = LATENCY;
 		fs.rmSync(this.storePath(crm), { force: true });
 		seedProspects(sb, n);
-		log(`${LABEL[crm]} N=${n}: bulk first sync (Sync All Prospects, paged)…`);
-		const bulk = await this.run(crm, 'bulk');
+		log(`${LABEL[crm]} N=${n}: bulk first sync (${BULK_TWO_WAY ? 'two-way template, one execution' : 'Sync All Prospects, paged'})…`);
+		const bulk = await this.run(crm, BULK_TWO_WAY ? 'sync' : 'bulk');
 		const crmRecords = liveCount(sb, crm);
 		const floorWrites = Math.ceil(n / FLOOR_BATCH[crm]);
 		s.bulk = { ...bulk, floorWrites, crmRecords, recordsPerSecond: Math.round((n / bulk.wallMs) * 1000) };
