@@ -1,18 +1,19 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
-import { crmProperty, getEffectiveMapping, mappingProperties, objectProperties } from '../common/mapping';
-import { getSyncStore, storeProperties } from '../common/store';
+import { crmProperty, getEffectiveMapping, mappingProperties, objectProperties } from '../n8nSide/properties/mapping';
+import { getSyncStore, storeProperties } from '../n8nSide/store';
 import { CRM_LABELS, crmObjects, type CrmName } from '../shared/crm';
 import { readSync, SYNC_KEY, type InvalidMeta, type RecordProblem } from '../shared/sync/envelope';
 import type { SyncStore } from '../shared/store';
 import type { MatchKey } from '../shared/sync/match';
 import type { ConflictStrategy, NotFoundPolicy, SyncDirection } from '../shared/sync/types';
-import { getFields } from '../FieldFlowCrm/methods/loadOptions';
-import { fieldFlowCrmConnectionTest } from '../FieldFlowCrm/methods/credentialTest';
-import { getCrmAdapter } from '../FieldFlowCrm/transport';
-import { getFieldFlowClient, toNodeError } from '../FieldFlow/transport';
+import { getFields } from '../n8nSide/methods/loadOptions';
+import { fieldFlowCrmConnectionTest } from '../n8nSide/methods/credentialTest';
+import { getCrmAdapter } from '../n8nSide/transport/crm';
+import { getFieldFlowClient } from '../n8nSide/transport/fieldflow';
+import { toNodeError } from '../n8nSide/errors';
 import type { FieldFlowRecord } from '../shared/fieldflow/client';
-import { describeErrors, mappingConfigProblems } from '../FieldFlowMapping/map';
+import { describeErrors, mappingConfigProblems } from '../shared/mapping/records';
 import { BULK_MATCH_COST, resolve, type InputRecord } from './resolve';
 
 const INPUT_LABELS = ['FieldFlow', 'CRM'] as const;

@@ -26,8 +26,8 @@ import { SYNC_KEY } from '../shared/sync/envelope';
 import { decide, type Decision } from '../shared/sync/merge';
 import { findDuplicatesIn, matchRecords, normalizeEmail, normalizeName, type MatchKey } from '../shared/sync/match';
 import type { ConflictStrategy, Link, NotFoundPolicy, SyncAction, SyncDirection, SyncRecord } from '../shared/sync/types';
-import type { EffectiveMapping } from '../common/mapping';
-import { mapCrmRecord, mapFieldflowRecord } from '../FieldFlowMapping/map';
+import type { EffectiveMapping } from '../shared/mapping/effective';
+import { mapCrmRecord, mapFieldflowRecord } from '../shared/mapping/records';
 
 export const OUTPUT = { toCrm: 0, toFieldflow: 1, conflict: 2, unchanged: 3 } as const;
 export type OutputIndex = (typeof OUTPUT)[keyof typeof OUTPUT];

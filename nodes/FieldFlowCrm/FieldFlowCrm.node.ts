@@ -2,8 +2,8 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { NodeConnectionTypes } from 'n8n-workflow';
 import { crmProperty, fieldProperties, objectProperties, operationProperty } from './actions/descriptions';
 import { router } from './actions/router';
-import { getFields, getWritableFields } from './methods/loadOptions';
-import { fieldFlowCrmConnectionTest } from './methods/credentialTest';
+import { getFields, getWritableFields } from '../n8nSide/methods/loadOptions';
+import { fieldFlowCrmConnectionTest } from '../n8nSide/methods/credentialTest';
 import { searchRecords } from './methods/listSearch';
 
 export class FieldFlowCrm implements INodeType {

@@ -7,16 +7,16 @@ import type {
 	INodeTypeDescription,
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
-import { crmProperty, getEffectiveMapping, mappingProperties, objectProperties, type EffectiveMapping } from '../common/mapping';
-import { getSyncStore, storeProperties } from '../common/store';
+import { crmProperty, getEffectiveMapping, mappingProperties, objectProperties, type EffectiveMapping } from '../n8nSide/properties/mapping';
+import { getSyncStore, storeProperties } from '../n8nSide/store';
 import { SyncError } from '../shared/errors';
 import { diffFields, mapToCrm } from '../shared/mapping/engine';
 import { SYNC_KEY, withoutSync, type RecordMeta } from '../shared/sync/envelope';
 import type { Link } from '../shared/sync/types';
-import { getFields } from '../FieldFlowCrm/methods/loadOptions';
-import { fieldFlowCrmConnectionTest } from '../FieldFlowCrm/methods/credentialTest';
-import { customCrmRules, describeErrors, mapCrmItem, mapFieldflowRecord, mappingConfigProblems, recordProblem, type MapItemResult } from './map';
-import { getCrmAdapter } from '../FieldFlowCrm/transport';
+import { getFields } from '../n8nSide/methods/loadOptions';
+import { fieldFlowCrmConnectionTest } from '../n8nSide/methods/credentialTest';
+import { customCrmRules, describeErrors, mapCrmItem, mapFieldflowRecord, mappingConfigProblems, recordProblem, type MapItemResult } from '../shared/mapping/records';
+import { getCrmAdapter } from '../n8nSide/transport/crm';
 import type { FieldInfo } from '../shared/crm/types';
 
 type Direction = 'toCrm' | 'toFieldflow';

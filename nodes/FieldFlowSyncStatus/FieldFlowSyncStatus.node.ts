@@ -1,9 +1,9 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
-import { getSyncStore } from '../common/store';
+import { getSyncStore } from '../n8nSide/store';
 import type { CrmName } from '../shared/crm/types';
 import type { FieldFlowClient } from '../shared/fieldflow/client';
-import { getFieldFlowClient } from '../FieldFlow/transport';
+import { getFieldFlowClient } from '../n8nSide/transport/fieldflow';
 import { properties, type Operation } from './actions/descriptions';
 import {
 	finishRun,

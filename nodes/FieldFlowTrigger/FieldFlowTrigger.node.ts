@@ -1,7 +1,8 @@
 import type { IDataObject, INodeExecutionData, INodeType, INodeTypeDescription, IPollFunctions } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 import type { FieldFlowRecord, FieldFlowResource } from '../shared/fieldflow/client';
-import { getFieldFlowClient, toNodeError } from '../FieldFlow/transport';
+import { getFieldFlowClient } from '../n8nSide/transport/fieldflow';
+import { toNodeError } from '../n8nSide/errors';
 
 type Event = 'prospectChanged' | 'meetingCompleted' | 'summaryCreated';
 

@@ -14,8 +14,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildMapping } from '../../nodes/common/mapping';
-import { mapCrmRecord, mapFieldflowRecord } from '../../nodes/FieldFlowMapping/map';
+import { buildMapping } from '../../nodes/shared/mapping/effective';
+import { mapCrmRecord, mapFieldflowRecord } from '../../nodes/shared/mapping/records';
 import { resolve, type InputRecord } from '../../nodes/FieldFlowConflictResolver/resolve';
 import { openStore } from '../../nodes/shared/store';
 import type { Link } from '../../nodes/shared/sync/types';

@@ -12,9 +12,9 @@
  */
 import { createAdapter } from '../../nodes/shared/crm';
 import { FieldFlowClient } from '../../nodes/shared/fieldflow/client';
-import { buildMapping } from '../../nodes/common/mapping';
-import { mapFieldflowRecord } from '../../nodes/FieldFlowMapping/map';
-import { sandboxRateOverride } from '../../nodes/FieldFlowCrm/transport';
+import { buildMapping } from '../../nodes/shared/mapping/effective';
+import { mapFieldflowRecord } from '../../nodes/shared/mapping/records';
+import { sandboxRateOverride } from '../../nodes/n8nSide/transport/crm';
 import { sandboxCredentials, type Sandboxes } from '../sandboxes';
 import { CRM_OBJECT, type BenchCrm } from './workflow';
 

@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { prospectStatusOptions } from '../../common/mapping';
+import { prospectStatusOptions } from '../../n8nSide/properties/mapping';
 
 /** n8n resource value → FieldFlow API resource path. */
 export const RESOURCE_PATHS = {

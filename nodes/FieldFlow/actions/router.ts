@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeOperationError, jsonParse } from 'n8n-workflow';
 import type { FieldFlowClient, FieldFlowRecord, ListQuery } from '../../shared/fieldflow/client';
 import { SyncError } from '../../shared/errors';
-import { getFieldFlowClient, toNodeError } from '../transport';
+import { getFieldFlowClient } from '../../n8nSide/transport/fieldflow';
+import { toNodeError } from '../../n8nSide/errors';
 import { RESOURCE_PATHS, type ResourceKey } from './descriptions';
 import { upsertSyncItems } from './upsert';
 

@@ -10,7 +10,7 @@ import type { FieldFlowClient } from '../../shared/fieldflow/client';
 import { SyncError } from '../../shared/errors';
 import { fieldflowPayload } from '../../shared/mapping/engine';
 import { readSync, withoutSync } from '../../shared/sync/envelope';
-import { toNodeError } from '../transport';
+import { toNodeError } from '../../n8nSide/errors';
 
 /** Keys a write node adds to its input item; never sent to an API again (Retry, chained writes). */
 export const WRITE_OUTCOME_KEYS = ['success', 'created', 'deleted', 'error', 'errorKind', 'hint', 'errorFields', 'errorCode', 'inputId', 'modifiedAt'] as const;

@@ -1,6 +1,6 @@
 import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 import type { FieldFlowRecord, FieldFlowResource } from '../../shared/fieldflow/client';
-import { getFieldFlowClient } from '../transport';
+import { getFieldFlowClient } from '../../n8nSide/transport/fieldflow';
 import { APP_URL } from '../actions/descriptions';
 
 const LABEL: Record<FieldFlowResource, (r: FieldFlowRecord) => string> = {

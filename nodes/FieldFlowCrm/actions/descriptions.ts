@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { crmObjects, type CrmName } from '../../shared/crm';
-export { crmProperty } from '../../common/crm';
+export { crmProperty } from '../../n8nSide/properties/crm';
 
 /** The id in a record URL: Salesforce Lightning (/lightning/r/<Object>/<id>) or Classic (/<id>), HubSpot (/record/<type>/<id>), Pipedrive (/person|organization|deal|activity/<id>). */
 export const CRM_RECORD_URL =

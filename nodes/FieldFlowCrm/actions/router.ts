@@ -3,7 +3,8 @@ import { SYNC_KEY, readSync } from '../../shared/sync/envelope';
 import { NodeOperationError } from 'n8n-workflow';
 import type { CrmAdapter, CrmName, CrmRecord, WriteInput, WriteResult } from '../../shared/crm/types';
 import { SyncError } from '../../shared/errors';
-import { getCrmAdapter, recordError, toNodeError } from '../transport';
+import { getCrmAdapter } from '../../n8nSide/transport/crm';
+import { recordError, toNodeError } from '../../n8nSide/errors';
 import type { Operation } from './descriptions';
 
 /**

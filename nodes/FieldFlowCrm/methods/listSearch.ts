@@ -1,6 +1,7 @@
 import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 import type { CrmName, CrmRecord } from '../../shared/crm/types';
-import { getCrmAdapter, toNodeError } from '../transport';
+import { getCrmAdapter } from '../../n8nSide/transport/crm';
+import { toNodeError } from '../../n8nSide/errors';
 
 /** Vendor fields that name a record, in the order they are tried (people, companies, deals, activities). */
 const NAME_FIELDS = [['FirstName', 'LastName'], ['firstname', 'lastname'], ['Name'], ['name'], ['dealname'], ['Subject'], ['subject'], ['hs_meeting_title'], ['title']];

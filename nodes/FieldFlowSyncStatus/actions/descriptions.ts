@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { crmProperty } from '../../common/crm';
-import { storeProperties } from '../../common/store';
+import { crmProperty } from '../../n8nSide/properties/crm';
+import { storeProperties } from '../../n8nSide/store';
 
 export type Operation =
 	| 'startRun'

@@ -8,7 +8,7 @@
 import type { ICredentialsDecrypted, IExecuteFunctions, ILoadOptionsFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 import { FieldFlowCrm } from '../../../nodes/FieldFlowCrm/FieldFlowCrm.node';
-import { fieldFlowCrmConnectionTest } from '../../../nodes/FieldFlowCrm/methods/credentialTest';
+import { fieldFlowCrmConnectionTest } from '../../../nodes/n8nSide/methods/credentialTest';
 import { recordLabel } from '../../../nodes/FieldFlowCrm/methods/listSearch';
 import { createAdapter, CRM_CREDENTIAL_TYPES, type CrmName } from '../../../nodes/shared/crm';
 import { FieldFlowHubSpotApi } from '../../../credentials/FieldFlowHubSpotApi.credentials';

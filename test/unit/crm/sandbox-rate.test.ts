@@ -1,4 +1,4 @@
-import { sandboxRateOverride } from '../../../nodes/FieldFlowCrm/transport';
+import { sandboxRateOverride } from '../../../nodes/n8nSide/transport/crm';
 
 describe('FIELDFLOW_SANDBOX_RATE_PER_SECOND (benchmarks against the local sandboxes)', () => {
 	const env = (v?: string) => ({ FIELDFLOW_SANDBOX_RATE_PER_SECOND: v });

@@ -3,8 +3,8 @@
  * checks, values no CRM field can hold) and configuration problems (unknown object, unknown CRM
  * field in a custom pair, a pair writing the id/link field).
  */
-import { buildMapping } from '../../../nodes/common/mapping';
-import { mapFieldflowRecord, mappingConfigProblems, recordProblem } from '../../../nodes/FieldFlowMapping/map';
+import { buildMapping } from '../../../nodes/shared/mapping/effective';
+import { mapFieldflowRecord, mappingConfigProblems, recordProblem } from '../../../nodes/shared/mapping/records';
 import type { FieldInfo } from '../../../nodes/shared/crm/types';
 
 const eff = (crm: 'salesforce' | 'hubspot' | 'pipedrive', object: string, custom: Array<Record<string, unknown>> = []) =>

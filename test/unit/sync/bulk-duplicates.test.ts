@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildMapping } from '../../../nodes/common/mapping';
-import { mapFieldflowRecord } from '../../../nodes/FieldFlowMapping/map';
+import { buildMapping } from '../../../nodes/shared/mapping/effective';
+import { mapFieldflowRecord } from '../../../nodes/shared/mapping/records';
 import { BULK_MATCH_COST, OUTPUT, resolve, type BulkMatchCost, type InputRecord } from '../../../nodes/FieldFlowConflictResolver/resolve';
 import { PipedriveAdapter } from '../../../nodes/shared/crm/pipedrive';
 import { openStore, type SyncStore } from '../../../nodes/shared/store';

@@ -1,6 +1,7 @@
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 import type { CrmName } from '../../shared/crm';
-import { getCrmAdapter, toNodeError } from '../transport';
+import { toNodeError } from '../errors';
+import { getCrmAdapter } from '../transport/crm';
 
 async function fieldOptions(this: ILoadOptionsFunctions, writableOnly: boolean): Promise<INodePropertyOptions[]> {
 	const crm = this.getCurrentNodeParameter('crm') as CrmName;

@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { CRM_LABELS, CRM_NAMES } from '../shared/crm';
+import { CRM_LABELS, CRM_NAMES } from '../../shared/crm';
 
 /** The "CRM" parameter every FieldFlow node that talks to a CRM shows. */
 export const crmProperty: INodeProperties = {

@@ -1,10 +1,7 @@
-import type { IExecuteFunctions, ILoadOptionsFunctions, INode, JsonObject } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
-import { createAdapter, CRM_CREDENTIAL_TYPES, CRM_LABELS, type CrmAdapter, type CrmName, type CreateAdapterOptions } from '../../shared/crm';
+import type { IExecuteFunctions, ILoadOptionsFunctions } from 'n8n-workflow';
+import { createAdapter, CRM_CREDENTIAL_TYPES, type CrmAdapter, type CrmName, type CreateAdapterOptions } from '../../shared/crm';
 import { SyncError } from '../../shared/errors';
-import { toNodeError } from '../../FieldFlow/transport';
-
-export { toNodeError };
+import { toNodeError } from '../errors';
 
 type Ctx = IExecuteFunctions | ILoadOptionsFunctions;
 
@@ -44,15 +41,4 @@ export function sandboxRateOverride(credentials: Record<string, unknown>, env: R
 	// 0 = off: a rate no sandbox reaches (the token bucket never refills at 0).
 	const r = rate > 0 ? rate : 1_000_000;
 	return { salesforce: { ratePerSecond: r }, hubspot: { ratePerSecond: r, searchRatePerSecond: r }, pipedrive: { ratePerSecond: r } };
-}
-
-/** The error for a failed record of a batch: item index, record, field, what to do. */
-export function recordError(node: INode, crm: CrmName, object: string, error: SyncError, itemIndex: number, record: string): NodeApiError {
-	const field = error.fields?.length ? ` (field ${error.fields.join(', ')})` : '';
-	return new NodeApiError(node, error.toJSON() as JsonObject, {
-		message: `Item ${itemIndex}: ${CRM_LABELS[crm]} ${object} ${record} failed${field}: ${error.message}`,
-		description: error.hint,
-		httpCode: error.status ? String(error.status) : undefined,
-		itemIndex,
-	});
 }

@@ -3,16 +3,16 @@
  * shows at its top level. Used by the Mapping node for its input items and by the Conflict Resolver
  * for counterparts it reads by id. No n8n imports.
  */
-import { CRM_LABELS, crmObjects } from '../shared/crm';
-import { HUBSPOT_STRING_MAX } from '../shared/crm/hubspot';
-import { PIPEDRIVE_TEXT_MAX } from '../shared/crm/pipedrive';
-import { SALESFORCE_TEXT_MAX } from '../shared/crm/salesforce';
-import type { CrmRecord, FieldInfo } from '../shared/crm/types';
-import { SyncError } from '../shared/errors';
-import { defaultMappings } from '../shared/mapping/defaults';
-import { canonicalFromFieldflow, fieldflowPayload, mapToCrm, mapToFieldflow } from '../shared/mapping/engine';
-import type { MappedRecord, RecordProblem } from '../shared/sync/envelope';
-import { crmFieldSources, fieldsToCrm, type EffectiveMapping } from '../common/mapping';
+import { CRM_LABELS, crmObjects } from '../crm';
+import { HUBSPOT_STRING_MAX } from '../crm/hubspot';
+import { PIPEDRIVE_TEXT_MAX } from '../crm/pipedrive';
+import { SALESFORCE_TEXT_MAX } from '../crm/salesforce';
+import type { CrmRecord, FieldInfo } from '../crm/types';
+import { SyncError } from '../errors';
+import { defaultMappings } from './defaults';
+import { canonicalFromFieldflow, fieldflowPayload, mapToCrm, mapToFieldflow } from './engine';
+import type { MappedRecord, RecordProblem } from '../sync/envelope';
+import { crmFieldSources, fieldsToCrm, type EffectiveMapping } from './effective';
 
 export interface MapItemResult {
 	/** What the item shows at its top level: CRM fields (FieldFlow → CRM) or a FieldFlow body (CRM → FieldFlow). */

@@ -1,0 +1,103 @@
+/**
+ * The effective mapping rules of an integration: the guide's default tables + custom pairs +
+ * status value overrides, built from the mapping settings. Pure: the n8n nodes read the settings
+ * (nodes/n8nSide/properties/mapping.ts) and call buildMapping.
+ */
+import type { CrmName, FieldType } from '../crm/types';
+import { DEFAULT_VALUE_MAPS, defaultMappings } from './defaults';
+import { CUSTOM_PREFIX, mergeMappings, validateMappings, type MappingRule, type ValueMaps } from './engine';
+import type { SyncError } from '../errors';
+
+/** The value of the FieldFlow Field dropdown that means "a custom field, key typed below". */
+export const CUSTOM_FIELD_OPTION = '__custom';
+
+export interface CustomMappingRow {
+	fieldflowField?: string;
+	customKey?: string;
+	crmField?: string;
+	type?: FieldType;
+	direction?: 'both' | 'toCrm' | 'toFieldflow';
+}
+
+export interface StatusOverrideRow {
+	fieldflowStatus?: string;
+	crmValue?: string;
+}
+
+export interface MappingConfig {
+	crm: CrmName;
+	object: string;
+	useDefaults: boolean;
+	custom: CustomMappingRow[];
+	statusOverrides: StatusOverrideRow[];
+}
+
+export interface EffectiveMapping {
+	crm: CrmName;
+	object: string;
+	mappings: MappingRule[];
+	valueMaps: ValueMaps;
+	/** Configuration problems (unknown fields, CRM id fields written, two fields into one CRM field). */
+	problems: SyncError[];
+}
+
+export const CUSTOM_STATUS_MAP = 'customStatus';
+
+/** Parameters → rules + value maps. Pure: unit-testable without n8n. */
+export function buildMapping(config: MappingConfig): EffectiveMapping {
+	const { crm, object } = config;
+	const defaults = config.useDefaults ? defaultMappings(crm, object) : [];
+	const custom: MappingRule[] = [];
+	for (const row of config.custom) {
+		const isCustom = row.fieldflowField === CUSTOM_FIELD_OPTION;
+		const key = String(row.customKey ?? '').trim().replace(new RegExp(`^${CUSTOM_PREFIX.replace('.', '\\.')}`), '');
+		const fieldflow = isCustom ? (key ? CUSTOM_PREFIX + key : '') : String(row.fieldflowField ?? '').trim();
+		const rule: MappingRule = { fieldflow, crm: String(row.crmField ?? '').trim(), type: row.type ?? 'text' };
+		if (row.direction && row.direction !== 'both') rule.direction = row.direction;
+		// A custom status pair keeps the default value map of this object's status mapping.
+		if (fieldflow === 'status') {
+			const d = defaults.find((m) => m.fieldflow === 'status' && m.valueMap) ?? defaultMappings(crm, object).find((m) => m.fieldflow === 'status' && m.valueMap);
+			if (d?.valueMap && (rule.type === 'picklist' || rule.type === 'text')) rule.valueMap = d.valueMap;
+		}
+		custom.push(rule);
+	}
+	const mappings = mergeMappings(defaults, custom);
+	const valueMaps: ValueMaps = { ...DEFAULT_VALUE_MAPS };
+
+	const overrides = config.statusOverrides.filter((o) => o.fieldflowStatus && String(o.crmValue ?? '').trim() !== '');
+	if (overrides.length) {
+		const statusRules = mappings.filter((m) => m.fieldflow === 'status' && m.direction !== 'toFieldflow');
+		const target = statusRules[0];
+		if (target) {
+			const baseName = target.valueMap;
+			const base = baseName ? valueMaps[baseName] : undefined;
+			const name = baseName ? `${baseName}Override` : CUSTOM_STATUS_MAP;
+			const vm = { name, toCrm: { ...(base?.toCrm ?? {}) }, toFieldflow: { ...(base?.toFieldflow ?? {}) } };
+			for (const o of overrides) {
+				const ff = String(o.fieldflowStatus);
+				const value = String(o.crmValue).trim();
+				vm.toCrm[ff] = value;
+				vm.toFieldflow[value] = ff;
+			}
+			valueMaps[name] = vm;
+			const i = mappings.indexOf(target);
+			mappings[i] = { ...target, valueMap: name, type: 'picklist' };
+		}
+	}
+	const problems = validateMappings(mappings, { crm, valueMaps });
+	return { crm, object, mappings, valueMaps, problems };
+}
+
+/** Which CRM field comes from which canonical field (for grouping a CRM payload by canonical field). */
+export function crmFieldSources(mappings: readonly MappingRule[]): Map<string, string> {
+	const out = new Map<string, string>();
+	for (const m of mappings) if (!m.readOnly && m.direction !== 'toFieldflow' && !out.has(m.crm)) out.set(m.crm, m.fieldflow);
+	return out;
+}
+
+/** Canonical fields that FieldFlow carries to the CRM under these rules. */
+export function fieldsToCrm(mappings: readonly MappingRule[]): Set<string> {
+	const out = new Set<string>();
+	for (const m of mappings) if (!m.readOnly && m.direction !== 'toFieldflow') out.add(m.fieldflow);
+	return out;
+}
