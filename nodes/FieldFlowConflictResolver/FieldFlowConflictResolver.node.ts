@@ -3,7 +3,7 @@ import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import { crmProperty, getEffectiveMapping, mappingProperties, objectProperties } from '../n8nSide/properties/mapping';
 import { getSyncStore, storeProperties } from '../n8nSide/store';
 import { CRM_LABELS, crmObjects, type CrmName } from '../shared/crm';
-import { readSync, SYNC_KEY, type InvalidMeta, type RecordProblem } from '../shared/sync/envelope';
+import { readSync, SYNC_KEY, type InvalidMeta, type RecordProblem } from '../shared/sync/protocol';
 import type { SyncStore } from '../shared/store';
 import type { MatchKey } from '../shared/sync/match';
 import type { ConflictStrategy, NotFoundPolicy, SyncDirection } from '../shared/sync/types';
@@ -14,7 +14,9 @@ import { getFieldFlowClient } from '../n8nSide/transport/fieldflow';
 import { toNodeError } from '../n8nSide/errors';
 import type { FieldFlowRecord } from '../shared/fieldflow/client';
 import { describeErrors, mappingConfigProblems } from '../shared/mapping/records';
-import { BULK_MATCH_COST, resolve, type InputRecord } from './resolve';
+import { BULK_MATCH_COST } from '../shared/sync/lookups';
+import type { InputRecord } from '../shared/sync/plan';
+import { resolve } from '../shared/sync/resolve';
 
 const INPUT_LABELS = ['FieldFlow', 'CRM'] as const;
 
@@ -161,9 +163,7 @@ export class FieldFlowConflictResolver implements INodeType {
 					bulkMatch: BULK_MATCH_COST[crm],
 				},
 			);
-			if (result.conflicts.length) await store.addConflicts(result.conflicts);
 		} catch (error) {
-			if (result) for (const id of result.reserved) await store.releaseReservation(crm, eff.object, id).catch(() => false);
 			throw toNodeError(this.getNode(), error);
 		}
 

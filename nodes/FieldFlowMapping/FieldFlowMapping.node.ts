@@ -11,7 +11,7 @@ import { crmProperty, getEffectiveMapping, mappingProperties, objectProperties, 
 import { getSyncStore, storeProperties } from '../n8nSide/store';
 import { SyncError } from '../shared/errors';
 import { diffFields, mapToCrm } from '../shared/mapping/engine';
-import { SYNC_KEY, withoutSync, type RecordMeta } from '../shared/sync/envelope';
+import { outcomeError, SYNC_KEY, withoutSync, type RecordMeta } from '../shared/sync/protocol';
 import type { Link } from '../shared/sync/types';
 import { getFields } from '../n8nSide/methods/loadOptions';
 import { fieldFlowCrmConnectionTest } from '../n8nSide/methods/credentialTest';
@@ -186,12 +186,7 @@ function toItemError(ctx: IExecuteFunctions, error: unknown, itemIndex: number):
 }
 
 function errorJson(error: unknown, result?: MapItemResult): IDataObject {
-	const out: IDataObject = { error: (error as Error)?.message ?? String(error) };
-	if (error instanceof SyncError) {
-		out.errorKind = error.kind;
-		out.hint = error.hint;
-		if (error.fields?.length) out.errorFields = error.fields;
-	}
+	const out: IDataObject = { ...outcomeError(error) };
 	if (result) out.recordId = result.record.id;
 	return out;
 }

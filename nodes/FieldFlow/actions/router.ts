@@ -1,8 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError, jsonParse } from 'n8n-workflow';
 import type { FieldFlowClient, FieldFlowRecord, ListQuery } from '../../shared/fieldflow/client';
-import { SyncError } from '../../shared/errors';
 import { getFieldFlowClient } from '../../n8nSide/transport/fieldflow';
+import { outcomeError } from '../../shared/sync/protocol';
 import { toNodeError } from '../../n8nSide/errors';
 import { RESOURCE_PATHS, type ResourceKey } from './descriptions';
 import { upsertSyncItems } from './upsert';
@@ -29,7 +29,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			for (const json of records) out.push({ json, pairedItem: { item: i } });
 		} catch (error) {
 			if (this.continueOnFail()) {
-				out.push({ json: errorJson(error), pairedItem: { item: i } });
+				out.push({ json: outcomeError(error) as unknown as IDataObject, pairedItem: { item: i } });
 				continue;
 			}
 			throw toNodeError(this.getNode(), error, i);
@@ -138,7 +138,7 @@ async function writeProspects(this: IExecuteFunctions, client: FieldFlowClient, 
 			inputs.push({ ref: String(i), id: operation === 'update' ? requireId.call(this, i) : undefined, fields: fieldsOf.call(this, i) });
 		} catch (error) {
 			if (!this.continueOnFail()) throw toNodeError(this.getNode(), error, i);
-			out[i] = { json: errorJson(error), pairedItem: { item: i } };
+			out[i] = { json: outcomeError(error) as unknown as IDataObject, pairedItem: { item: i } };
 		}
 	}
 	const results = await client.upsertProspects(inputs);
@@ -149,7 +149,7 @@ async function writeProspects(this: IExecuteFunctions, client: FieldFlowClient, 
 			continue;
 		}
 		if (!this.continueOnFail()) throw toNodeError(this.getNode(), r.error, i);
-		out[i] = { json: errorJson(r.error), pairedItem: { item: i } };
+		out[i] = { json: outcomeError(r.error) as unknown as IDataObject, pairedItem: { item: i } };
 	}
 	return out;
 }
@@ -182,9 +182,4 @@ function toIso(this: IExecuteFunctions, value: string, i: number): string {
 		throw new NodeOperationError(this.getNode(), `"${value}" is not a date and time`, { itemIndex: i, description: 'Use an ISO 8601 time such as 2026-11-24T09:00:00Z' });
 	}
 	return new Date(t).toISOString();
-}
-
-function errorJson(error: unknown): IDataObject {
-	if (error instanceof SyncError) return { error: error.message, errorKind: error.kind, hint: error.hint, fields: error.fields };
-	return { error: (error as Error)?.message ?? String(error) };
 }

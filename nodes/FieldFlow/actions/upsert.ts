@@ -9,27 +9,11 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import type { FieldFlowClient } from '../../shared/fieldflow/client';
 import { SyncError } from '../../shared/errors';
 import { fieldflowPayload } from '../../shared/mapping/engine';
-import { readSync, withoutSync } from '../../shared/sync/envelope';
+import { beforeWrite, failedOutcome, readSync, withOutcome, withoutSync, type WriteOutcome } from '../../shared/sync/protocol';
 import { toNodeError } from '../../n8nSide/errors';
-
-/** Keys a write node adds to its input item; never sent to an API again (Retry, chained writes). */
-export const WRITE_OUTCOME_KEYS = ['success', 'created', 'deleted', 'error', 'errorKind', 'hint', 'errorFields', 'errorCode', 'inputId', 'modifiedAt'] as const;
 
 /** FieldFlow fields the API sets itself. */
 const READ_ONLY_KEYS = ['id', 'created_at', 'updated_at', 'deleted_at'];
-
-/**
- * The item as it was before a write node merged its outcome into it: outcome keys removed, the
- * original `id` restored from `inputId` (a write sets `id` to the written record's id).
- */
-export function beforeWrite(json: IDataObject, writtenId?: string | null): IDataObject {
-	const out: IDataObject = { ...json };
-	const hadInputId = 'inputId' in json;
-	for (const k of WRITE_OUTCOME_KEYS) delete out[k];
-	if (hadInputId) out.id = json.inputId;
-	else if (out.id === null || out.id === undefined || (writtenId && String(out.id) === String(writtenId))) delete out.id;
-	return out;
-}
 
 interface Pending {
 	i: number;
@@ -45,7 +29,7 @@ export async function upsertSyncItems(this: IExecuteFunctions, client: FieldFlow
 
 	const fail = (i: number, id: string | null | undefined, error: unknown) => {
 		failures.push({ i, error });
-		out[i] = { json: merge(items[i].json, { id: id ?? null, success: false, created: false, ...errorJson(error) }), pairedItem: { item: i } };
+		out[i] = { json: withOutcome(items[i].json, failedOutcome(id, error)) as IDataObject, pairedItem: { item: i } };
 	};
 
 	for (let i = 0; i < items.length; i++) {
@@ -59,7 +43,7 @@ export async function upsertSyncItems(this: IExecuteFunctions, client: FieldFlow
 			continue;
 		}
 		// Canonical custom fields (custom_fields.<key>) go back under custom_fields.
-		const fields = fieldflowPayload(beforeWrite(withoutSync(json) as IDataObject)) as IDataObject;
+		const fields = fieldflowPayload(beforeWrite(withoutSync(json))) as IDataObject;
 		for (const k of READ_ONLY_KEYS) delete fields[k];
 		if (!Object.keys(fields).length) {
 			fail(i, id, new SyncError({ kind: 'validation', message: 'The input item has no fields to write' }));
@@ -74,9 +58,9 @@ export async function upsertSyncItems(this: IExecuteFunctions, client: FieldFlow
 		const r = byRef.get(String(w.i));
 		if (r?.success) {
 			const record = (r.record ?? {}) as IDataObject;
-			const outcome: IDataObject = { id: r.id ?? w.id ?? null, success: true, created: r.created ?? false };
+			const outcome: WriteOutcome = { id: r.id ?? w.id ?? null, success: true, created: r.created ?? false };
 			if (typeof record.updated_at === 'string') outcome.modifiedAt = record.updated_at;
-			out[w.i] = { json: merge(items[w.i].json, outcome), pairedItem: { item: w.i } };
+			out[w.i] = { json: withOutcome(items[w.i].json, outcome) as IDataObject, pairedItem: { item: w.i } };
 		} else {
 			fail(w.i, w.id, r?.error ?? new SyncError({ kind: 'unknown', message: 'FieldFlow returned no result for this record' }));
 		}
@@ -92,7 +76,7 @@ export async function upsertSyncItems(this: IExecuteFunctions, client: FieldFlow
 				continue;
 			}
 		}
-		out[d.i] = { json: merge(items[d.i].json, { id: d.id, success: true, created: false, deleted: true }), pairedItem: { item: d.i } };
+		out[d.i] = { json: withOutcome(items[d.i].json, { id: d.id ?? null, success: true, created: false, deleted: true }) as IDataObject, pairedItem: { item: d.i } };
 	}
 
 	if (failures.length && !this.continueOnFail()) {
@@ -100,23 +84,4 @@ export async function upsertSyncItems(this: IExecuteFunctions, client: FieldFlow
 		throw toNodeError(this.getNode(), failures[0].error, failures[0].i);
 	}
 	return out;
-}
-
-/** The input item plus the outcome; an input `id` that differs from the written id is kept as inputId. */
-function merge(input: IDataObject, result: IDataObject): IDataObject {
-	const out: IDataObject = { ...input };
-	for (const k of WRITE_OUTCOME_KEYS) delete out[k];
-	if (input.id !== undefined && input.id !== null && String(input.id) !== String(result.id ?? '')) out.inputId = input.id;
-	for (const [k, v] of Object.entries(result)) if (v !== undefined || k === 'id') out[k] = v ?? null;
-	return out;
-}
-
-function errorJson(error: unknown): IDataObject {
-	if (error instanceof SyncError) {
-		const out: IDataObject = { error: error.message, errorKind: error.kind, hint: error.hint };
-		if (error.fields?.length) out.errorFields = error.fields;
-		if (error.code) out.errorCode = error.code;
-		return out;
-	}
-	return { error: (error as Error)?.message ?? String(error), errorKind: 'unknown' };
 }

@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { SYNC_KEY, readSync } from '../../shared/sync/envelope';
+import { SYNC_KEY, readSync } from '../../shared/sync/protocol';
 import { NodeOperationError } from 'n8n-workflow';
 import type { CrmAdapter, CrmName, CrmRecord, WriteInput, WriteResult } from '../../shared/crm/types';
 import { SyncError } from '../../shared/errors';

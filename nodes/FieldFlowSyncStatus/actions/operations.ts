@@ -7,7 +7,7 @@ import { DEFAULT_VALUE_MAPS, defaultMappings } from '../../shared/mapping/defaul
 import { fieldflowPayload, mapToCrm } from '../../shared/mapping/engine';
 import type { LogEntry } from '../../shared/sync/types';
 import type { StoredConflict, StoredError, SyncStore } from '../../shared/store';
-import { SYNC_KEY, readSync, type WriteMeta } from '../../shared/sync/envelope';
+import { SYNC_KEY, readSync, type WriteMeta } from '../../shared/sync/protocol';
 import { LOG_STATUSES, renderDashboard, type LogStatus } from '../../shared/dashboard/render';
 
 const CRM_LABELS: Record<string, string> = { salesforce: 'Salesforce', hubspot: 'HubSpot', pipedrive: 'Pipedrive' };

@@ -11,7 +11,7 @@ import type { CrmRecord, FieldInfo } from '../crm/types';
 import { SyncError } from '../errors';
 import { defaultMappings } from './defaults';
 import { canonicalFromFieldflow, fieldflowPayload, mapToCrm, mapToFieldflow } from './engine';
-import type { MappedRecord, RecordProblem } from '../sync/envelope';
+import type { MappedRecord, RecordProblem } from '../sync/protocol';
 import { crmFieldSources, fieldsToCrm, type EffectiveMapping } from './effective';
 
 export interface MapItemResult {

@@ -181,6 +181,18 @@ function requireText(value: unknown, what: string): string {
 	return value;
 }
 
+/** The database as seen inside one of its transactions: a nested transaction is part of it. */
+function inTransaction(db: Db, tx: Executor): Db {
+	return {
+		dialect: db.dialect,
+		driver: db.driver,
+		all: (sql, params) => tx.all(sql, params),
+		run: (sql, params) => tx.run(sql, params),
+		transaction: (fn) => fn(tx),
+		close: async () => undefined,
+	};
+}
+
 export class SqlSyncStore implements SyncStore {
 	readonly info: StoreInfo;
 
@@ -194,6 +206,11 @@ export class SqlSyncStore implements SyncStore {
 
 	private nowIso(): string {
 		return this.now().toISOString();
+	}
+
+	/** Runs fn with a store whose every call is part of one transaction: all of it lands, or none. */
+	async transaction<T>(fn: (store: SyncStore) => Promise<T>): Promise<T> {
+		return this.db.transaction((tx) => fn(new SqlSyncStore(inTransaction(this.db, tx), this.info.schemaVersion, this.now)));
 	}
 
 	// -------------------------------------------------------------------------------- links

@@ -142,6 +142,9 @@ export interface ReserveOptions {
 export interface SyncStore {
 	readonly info: StoreInfo;
 
+	/** Runs fn with a store whose every call is part of one transaction: all of it lands, or none. */
+	transaction<T>(fn: (store: SyncStore) => Promise<T>): Promise<T>;
+
 	// Links
 	getLinks(crm: CrmName, object: string, query?: LinkQuery): Promise<Link[]>;
 	/** How many records of the CRM object are linked (a lower bound of its size; create reservations not counted). */

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, reservationHolder, type SyncStore } from '../../../nodes/shared/store';
-import { isDeadHolder, processHolder } from '../../../nodes/FieldFlowConflictResolver/resolve';
+import { isDeadHolder, processHolder } from '../../../nodes/shared/sync/reserve';
 
 let dir: string;
 let store: SyncStore;

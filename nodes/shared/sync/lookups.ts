@@ -1,0 +1,107 @@
+/**
+ * The read phase's look-ups for the plan: links of every record read, counterparts read by id, and
+ * the duplicate check of planned CRM creates (searches, or one listing of the CRM object when that
+ * costs fewer calls). Reads only: nothing here writes the store or an API.
+ */
+import type { ChangePage, CrmName, CrmRecord, DuplicateCriteria, DuplicateMatch } from '../crm/types';
+import type { EffectiveMapping } from '../mapping/effective';
+import { mapCrmRecord } from '../mapping/records';
+import type { SyncStore } from '../store';
+import { findDuplicatesIn } from './match';
+import type { DuplicateLookup, Pairing } from './plan';
+
+export interface LookupDeps {
+	store: SyncStore;
+	getCrmByIds(ids: string[]): Promise<CrmRecord[]>;
+	findDuplicates(criteria: DuplicateCriteria[]): Promise<DuplicateMatch[]>;
+	/** FieldFlow records by id, batched; a missing id means the record does not exist (deleted). */
+	getFieldflowByIds(ids: string[]): Promise<Array<Record<string, unknown>>>;
+	/**
+	 * Every record of the CRM object, page by page (the adapter's listChangedSince(object,
+	 * undefined)). Optional: without it the duplicate check always searches.
+	 */
+	listCrm?(): AsyncIterable<ChangePage>;
+}
+
+/**
+ * When the duplicate check of many new people lists the CRM object once instead of searching: more
+ * creates than `listPageSize` (a page's worth), and only while the listing costs no more calls than
+ * the searches it replaces (`recordsPerSearch` people per search call). A listing that would cost
+ * more is abandoned at the first page past that budget and the searches run (so at worst about
+ * twice the searches' calls).
+ */
+export interface BulkMatchCost {
+	listPageSize: number;
+	recordsPerSearch: number;
+}
+
+/** Per CRM: records per listing page and people per duplicate-search call (the adapters' sizes). */
+export const BULK_MATCH_COST: Record<CrmName, BulkMatchCost> = {
+	salesforce: { listPageSize: 2000, recordsPerSearch: 100 }, // SOQL page; Email IN (100 values)
+	hubspot: { listPageSize: 200, recordsPerSearch: 100 }, // search page; IN filter of 100 emails
+	pipedrive: { listPageSize: 500, recordsPerSearch: 1 }, // v2 list page; one search per person
+};
+
+/** The linked records' counterparts that did not change in this run, read by id. */
+export async function readCounterparts(pairing: Pairing, deps: LookupDeps): Promise<{ crm: Map<string, CrmRecord>; fieldflow: Map<string, Record<string, unknown>> }> {
+	const crmIds = [...new Set(pairing.needCrm.map((w) => w.link!.crmId!))];
+	const ffIds = [...new Set(pairing.needFieldflow.map((w) => w.link!.fieldflowId))];
+	const crm = new Map(crmIds.length ? (await deps.getCrmByIds(crmIds)).map((r) => [r.id, r] as const) : []);
+	const fieldflow = new Map(ffIds.length ? (await deps.getFieldflowByIds(ffIds)).map((r) => [String(r.id), r] as const) : []);
+	return { crm, fieldflow };
+}
+
+export interface DuplicateCheckOptions {
+	eff: EffectiveMapping;
+	/** Only people are matched from a listing. */
+	person: boolean;
+	bulkMatch?: BulkMatchCost;
+}
+
+/** The duplicate check of the planned creates: matches per criterion, and which CRM ids are linked already. */
+export async function checkDuplicates(criteria: DuplicateCriteria[], deps: LookupDeps, options: DuplicateCheckOptions): Promise<DuplicateLookup & { listPages: number }> {
+	const { eff } = options;
+	let found: DuplicateMatch[] | undefined;
+	let listPages = 0;
+	const cost = options.bulkMatch;
+	const maxPages = cost ? Math.ceil(criteria.length / cost.recordsPerSearch) : 0;
+	// Already more linked records than the budget's pages can list: the listing cannot win (a paged
+	// bulk sync's later pages), so search without trying it.
+	if (options.person && deps.listCrm && cost && criteria.length > cost.listPageSize && (await deps.store.countLinks(eff.crm, eff.object)) < cost.listPageSize * maxPages) {
+		const listed = await duplicatesFromListing(criteria, deps.listCrm(), maxPages, eff);
+		listPages = listed.pages;
+		found = listed.found;
+	}
+	found ??= await deps.findDuplicates(criteria);
+	// CRM ids already linked (to anyone) are not free to link.
+	const candidateIds = [...new Set(found.flatMap((m) => m.matches.map((x) => x.id)))];
+	const links = candidateIds.length ? await deps.store.getLinks(eff.crm, eff.object, { crmIds: candidateIds }) : [];
+	return { found, linkedElsewhere: new Map(links.map((l) => [l.crmId ?? '', l.fieldflowId])), listPages };
+}
+
+/**
+ * The duplicate check from a listing of the whole CRM object, matched locally with the rules of
+ * the searches (findDuplicatesIn: email, any of a record's emails; company + contact name without
+ * an email). `found` is undefined when the listing passed `maxPages` (searching is cheaper then).
+ */
+async function duplicatesFromListing(
+	criteria: DuplicateCriteria[],
+	pages: AsyncIterable<ChangePage>,
+	maxPages: number,
+	eff: EffectiveMapping,
+): Promise<{ found?: DuplicateMatch[]; pages: number }> {
+	const raw: CrmRecord[] = [];
+	let n = 0;
+	for await (const page of pages) {
+		if (++n > maxPages) return { pages: n };
+		for (const r of page.records) raw.push(r);
+	}
+	const mapped = raw.map((r) => mapCrmRecord(r, eff).record);
+	const local = findDuplicatesIn(criteria, mapped, (m, i) => [m.fields.email, ...otherEmails(raw[i].fields.emails)]);
+	return { pages: n, found: local.map((d) => ({ ref: d.ref, matches: d.matches.map((x) => ({ id: raw[x.index].id, object: raw[x.index].object, matchedOn: x.matchedOn, record: raw[x.index] })) })) };
+}
+
+/** A record's further emails (Pipedrive persons: `emails: [{ value, primary }]`), which its searches also find. */
+function otherEmails(v: unknown): unknown[] {
+	return Array.isArray(v) ? v.map((e) => (e && typeof e === 'object' ? (e as { value?: unknown }).value : e)) : [];
+}

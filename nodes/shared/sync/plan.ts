@@ -1,0 +1,333 @@
+/**
+ * The plan phase of a sync run: pure functions from the records read on both sides, their links
+ * and the look-ups (counterparts read by id, duplicate matches) to a Plan — what to create, update
+ * or delete on each side, what is held as a conflict, which creates need a reservation, which links
+ * to save — as items routed to the Conflict Resolver's outputs. No store, no API: the read phase
+ * (lookups.ts) feeds it, reserve.ts and the write nodes carry it out, commit.ts records it.
+ *
+ *   pairRecords    link first, then the chosen keys; which counterparts must be read by id
+ *   decideAll      the three-way merge (merge.ts decide) per pair
+ *   createChecks   the duplicate look-ups the planned CRM creates need
+ *   applyDuplicates  a create that matches an existing CRM record becomes a link to it
+ *   planRoutes     decisions → output items (To CRM, To FieldFlow, Conflict, Unchanged) + reservations
+ *   applyReservations  creates another run holds become Unchanged
+ */
+import type { CrmName, CrmRecord, DuplicateCriteria, DuplicateMatch, ObjectInfo } from '../crm/types';
+import type { EffectiveMapping } from '../mapping/effective';
+import { lossyEquivalence, mapToCrm, sameValue, fieldflowPayload } from '../mapping/engine';
+import { mapCrmRecord, mapFieldflowRecord } from '../mapping/records';
+import { decide, type Decision, type DecideOptions } from './merge';
+import { matchRecords, normalizeEmail, normalizeName, type MatchKey } from './match';
+import { SYNC_KEY, type ConflictMeta, type MappedRecord, type UnchangedMeta, type WriteMeta } from './protocol';
+import type { ConflictStrategy, Link, NotFoundPolicy, SyncAction, SyncDirection, SyncRecord } from './types';
+
+export const OUTPUT = { toCrm: 0, toFieldflow: 1, conflict: 2, unchanged: 3 } as const;
+export type OutputIndex = (typeof OUTPUT)[keyof typeof OUTPUT];
+
+export interface InputRecord {
+	record: MappedRecord;
+	/** 0 = FieldFlow input, 1 = CRM input. */
+	input: 0 | 1;
+	item: number;
+}
+
+export interface PlanOptions {
+	eff: EffectiveMapping;
+	role: ObjectInfo['role'];
+	direction: SyncDirection;
+	strategy: ConflictStrategy;
+	notFound: NotFoundPolicy;
+	/** Keys after the link (always first). */
+	matchBy: MatchKey[];
+}
+
+export interface Routed {
+	output: OutputIndex;
+	json: Record<string, unknown>;
+	paired: Array<{ item: number; input: number }>;
+	/** A CRM create: the reservation it must hold before it is written. */
+	reserve?: Reservation;
+}
+
+/** A create in the CRM reserves its prospect, so two concurrent runs never create the same record. */
+export interface Reservation {
+	fieldflowId: string;
+	/** An earlier run's reservation row is there: its message names the holder. */
+	pending?: { message: string | null };
+}
+
+/** One record (or matched pair) as it goes through the plan. */
+export interface Work {
+	ff?: SyncRecord & MappedRecord;
+	crm?: SyncRecord;
+	link?: Link;
+	refs: Array<{ item: number; input: number }>;
+	note?: string;
+	decision?: Decision;
+}
+
+export interface Pairing {
+	work: Work[];
+	/** CRM records of this run with no link and no FieldFlow match (decided after the duplicate check). */
+	crmOnly: Work[];
+	/** Linked records whose counterpart must be read by id. */
+	needCrm: Work[];
+	needFieldflow: Work[];
+}
+
+/** Canonical fields used to match, never synced as data. */
+const MATCH_ONLY_FIELDS = ['fieldflow_id', 'crm_id'];
+
+function dataOnly<T extends SyncRecord>(r: T): T {
+	if (!MATCH_ONLY_FIELDS.some((f) => f in r.fields)) return r;
+	const fields = { ...r.fields };
+	for (const f of MATCH_ONLY_FIELDS) delete fields[f];
+	return { ...r, fields };
+}
+
+/** Pairs the records of both inputs: the stored link first, then `matchBy`. */
+export function pairRecords(ffIn: InputRecord[], crmIn: InputRecord[], links: Link[], matchBy: MatchKey[]): Pairing {
+	const refOf = new Map<SyncRecord, InputRecord>();
+	for (const r of [...ffIn, ...crmIn]) refOf.set(r.record, r);
+	const ref = (r: SyncRecord) => ({ item: refOf.get(r)!.item, input: refOf.get(r)!.input });
+	const order: MatchKey[] = ['link', ...matchBy.filter((k) => k !== 'link')];
+	const match = matchRecords(
+		ffIn.map((r) => r.record),
+		crmIn.map((r) => r.record),
+		{ order, links },
+	);
+	const out: Pairing = { work: [], crmOnly: [], needCrm: [], needFieldflow: [] };
+	for (const p of match.pairs) {
+		out.work.push({ ff: p.fieldflow as MappedRecord, crm: p.crm, link: p.link, refs: [ref(p.fieldflow), ref(p.crm)], note: p.matchedBy === 'link' ? undefined : `Matched by ${p.matchedBy}` });
+	}
+	for (const u of match.unmatchedFieldflow) {
+		const w: Work = { ff: u.record as MappedRecord, link: u.link, refs: [ref(u.record)] };
+		out.work.push(w);
+		if (u.link?.crmId) out.needCrm.push(w);
+	}
+	for (const u of match.unmatchedCrm) {
+		const w: Work = { crm: u.record, link: u.link, refs: [ref(u.record)] };
+		if (u.link) {
+			out.needFieldflow.push(w);
+			out.work.push(w);
+		} else out.crmOnly.push(w);
+	}
+	return out;
+}
+
+/** The counterparts read by id: a linked record's other side that did not change in this run. */
+export function addCounterparts(pairing: Pairing, crmById: Map<string, CrmRecord>, ffById: Map<string, Record<string, unknown>>, eff: EffectiveMapping): void {
+	for (const w of pairing.needCrm) {
+		const r = crmById.get(w.link!.crmId!);
+		if (!r) continue; // not found: deleted
+		w.crm = mapCrmRecord(r, eff).record;
+		w.note = 'CRM record read by id (not changed in this run)';
+	}
+	for (const w of pairing.needFieldflow) {
+		const raw = ffById.get(w.link!.fieldflowId);
+		if (!raw) continue;
+		w.ff = mapFieldflowRecord(raw, eff).record;
+		w.note = 'FieldFlow record read by id (not changed in this run)';
+	}
+}
+
+export function decideOptionsOf(options: PlanOptions): DecideOptions {
+	const { eff } = options;
+	return { direction: options.direction, strategy: options.strategy, notFound: options.notFound, crmEquivalent: lossyEquivalence(eff.mappings, eff.valueMaps) };
+}
+
+export function decideWork(w: Work, options: DecideOptions): void {
+	w.decision = decide({ fieldflow: w.ff && dataOnly(w.ff), crm: w.crm && dataOnly(w.crm), link: w.link }, options);
+}
+
+export function decideAll(work: Work[], options: DecideOptions): void {
+	for (const w of work) decideWork(w, options);
+}
+
+/** The planned CRM creates of live FieldFlow records, and the duplicate look-up of each (`ref` = index). */
+export function createChecks(work: Work[], role: ObjectInfo['role']): { creates: Work[]; criteria: DuplicateCriteria[] } {
+	const creates = work.filter((w) => w.decision!.action === 'createInCrm' && w.ff && !w.ff.deleted);
+	// People are identified by email; company + name is the fallback only for a prospect without
+	// an email (each extra criterion is an extra search on some CRMs).
+	const person = role !== 'company' && role !== 'deal';
+	const criteria = creates.map((w, i) => {
+		const email = str(w.ff!.fields.email);
+		const fallback = !person || !email;
+		return { ref: String(i), email, company: fallback ? str(w.ff!.fields.company_name) : undefined, name: fallback ? str(w.ff!.fields.contact_name) : undefined };
+	});
+	return { creates, criteria: criteria.filter((c) => c.email || c.company || c.name) };
+}
+
+/** What the duplicate look-up found, with the CRM ids already linked to a FieldFlow record. */
+export interface DuplicateLookup {
+	found: DuplicateMatch[];
+	/** CRM id → the FieldFlow id it is linked to. */
+	linkedElsewhere: Map<string, string>;
+}
+
+/**
+ * A planned create whose prospect already exists in the CRM (a free match by email, or by company
+ * + contact name for a prospect without one) is linked to that record instead, and decided again
+ * as a first sync of the pair. Returns how many were linked.
+ */
+export function applyDuplicates(pairing: Pairing, creates: Work[], lookup: DuplicateLookup, options: PlanOptions, decideOpts: DecideOptions): number {
+	const byRef = new Map(lookup.found.map((m) => [m.ref, m.matches]));
+	const taken = new Set<string>();
+	for (const w of pairing.work) if (w.crm && w.ff) taken.add(w.crm.id);
+	const crmOnlyById = new Map(pairing.crmOnly.map((w) => [w.crm!.id, w]));
+	let linked = 0;
+	creates.forEach((w, i) => {
+		const pick = (byRef.get(String(i)) ?? []).find((m) => !taken.has(m.id) && isFreeMatch(w, m, lookup, options));
+		if (!pick) return;
+		taken.add(pick.id);
+		linked++;
+		const inRun = crmOnlyById.get(pick.id);
+		if (inRun) {
+			w.crm = inRun.crm;
+			w.refs.push(...inRun.refs);
+			crmOnlyById.delete(pick.id);
+			pairing.crmOnly.splice(pairing.crmOnly.indexOf(inRun), 1);
+		} else {
+			w.crm = mapCrmRecord(pick.record, options.eff).record;
+		}
+		// First sync of the pair: no baseline (a pending-create link row is replaced by the commit).
+		w.link = w.link?.crmId === null ? undefined : w.link;
+		w.note = `Already in the CRM: matched existing record ${pick.id} by ${pick.matchedOn} (no create)`;
+		decideWork(w, decideOpts);
+	});
+	return linked;
+}
+
+function isFreeMatch(w: Work, m: DuplicateMatch['matches'][number], lookup: DuplicateLookup, options: PlanOptions): boolean {
+	const owner = lookup.linkedElsewhere.get(m.id);
+	if (owner && owner !== w.ff!.id) return false;
+	if (m.matchedOn === 'email') return normalizeEmail(w.ff!.fields.email) !== '';
+	if (options.role === 'company' || options.role === 'deal') return m.matchedOn === 'company';
+	// People: a company match counts only with the same contact name.
+	const ffName = normalizeName(w.ff!.fields.contact_name);
+	if (!ffName) return false;
+	return normalizeName(mapCrmRecord(m.record, options.eff).record.fields.contact_name) === ffName;
+}
+
+/** Every decided record → its output items; CRM creates carry the reservation they need. */
+export function planRoutes(work: Work[], eff: EffectiveMapping): Routed[] {
+	const routed: Routed[] = [];
+	for (const w of work) routed.push(...routesOf(w, eff));
+	return routed;
+}
+
+function routesOf(w: Work, eff: EffectiveMapping): Routed[] {
+	const { crm, object } = eff;
+	const d = w.decision!;
+	const ffId = w.ff?.id ?? w.link?.fieldflowId ?? null;
+	const crmId = w.crm?.id ?? w.link?.crmId ?? null;
+	const reason = w.note ? `${w.note}. ${d.reason}` : d.reason;
+	const actions = new Set<SyncAction>(d.actions);
+	const link = matchedLink(w, crm, object);
+	const out: Routed[] = [];
+	if (d.conflicts?.length && ffId && crmId) {
+		const meta: ConflictMeta = { kind: 'conflict', crm, object, fieldflowId: ffId, crmId, conflicts: d.conflicts, baseline: d.baseline, reason };
+		if (link && !d.toCrm && !d.toFieldflow) meta.link = link;
+		const json: Record<string, unknown> = { fieldflowId: ffId, crmId, conflictFields: d.conflicts.map((c) => c.field) };
+		for (const c of d.conflicts) json[c.field] = { fieldflow: c.fieldflow, crm: c.crm, baseline: c.baseline };
+		out.push({ output: OUTPUT.conflict, json: { ...json, [SYNC_KEY]: meta }, paired: w.refs });
+	}
+	out.push(...writeRoutes(w, actions, ffId, crmId, reason, eff));
+	if (!out.length) {
+		const action: SyncAction = actions.has('unlink') ? 'unlink' : 'unchanged';
+		const meta: UnchangedMeta = { kind: 'unchanged', crm, object, fieldflowId: ffId, crmId, action, reason };
+		if (action !== 'unlink') meta.baseline = d.baseline;
+		if (link) meta.link = link;
+		out.push({ output: OUTPUT.unchanged, json: { fieldflowId: ffId, crmId, action, reason, [SYNC_KEY]: meta }, paired: w.refs });
+	}
+	return out;
+}
+
+function writeRoutes(w: Work, actions: Set<SyncAction>, ffId: string | null, crmId: string | null, reason: string, eff: EffectiveMapping): Routed[] {
+	const { crm, object } = eff;
+	const d = w.decision!;
+	const common = { kind: 'write' as const, crm, object, fieldflowModifiedAt: w.ff?.modifiedAt ?? null, crmModifiedAt: w.crm?.modifiedAt ?? null, baseline: d.baseline, reason };
+	const withConflicts = (m: WriteMeta): WriteMeta => (d.conflicts?.length ? { ...m, conflicts: d.conflicts } : m);
+	const out: Routed[] = [];
+	if (d.toCrm && (actions.has('updateCrm') || actions.has('createInCrm'))) {
+		const create = actions.has('createInCrm');
+		const meta = withConflicts({ ...common, target: 'crm', action: create ? 'createInCrm' : 'updateCrm', fieldflowId: ffId, crmId: create ? null : crmId, fields: d.toCrm });
+		// A recreate after a CRM deletion keeps its link row (the commit updates it): no reservation.
+		const reserve: Reservation | undefined = create && w.ff && !w.link?.crmId ? { fieldflowId: w.ff.id, pending: w.link ? { message: w.link.message ?? null } : undefined } : undefined;
+		out.push({ output: OUTPUT.toCrm, json: { ...crmPayloadFor(w.ff, d.toCrm, create, eff), [SYNC_KEY]: meta }, paired: w.refs, reserve });
+	}
+	if (d.toFieldflow && (actions.has('updateFieldflow') || actions.has('createInFieldflow'))) {
+		const create = actions.has('createInFieldflow');
+		const meta = withConflicts({ ...common, target: 'fieldflow', action: create ? 'createInFieldflow' : 'updateFieldflow', fieldflowId: create ? null : ffId, crmId, fields: d.toFieldflow });
+		out.push({ output: OUTPUT.toFieldflow, json: { ...fieldflowPayload(d.toFieldflow), [SYNC_KEY]: meta }, paired: w.refs });
+	}
+	if (actions.has('deleteInCrm') || actions.has('deleteInFieldflow')) {
+		const target = actions.has('deleteInCrm') ? 'crm' : 'fieldflow';
+		const meta: WriteMeta = { ...common, target, action: target === 'crm' ? 'deleteInCrm' : 'deleteInFieldflow', fieldflowId: ffId, crmId, baseline: {}, fields: {} };
+		out.push({ output: target === 'crm' ? OUTPUT.toCrm : OUTPUT.toFieldflow, json: { [SYNC_KEY]: meta }, paired: w.refs });
+	}
+	return out;
+}
+
+/**
+ * A pair with nothing to write has no write to record its link: the link to save with its
+ * Unchanged / Conflict item (a first match by email, name or duplicate check, a pending reservation
+ * replaced, or a baseline that moved). Undefined when the stored link is already right.
+ */
+function matchedLink(w: Work, crm: CrmName, object: string): Link | undefined {
+	const d = w.decision!;
+	const actions = new Set<SyncAction>(d.actions);
+	if (d.toCrm || d.toFieldflow || !w.ff || !w.crm || w.ff.deleted || w.crm.deleted) return undefined;
+	if (!actions.has('unchanged') && !actions.has('conflict')) return undefined;
+	if (w.link && w.link.crmId === w.crm.id && sameBaseline(w.link.baseline, d.baseline)) return undefined;
+	const kept = !!w.link?.crmId;
+	return {
+		crm,
+		object,
+		fieldflowId: w.ff.id,
+		crmId: w.crm.id,
+		baseline: d.baseline,
+		status: d.conflicts?.length ? 'conflict' : kept ? w.link!.status : 'synced',
+		fieldflowModifiedAt: w.ff.modifiedAt || null,
+		crmModifiedAt: w.crm.modifiedAt || null,
+		lastSyncedAt: kept ? (w.link!.lastSyncedAt ?? null) : new Date().toISOString(),
+		message: kept ? (w.link!.message ?? null) : null,
+	};
+}
+
+/** Creates whose reservation another run holds are not written: they go out on Unchanged. */
+export function applyReservations(routed: Routed[], granted: ReadonlySet<string>, crm: CrmName, object: string): Routed[] {
+	return routed.map((r) => {
+		if (!r.reserve || granted.has(r.reserve.fieldflowId)) return r;
+		const { fieldflowId } = r.reserve;
+		const reason = 'Not created: being created by another run (a create for this prospect is already reserved).';
+		const meta: UnchangedMeta = { kind: 'unchanged', crm, object, fieldflowId, crmId: null, action: 'unchanged', reason };
+		return { output: OUTPUT.unchanged, json: { fieldflowId, crmId: null, action: 'unchanged', reason, [SYNC_KEY]: meta }, paired: r.paired };
+	});
+}
+
+function sameBaseline(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+	const keys = new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})]);
+	for (const k of keys) if (!sameValue(a?.[k], b?.[k])) return false;
+	return true;
+}
+
+/** CRM fields to send: the groups of the changed canonical fields (all groups on create). */
+export function crmPayloadFor(ff: MappedRecord | undefined, toCrm: Record<string, unknown>, create: boolean, eff: EffectiveMapping): Record<string, unknown> {
+	const groups = ff?.crmPayload ?? {};
+	const out: Record<string, unknown> = {};
+	const missing: Record<string, unknown> = {};
+	if (create && ff?.crmPayload) for (const g of Object.values(groups)) Object.assign(out, g);
+	for (const f of Object.keys(toCrm)) {
+		if (groups[f]) Object.assign(out, groups[f]);
+		else if (!create || !ff?.crmPayload) missing[f] = toCrm[f];
+	}
+	if (Object.keys(missing).length) Object.assign(out, mapToCrm(missing, eff.mappings, eff.valueMaps, { id: ff?.id }).fields);
+	return out;
+}
+
+function str(v: unknown): string | undefined {
+	if (v === undefined || v === null) return undefined;
+	const s = String(v).trim();
+	return s || undefined;
+}
