@@ -5,7 +5,11 @@ module.exports = {
 	testMatch: ['**/*.test.ts'],
 	transform: {
 		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
+		// ESM-only packages that n8n-core pulls in through @langchain/core (in-process node tests,
+		// test/support/node-context.ts): Node 20.19+ can require() them, jest's module runtime cannot.
+		'/node_modules/(p-retry|is-network-error)/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } }],
 	},
+	transformIgnorePatterns: ['/node_modules/(?!(p-retry|is-network-error)/)'],
 	modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.n8n-runtime/'],
 	// Sandboxes are real HTTP servers and the e2e suite starts real n8n: give them room.
 	testTimeout: 60_000,
