@@ -18,7 +18,7 @@ import { FieldFlowSyncStatus } from '../../../nodes/FieldFlowSyncStatus/FieldFlo
 import { createAdapter } from '../../../nodes/shared/crm';
 import { FieldFlowClient } from '../../../nodes/shared/fieldflow/client';
 import { openStore, type SyncStore } from '../../../nodes/shared/store';
-import { readSync, type ConflictMeta, type InvalidMeta, type UnchangedMeta, type WriteMeta } from '../../../nodes/shared/sync/envelope';
+import { readSync, type ConflictMeta, type InvalidMeta, type UnchangedMeta, type WriteMeta } from '../../../nodes/shared/sync/protocol';
 import { sandboxCredentials, startSandboxes, type Sandboxes } from '../../sandboxes';
 import { runNode } from '../../support/node-context';
 
@@ -168,12 +168,11 @@ describe('Conflict Resolver node, HubSpot contacts, end to end', () => {
 			{ item: indexOf(crmItems, (j) => j.email === 'ben@builders.example'), input: 1 },
 		]);
 
-		// The resolver reserved Ada's create and linked Ben (no write follows for him); Cleo waits for her write.
+		// The resolver only reserved Ada's create: Ben's new link travels on his Unchanged item for the
+		// commit (Record Results) to save, and Cleo waits for her write.
 		const links = await store.getLinks('hubspot', 'contacts', { fieldflowIds: ['pr_ada', 'pr_ben'], crmIds: ['7002'] });
-		expect(links.map((l) => [l.fieldflowId, l.crmId]).sort()).toEqual([
-			['pr_ada', null],
-			['pr_ben', '7001'],
-		]);
+		expect(links.map((l) => [l.fieldflowId, l.crmId])).toEqual([['pr_ada', null]]);
+		expect(meta<UnchangedMeta>(same).link).toMatchObject({ fieldflowId: 'pr_ben', crmId: '7001', status: 'synced', baseline: { email: 'ben@builders.example' } });
 		// Nothing was written by the resolver itself.
 		expect(sb.hubspot.records('contacts')).toHaveLength(2);
 		expect(sb.fieldflow.snapshot().prospects).toHaveLength(2);

@@ -11,7 +11,7 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 import { FieldFlowSyncStatus } from '../../../nodes/FieldFlowSyncStatus/FieldFlowSyncStatus.node';
 import { ERROR_HINTS } from '../../../nodes/shared/errors';
 import { openStore, type SyncStore } from '../../../nodes/shared/store';
-import { SYNC_KEY, type ConflictMeta, type InvalidMeta, type RecordMeta, type UnchangedMeta, type WriteMeta } from '../../../nodes/shared/sync/envelope';
+import { SYNC_KEY, type ConflictMeta, type InvalidMeta, type RecordMeta, type UnchangedMeta, type WriteMeta } from '../../../nodes/shared/sync/protocol';
 import { FieldFlowSandbox, FIELDFLOW_SANDBOX_KEY } from '../../sandboxes/fieldflow';
 import { runNode } from '../../support/node-context';
 
@@ -165,26 +165,27 @@ describe('Record Results: failed writes', () => {
 		expect(entries).toEqual([expect.objectContaining({ action: 'createInCrm', errorKind: 'validation', fieldflowId: 'p6' })]);
 	});
 
-	it('a failed update keeps the link and its baseline, marks it error; the kind is read from the message when the item has none', async () => {
+	it('a failed update keeps the link and its baseline, marks it error; the kind is the item\'s errorKind, never guessed from the message', async () => {
 		await store.saveLinks([
 			{ crm: 'hubspot', object: 'contacts', fieldflowId: 'p7', crmId: 'c-7', baseline: baseline('p7'), status: 'synced' },
 			{ crm: 'hubspot', object: 'contacts', fieldflowId: 'p8', crmId: 'c-8', baseline: baseline('p8'), status: 'synced' },
 		]);
 		const summary = await record([
-			write({ action: 'updateCrm', target: 'crm', fieldflowId: 'p7', crmId: 'c-7', baseline: baseline('p7', { phone: 'new' }) }, { id: 'c-7', success: false, error: 'HTTP 429 Too Many Requests' }),
+			write({ action: 'updateCrm', target: 'crm', fieldflowId: 'p7', crmId: 'c-7', baseline: baseline('p7', { phone: 'new' }) }, { id: 'c-7', success: false, error: 'HTTP 429 Too Many Requests', errorKind: 'rate_limit' }),
+			// An error item of another node (no errorKind): unknown, even though its text says 401.
 			write({ action: 'updateCrm', target: 'crm', fieldflowId: 'p8', crmId: 'c-8', baseline: baseline('p8', { phone: 'new' }) }, { id: 'c-8', success: false, error: '401 Unauthorized: token expired' }),
 			// Reached Record Results without passing a write node: an error of kind unknown, never silently dropped.
 			write({ action: 'updateCrm', target: 'crm', fieldflowId: 'p9', crmId: 'c-9' }, {}),
 		]);
-		expect(summary).toMatchObject({ items: 3, errors: 3, byKind: { rate_limit: 1, auth_expired: 1, unknown: 1 } });
-		expect(results(summary).map((r) => r.hint)).toEqual([ERROR_HINTS.rate_limit, ERROR_HINTS.auth_expired, ERROR_HINTS.unknown]);
+		expect(summary).toMatchObject({ items: 3, errors: 3, byKind: { rate_limit: 1, unknown: 2 } });
+		expect(results(summary).map((r) => r.hint)).toEqual([ERROR_HINTS.rate_limit, ERROR_HINTS.unknown, ERROR_HINTS.unknown]);
 		const links = Object.fromEntries((await store.getLinks('hubspot', 'contacts', { fieldflowIds: ['p7', 'p8'] })).map((l) => [l.fieldflowId, l]));
 		expect(links.p7).toMatchObject({ crmId: 'c-7', status: 'error', baseline: baseline('p7'), message: 'HTTP 429 Too Many Requests' });
 		expect(links.p8).toMatchObject({ status: 'error', baseline: baseline('p8') });
 		const queued = await store.listErrors({ crm: 'hubspot' });
 		expect(queued.map((e) => [e.fieldflowId, e.kind]).sort()).toEqual([
 			['p7', 'rate_limit'],
-			['p8', 'auth_expired'],
+			['p8', 'unknown'],
 			['p9', 'unknown'],
 		]);
 		expect(queued.find((e) => e.fieldflowId === 'p9')!.message).toMatch(/no write outcome/);
