@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import { crmProperty, fieldProperties, objectProperties, operationProperty } from './actions/descriptions';
+import { properties } from './actions/properties';
 import { router } from './actions/router';
 import { getFields, getWritableFields } from '../n8nSide/methods/loadOptions';
 import { fieldFlowCrmConnectionTest } from '../n8nSide/methods/credentialTest';
@@ -39,7 +39,7 @@ export class FieldFlowCrm implements INodeType {
 				displayOptions: { show: { crm: ['pipedrive'] } },
 			},
 		],
-		properties: [crmProperty, operationProperty, ...objectProperties, ...fieldProperties],
+		properties,
 	};
 
 	methods = {

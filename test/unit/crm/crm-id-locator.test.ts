@@ -1,5 +1,5 @@
 /** The FieldFlow CRM node's "CRM ID → By URL" mode takes the record id out of each CRM's web links. */
-import { CRM_RECORD_URL } from '../../../nodes/FieldFlowCrm/actions/descriptions';
+import { CRM_RECORD_URL } from '../../../nodes/FieldFlowCrm/actions/common.descriptions';
 
 describe('CRM ID by URL', () => {
 	const re = new RegExp(CRM_RECORD_URL);

@@ -1,0 +1,197 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import type { WriteInput } from '../../shared/crm/types';
+import type { SyncError } from '../../shared/errors';
+import { SYNC_KEY, readSync } from '../../shared/sync/protocol';
+import { recordError, toNodeError } from '../../n8nSide/errors';
+import { crmIdLocator, show } from './common.descriptions';
+import { deleteGrouped, failureJson, str, writeError, writeGrouped, type Pending } from './common';
+import type { CrmContext } from './node.type';
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Fields to Send',
+		name: 'fieldsToSend',
+		type: 'options',
+		options: [
+			{
+				name: 'Auto-Map Input Data to Fields',
+				value: 'autoMapInputData',
+				description: 'Send every field of the input item; its keys must be CRM field names',
+			},
+			{ name: 'Define Below for Each Field', value: 'defineBelow', description: 'Pick the CRM fields and set their values' },
+		],
+		default: 'autoMapInputData',
+		displayOptions: show('upsert'),
+	},
+	{
+		displayName: 'Input Fields to Ignore',
+		name: 'inputsToIgnore',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. ID, fieldflow_id',
+		description: 'Comma-separated input fields that are not sent to the CRM',
+		displayOptions: { show: { operation: ['upsert'], fieldsToSend: ['autoMapInputData'] } },
+	},
+	{
+		displayName: 'Fields',
+		name: 'fieldValues',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true, sortable: true },
+		placeholder: 'Add field',
+		default: {},
+		displayOptions: { show: { operation: ['upsert'], fieldsToSend: ['defineBelow'] } },
+		options: [
+			{
+				displayName: 'Field',
+				name: 'values',
+				values: [
+					{
+						displayName: 'Field Name or ID',
+						name: 'fieldId',
+						type: 'options',
+						typeOptions: { loadOptionsMethod: 'getWritableFields', loadOptionsDependsOn: ['crm', 'object'] },
+						default: '',
+						description:
+							'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+					},
+					{ displayName: 'Field Value', name: 'fieldValue', type: 'string', default: '' },
+				],
+			},
+		],
+	},
+	{
+		...crmIdLocator('The record to update. Leave empty to create a record (or to match it by Upsert By); sync items from the Conflict Resolver carry their own.', false),
+		displayOptions: show('upsert'),
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		displayOptions: show('upsert'),
+		options: [
+			{
+				displayName: 'Upsert By',
+				name: 'idProperty',
+				type: 'string',
+				default: '',
+				placeholder: 'email',
+				description:
+					'Unique field that matches existing records when no CRM ID is given: a Salesforce external ID field, a HubSpot unique property (e.g. email), or Pipedrive email (persons) / name (organizations)',
+			},
+		],
+	},
+];
+
+/**
+ * Upsert: every input item becomes one WriteInput; the adapter writes them in the vendor's
+ * largest batches (Salesforce 200 per collections call, HubSpot 100 per batch call, Pipedrive one
+ * call per record). Deletes from the Conflict Resolver go in batches too. One output item per
+ * input item, in input order.
+ */
+export async function execute(this: IExecuteFunctions, { adapter, crm, items }: CrmContext): Promise<INodeExecutionData[]> {
+	const out: INodeExecutionData[] = new Array(items.length);
+	const { pending, deletes } = collect.call(this, items, out);
+	const failures: Array<{ p: Pending; error: SyncError }> = [];
+	const idProperty = str((this.getNodeParameter('options', 0, {}) as IDataObject).idProperty);
+	const results = await writeGrouped(pending, (object, inputs) => adapter.upsert(object, inputs, idProperty ? { idProperty } : {}));
+	for (const p of pending) {
+		const r = results.get(p.i);
+		if (r?.success) {
+			out[p.i] = { json: merge(items[p.i].json, { id: r.id, created: r.created ?? false, success: true }), pairedItem: { item: p.i } };
+			continue;
+		}
+		const error = writeError(r, p.input.ref);
+		failures.push({ p, error });
+		out[p.i] = { json: merge(items[p.i].json, { id: p.input.id, ...failureJson(error) }), pairedItem: { item: p.i } };
+	}
+	const deleted = await deleteGrouped(adapter, deletes);
+	for (const p of deletes) {
+		const r = deleted.get(p.i);
+		if (r?.success) {
+			out[p.i] = { json: merge(items[p.i].json, { id: p.input.id, deleted: true, success: true }), pairedItem: { item: p.i } };
+			continue;
+		}
+		const error = writeError(r, p.input.id);
+		failures.push({ p, error });
+		out[p.i] = { json: merge(items[p.i].json, { id: p.input.id, deleted: false, ...failureJson(error) }), pairedItem: { item: p.i } };
+	}
+	if (failures.length && !this.continueOnFail()) {
+		const { p, error } = failures[0];
+		throw recordError(this.getNode(), crm, p.object, error, p.i, describeRecord(p.input));
+	}
+	return out;
+}
+
+/** The writes of the items (upserts, and deletes from the Conflict Resolver); items that fail here get their output (continueOnFail). */
+function collect(this: IExecuteFunctions, items: INodeExecutionData[], out: INodeExecutionData[]): { pending: Pending[]; deletes: Pending[] } {
+	const pending: Pending[] = [];
+	const deletes: Pending[] = [];
+	for (let i = 0; i < items.length; i++) {
+		try {
+			const object = this.getNodeParameter('object', i) as string;
+			// Items from the Conflict Resolver's "To CRM" output carry the CRM id and action in `_sync`.
+			const meta = readSync(items[i].json);
+			const write = meta?.kind === 'write' && meta.target === 'crm' ? meta : undefined;
+			const id = String(this.getNodeParameter('crmId', i, '', { extractValue: true }) ?? '').trim() || write?.crmId || undefined;
+			if (write?.action === 'deleteInCrm') {
+				if (!id) throw new NodeOperationError(this.getNode(), 'A delete from the Conflict Resolver has no CRM ID', { itemIndex: i });
+				deletes.push({ i, object, input: { ref: String(i), id, fields: {} } });
+				continue;
+			}
+			pending.push({ i, object, input: { ref: String(i), id, fields: fieldsOf.call(this, items[i], i) } });
+		} catch (error) {
+			if (!this.continueOnFail()) throw toNodeError(this.getNode(), error, i);
+			out[i] = { json: merge(items[i].json, { id: null, ...failureJson(error) }), pairedItem: { item: i } };
+		}
+	}
+	return { pending, deletes };
+}
+
+/** The fields an item sends: its whole JSON (minus ignored keys) or the fields defined in the node. */
+function fieldsOf(this: IExecuteFunctions, item: INodeExecutionData, i: number): Record<string, unknown> {
+	const mode = this.getNodeParameter('fieldsToSend', i, 'autoMapInputData') as string;
+	if (mode === 'defineBelow') {
+		const rows = ((this.getNodeParameter('fieldValues', i, {}) as IDataObject).values ?? []) as Array<{ fieldId?: string; fieldValue?: unknown }>;
+		const fields: Record<string, unknown> = {};
+		for (const row of rows) {
+			const name = String(row.fieldId ?? '').trim();
+			if (name) fields[name] = row.fieldValue;
+		}
+		if (!Object.keys(fields).length) throw new NodeOperationError(this.getNode(), 'No fields to send', { itemIndex: i, description: 'Add at least one field under Fields' });
+		return fields;
+	}
+	const ignore = new Set(
+		String(this.getNodeParameter('inputsToIgnore', i, '') ?? '')
+			.split(',')
+			.map((s) => s.trim())
+			.filter(Boolean),
+	);
+	// `_sync` is sync bookkeeping between our nodes, never a CRM field.
+	ignore.add(SYNC_KEY);
+	const fields: Record<string, unknown> = {};
+	for (const [k, v] of Object.entries(item.json)) if (!ignore.has(k)) fields[k] = v;
+	if (!Object.keys(fields).length) throw new NodeOperationError(this.getNode(), 'The input item has no fields to send', { itemIndex: i });
+	return fields;
+}
+
+function merge(input: IDataObject, result: IDataObject): IDataObject {
+	const out: IDataObject = { ...input };
+	// `id` is always the CRM id (null when the write failed); an input id is kept as inputId.
+	if (input.id !== undefined && input.id !== null && String(input.id) !== String(result.id ?? '')) out.inputId = input.id;
+	for (const [k, v] of Object.entries(result)) if (v !== undefined || k === 'id') out[k] = v ?? null;
+	return out;
+}
+
+/** A short name for a record in error messages: its id, else a recognisable field. */
+function describeRecord(input: WriteInput): string {
+	if (input.id) return `record ${input.id}`;
+	const f = input.fields;
+	for (const key of ['Email', 'email', 'Name', 'name', 'LastName', 'lastname', 'Company', 'company', 'dealname', 'Subject']) {
+		const v = f[key];
+		if (typeof v === 'string' && v) return `new record "${v.slice(0, 80)}"`;
+	}
+	return 'new record';
+}

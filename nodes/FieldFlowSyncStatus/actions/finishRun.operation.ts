@@ -1,0 +1,47 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { show } from './common.descriptions';
+import { cursorKeys, objectParam, toIso } from './common';
+import type { SyncStatusContext } from './node.type';
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Run Started At',
+		name: 'runStartedAt',
+		type: 'string',
+		required: true,
+		default: "={{ $('Start Run').first().json.startedAt }}",
+		description: 'The startedAt of this run\'s Start Run item. Rename "Start Run" in the expression to your Start Run node\'s name, or point it at the startedAt of the input item when the Start Run item is the input.',
+		hint: 'Cursors only move forward, and only to the run\'s start: place this node after Record Results so nothing unsettled is skipped',
+		displayOptions: show('finishRun'),
+	},
+	{
+		displayName: 'Run ID',
+		name: 'runId',
+		type: 'string',
+		default: "={{ $('Start Run').first().json.runId }}",
+		description: 'Optional, for the run\'s log entry',
+		displayOptions: show('finishRun'),
+	},
+];
+
+/** Finish Run: advance the run's cursors (only forward, to the run start) and log the run with the totals of the Record Results items. */
+export async function execute(this: IExecuteFunctions, { store, crm, items }: SyncStatusContext): Promise<INodeExecutionData[]> {
+	const object = objectParam.call(this);
+	const startedAt = toIso.call(this, this.getNodeParameter('runStartedAt', 0, ''), 'Run Started At');
+	const runId = String(this.getNodeParameter('runId', 0, '') ?? '').trim() || null;
+	const keys = cursorKeys(object);
+	const ffMoved = await store.setCursor(crm, keys.fieldflow, startedAt, { onlyForward: true });
+	const crmMoved = await store.setCursor(crm, keys.crm, startedAt, { onlyForward: true });
+	// Totals of the Record Results summaries that reached this node, for the run's log entry.
+	const totals = { synced: 0, errors: 0, conflicts: 0, unchanged: 0 };
+	for (const it of items) for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += Number(it.json[k] ?? 0) || 0;
+	const finishedAt = new Date().toISOString();
+	const message = `Run ${runId ?? ''} finished: ${totals.synced} synced, ${totals.errors} errors, ${totals.conflicts} conflicts, ${totals.unchanged} unchanged`.replace('Run  ', 'Run ');
+	await store.log([{ time: finishedAt, crm, direction: 'none', recordType: object, status: 'success', action: 'runFinished', message }]);
+	return [
+		{
+			json: { crm, object, runId, startedAt, finishedAt, cursor: startedAt, fieldflowCursorAdvanced: ffMoved, crmCursorAdvanced: crmMoved, ...totals },
+			pairedItem: items.map((_, i) => ({ item: i })),
+		},
+	];
+}

@@ -1,0 +1,120 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import { show } from './common.descriptions';
+import { CRM_LABELS } from './common';
+import type { SyncStatusContext } from './node.type';
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Page',
+		name: 'page',
+		type: 'json',
+		required: true,
+		default: "={{ $('Page').first().json }}",
+		description: 'The page this sub-execution ran: the item its Execute Workflow Trigger received (runId, startedAt, pageSize, page, fieldflowAfter)',
+		displayOptions: show('nextPage'),
+	},
+	{
+		displayName: 'Last Record Read',
+		name: 'lastRecord',
+		type: 'json',
+		required: true,
+		default: "={{ $('FieldFlow: changed prospects').last().json }}",
+		description: 'The last FieldFlow record the page read (its updated_at and ID are where the next page continues)',
+		displayOptions: show('nextPage'),
+	},
+	{
+		displayName: 'Records Read',
+		name: 'recordsRead',
+		type: 'string',
+		default: "={{ $('FieldFlow: changed prospects').all().length }}",
+		description: 'How many FieldFlow records the page read; fewer than the page size means it was the last page',
+		displayOptions: show('nextPage'),
+	},
+	{
+		displayName: 'Read CRM Side',
+		name: 'readsCrm',
+		type: 'boolean',
+		default: true,
+		description: 'Whether the workflow reads the CRM side too: after the last FieldFlow page comes one page with phase "crm" for it',
+		displayOptions: show('nextPage'),
+	},
+];
+
+/** The run totals a page adds to (Record Results summary keys). */
+const TOTAL_KEYS = ['synced', 'errors', 'conflicts', 'unchanged'] as const;
+
+function objectValue(this: IExecuteFunctions, name: string, what: string): IDataObject {
+	const raw = this.getNodeParameter(name, 0, {}) as unknown;
+	let value = raw;
+	if (typeof raw === 'string') {
+		try {
+			value = raw.trim() ? JSON.parse(raw) : {};
+		} catch {
+			value = undefined;
+		}
+	}
+	if (!value || typeof value !== 'object' || Array.isArray(value)) {
+		throw new NodeOperationError(this.getNode(), `${what} is not an object`, { description: `Point ${what} at an item's JSON, e.g. {{ $('Page').first().json }}` });
+	}
+	return value as IDataObject;
+}
+
+/**
+ * Next Page: the end of one page of a paged run (Sync All Prospects reads FieldFlow one page per
+ * sub-execution, so n8n holds one page at a time). Takes the page it was given and the last
+ * FieldFlow record the page read; returns the next page to run (Continue After that record), then
+ * the CRM side's page (phase 'crm'), then done, with the run's totals so far. Logs each page, so a
+ * long run shows its progress.
+ */
+export async function execute(this: IExecuteFunctions, { store, crm, items }: SyncStatusContext): Promise<INodeExecutionData[]> {
+	const page = objectValue.call(this, 'page', 'Page');
+	const last = objectValue.call(this, 'lastRecord', 'Last Record Read');
+	const read = Math.max(0, Number(this.getNodeParameter('recordsRead', 0, 0)) || 0);
+	const pageSize = Number(page.pageSize ?? 0);
+	if (!page.runId || !page.startedAt || !Number.isInteger(pageSize) || pageSize < 1) {
+		throw new NodeOperationError(this.getNode(), 'Page is not a page of a paged run', {
+			description: 'It needs the runId, startedAt and pageSize that Start Run (with Page Size set) gives; point Page at the Execute Workflow Trigger item of the page',
+		});
+	}
+	const hasLast = last.id !== undefined && last.id !== null && last.id !== '' && !!last.updated_at;
+	// FieldFlow pages first; then one page for the CRM side (when the workflow reads it), so every
+	// prospect has been matched to an existing CRM record by email before CRM-only records are
+	// created in FieldFlow.
+	const fieldflowDone = page.phase === 'crm' || !hasLast || read < pageSize;
+	const readsCrm = this.getNodeParameter('readsCrm', 0, true) as boolean;
+	const phase = page.phase === 'crm' || !fieldflowDone ? String(page.phase ?? 'fieldflow') : readsCrm ? 'crm' : 'fieldflow';
+	const done = page.phase === 'crm' || (fieldflowDone && !readsCrm);
+	const number = Number(page.page ?? 1) || 1;
+	const totals: IDataObject = {};
+	for (const k of TOTAL_KEYS) totals[k] = (Number(page[k] ?? 0) || 0) + items.reduce((sum, it) => sum + (Number(it.json[k] ?? 0) || 0), 0);
+	const pageRead = hasLast && page.phase !== 'crm' ? read : 0;
+	const readSoFar = (Number(page.read ?? 0) || 0) + pageRead;
+	const object = String(page.object ?? '');
+	await store.log([
+		{
+			time: new Date().toISOString(),
+			crm,
+			direction: 'none',
+			recordType: object,
+			status: 'success',
+			action: 'pageFinished',
+			message: `Run ${String(page.runId)} page ${number}${page.phase === 'crm' ? ` (${CRM_LABELS[crm] ?? crm} side)` : ''}: ${pageRead} FieldFlow records read (${readSoFar} so far), ${String(totals.synced)} synced, ${String(totals.errors)} errors${done ? ', last page' : ''}`,
+		},
+	]);
+	return [
+		{
+			json: {
+				...page,
+				...totals,
+				page: number + 1,
+				read: readSoFar,
+				pagesDone: number,
+				fieldflowAfter: pageRead ? `${String(last.updated_at)}|${String(last.id)}` : page.fieldflowAfter ?? '',
+				phase,
+				done,
+			},
+			pairedItem: items.map((_, i) => ({ item: i })),
+		},
+	];
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import { show } from './common.descriptions';
+import { cursorKeys, objectParam, toIso } from './common';
+import type { SyncStatusContext } from './node.type';
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Overlap Window (Minutes)',
+		name: 'overlapMinutes',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 2,
+		description: 'Read changes from this long before the last cursor, so records saved while the previous run was reading are not missed (re-read records are recognised as unchanged)',
+		displayOptions: show('startRun'),
+	},
+	{
+		displayName: 'Full Sync',
+		name: 'fullSync',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to read every record from Initial Since instead of the changes since the last run ("Sync All Prospects"). Unchanged records are still not written again.',
+		displayOptions: show('startRun'),
+	},
+	{
+		displayName: 'Initial Since',
+		name: 'initialSince',
+		type: 'dateTime',
+		default: '',
+		description: 'Where the first run starts reading. Empty = everything (1970). Can be long for a big CRM.',
+		displayOptions: show('startRun'),
+	},
+	{
+		displayName: 'Page Size',
+		name: 'pageSize',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 0,
+		description:
+			'Read FieldFlow in pages of this many records, one page per sub-execution (Sync All Prospects), so n8n holds one page at a time however many records there are. 0 = one pass. The output then carries page, fieldflowAfter and done for the page loop.',
+		displayOptions: show('startRun'),
+	},
+];
+
+const EPOCH = '1970-01-01T00:00:00.000Z';
+
+/** Start Run: the times to read changes since (cursor minus the overlap, or Initial Since), or nothing when the CRM is disconnected. */
+export async function execute(this: IExecuteFunctions, { store, crm }: SyncStatusContext): Promise<INodeExecutionData[]> {
+	if (!(await store.isConnected(crm))) return [];
+	const object = objectParam.call(this);
+	const overlapMs = Math.max(0, Number(this.getNodeParameter('overlapMinutes', 0, 2)) || 0) * 60_000;
+	const initialRaw = String(this.getNodeParameter('initialSince', 0, '') ?? '').trim();
+	const initial = initialRaw ? toIso.call(this, initialRaw, 'Initial Since') : EPOCH;
+	const keys = cursorKeys(object);
+	// Full sync ("Sync All Prospects"): read everything from Initial Since, whatever the cursors say.
+	const full = this.getNodeParameter('fullSync', 0, false) as boolean;
+	const since = (cursor: string | null) => (cursor && !full ? new Date(Math.max(0, Date.parse(cursor) - overlapMs)).toISOString() : initial);
+	const pageSize = Number(this.getNodeParameter('pageSize', 0, 0)) || 0;
+	if (!Number.isInteger(pageSize) || pageSize < 0) {
+		throw new NodeOperationError(this.getNode(), `Page Size "${String(pageSize)}" is not a whole number`, { description: 'Use 0 for one pass, or the FieldFlow records per page (e.g. 2000)' });
+	}
+	const [ffCursor, crmCursor] = [await store.getCursor(crm, keys.fieldflow), await store.getCursor(crm, keys.crm)];
+	return [
+		{
+			json: {
+				crm,
+				object,
+				runId: randomUUID(),
+				startedAt: new Date().toISOString(),
+				fieldflowSince: since(ffCursor),
+				crmSince: since(crmCursor),
+				firstRun: !ffCursor && !crmCursor,
+				fullSync: full,
+				...(pageSize ? { pageSize, page: 1, phase: 'fieldflow', fieldflowAfter: '', done: false } : {}),
+			},
+			pairedItem: { item: 0 },
+		},
+	];
+}
