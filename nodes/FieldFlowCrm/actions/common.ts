@@ -3,6 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { CrmAdapter, CrmRecord, WriteInput, WriteResult } from '../../shared/crm/types';
 import { SyncError } from '../../shared/errors';
 import { toNodeError } from '../../n8nSide/errors';
+import { failedOutcome, outcomeError } from '../../shared/sync/protocol';
 import type { CrmContext } from './node.type';
 
 /**
@@ -98,18 +99,14 @@ export function recordJson(r: CrmRecord, nest: boolean): IDataObject {
 	return nest ? { ...meta, fields: r.fields as IDataObject } : { ...(r.fields as IDataObject), ...meta };
 }
 
-export function failureJson(error: unknown): IDataObject {
-	return { success: false, created: false, ...errorJson(error) };
+/** A failed write's outcome as item JSON (the protocol's encoding). */
+export function failureJson(error: unknown, id: string | null = null): IDataObject {
+	return failedOutcome(id, error) as unknown as IDataObject;
 }
 
+/** An error as item JSON (the protocol's encoding). */
 export function errorJson(error: unknown): IDataObject {
-	if (error instanceof SyncError) {
-		const out: IDataObject = { error: error.message, errorKind: error.kind, hint: error.hint };
-		if (error.fields?.length) out.errorFields = error.fields;
-		if (error.code) out.errorCode = error.code;
-		return out;
-	}
-	return { error: (error as Error)?.message ?? String(error) };
+	return outcomeError(error) as unknown as IDataObject;
 }
 
 // ------------------------------------------------------------------ parameters

@@ -36,7 +36,7 @@ export async function execute(this: IExecuteFunctions, { adapter, crm, items }: 
 		}
 		const error = writeError(r, p.input.id);
 		firstFailure ??= { p, error };
-		out[p.i] = { json: { id: p.input.id, deleted: false, ...failureJson(error) }, pairedItem: { item: p.i } };
+		out[p.i] = { json: { ...failureJson(error, p.input.id), deleted: false }, pairedItem: { item: p.i } };
 	}
 	if (firstFailure && !this.continueOnFail()) {
 		throw recordError(this.getNode(), crm, firstFailure.p.object, firstFailure.error, firstFailure.p.i, firstFailure.p.input.id!);

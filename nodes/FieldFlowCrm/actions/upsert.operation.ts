@@ -2,10 +2,10 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { NodeOperationError } from 'n8n-workflow';
 import type { WriteInput } from '../../shared/crm/types';
 import type { SyncError } from '../../shared/errors';
-import { SYNC_KEY, readSync } from '../../shared/sync/protocol';
+import { failedOutcome, readSync, SYNC_KEY, withOutcome } from '../../shared/sync/protocol';
 import { recordError, toNodeError } from '../../n8nSide/errors';
 import { crmIdLocator, show } from './common.descriptions';
-import { deleteGrouped, failureJson, str, writeError, writeGrouped, type Pending } from './common';
+import { deleteGrouped, str, writeError, writeGrouped, type Pending } from './common';
 import type { CrmContext } from './node.type';
 
 export const description: INodeProperties[] = [
@@ -100,23 +100,23 @@ export async function execute(this: IExecuteFunctions, { adapter, crm, items }: 
 	for (const p of pending) {
 		const r = results.get(p.i);
 		if (r?.success) {
-			out[p.i] = { json: merge(items[p.i].json, { id: r.id, created: r.created ?? false, success: true }), pairedItem: { item: p.i } };
+			out[p.i] = { json: withOutcome(items[p.i].json, { id: r.id ?? null, created: r.created ?? false, success: true }) as IDataObject, pairedItem: { item: p.i } };
 			continue;
 		}
 		const error = writeError(r, p.input.ref);
 		failures.push({ p, error });
-		out[p.i] = { json: merge(items[p.i].json, { id: p.input.id, ...failureJson(error) }), pairedItem: { item: p.i } };
+		out[p.i] = { json: withOutcome(items[p.i].json, failedOutcome(p.input.id, error)) as IDataObject, pairedItem: { item: p.i } };
 	}
 	const deleted = await deleteGrouped(adapter, deletes);
 	for (const p of deletes) {
 		const r = deleted.get(p.i);
 		if (r?.success) {
-			out[p.i] = { json: merge(items[p.i].json, { id: p.input.id, deleted: true, success: true }), pairedItem: { item: p.i } };
+			out[p.i] = { json: withOutcome(items[p.i].json, { id: p.input.id ?? null, created: false, deleted: true, success: true }) as IDataObject, pairedItem: { item: p.i } };
 			continue;
 		}
 		const error = writeError(r, p.input.id);
 		failures.push({ p, error });
-		out[p.i] = { json: merge(items[p.i].json, { id: p.input.id, deleted: false, ...failureJson(error) }), pairedItem: { item: p.i } };
+		out[p.i] = { json: withOutcome(items[p.i].json, { ...failedOutcome(p.input.id, error), deleted: false }) as IDataObject, pairedItem: { item: p.i } };
 	}
 	if (failures.length && !this.continueOnFail()) {
 		const { p, error } = failures[0];
@@ -144,7 +144,7 @@ function collect(this: IExecuteFunctions, items: INodeExecutionData[], out: INod
 			pending.push({ i, object, input: { ref: String(i), id, fields: fieldsOf.call(this, items[i], i) } });
 		} catch (error) {
 			if (!this.continueOnFail()) throw toNodeError(this.getNode(), error, i);
-			out[i] = { json: merge(items[i].json, { id: null, ...failureJson(error) }), pairedItem: { item: i } };
+			out[i] = { json: withOutcome(items[i].json, failedOutcome(null, error)) as IDataObject, pairedItem: { item: i } };
 		}
 	}
 	return { pending, deletes };
@@ -175,14 +175,6 @@ function fieldsOf(this: IExecuteFunctions, item: INodeExecutionData, i: number):
 	for (const [k, v] of Object.entries(item.json)) if (!ignore.has(k)) fields[k] = v;
 	if (!Object.keys(fields).length) throw new NodeOperationError(this.getNode(), 'The input item has no fields to send', { itemIndex: i });
 	return fields;
-}
-
-function merge(input: IDataObject, result: IDataObject): IDataObject {
-	const out: IDataObject = { ...input };
-	// `id` is always the CRM id (null when the write failed); an input id is kept as inputId.
-	if (input.id !== undefined && input.id !== null && String(input.id) !== String(result.id ?? '')) out.inputId = input.id;
-	for (const [k, v] of Object.entries(result)) if (v !== undefined || k === 'id') out[k] = v ?? null;
-	return out;
 }
 
 /** A short name for a record in error messages: its id, else a recognisable field. */

@@ -17,6 +17,7 @@ import {
 	type SqliteDriverName,
 	type SyncStore,
 } from '../../../nodes/shared/store';
+import { commit, planCommit } from '../../../nodes/shared/sync/commit';
 import { startPostgres, type TestPostgres } from '../../support/postgres';
 
 type Rows = Array<Record<string, unknown>>;
@@ -537,6 +538,57 @@ export function describeStore(name: string, backend: Backend): void {
 			const [e] = await store.enqueueErrors([error('p2', { message: 'refused access_token=abc123 for request' })]);
 			expect((await store.queryLogs()).entries[0].message).not.toContain('eyJhbGciOi');
 			expect(e.message).not.toContain('abc123');
+		});
+
+		describe('commit (nodes/shared/sync/commit.ts): one transaction', () => {
+			/** Everything the store holds, for before/after comparisons. */
+			const state = async () => ({
+				links: await target.sql('SELECT fieldflow_id, crm_id, status, baseline, message FROM ff_links ORDER BY fieldflow_id'),
+				errors: await target.sql('SELECT fieldflow_id, kind, state, resolved_at FROM ff_errors ORDER BY id'),
+				conflicts: await target.sql('SELECT fieldflow_id, resolved_at FROM ff_conflicts ORDER BY id'),
+				logs: await target.sql('SELECT COUNT(*) AS n FROM ff_logs'),
+			});
+			const items = () => [
+				// a create that succeeded (fills its reservation), a failed update, a conflict, a matched pair
+				{ email: 'a@x.example', id: 'c-a', success: true, created: true, _sync: { kind: 'write', target: 'crm', action: 'createInCrm', crm: 'hubspot', object: 'contacts', fieldflowId: 'pa', crmId: null, baseline: { email: 'a@x.example' }, fields: { email: 'a@x.example' }, reason: 'new' } },
+				{ phone: '2', id: 'c-b', success: false, error: 'rejected', errorKind: 'validation', _sync: { kind: 'write', target: 'crm', action: 'updateCrm', crm: 'hubspot', object: 'contacts', fieldflowId: 'pb', crmId: 'c-b', baseline: { phone: '2' }, fields: { phone: '2' }, reason: 'edited' } },
+				{ _sync: { kind: 'conflict', crm: 'hubspot', object: 'contacts', fieldflowId: 'pc', crmId: 'c-c', conflicts: [{ field: 'phone', fieldflow: '1', crm: '2', baseline: '0' }], baseline: {}, reason: 'both edited' } },
+				{ _sync: { kind: 'unchanged', crm: 'hubspot', object: 'contacts', fieldflowId: 'pd', crmId: 'c-d', action: 'unchanged', reason: 'matched by email', link: link('pd', 'c-d') } },
+			];
+
+			test('all of a run lands together: links, statuses, the error queue, conflicts, logs', async () => {
+				await store.reserveLink('hubspot', 'contacts', 'pa');
+				await store.saveLinks([link('pb', 'c-b'), link('pc', 'c-c')]);
+				const planned = planCommit(items(), { now: '2026-11-30T10:00:00.000Z' });
+				await commit(store, planned.batch);
+				const links = Object.fromEntries((await store.getLinks('hubspot', 'contacts')).map((l) => [l.fieldflowId, [l.crmId, l.status]]));
+				expect(links).toEqual({ pa: ['c-a', 'synced'], pb: ['c-b', 'error'], pc: ['c-c', 'conflict'], pd: ['c-d', 'synced'] });
+				const errors = await store.listErrors();
+				expect(errors.map((e) => [e.fieldflowId, e.kind])).toEqual([['pb', 'validation']]);
+				expect(planned.results.find((r) => r.fieldflowId === 'pb')?.errorId).toBe(errors[0].id);
+				expect((await store.listConflicts()).map((c) => c.fieldflowId)).toEqual(['pc']);
+				expect((await store.queryLogs()).total).toBe(3);
+			});
+
+			test('a failure mid-commit leaves the store exactly as before the run', async () => {
+				await store.reserveLink('hubspot', 'contacts', 'pa');
+				await store.saveLinks([link('pb', 'c-b'), link('pc', 'c-c')]);
+				await store.enqueueErrors([{ crm: 'hubspot', object: 'contacts', direction: 'toCrm', fieldflowId: 'pa', kind: 'rate_limit', message: 'earlier 429', payload: {} }]);
+				const before = await state();
+				const bad = items();
+				// The failed update's payload names a secret: the error queue refuses it, after the
+				// links, statuses and reservations of this commit were already written in its transaction.
+				(bad[1] as Record<string, unknown>).apiKey = 'not-to-be-stored';
+				const planned = planCommit(bad, { now: '2026-11-30T10:00:00.000Z' });
+				expect(planned.batch.links.length).toBeGreaterThan(0);
+				await expect(commit(store, planned.batch)).rejects.toThrow(SecretInPayloadError);
+				expect(await state()).toEqual(before);
+				// The store is usable afterwards, and the same run commits once the item is fixed.
+				await commit(store, planCommit(items(), { now: '2026-11-30T10:01:00.000Z' }).batch);
+				expect((await state()).links).toHaveLength(4);
+				// The earlier error of the created record is settled by its successful create.
+				expect((await store.listErrors()).map((e) => e.fieldflowId)).toEqual(['pb']);
+			});
 		});
 	});
 }
