@@ -22,8 +22,10 @@ import { createHash } from 'node:crypto';
 import { Client } from '@hubspot/api-client';
 import chunk from 'lodash/chunk';
 import { SyncError, kindFromStatus, malformedAnswer, oversizedValue, parseRetryAfter, redactSecrets, type ErrorKind } from '../errors';
-import { RateGate, callApi, newStats, type RetryPolicy, type Sleep } from '../transport/retry';
+import { RateGate, callApi, newStats, type RetryPolicy, type Sleep, type WriteSafety } from '../transport/retry';
+import { errorFor, failure, forecastBatchWrites, runBatches, type BatchEndpoint, type BatchJob, type WriteKind } from './batch';
 import type {
+	CallForecast,
 	CallStats,
 	ChangePage,
 	CrmAdapter,
@@ -37,6 +39,7 @@ import type {
 	NoteInput,
 	ObjectInfo,
 	UpsertOptions,
+	WriteCounts,
 	WriteInput,
 	WriteResult,
 } from './types';
@@ -62,6 +65,23 @@ export const HUBSPOT_SEARCH_LIMIT = 200;
 export const HUBSPOT_SEARCH_CAP = 10_000;
 /** HubSpot's limit on single-line text property values. */
 export const HUBSPOT_STRING_MAX = 65_536;
+
+/**
+ * HubSpot's batch endpoints, as counted. Upsert by a unique idProperty is idempotent (a resend
+ * finds the record the first send made); a plain create is not. Delete reads the chunk first
+ * (batch archive answers 204 even for unknown ids), then archives it.
+ */
+export const HUBSPOT_WRITES: Record<WriteKind, BatchEndpoint> = {
+	create: { endpoint: 'objects.batch.create', size: HUBSPOT_BATCH_SIZE, safety: 'creates' },
+	update: { endpoint: 'objects.batch.update', size: HUBSPOT_BATCH_SIZE, safety: 'idempotent' },
+	upsert: { endpoint: 'objects.batch.upsert', size: HUBSPOT_BATCH_SIZE, safety: 'idempotent' },
+	delete: { endpoint: 'objects.batch.archive', size: HUBSPOT_BATCH_SIZE, safety: 'idempotent', before: 'objects.batch.read' },
+};
+
+/** Pure: the HubSpot calls `counts` writes cost per endpoint when none is retried (same table as the writes). */
+export function forecastHubSpotWrites(counts: WriteCounts): CallForecast {
+	return forecastBatchWrites(HUBSPOT_WRITES, counts);
+}
 
 export const HUBSPOT_OBJECTS: ObjectInfo[] = [
 	{ name: 'contacts', label: 'Contacts', role: 'person' },
@@ -158,6 +178,11 @@ export class HubSpotAdapter implements CrmAdapter {
 		this.gate = new RateGate(rate, Math.max(1, Math.ceil(rate)), config.sleep);
 		const srate = config.searchRatePerSecond ?? 4;
 		this.searchGate = new RateGate(srate, Math.max(1, Math.ceil(srate)), config.sleep);
+	}
+
+	/** The calls `counts` writes cost per endpoint (the same for every object). */
+	forecastWrites(_object: string, counts: WriteCounts): CallForecast {
+		return forecastHubSpotWrites(counts);
 	}
 
 	objects(): ObjectInfo[] {
@@ -268,51 +293,25 @@ export class HubSpotAdapter implements CrmAdapter {
 			} else creates.push(i);
 		});
 
-		// An expired token stops the writes cleanly: batches already written keep their results (their
-		// records exist and must be linked), everything not yet sent fails with the auth error.
-		let authExpired: SyncError | undefined;
-		let sentAny = false;
-		const run = async (indexes: number[], endpoint: string, action: string, send: (batch: Array<Record<string, unknown>>) => Promise<unknown>, toInput: (inp: WriteInput, trace: string) => Record<string, unknown>) => {
-			for (const part of chunk(indexes, HUBSPOT_BATCH_SIZE)) {
-				if (authExpired) {
-					for (const i of part) results[i] = fail(inputs[i].ref, copyError(authExpired, inputs[i].ref));
-					continue;
-				}
-				const batch = part.map((i, n) => toInput(inputs[i], String(n)));
-				let raw: RawBatch;
-				try {
-					raw = await this.batchRaw(endpoint, `${action} ${object}`, () => send(batch), endpoint === 'objects.batch.update');
-				} catch (e) {
-					const err = e as SyncError;
-					if (err.kind === 'auth_expired') authExpired = err;
-					for (const i of part) results[i] = fail(inputs[i].ref, copyError(err, inputs[i].ref));
-					continue;
-				}
-				sentAny = true;
-				this.matchBatch(object, part, inputs, raw, results, endpoint, options.idProperty);
-			}
+		const refs = inputs.map((inp) => inp.ref);
+		const job = (kind: 'create' | 'update' | 'upsert', indexes: number[], send: (batch: Array<Record<string, unknown>>) => Promise<unknown>, toInput: (inp: WriteInput, trace: string) => Record<string, unknown>): BatchJob<unknown> => {
+			const spec = HUBSPOT_WRITES[kind];
+			return {
+				spec,
+				indexes,
+				send: (part) => this.batchRaw(spec.endpoint, `${kind} ${object}`, () => send(part.map((i, n) => toInput(inputs[i], String(n)))), spec.safety),
+				read: (part, raw, res) => this.matchBatch(object, part, inputs, raw as RawBatch, res, kind, options.idProperty),
+			};
 		};
-
-		await run(
-			creates,
-			'objects.batch.create',
-			'create',
-			(b) => this.client.crm.objects.batchApi.createWithHttpInfo(object, { inputs: b as never }),
-			(inp, trace) => ({ properties: toHubSpotValues(inp.fields), associations: [], objectWriteTraceId: trace }),
-		);
-		await run(
-			updates,
-			'objects.batch.update',
-			'update',
-			(b) => this.client.crm.objects.batchApi.updateWithHttpInfo(object, { inputs: b as never }),
-			(inp, trace) => ({ id: inp.id, properties: toHubSpotValues(inp.fields), objectWriteTraceId: trace }),
-		);
-		await run(
-			upserts,
-			'objects.batch.upsert',
-			'upsert',
-			(b) => this.client.crm.objects.batchApi.upsertWithHttpInfo(object, { inputs: b as never }),
-			(inp, trace) => ({ id: String(inp.fields[options.idProperty!]), idProperty: options.idProperty, properties: toHubSpotValues(omit(inp.fields, options.idProperty!)), objectWriteTraceId: trace }),
+		const { authExpired, sentAny } = await runBatches(
+			refs,
+			[
+				job('create', creates, (b) => this.client.crm.objects.batchApi.createWithHttpInfo(object, { inputs: b as never }), (inp, trace) => ({ properties: toHubSpotValues(inp.fields), associations: [], objectWriteTraceId: trace })),
+				job('update', updates, (b) => this.client.crm.objects.batchApi.updateWithHttpInfo(object, { inputs: b as never }), (inp, trace) => ({ id: inp.id, properties: toHubSpotValues(inp.fields), objectWriteTraceId: trace })),
+				job('upsert', upserts, (b) => this.client.crm.objects.batchApi.upsertWithHttpInfo(object, { inputs: b as never }), (inp, trace) => ({ id: String(inp.fields[options.idProperty!]), idProperty: options.idProperty, properties: toHubSpotValues(omit(inp.fields, options.idProperty!)), objectWriteTraceId: trace })),
+			],
+			results,
+			(e) => this.classify(e, `write ${object}`),
 		);
 		// Nothing was written at all: the call as a whole failed on auth (the caller stops there).
 		if (authExpired && !sentAny) throw authExpired;
@@ -320,7 +319,7 @@ export class HubSpotAdapter implements CrmAdapter {
 	}
 
 	/** Pair a batch answer with its inputs: by objectWriteTraceId, else by id / idProperty, else by order. */
-	private matchBatch(object: string, part: number[], inputs: WriteInput[], raw: RawBatch, results: Array<WriteResult | undefined>, endpoint: string, idProperty?: string): void {
+	private matchBatch(object: string, part: number[], inputs: WriteInput[], raw: RawBatch, results: Array<WriteResult | undefined>, kind: 'create' | 'update' | 'upsert', idProperty?: string): void {
 		const failed = new Set<number>();
 		for (const e of raw.errors ?? []) {
 			const traces = e.context?.objectWriteTraceId ?? [];
@@ -342,7 +341,7 @@ export class HubSpotAdapter implements CrmAdapter {
 		}
 		for (const i of pending) {
 			let r = byTrace.get(i);
-			if (!r && endpoint === 'objects.batch.update') r = rest.find((x) => x.id === inputs[i].id);
+			if (!r && kind === 'update') r = rest.find((x) => x.id === inputs[i].id);
 			if (!r && idProperty) {
 				const key = String(inputs[i].fields[idProperty]).toLowerCase();
 				r = rest.find((x) => String(x.properties?.[idProperty] ?? '').toLowerCase() === key);
@@ -350,7 +349,7 @@ export class HubSpotAdapter implements CrmAdapter {
 			if (!r) r = rest.shift();
 			else if (rest.includes(r)) rest.splice(rest.indexOf(r), 1);
 			if (!r) continue;
-			const created = endpoint === 'objects.batch.create' ? true : endpoint === 'objects.batch.upsert' ? r.new === true : false;
+			const created = kind === 'create' ? true : kind === 'upsert' ? r.new === true : false;
 			results[i] = { ref: inputs[i].ref, success: true, id: r.id, created };
 		}
 	}
@@ -358,9 +357,10 @@ export class HubSpotAdapter implements CrmAdapter {
 	async delete(object: string, ids: string[]): Promise<WriteResult[]> {
 		this.checkObject(object);
 		const out = new Map<string, WriteResult>();
-		for (const part of chunk(uniqueList(ids), HUBSPOT_BATCH_SIZE)) {
+		const spec = HUBSPOT_WRITES.delete;
+		for (const part of chunk(uniqueList(ids), spec.size)) {
 			// Batch archive answers 204 even for unknown ids: read first to report not_found.
-			const raw = await this.batchRaw('objects.batch.read', `read ${object} before delete`, () =>
+			const raw = await this.batchRaw(spec.before!, `read ${object} before delete`, () =>
 				this.client.crm.objects.batchApi.readWithHttpInfo(object, { inputs: part.map((id) => ({ id })), properties: ['hs_object_id'], propertiesWithHistory: [] }),
 			);
 			const existing = new Set((raw.results ?? []).map((r) => r.id));
@@ -369,7 +369,7 @@ export class HubSpotAdapter implements CrmAdapter {
 			}
 			const live = part.filter((id) => existing.has(id));
 			if (!live.length) continue;
-			await this.call('objects.batch.archive', `delete ${object}`, () => this.client.crm.objects.batchApi.archive(object, { inputs: live.map((id) => ({ id })) }));
+			await this.call(spec.endpoint, `delete ${object}`, () => this.client.crm.objects.batchApi.archive(object, { inputs: live.map((id) => ({ id })) }), undefined, spec.safety);
 			for (const id of live) out.set(id, { ref: id, success: true, id, created: false });
 		}
 		return ids.map((id) => out.get(id)!);
@@ -469,7 +469,7 @@ export class HubSpotAdapter implements CrmAdapter {
 						associations: [{ to: { id: linkTo.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: typeId }] }],
 					}),
 				key,
-				true,
+				'creates',
 			);
 			return { ref: key, success: true, id: created.id, created: true };
 		} catch (e) {
@@ -580,15 +580,15 @@ export class HubSpotAdapter implements CrmAdapter {
 				return res;
 			},
 			undefined,
-			false,
+			'idempotent',
 			this.searchGate,
 		);
 		return res as unknown as { total?: number; results: RawObject[]; paging?: { next?: { after?: string } } };
 	}
 
 	/** A batch call whose raw JSON we read (the SDK's models drop objectWriteTraceId and `new`). */
-	private async batchRaw(endpoint: string, action: string, fn: () => Promise<unknown>, idempotent = true): Promise<RawBatch> {
-		const info = (await this.call(endpoint, action, fn, undefined, !idempotent)) as { httpStatusCode: number; body?: { text(): Promise<string> } };
+	private async batchRaw(endpoint: string, action: string, fn: () => Promise<unknown>, safety: WriteSafety = 'idempotent'): Promise<RawBatch> {
+		const info = (await this.call(endpoint, action, fn, undefined, safety)) as { httpStatusCode: number; body?: { text(): Promise<string> } };
 		const text = info.body ? await info.body.text() : '';
 		if (!text) return {};
 		let parsed: RawBatch;
@@ -601,7 +601,7 @@ export class HubSpotAdapter implements CrmAdapter {
 		return parsed;
 	}
 
-	private call<T>(endpoint: string, action: string, fn: () => Promise<T>, recordRef?: string, createsRecords = false, gate: RateGate = this.gate): Promise<T> {
+	private call<T>(endpoint: string, action: string, fn: () => Promise<T>, recordRef?: string, safety: WriteSafety = 'idempotent', gate: RateGate = this.gate): Promise<T> {
 		return callApi(fn, {
 			endpoint,
 			stats: this.stats,
@@ -609,8 +609,7 @@ export class HubSpotAdapter implements CrmAdapter {
 			gate,
 			sleep: this.config.sleep,
 			classify: (e) => this.classify(e, action, recordRef),
-			// A create that got no answer may have happened: do not repeat it blindly.
-			mayRetry: createsRecords ? (err) => err.status !== undefined : undefined,
+			safety,
 		});
 	}
 
@@ -745,13 +744,8 @@ function readableValidation(msg: string): string {
 	}
 }
 
-function fail(ref: string, error: SyncError): WriteResult {
-	return { ref, success: false, error };
-}
-
-function copyError(err: SyncError, ref: string): SyncError {
-	return new SyncError({ kind: err.kind, status: err.status, code: err.code, fields: err.fields, retryAfterMs: err.retryAfterMs, message: err.message, recordRef: ref });
-}
+const fail = failure;
+const copyError = errorFor;
 
 function meetingOutcome(o: string | undefined): string | undefined {
 	if (!o) return undefined;

@@ -15,8 +15,9 @@
 import { chunk, uniqBy } from 'lodash';
 import { v1, v2 } from 'pipedrive';
 import { SyncError, kindFromStatus, malformedAnswer, oversizedValue, parseRetryAfter, redactSecrets } from '../errors';
-import { RateGate, callApi, newStats, realSleep, type RetryPolicy, type Sleep } from '../transport/retry';
+import { RateGate, callApi, newStats, realSleep, type RetryPolicy, type Sleep, type WriteSafety } from '../transport/retry';
 import type {
+	CallForecast,
 	CallStats,
 	ChangePage,
 	CrmAdapter,
@@ -30,6 +31,7 @@ import type {
 	NoteInput,
 	ObjectInfo,
 	UpsertOptions,
+	WriteCounts,
 	WriteInput,
 	WriteResult,
 } from './types';
@@ -68,6 +70,26 @@ const OBJECTS: Record<PipedriveObject, ObjectInfo & { singular: string; fieldsPa
 
 /** The objects, as the adapter lists them (dropdowns and the factory use this list too). */
 export const PIPEDRIVE_OBJECTS: ObjectInfo[] = Object.values(OBJECTS).map(({ name, label, role }) => ({ name, label, role }));
+
+/**
+ * Pure: the Pipedrive calls `counts` writes of `object` cost when none is retried. Pipedrive has no
+ * batch writes: one call per record per endpoint (`<object>.create` / `.update` / `.delete`). An
+ * upsert by a unique property first searches (persons by email, organizations by name), then
+ * writes; upserts are forecast as new records (a search and a create each; a match found costs an
+ * update instead of the create).
+ */
+export function forecastPipedriveWrites(object: string, counts: WriteCounts): CallForecast {
+	const out: CallForecast = {};
+	const add = (endpoint: string, calls = 0) => {
+		if (calls > 0) out[endpoint] = (out[endpoint] ?? 0) + calls;
+	};
+	const upserts = object === 'persons' || object === 'organizations' ? (counts.upserts ?? 0) : 0;
+	add(`${object}.search`, upserts);
+	add(`${object}.create`, (counts.creates ?? 0) + upserts);
+	add(`${object}.update`, counts.updates);
+	add(`${object}.delete`, counts.deletes);
+	return out;
+}
 
 /** Fields the API computes; never written. */
 const READ_ONLY = new Set(['id', 'add_time', 'update_time', 'first_name', 'last_name', 'creator_user_id', 'owner_name', 'org_name', 'person_name', 'cc_email', 'next_activity_date', 'last_activity_date', 'won_time', 'lost_time', 'close_time', 'stage_change_time', 'marked_as_done_time', 'picture_id', 'last_incoming_mail_time', 'last_outgoing_mail_time']);
@@ -213,6 +235,11 @@ export class PipedriveAdapter implements CrmAdapter {
 		};
 	}
 
+	/** The calls `counts` writes of `object` cost per endpoint (one per record). */
+	forecastWrites(object: string, counts: WriteCounts): CallForecast {
+		return forecastPipedriveWrites(this.obj(object), counts);
+	}
+
 	objects(): ObjectInfo[] {
 		return PIPEDRIVE_OBJECTS.map((o) => ({ ...o }));
 	}
@@ -266,7 +293,7 @@ export class PipedriveAdapter implements CrmAdapter {
 		});
 	}
 
-	private call<T>(endpoint: string, fn: () => Promise<T>, opts: { what: string; ref?: string; write?: boolean; alias?: Record<string, string> }): Promise<T> {
+	private call<T>(endpoint: string, fn: () => Promise<T>, opts: { what: string; ref?: string; safety?: WriteSafety; alias?: Record<string, string> }): Promise<T> {
 		return callApi(fn, {
 			endpoint,
 			stats: this.stats,
@@ -274,8 +301,7 @@ export class PipedriveAdapter implements CrmAdapter {
 			gate: this.gate,
 			sleep: this.sleep,
 			classify: (e) => this.classify(e, opts.what, opts.ref, opts.alias),
-			// A create that timed out may have happened: only retry writes when the server answered.
-			mayRetry: (e) => !opts.write || e.status !== undefined,
+			safety: opts.safety,
 		}).catch((e: unknown) => {
 			throw this.classify(e, opts.what, opts.ref, opts.alias);
 		});
@@ -392,11 +418,11 @@ export class PipedriveAdapter implements CrmAdapter {
 			const { body, alias } = this.toBody(o, input.fields);
 			if (id) {
 				const n = this.numericId(id, OBJECTS[o].singular, input.ref);
-				const res = await this.call(`${o}.update`, () => this.ops[o].update(n, body), { what: `update ${OBJECTS[o].singular} ${id}`, ref: input.ref, write: true, alias });
+				const res = await this.call(`${o}.update`, () => this.ops[o].update(n, body), { what: `update ${OBJECTS[o].singular} ${id}`, ref: input.ref, safety: 'idempotent', alias });
 				if (!res?.data) throw malformedAnswer('Pipedrive', `update ${OBJECTS[o].singular} ${id}`, 'had no data', input.ref);
 				return { ref: input.ref, success: true, id: String(res.data?.id ?? id), created: false };
 			}
-			const res = await this.call(`${o}.create`, () => this.ops[o].create(body), { what: `create ${OBJECTS[o].singular}`, ref: input.ref, write: true, alias });
+			const res = await this.call(`${o}.create`, () => this.ops[o].create(body), { what: `create ${OBJECTS[o].singular}`, ref: input.ref, safety: 'creates', alias });
 			// Never take a create without an id for written (it would be linked to "undefined").
 			if (res?.data?.id === undefined || res.data.id === null) throw malformedAnswer('Pipedrive', `create ${OBJECTS[o].singular}`, 'carried no id', input.ref);
 			return { ref: input.ref, success: true, id: String(res.data.id), created: true };
@@ -419,7 +445,7 @@ export class PipedriveAdapter implements CrmAdapter {
 		return this.writePool(ids, (id) => id, async (id) => {
 			try {
 				const n = this.numericId(id, OBJECTS[o].singular);
-				await this.call(`${o}.delete`, () => this.ops[o].remove(n), { what: `delete ${OBJECTS[o].singular} ${id}`, ref: id, write: true });
+				await this.call(`${o}.delete`, () => this.ops[o].remove(n), { what: `delete ${OBJECTS[o].singular} ${id}`, ref: id, safety: 'idempotent' });
 				return { ref: id, success: true, id };
 			} catch (e) {
 				return { ref: id, success: false, id, error: this.classify(e, `delete ${OBJECTS[o].singular} ${id}`, id) };
@@ -452,7 +478,7 @@ export class PipedriveAdapter implements CrmAdapter {
 			if (id) {
 				const n = this.numericId(id, 'activity', ref);
 				try {
-					await this.call('activities.update', () => this.ops.activities.update(n, body), { what: `update activity ${id}`, ref, write: true });
+					await this.call('activities.update', () => this.ops.activities.update(n, body), { what: `update activity ${id}`, ref, safety: 'idempotent' });
 					return { ref, success: true, id, created: false };
 				} catch (e) {
 					if (!(e instanceof SyncError && e.kind === 'not_found' && /activity/i.test(e.message))) throw e;
@@ -465,12 +491,12 @@ export class PipedriveAdapter implements CrmAdapter {
 				const page = await this.call('activities.list', () => this.ops.activities.list({ ...link, limit: PAGE_MAX, cursor }), { what: 'find a previously logged meeting', ref });
 				const hit = (page.data ?? []).find((a) => typeof a.note === 'string' && a.note.includes(marker));
 				if (hit) {
-					await this.call('activities.update', () => this.ops.activities.update(hit.id!, body), { what: `update activity ${hit.id}`, ref, write: true });
+					await this.call('activities.update', () => this.ops.activities.update(hit.id!, body), { what: `update activity ${hit.id}`, ref, safety: 'idempotent' });
 					return { ref, success: true, id: String(hit.id), created: false };
 				}
 				cursor = page.additional_data?.next_cursor ?? undefined;
 			} while (cursor);
-			const res = await this.call('activities.create', () => this.ops.activities.create(body), { what: 'create meeting activity', ref, write: true });
+			const res = await this.call('activities.create', () => this.ops.activities.create(body), { what: 'create meeting activity', ref, safety: 'creates' });
 			return { ref, success: true, id: String(res.data?.id), created: true };
 		} catch (e) {
 			return { ref, success: false, error: this.classify(e, 'log meeting', ref) };
@@ -486,7 +512,7 @@ export class PipedriveAdapter implements CrmAdapter {
 			if (n.existingId) {
 				const id = this.numericId(n.existingId, 'note', ref);
 				try {
-					await this.call('notes.update', () => this.notes.updateNote({ id, NoteRequest: { content } as never }), { what: `update note ${id}`, ref, write: true });
+					await this.call('notes.update', () => this.notes.updateNote({ id, NoteRequest: { content } as never }), { what: `update note ${id}`, ref, safety: 'idempotent' });
 					return { ref, success: true, id: String(id), created: false };
 				} catch (e) {
 					if (!(e instanceof SyncError && e.kind === 'not_found' && /note/i.test(e.message))) throw e;
@@ -499,14 +525,14 @@ export class PipedriveAdapter implements CrmAdapter {
 				};
 				const hit = (page.data ?? []).find((x) => typeof x.content === 'string' && x.content.includes(marker));
 				if (hit) {
-					await this.call('notes.update', () => this.notes.updateNote({ id: hit.id!, NoteRequest: { content } as never }), { what: `update note ${hit.id}`, ref, write: true });
+					await this.call('notes.update', () => this.notes.updateNote({ id: hit.id!, NoteRequest: { content } as never }), { what: `update note ${hit.id}`, ref, safety: 'idempotent' });
 					return { ref, success: true, id: String(hit.id), created: false };
 				}
 				const p = page.additional_data?.pagination;
 				if (!p?.more_items_in_collection) break;
 				start = p.next_start ?? start + PAGE_MAX;
 			}
-			const res = (await this.call('notes.create', () => this.notes.addNote({ AddNoteRequest: { content, ...link } }), { what: 'create note', ref, write: true })) as { data?: { id?: number } };
+			const res = (await this.call('notes.create', () => this.notes.addNote({ AddNoteRequest: { content, ...link } }), { what: 'create note', ref, safety: 'creates' })) as { data?: { id?: number } };
 			return { ref, success: true, id: String(res.data?.id), created: true };
 		} catch (e) {
 			return { ref, success: false, error: this.classify(e, 'add note', ref) };

@@ -8,8 +8,10 @@
 import { Connection } from 'jsforce';
 import { chunk } from 'lodash';
 import { kindFromStatus, malformedAnswer, oversizedValue, parseRetryAfter, SyncError, type ErrorKind } from '../errors';
-import { callApi, newStats, RateGate, realSleep, type RetryPolicy, type Sleep } from '../transport/retry';
+import { callApi, newStats, RateGate, realSleep, type RetryPolicy, type Sleep, type WriteSafety } from '../transport/retry';
+import { errorFor, failure, forecastBatchWrites, runBatches, type BatchEndpoint, type BatchJob, type WriteKind } from './batch';
 import type {
+	CallForecast,
 	CallStats,
 	ChangePage,
 	CrmAdapter,
@@ -23,6 +25,7 @@ import type {
 	NoteInput,
 	ObjectInfo,
 	UpsertOptions,
+	WriteCounts,
 	WriteInput,
 	WriteResult,
 } from './types';
@@ -69,6 +72,21 @@ const DEFAULT_FIELDS: Record<string, string[]> = {
 const PERSON_OBJECTS = new Set(['Lead', 'Contact']);
 /** sObject Collections limit per request. */
 const COLLECTION_MAX = 200;
+/**
+ * Salesforce's sObject Collections endpoints, as counted. Upsert by an external id field is
+ * idempotent (a resend finds the record the first send made); a plain create is not.
+ */
+export const SALESFORCE_WRITES: Record<WriteKind, BatchEndpoint> = {
+	create: { endpoint: 'collections.create', size: COLLECTION_MAX, safety: 'creates' },
+	update: { endpoint: 'collections.update', size: COLLECTION_MAX, safety: 'idempotent' },
+	upsert: { endpoint: 'collections.upsert', size: COLLECTION_MAX, safety: 'idempotent' },
+	delete: { endpoint: 'collections.delete', size: COLLECTION_MAX, safety: 'idempotent' },
+};
+/** Pure: the Salesforce calls `counts` writes cost per endpoint when none is retried (same table as the writes). */
+export function forecastSalesforceWrites(counts: WriteCounts): CallForecast {
+	return forecastBatchWrites(SALESFORCE_WRITES, counts);
+}
+
 /** POST /composite/sobjects/<Type> retrieve limit. */
 const RETRIEVE_MAX = 2000;
 const QUERY_IN_MAX = 100;
@@ -227,6 +245,11 @@ export class SalesforceAdapter implements CrmAdapter {
 		this.gate = new RateGate(rate, Math.max(1, Math.ceil(rate)), this.sleep);
 	}
 
+	/** The calls `counts` writes cost per endpoint (the same for every object). */
+	forecastWrites(_object: string, counts: WriteCounts): CallForecast {
+		return forecastSalesforceWrites(counts);
+	}
+
 	objects(): ObjectInfo[] {
 		return SALESFORCE_OBJECTS.map((o) => ({ ...o }));
 	}
@@ -313,7 +336,7 @@ export class SalesforceAdapter implements CrmAdapter {
 		return this.refreshing;
 	}
 
-	private call<T>(endpoint: string, fn: () => Promise<T>, opts: { idempotent?: boolean } = {}): Promise<T> {
+	private call<T>(endpoint: string, fn: () => Promise<T>, safety: WriteSafety = 'idempotent'): Promise<T> {
 		return callApi(fn, {
 			endpoint,
 			classify: (e) => this.classify(e),
@@ -322,8 +345,7 @@ export class SalesforceAdapter implements CrmAdapter {
 			gate: this.gate,
 			sleep: this.sleep,
 			onAuthError: () => this.refresh(),
-			// A create whose answer was lost may have happened: only retry when the server answered.
-			mayRetry: opts.idempotent === false ? (e) => e.status !== undefined : undefined,
+			safety,
 		});
 	}
 
@@ -430,14 +452,6 @@ export class SalesforceAdapter implements CrmAdapter {
 		};
 	}
 
-	private batchFailure(ref: string, err: SyncError): WriteResult {
-		return {
-			ref,
-			success: false,
-			error: new SyncError({ kind: err.kind, status: err.status, code: err.code, fields: err.fields, retryAfterMs: err.retryAfterMs, recordRef: ref, message: err.message, cause: err }),
-		};
-	}
-
 	async upsert(object: string, inputs: WriteInput[], options: UpsertOptions = {}): Promise<WriteResult[]> {
 		const results: WriteResult[] = new Array(inputs.length);
 		const clean = (f: Record<string, unknown>) => Object.fromEntries(Object.entries(f).filter(([k, v]) => v !== undefined && k !== 'Id' && k !== 'attributes'));
@@ -459,48 +473,55 @@ export class SalesforceAdapter implements CrmAdapter {
 				} else byExt.push(i);
 			} else creates.push(i);
 		});
-		let fatal: SyncError | undefined;
-		const run = async (indexes: number[], endpoint: string, send: (batch: number[]) => Promise<SaveResult[]>, created: boolean | undefined, idempotent: boolean) => {
-			for (const batch of chunk(indexes, COLLECTION_MAX)) {
-				if (fatal) {
-					for (const i of batch) results[i] = this.batchFailure(inputs[i].ref, fatal);
-					continue;
-				}
-				try {
-					const res = await this.call(endpoint, () => send(batch), { idempotent });
-					if (!Array.isArray(res) || res.length !== batch.length) throw malformedAnswer('Salesforce', `${object} ${endpoint}`, `did not list one result per record (${batch.length} sent)`);
-					batch.forEach((i, k) => (results[i] = this.resultFor(object, inputs[i].ref, res[k], created)));
-				} catch (e) {
-					const err = this.classify(e);
-					if (err.kind === 'auth_expired') fatal = err;
-					for (const i of batch) results[i] = this.batchFailure(inputs[i].ref, err);
-				}
-			}
+		const job = (kind: 'create' | 'update' | 'upsert', indexes: number[], created: boolean | undefined, send: (batch: number[]) => Promise<SaveResult[]>): BatchJob<unknown> => {
+			const spec = SALESFORCE_WRITES[kind];
+			return {
+				spec,
+				indexes,
+				send: (part) => this.call(spec.endpoint, () => send(part), spec.safety),
+				read: (part, res, out) => this.readCollection(object, part.map((i) => inputs[i].ref), part, res, out, spec.endpoint, created),
+			};
 		};
-		await run(creates, 'collections.create', async (b) => (await this.conn.create(object, b.map((i) => clean(inputs[i].fields)), { allOrNone: false })) as SaveResult[], true, false);
-		await run(updates, 'collections.update', async (b) => (await this.conn.update(object, b.map((i) => ({ ...clean(inputs[i].fields), Id: inputs[i].id! })), { allOrNone: false })) as SaveResult[], false, true);
-		await run(
-			byExt,
-			'collections.upsert',
-			async (b) => (await this.conn.upsert(object, b.map((i) => clean(inputs[i].fields)), options.idProperty!, { allOrNone: false })) as unknown as SaveResult[],
-			undefined,
-			true,
+		await runBatches(
+			inputs.map((inp) => inp.ref),
+			[
+				job('create', creates, true, async (b) => (await this.conn.create(object, b.map((i) => clean(inputs[i].fields)), { allOrNone: false })) as SaveResult[]),
+				job('update', updates, false, async (b) => (await this.conn.update(object, b.map((i) => ({ ...clean(inputs[i].fields), Id: inputs[i].id! })), { allOrNone: false })) as SaveResult[]),
+				job('upsert', byExt, undefined, async (b) => (await this.conn.upsert(object, b.map((i) => clean(inputs[i].fields)), options.idProperty!, { allOrNone: false })) as unknown as SaveResult[]),
+			],
+			results,
+			(e) => this.classify(e),
 		);
-		return results;
+		return results as WriteResult[];
+	}
+
+	/** One result per record of an answered collection call, or the whole chunk fails as malformed. */
+	private readCollection(object: string, refs: string[], part: number[], res: unknown, results: Array<WriteResult | undefined>, endpoint: string, created: boolean | undefined): void {
+		if (!Array.isArray(res) || res.length !== part.length) {
+			const err = malformedAnswer('Salesforce', `${object} ${endpoint}`, `did not list one result per record (${part.length} sent)`);
+			part.forEach((i, k) => (results[i] = failure(refs[k], errorFor(err, refs[k]))));
+			return;
+		}
+		part.forEach((i, k) => (results[i] = this.resultFor(object, refs[k], (res as SaveResult[])[k], created)));
 	}
 
 	async delete(object: string, ids: string[]): Promise<WriteResult[]> {
-		const out: WriteResult[] = [];
-		for (const batch of chunk(ids, COLLECTION_MAX)) {
-			try {
-				const res = (await this.call('collections.delete', () => this.conn.destroy(object, batch, { allOrNone: false }))) as SaveResult[];
-				batch.forEach((id, k) => out.push(this.resultFor(object, id, res[k], undefined)));
-			} catch (e) {
-				const err = this.classify(e);
-				for (const id of batch) out.push(this.batchFailure(id, err));
-			}
-		}
-		return out;
+		const results: Array<WriteResult | undefined> = new Array(ids.length);
+		const spec = SALESFORCE_WRITES.delete;
+		await runBatches(
+			ids,
+			[
+				{
+					spec,
+					indexes: ids.map((_, i) => i),
+					send: (part) => this.call(spec.endpoint, () => this.conn.destroy(object, part.map((i) => ids[i]), { allOrNone: false }), spec.safety),
+					read: (part, res, out) => this.readCollection(object, part.map((i) => ids[i]), part, res, out, spec.endpoint, undefined),
+				},
+			],
+			results,
+			(e) => this.classify(e),
+		);
+		return results as WriteResult[];
 	}
 
 	private linkField(linkTo: { object: string }): 'WhoId' | 'WhatId' {
@@ -523,7 +544,7 @@ export class SalesforceAdapter implements CrmAdapter {
 				await this.call('sobject.update', () => this.conn.update(type, { Id: found, ...fields }));
 				return { ref, success: true, id: found, created: false };
 			}
-			const res = (await this.call('sobject.create', () => this.conn.create(type, fields), { idempotent: false })) as SaveResult;
+			const res = (await this.call('sobject.create', () => this.conn.create(type, fields), 'creates')) as SaveResult;
 			return { ref, success: true, id: res.id, created: true };
 		} catch (e) {
 			const err = this.classify(e, ref);
