@@ -18,95 +18,43 @@
  * - Filter values travel as JSON strings in the search body, so quotes and backslashes in names
  *   and emails need no escaping (the SDK serialises them); there is no query language to inject into.
  */
+
+import type { SyncError } from '../../errors';
+import { ComposedAdapter, type CrmOperations } from '../composed';
 import { HUBSPOT_OBJECTS, HubSpotClient, type HubSpotAdapterConfig } from './client';
 import { findDuplicates, getByIds, listChangedSince } from './read';
 import { deleteRecords, forecastHubSpotWrites, upsert } from './write';
 import { addNote, logMeeting } from './activities';
 import { listFields } from './fields';
-import type { SyncError } from '../../errors';
-import type {
-	CallForecast,
-	CallStats,
-	ChangePage,
-	CrmAdapter,
-	CrmRecord,
-	DuplicateCriteria,
-	DuplicateMatch,
-	FieldInfo,
-	ListOptions,
-	MeetingInput,
-	NoteInput,
-	ObjectInfo,
-	UpsertOptions,
-	WriteCounts,
-	WriteInput,
-	WriteResult,
-} from '../types';
 
 export { HUBSPOT_API, HUBSPOT_BATCH_SIZE, HUBSPOT_OBJECTS, HUBSPOT_SEARCH_CAP, HUBSPOT_SEARCH_LIMIT, HUBSPOT_STRING_MAX, modifiedProperty, type HubSpotAdapterConfig } from './client';
 export { HUBSPOT_WRITES, forecastHubSpotWrites } from './write';
 export { meetingUrl, summaryToken } from './activities';
 
+const OPERATIONS: CrmOperations<HubSpotClient> = {
+	objects: HUBSPOT_OBJECTS,
+	testConnection: (hs) => hs.call('objects.list', 'test the connection', () => hs.client.crm.objects.basicApi.getPage('contacts', 1)).then(() => undefined),
+	listChangedSince,
+	getByIds,
+	upsert,
+	delete: deleteRecords,
+	logMeeting,
+	addNote,
+	findDuplicates,
+	listFields,
+	forecastWrites: (_hs, _object, counts) => forecastHubSpotWrites(counts),
+};
+
 /** The CrmAdapter for HubSpot: each operation lives with its concern (read, write, activities, fields). */
-export class HubSpotAdapter implements CrmAdapter {
+export class HubSpotAdapter extends ComposedAdapter<HubSpotClient> {
 	readonly crm = 'hubspot' as const;
-	private readonly hs: HubSpotClient;
 
 	constructor(config: HubSpotAdapterConfig) {
-		this.hs = new HubSpotClient(config);
-	}
-
-	get stats(): CallStats {
-		return this.hs.stats;
-	}
-
-	objects(): ObjectInfo[] {
-		return HUBSPOT_OBJECTS.map((o) => ({ ...o }));
-	}
-
-	async testConnection(): Promise<void> {
-		await this.hs.call('objects.list', 'test the connection', () => this.hs.client.crm.objects.basicApi.getPage('contacts', 1));
-	}
-
-	listChangedSince(object: string, since: string | undefined, options?: ListOptions): AsyncGenerator<ChangePage> {
-		return listChangedSince(this.hs, object, since, options);
-	}
-
-	getByIds(object: string, ids: string[], fields?: string[]): Promise<CrmRecord[]> {
-		return getByIds(this.hs, object, ids, fields);
-	}
-
-	upsert(object: string, inputs: WriteInput[], options?: UpsertOptions): Promise<WriteResult[]> {
-		return upsert(this.hs, object, inputs, options);
-	}
-
-	delete(object: string, ids: string[]): Promise<WriteResult[]> {
-		return deleteRecords(this.hs, object, ids);
-	}
-
-	/** The calls `counts` writes cost per endpoint (the same for every object). */
-	forecastWrites(_object: string, counts: WriteCounts): CallForecast {
-		return forecastHubSpotWrites(counts);
-	}
-
-	logMeeting(m: MeetingInput): Promise<WriteResult> {
-		return logMeeting(this.hs, m);
-	}
-
-	addNote(n: NoteInput): Promise<WriteResult> {
-		return addNote(this.hs, n);
-	}
-
-	findDuplicates(object: string, criteria: DuplicateCriteria[]): Promise<DuplicateMatch[]> {
-		return findDuplicates(this.hs, object, criteria);
-	}
-
-	listFields(object: string): Promise<FieldInfo[]> {
-		return listFields(this.hs, object);
+		super(new HubSpotClient(config), OPERATIONS);
 	}
 
 	/** Turn whatever the SDK threw into a SyncError. */
 	classify(e: unknown, action: string, recordRef?: string): SyncError {
-		return this.hs.classify(e, action, recordRef);
+		return this.api.classify(e, action, recordRef);
 	}
 }
