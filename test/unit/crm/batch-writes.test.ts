@@ -11,6 +11,7 @@ import { PipedriveAdapter, forecastPipedriveWrites } from '../../../nodes/shared
 import type { CrmAdapter, WriteCounts, WriteInput } from '../../../nodes/shared/crm/types';
 import { SyncError } from '../../../nodes/shared/errors';
 import { mayResend } from '../../../nodes/shared/transport/retry';
+import { forecastWrites } from '../../../nodes/shared/crm';
 import { SalesforceSandbox } from '../../sandboxes/salesforce';
 import { HubSpotSandbox } from '../../sandboxes/hubspot';
 import { PipedriveSandbox } from '../../sandboxes/pipedrive';
@@ -182,5 +183,17 @@ describe('forecastWrites equals the calls the sandboxes count', () => {
 		const res = await a.upsert('persons', Array.from({ length: 3 }, (_, i) => ({ ref: `k${i}`, fields: { name: `K ${i}`, email: `k${i}@example.com` } })), { idProperty: 'email' });
 		expect(res.every((r) => r.success && r.created)).toBe(true);
 		expect(a.forecastWrites('persons', { upserts: 3 })).toEqual(Object.fromEntries(pd.calls));
+	});
+});
+
+describe('forecastWrites without credentials (crm/index.ts)', () => {
+	it('gives what each adapter forecasts, and refuses what the adapter would refuse', () => {
+		const counts: WriteCounts = { creates: 401, updates: 1, upserts: 2, deletes: 100 };
+		expect(forecastWrites('salesforce', 'Contact', counts)).toEqual(salesforce().forecastWrites('Contact', counts));
+		expect(forecastWrites('salesforce', 'Contact', counts)).toEqual({ 'collections.create': 3, 'collections.update': 1, 'collections.upsert': 1, 'collections.delete': 1 });
+		expect(forecastWrites('hubspot', 'deals', counts)).toEqual(hubspot().forecastWrites('deals', counts));
+		expect(forecastWrites('pipedrive', 'deals', counts)).toEqual({ 'deals.create': 401, 'deals.update': 1, 'deals.delete': 100 });
+		expect(() => forecastWrites('pipedrive', 'leads', counts)).toThrow(SyncError);
+		expect(() => pipedrive().forecastWrites('leads', counts)).toThrow(SyncError);
 	});
 });

@@ -30,13 +30,10 @@ const MEETING_OUTCOMES: Record<string, string> = {
 	cancelled: 'CANCELED',
 };
 
-const fail = failure;
-const copyError = errorFor;
-
 export async function logMeeting(hs: HubSpotClient, m: MeetingInput): Promise<WriteResult> {
 	const start = Date.parse(m.startTime);
 	if (!Number.isFinite(start)) {
-		return fail(m.meetingId, new SyncError({ kind: 'validation', message: `Meeting ${m.meetingId}: start time "${m.startTime}" is not a valid date.`, fields: ['hs_meeting_start_time'], recordRef: m.meetingId }));
+		return failure(m.meetingId, new SyncError({ kind: 'validation', message: `Meeting ${m.meetingId}: start time "${m.startTime}" is not a valid date.`, fields: ['hs_meeting_start_time'], recordRef: m.meetingId }));
 	}
 	const url = meetingUrl(m.meetingId);
 	const end = start + Math.max(0, m.durationMinutes || 0) * 60_000;
@@ -98,7 +95,7 @@ async function idempotentActivity(
 ): Promise<WriteResult> {
 	const typeId = ASSOC_TYPE[`${type}->${linkTo.object}`];
 	if (typeId === undefined) {
-		return fail(key, new SyncError({ kind: 'validation', message: `HubSpot ${type} cannot be linked to "${linkTo.object}" (use contacts, companies or deals).`, recordRef: key }));
+		return failure(key, new SyncError({ kind: 'validation', message: `HubSpot ${type} cannot be linked to "${linkTo.object}" (use contacts, companies or deals).`, recordRef: key }));
 	}
 	try {
 		let id = existingId;
@@ -139,7 +136,7 @@ async function idempotentActivity(
 	} catch (e) {
 		const err = e as SyncError;
 		if (err.kind === 'auth_expired') throw err;
-		return fail(key, copyError(err, key));
+		return failure(key, errorFor(err, key));
 	}
 }
 

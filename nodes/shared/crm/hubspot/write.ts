@@ -26,8 +26,6 @@ export function forecastHubSpotWrites(counts: WriteCounts): CallForecast {
 	return forecastBatchWrites(HUBSPOT_WRITES, counts);
 }
 
-const fail = failure;
-
 export async function upsert(hs: HubSpotClient, object: string, inputs: WriteInput[], options: UpsertOptions = {}): Promise<WriteResult[]> {
 	hs.checkObject(object);
 	const results: Array<WriteResult | undefined> = new Array(inputs.length);
@@ -36,12 +34,12 @@ export async function upsert(hs: HubSpotClient, object: string, inputs: WriteInp
 	const upserts: number[] = [];
 	inputs.forEach((inp, i) => {
 		const tooLong = oversizedValue('HubSpot', object, inp.ref, inp.fields, HUBSPOT_STRING_MAX);
-		if (tooLong) results[i] = fail(inp.ref, tooLong);
+		if (tooLong) results[i] = failure(inp.ref, tooLong);
 		else if (inp.id) updates.push(i);
 		else if (options.idProperty) {
 			const key = inp.fields[options.idProperty];
 			if (key === undefined || key === null || key === '') {
-				results[i] = fail(inp.ref, new SyncError({ kind: 'validation', message: `HubSpot ${object}: "${options.idProperty}" is empty, so the record cannot be matched for upsert.`, fields: [options.idProperty], recordRef: inp.ref }));
+				results[i] = failure(inp.ref, new SyncError({ kind: 'validation', message: `HubSpot ${object}: "${options.idProperty}" is empty, so the record cannot be matched for upsert.`, fields: [options.idProperty], recordRef: inp.ref }));
 			} else upserts.push(i);
 		} else creates.push(i);
 	});
@@ -68,7 +66,7 @@ export async function upsert(hs: HubSpotClient, object: string, inputs: WriteInp
 	);
 	// Nothing was written at all: the call as a whole failed on auth (the caller stops there).
 	if (authExpired && !sentAny) throw authExpired;
-	return results.map((r, i) => r ?? fail(inputs[i].ref, new SyncError({ kind: 'unknown', message: `HubSpot gave no result for ${object} record ${inputs[i].ref}.`, recordRef: inputs[i].ref })));
+	return results.map((r, i) => r ?? failure(inputs[i].ref, new SyncError({ kind: 'unknown', message: `HubSpot gave no result for ${object} record ${inputs[i].ref}.`, recordRef: inputs[i].ref })));
 }
 
 /** Pair a batch answer with its inputs: by objectWriteTraceId, else by id / idProperty, else by order. */
@@ -82,7 +80,7 @@ function matchBatch(hs: HubSpotClient, object: string, part: number[], inputs: W
 			: part.filter((i) => ids.includes(inputs[i].id ?? ''));
 		for (const i of targets) {
 			failed.add(i);
-			results[i] = fail(inputs[i].ref, hs.recordError(object, e, inputs[i].ref));
+			results[i] = failure(inputs[i].ref, hs.recordError(object, e, inputs[i].ref));
 		}
 	}
 	const pending = part.filter((i) => !failed.has(i));
@@ -118,7 +116,7 @@ export async function deleteRecords(hs: HubSpotClient, object: string, ids: stri
 		);
 		const existing = new Set((raw.results ?? []).map((r) => r.id));
 		for (const id of part) {
-			if (!existing.has(id)) out.set(id, fail(id, new SyncError({ kind: 'not_found', status: 404, code: 'OBJECT_NOT_FOUND', message: `HubSpot ${object} ${id} does not exist (already deleted?).`, recordRef: id })));
+			if (!existing.has(id)) out.set(id, failure(id, new SyncError({ kind: 'not_found', status: 404, code: 'OBJECT_NOT_FOUND', message: `HubSpot ${object} ${id} does not exist (already deleted?).`, recordRef: id })));
 		}
 		const live = part.filter((id) => existing.has(id));
 		if (!live.length) continue;

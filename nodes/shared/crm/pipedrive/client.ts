@@ -76,6 +76,12 @@ export interface EntityOps {
 	remove(id: number): Promise<unknown>;
 }
 
+/** `object` as a PipedriveObject, or a validation error naming the ones there are. */
+export function pipedriveObject(object: string): PipedriveObject {
+	if (!(object in OBJECTS)) throw new SyncError({ kind: 'validation', message: `Pipedrive has no object "${object}" here. Use one of: ${Object.keys(OBJECTS).join(', ')}.` });
+	return object as PipedriveObject;
+}
+
 export class PipedriveClient {
 	readonly stats: CallStats = newStats();
 	readonly gate?: RateGate;
@@ -138,8 +144,7 @@ export class PipedriveClient {
 	}
 
 	obj(object: string): PipedriveObject {
-		if (!(object in OBJECTS)) throw new SyncError({ kind: 'validation', message: `Pipedrive has no object "${object}" here. Use one of: ${Object.keys(OBJECTS).join(', ')}.` });
-		return object as PipedriveObject;
+		return pipedriveObject(object);
 	}
 
 	/** Turn whatever the SDK / transport threw into a SyncError. */

@@ -37,7 +37,7 @@ const OPERATIONS: CrmOperations<PipedriveClient> = {
 	addNote,
 	findDuplicates,
 	listFields,
-	forecastWrites: (pd, object, counts) => forecastPipedriveWrites(pd.obj(object), counts),
+	forecastWrites: (_pd, object, counts) => forecastPipedriveWrites(object, counts),
 };
 
 /** The CrmAdapter for Pipedrive: each operation lives with its concern (read, write, activities, fields). */

@@ -4,7 +4,7 @@
  */
 import { SyncError, malformedAnswer, oversizedValue } from '../../errors';
 import type { CallForecast, UpsertOptions, WriteCounts, WriteInput, WriteResult } from '../types';
-import { OBJECTS, type PipedriveClient, type PipedriveObject } from './client';
+import { OBJECTS, pipedriveObject, type PipedriveClient, type PipedriveObject } from './client';
 
 /** The longest text any Pipedrive field holds (large text fields). */
 export const PIPEDRIVE_TEXT_MAX = 65_535;
@@ -16,7 +16,8 @@ export const PIPEDRIVE_TEXT_MAX = 65_535;
  * writes; upserts are forecast as new records (a search and a create each; a match found costs an
  * update instead of the create).
  */
-export function forecastPipedriveWrites(object: string, counts: WriteCounts): CallForecast {
+export function forecastPipedriveWrites(name: string, counts: WriteCounts): CallForecast {
+	const object = pipedriveObject(name);
 	const out: CallForecast = {};
 	const add = (endpoint: string, calls = 0) => {
 		if (calls > 0) out[endpoint] = (out[endpoint] ?? 0) + calls;
