@@ -91,7 +91,8 @@ export type WriteSafety = 'idempotent' | 'creates';
  * No answer (socket closed, timeout), an unreadable 2xx answer, and other 5xx (500, 502, 504) may
  * hide a create that happened: the error is raised (transient), the record goes to the error queue,
  * and the next run's duplicate check links what was made instead of making it twice.
- * (The FieldFlow client's POSTs follow the same rule.)
+ * An auth error repaired by `onAuthError` (a refreshed token) is resent whatever the safety: a 401
+ * is refused before anything is applied. (The FieldFlow client's POSTs follow the same rule.)
  */
 export function mayResend(safety: WriteSafety, err: SyncError): boolean {
 	if (!err.retryable) return false;
