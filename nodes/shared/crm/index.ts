@@ -14,14 +14,15 @@
  * token again and refreshes once more when it needs to. That is one extra OAuth call per run at
  * most, and a stored access token that has expired is harmless.
  */
-import { SALESFORCE_OBJECTS, SalesforceAdapter, type SalesforceAdapterConfig } from './salesforce';
-import { HUBSPOT_OBJECTS, HubSpotAdapter, type HubSpotAdapterConfig } from './hubspot';
-import { PIPEDRIVE_OBJECTS, PipedriveAdapter, type PipedriveAdapterConfig } from './pipedrive';
-import type { CrmAdapter, CrmName, ObjectInfo } from './types';
+import { SALESFORCE_OBJECTS, SalesforceAdapter, forecastSalesforceWrites, type SalesforceAdapterConfig } from './salesforce';
+import { HUBSPOT_OBJECTS, HubSpotAdapter, forecastHubSpotWrites, type HubSpotAdapterConfig } from './hubspot';
+import { PIPEDRIVE_OBJECTS, PipedriveAdapter, forecastPipedriveWrites, type PipedriveAdapterConfig } from './pipedrive';
+import type { CallForecast, CrmAdapter, CrmName, ObjectInfo, WriteCounts } from './types';
 import { SyncError } from '../errors';
 
-export type { CrmAdapter, CrmName } from './types';
+export type { CallForecast, CrmAdapter, CrmName, WriteCounts } from './types';
 export { SalesforceAdapter, HubSpotAdapter, PipedriveAdapter };
+export { forecastSalesforceWrites, forecastHubSpotWrites, forecastPipedriveWrites };
 
 /** Credential data as n8n hands it over (values may be strings, empty, or missing). */
 export type CrmCredentialData = Record<string, unknown>;
@@ -130,3 +131,19 @@ const OBJECTS_BY_CRM: Record<CrmName, ObjectInfo[]> = {
 	hubspot: HUBSPOT_OBJECTS,
 	pipedrive: PIPEDRIVE_OBJECTS,
 };
+
+/**
+ * The calls `counts` writes of `object` cost on `crm` when none is retried, without credentials
+ * (for a Preview): the same table the adapter's writes use (see CrmAdapter.forecastWrites).
+ */
+export function forecastWrites(crm: CrmName, object: string, counts: WriteCounts): CallForecast {
+	switch (crm) {
+		case 'salesforce':
+			return forecastSalesforceWrites(counts);
+		case 'hubspot':
+			return forecastHubSpotWrites(counts);
+		case 'pipedrive':
+			return forecastPipedriveWrites(object, counts);
+	}
+	throw new SyncError({ kind: 'validation', message: `Unknown CRM "${String(crm)}": use salesforce, hubspot or pipedrive.` });
+}

@@ -113,6 +113,20 @@ export interface CallStats {
 	byEndpoint: Record<string, number>;
 }
 
+/** How many records a set of writes touches, per kind (the input of a call forecast). */
+export interface WriteCounts {
+	/** New records without an id (plain creates). */
+	creates?: number;
+	/** Records written by id. */
+	updates?: number;
+	/** New-or-existing records written by a unique property (UpsertOptions.idProperty). */
+	upserts?: number;
+	deletes?: number;
+}
+
+/** API calls per endpoint name, as CallStats.byEndpoint and the sandboxes count them. */
+export type CallForecast = Record<string, number>;
+
 export interface ListOptions {
 	/** Records per API page (capped at the vendor maximum). */
 	pageSize?: number;
@@ -140,4 +154,9 @@ export interface CrmAdapter {
 	addNote(note: NoteInput): Promise<WriteResult>;
 	findDuplicates(object: string, criteria: DuplicateCriteria[]): Promise<DuplicateMatch[]>;
 	listFields(object: string): Promise<FieldInfo[]>;
+	/**
+	 * Pure: the calls `counts` writes of `object` cost per endpoint when no call is retried (the
+	 * same chunk sizes and endpoint names as upsert/delete). For a Preview run.
+	 */
+	forecastWrites?(object: string, counts: WriteCounts): CallForecast;
 }

@@ -70,6 +70,36 @@ export class RateGate {
 	}
 }
 
+/**
+ * How safe a call is to send again when its outcome is not known. The one name for this concept:
+ * every adapter states it per call, and `mayResend` below is the one rule that reads it.
+ *
+ * - 'idempotent': sending it twice leaves the same state as sending it once. Reads, updates by id,
+ *   deletes, and upserts by a unique id property (HubSpot `idProperty`, a Salesforce external id
+ *   field): the second send finds the record the first one made and updates it.
+ * - 'creates': a second send may make a second record (plain creates, activity/note creates).
+ */
+export type WriteSafety = 'idempotent' | 'creates';
+
+/**
+ * THE retry rule (any call, any adapter). A retryable error (rate limit, transient) is retried when
+ * the call is idempotent. A call that creates records is retried only when the answer proves the
+ * first send was not applied:
+ *  - a rate limit (429, Salesforce's 403 REQUEST_LIMIT_EXCEEDED, HubSpot's RATE_LIMITS, a 503 with
+ *    Retry-After): the vendor refused the request before doing anything;
+ *  - 503 Service Unavailable: the server did not take the request.
+ * No answer (socket closed, timeout), an unreadable 2xx answer, and other 5xx (500, 502, 504) may
+ * hide a create that happened: the error is raised (transient), the record goes to the error queue,
+ * and the next run's duplicate check links what was made instead of making it twice.
+ * An auth error repaired by `onAuthError` (a refreshed token) is resent whatever the safety: a 401
+ * is refused before anything is applied. (The FieldFlow client's POSTs follow the same rule.)
+ */
+export function mayResend(safety: WriteSafety, err: SyncError): boolean {
+	if (!err.retryable) return false;
+	if (safety === 'idempotent') return true;
+	return err.kind === 'rate_limit' || err.status === 503;
+}
+
 export function newStats(): CallStats {
 	return { calls: 0, retries: 0, byEndpoint: {} };
 }
@@ -83,7 +113,12 @@ export interface CallOptions {
 	policy?: RetryPolicy;
 	gate?: RateGate;
 	sleep?: Sleep;
-	/** Only retry when this says so (e.g. never retry a non-idempotent POST on a timeout). */
+	/** Whether the call may be sent again (see `mayResend`); default 'idempotent'. */
+	safety?: WriteSafety;
+	/**
+	 * Extra veto on top of `safety` (only the FieldFlow client uses it today, with the same rule as
+	 * `mayResend`); adapters state `safety` instead.
+	 */
 	mayRetry?: (err: SyncError) => boolean;
 	/** Told before each wait, for progress/logging. */
 	onRetry?: (err: SyncError, attempt: number, waitMs: number) => void;
@@ -111,7 +146,7 @@ export async function callApi<T>(fn: () => Promise<T>, o: CallOptions): Promise<
 					continue;
 				}
 			}
-			const allowed = err.retryable && (o.mayRetry ? o.mayRetry(err) : true);
+			const allowed = mayResend(o.safety ?? 'idempotent', err) && (o.mayRetry ? o.mayRetry(err) : true);
 			if (!allowed || attempt >= policy.maxAttempts) throw err;
 			if (err.retryAfterMs !== undefined && err.retryAfterMs > policy.maxRetryAfterMs) throw err;
 			if (err.kind === 'rate_limit') o.gate?.drain();

@@ -1,0 +1,168 @@
+/**
+ * The HubSpot plumbing every concern shares: the SDK client (its own retries off), the two rate
+ * gates, call counting through `callApi`, the raw batch reader, the search call, and records.
+ */
+import { Client } from '@hubspot/api-client';
+import { SyncError, malformedAnswer, redactSecrets } from '../../errors';
+import { RateGate, callApi, newStats, type RetryPolicy, type Sleep, type WriteSafety } from '../../transport/retry';
+import type { CallStats, CrmRecord, ObjectInfo } from '../types';
+import { classifyHubSpot, recordErrorOf, type RawBatchError } from './errors';
+
+export type { RawBatchError } from './errors';
+
+export interface HubSpotAdapterConfig {
+	/** Private-app token or OAuth access token. */
+	accessToken: string;
+	/** API base URL; default the real API. */
+	baseUrl?: string;
+	retry?: RetryPolicy;
+	/** General request rate (default 8/s, burst 8: under the 100 per 10 s private-app limit). */
+	ratePerSecond?: number;
+	/** Search API rate (default 4/s: under HubSpot's 5 requests per second). */
+	searchRatePerSecond?: number;
+	/** Search paging cap (HubSpot: 10,000 results per query); lowered only by tests. */
+	searchResultCap?: number;
+	sleep?: Sleep;
+}
+
+export const HUBSPOT_API = 'https://api.hubapi.com';
+export const HUBSPOT_BATCH_SIZE = 100;
+export const HUBSPOT_SEARCH_LIMIT = 200;
+export const HUBSPOT_SEARCH_CAP = 10_000;
+/** HubSpot's limit on single-line text property values. */
+export const HUBSPOT_STRING_MAX = 65_536;
+
+export const HUBSPOT_OBJECTS: ObjectInfo[] = [
+	{ name: 'contacts', label: 'Contacts', role: 'person' },
+	{ name: 'companies', label: 'Companies', role: 'company' },
+	{ name: 'deals', label: 'Deals', role: 'deal' },
+	{ name: 'meetings', label: 'Meetings', role: 'activity' },
+];
+
+export const DEFAULT_FIELDS: Record<string, string[]> = {
+	contacts: ['email', 'firstname', 'lastname', 'phone', 'company', 'jobtitle', 'lifecyclestage', 'hs_lead_status'],
+	companies: ['name', 'domain', 'phone', 'website', 'city'],
+	deals: ['dealname', 'dealstage', 'amount', 'pipeline', 'closedate'],
+	meetings: ['hs_meeting_title', 'hs_meeting_body', 'hs_timestamp', 'hs_meeting_start_time', 'hs_meeting_end_time', 'hs_meeting_outcome', 'hs_meeting_external_url'],
+	notes: ['hs_note_body', 'hs_timestamp'],
+};
+
+export interface RawObject {
+	id: string;
+	properties: Record<string, string | null>;
+	createdAt?: string | Date;
+	updatedAt?: string | Date;
+	archived?: boolean;
+	archivedAt?: string | Date;
+	objectWriteTraceId?: string;
+	new?: boolean;
+}
+
+export interface RawBatch {
+	results?: RawObject[];
+	errors?: RawBatchError[];
+}
+
+export type SearchFilter = { propertyName: string; operator: string; value?: string; values?: string[] };
+export type SearchAnswer = { total?: number; results: RawObject[]; paging?: { next?: { after?: string } } };
+
+export class HubSpotClient {
+	readonly stats: CallStats = newStats();
+	readonly client: Client;
+	readonly gate: RateGate;
+	readonly searchGate: RateGate;
+	private readonly token: string;
+
+	constructor(readonly config: HubSpotAdapterConfig) {
+		this.token = config.accessToken;
+		this.client = new Client({
+			accessToken: config.accessToken,
+			basePath: (config.baseUrl ?? HUBSPOT_API).replace(/\/+$/, ''),
+			numberOfApiCallRetries: 0,
+		});
+		const rate = config.ratePerSecond ?? 8;
+		this.gate = new RateGate(rate, Math.max(1, Math.ceil(rate)), config.sleep);
+		const srate = config.searchRatePerSecond ?? 4;
+		this.searchGate = new RateGate(srate, Math.max(1, Math.ceil(srate)), config.sleep);
+	}
+
+	checkObject(object: string): void {
+		if (!HUBSPOT_OBJECTS.some((o) => o.name === object)) {
+			throw new SyncError({ kind: 'validation', message: `HubSpot object "${object}" is not supported (use ${HUBSPOT_OBJECTS.map((o) => o.name).join(', ')}).` });
+		}
+	}
+
+	toRecord(object: string, r: RawObject): CrmRecord {
+		const mod = r.properties?.[modifiedProperty(object)] ?? r.properties?.hs_lastmodifieddate;
+		const at = r.archived && r.archivedAt ? r.archivedAt : (mod ?? r.updatedAt);
+		const modifiedAt = at instanceof Date ? at.toISOString() : new Date(String(at)).toISOString();
+		const rec: CrmRecord = { id: String(r.id), object, fields: { ...(r.properties ?? {}) }, modifiedAt };
+		if (r.archived) rec.deleted = true;
+		return rec;
+	}
+
+	async search(object: string, body: Record<string, unknown>, action: string): Promise<SearchAnswer> {
+		const res = await this.call(
+			'objects.search',
+			action,
+			async () => {
+				const res = await this.client.crm.objects.searchApi.doSearch(object, body as never);
+				if (!Array.isArray((res as { results?: unknown })?.results)) throw malformedAnswer('HubSpot', action, 'had no results list');
+				return res;
+			},
+			undefined,
+			'idempotent',
+			this.searchGate,
+		);
+		return res as unknown as SearchAnswer;
+	}
+
+	/** A batch call whose raw JSON we read (the SDK's models drop objectWriteTraceId and `new`). */
+	async batchRaw(endpoint: string, action: string, fn: () => Promise<unknown>, safety: WriteSafety = 'idempotent'): Promise<RawBatch> {
+		const info = (await this.call(endpoint, action, fn, undefined, safety)) as { httpStatusCode: number; body?: { text(): Promise<string> } };
+		const text = info.body ? await info.body.text() : '';
+		if (!text) return {};
+		let parsed: RawBatch;
+		try {
+			parsed = JSON.parse(text) as RawBatch;
+		} catch {
+			throw malformedAnswer('HubSpot', action);
+		}
+		if (!parsed || (!Array.isArray(parsed.results) && !Array.isArray(parsed.errors))) throw malformedAnswer('HubSpot', action, 'had neither results nor errors');
+		return parsed;
+	}
+
+	call<T>(endpoint: string, action: string, fn: () => Promise<T>, recordRef?: string, safety: WriteSafety = 'idempotent', gate: RateGate = this.gate): Promise<T> {
+		return callApi(fn, {
+			endpoint,
+			stats: this.stats,
+			policy: this.config.retry,
+			gate,
+			sleep: this.config.sleep,
+			classify: (e) => this.classify(e, action, recordRef),
+			safety,
+		});
+	}
+
+	/** Turn whatever the SDK threw into a SyncError. */
+	classify(e: unknown, action: string, recordRef?: string): SyncError {
+		return classifyHubSpot(e, action, recordRef, (m) => this.clean(m));
+	}
+
+	/** One failed input of a 207 batch. */
+	recordError(object: string, e: RawBatchError, ref: string): SyncError {
+		return recordErrorOf(object, e, ref, (m) => this.clean(m));
+	}
+
+	private clean(msg: string): string {
+		return redactSecrets(msg, [this.token]);
+	}
+}
+
+export function modifiedProperty(object: string): string {
+	return object === 'contacts' ? 'lastmodifieddate' : 'hs_lastmodifieddate';
+}
+
+export function uniqueList<T>(a: T[]): T[] {
+	return [...new Set(a)];
+}

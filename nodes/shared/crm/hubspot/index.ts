@@ -1,0 +1,60 @@
+/**
+ * HubSpot adapter (CRM v3 via @hubspot/api-client). Objects: contacts (person), companies
+ * (company), deals (deal), meetings (activity); notes carry meeting summaries.
+ *
+ * - The SDK's own retries are off (they ignore Retry-After and sleep 10 s × attempt); every HTTP
+ *   call goes through `callApi`, which counts it, throttles ahead of HubSpot's limits (private apps:
+ *   100 requests / 10 s burst; search: 5 requests / s — two RateGates), honours Retry-After (or
+ *   X-HubSpot-RateLimit-Interval-Milliseconds) and backs off on 429/5xx.
+ * - Writes use batch create/update/upsert (100 inputs per call) with an objectWriteTraceId on every
+ *   input, so HubSpot answers 207 with per-record errors instead of failing the whole batch.
+ * - Change feed: the search API sorted ascending on the modification date. HubSpot's search index
+ *   lags writes by a few seconds, so callers re-read with an overlap window (start a little before
+ *   the last cursor); records seen twice are harmless. Search caps paging at 10,000 results: the
+ *   feed restarts the search from the last modification time seen before `after` reaches the cap.
+ *   Search never returns archived records: with includeDeleted they are read from
+ *   `GET /crm/v3/objects/{type}?archived=true`.
+ * - Private-app tokens cannot be refreshed: a 401 stops the operation with auth_expired.
+ * - Filter values travel as JSON strings in the search body, so quotes and backslashes in names
+ *   and emails need no escaping (the SDK serialises them); there is no query language to inject into.
+ */
+
+import type { SyncError } from '../../errors';
+import { ComposedAdapter, type CrmOperations } from '../composed';
+import { HUBSPOT_OBJECTS, HubSpotClient, type HubSpotAdapterConfig } from './client';
+import { findDuplicates, getByIds, listChangedSince } from './read';
+import { deleteRecords, forecastHubSpotWrites, upsert } from './write';
+import { addNote, logMeeting } from './activities';
+import { listFields } from './fields';
+
+export { HUBSPOT_API, HUBSPOT_BATCH_SIZE, HUBSPOT_OBJECTS, HUBSPOT_SEARCH_CAP, HUBSPOT_SEARCH_LIMIT, HUBSPOT_STRING_MAX, modifiedProperty, type HubSpotAdapterConfig } from './client';
+export { HUBSPOT_WRITES, forecastHubSpotWrites } from './write';
+export { meetingUrl, summaryToken } from './activities';
+
+const OPERATIONS: CrmOperations<HubSpotClient> = {
+	objects: HUBSPOT_OBJECTS,
+	testConnection: (hs) => hs.call('objects.list', 'test the connection', () => hs.client.crm.objects.basicApi.getPage('contacts', 1)).then(() => undefined),
+	listChangedSince,
+	getByIds,
+	upsert,
+	delete: deleteRecords,
+	logMeeting,
+	addNote,
+	findDuplicates,
+	listFields,
+	forecastWrites: (_hs, _object, counts) => forecastHubSpotWrites(counts),
+};
+
+/** The CrmAdapter for HubSpot: each operation lives with its concern (read, write, activities, fields). */
+export class HubSpotAdapter extends ComposedAdapter<HubSpotClient> {
+	readonly crm = 'hubspot' as const;
+
+	constructor(config: HubSpotAdapterConfig) {
+		super(new HubSpotClient(config), OPERATIONS);
+	}
+
+	/** Turn whatever the SDK threw into a SyncError. */
+	classify(e: unknown, action: string, recordRef?: string): SyncError {
+		return this.api.classify(e, action, recordRef);
+	}
+}

@@ -1,0 +1,75 @@
+/**
+ * Pipedrive reads: the change feed (v2 lists on updated_since, cursor paging; no deletions), reads
+ * by id (the `ids` filter, 100 per call), and the duplicate check (search by email / name).
+ */
+import { chunk, uniqBy } from 'lodash';
+import type { ChangePage, CrmRecord, DuplicateCriteria, DuplicateMatch, ListOptions } from '../types';
+import { IDS_MAX, PAGE_MAX, listShape, type PipedriveClient, type PipedriveObject } from './client';
+
+export async function* listChangedSince(pd: PipedriveClient, object: string, since: string | undefined, options: ListOptions = {}): AsyncIterable<ChangePage> {
+	const o = pd.obj(object);
+	const limit = Math.min(PAGE_MAX, Math.max(1, options.pageSize ?? PAGE_MAX));
+	// v2 takes RFC3339; second precision, rounded down (the filter is >=, so this only widens).
+	const sinceParam = since ? new Date(since).toISOString().replace(/\.\d+Z$/, 'Z') : undefined;
+	let high = since ? new Date(since).toISOString() : new Date(0).toISOString();
+	let cursor: string | undefined;
+	do {
+		const page = await pd.call(`${o}.list`, () => pd.ops[o].list({ updated_since: sinceParam, sort_by: 'update_time', sort_direction: 'asc', limit, cursor }).then(listShape(`GET /api/v2/${o}`)), { what: `list ${o} changed since ${since ?? 'the beginning'}` });
+		const records = (page.data ?? []).map((e) => pd.toRecord(o, e));
+		for (const r of records) if (r.modifiedAt > high) high = r.modifiedAt;
+		cursor = page.additional_data?.next_cursor ?? undefined;
+		yield { records: options.fields ? records.map((r) => pick(r, options.fields!)) : records, cursor: high };
+	} while (cursor);
+}
+
+export async function getByIds(pd: PipedriveClient, object: string, ids: string[], fields?: string[]): Promise<CrmRecord[]> {
+	const o = pd.obj(object);
+	const wanted = [...new Set(ids)].filter((id) => /^\d+$/.test(id));
+	const found = new Map<string, CrmRecord>();
+	for (const group of chunk(wanted, IDS_MAX)) {
+		let cursor: string | undefined;
+		do {
+			const page = await pd.call(`${o}.list`, () => pd.ops[o].list({ ids: group.join(','), limit: PAGE_MAX, cursor }).then(listShape(`GET /api/v2/${o}`)), { what: `read ${o} by id` });
+			for (const e of page.data ?? []) found.set(String(e.id), pd.toRecord(o, e));
+			cursor = page.additional_data?.next_cursor ?? undefined;
+		} while (cursor);
+	}
+	const out: CrmRecord[] = [];
+	for (const id of ids) {
+		const r = found.get(id);
+		if (r) out.push(fields ? pick(r, fields) : r);
+	}
+	return out;
+}
+
+export async function findDuplicates(pd: PipedriveClient, object: string, criteria: DuplicateCriteria[]): Promise<DuplicateMatch[]> {
+	const o = pd.obj(object);
+	const hits: Array<Array<{ id: string; object: PipedriveObject; matchedOn: 'email' | 'company' | 'name' }>> = [];
+	for (const c of criteria) {
+		const mine: (typeof hits)[number] = [];
+		if (o === 'persons') {
+			if (c.email?.trim()) for (const id of await pd.searchPersons(c.email.trim(), 'email')) mine.push({ id, object: 'persons', matchedOn: 'email' });
+			if (c.name?.trim()) for (const id of await pd.searchPersons(c.name.trim(), 'name')) mine.push({ id, object: 'persons', matchedOn: 'name' });
+		}
+		const company = c.company?.trim() || (o === 'organizations' ? c.name?.trim() : undefined);
+		if (company && (o === 'persons' || o === 'organizations' || o === 'deals')) {
+			for (const id of await pd.searchOrgs(company)) mine.push({ id, object: 'organizations', matchedOn: c.company?.trim() ? 'company' : 'name' });
+		}
+		hits.push(uniqBy(mine, (h) => `${h.object}:${h.id}`));
+	}
+	const records = new Map<string, CrmRecord>();
+	for (const ob of ['persons', 'organizations'] as const) {
+		const ids = [...new Set(hits.flat().filter((h) => h.object === ob).map((h) => h.id))];
+		if (ids.length) for (const r of await getByIds(pd, ob, ids)) records.set(`${ob}:${r.id}`, r);
+	}
+	return criteria.map((c, i) => ({
+		ref: c.ref,
+		matches: hits[i].filter((h) => records.has(`${h.object}:${h.id}`)).map((h) => ({ ...h, record: records.get(`${h.object}:${h.id}`)! })),
+	}));
+}
+
+function pick(r: CrmRecord, fields: string[]): CrmRecord {
+	const out: Record<string, unknown> = {};
+	for (const f of fields) if (f in r.fields) out[f] = r.fields[f];
+	return { ...r, fields: out };
+}

@@ -1,0 +1,56 @@
+/**
+ * The axios adapter we give the SDK: fetch, and on a non-2xx answer a PipedriveHttpError that keeps
+ * status, headers and body (the SDK's own interceptor would keep the body only).
+ */
+import { malformedAnswer } from '../../errors';
+
+/** An HTTP answer outside 2xx, with what the SDK would otherwise throw away. */
+export class PipedriveHttpError extends Error {
+	constructor(
+		readonly status: number,
+		readonly headers: Record<string, string>,
+		readonly body: unknown,
+	) {
+		super(`HTTP ${status}`);
+		this.name = 'PipedriveHttpError';
+	}
+}
+
+interface AdapterRequest {
+	url?: string;
+	method?: string;
+	headers?: unknown;
+	data?: unknown;
+	timeout?: number;
+	signal?: AbortSignal;
+}
+
+/** An axios adapter (the request as axios prepared it) implemented with fetch. */
+export function makeFetchAdapter(defaultTimeoutMs: number) {
+	return async (config: AdapterRequest) => {
+		const h = config.headers as { toJSON?: () => Record<string, unknown> } | Record<string, unknown> | undefined;
+		const flat = (h && typeof (h as { toJSON?: unknown }).toJSON === 'function' ? (h as { toJSON: () => Record<string, unknown> }).toJSON() : (h ?? {})) as Record<string, unknown>;
+		const headers: Record<string, string> = {};
+		for (const [k, v] of Object.entries(flat)) if (v !== undefined && v !== null && v !== false) headers[k] = String(v);
+		const signals = [AbortSignal.timeout(config.timeout || defaultTimeoutMs)];
+		if (config.signal) signals.push(config.signal);
+		const res = await fetch(String(config.url), {
+			method: (config.method ?? 'get').toUpperCase(),
+			headers,
+			body: config.data === undefined || config.data === null ? undefined : typeof config.data === 'string' ? config.data : JSON.stringify(config.data),
+			signal: AbortSignal.any(signals),
+		});
+		const resHeaders: Record<string, string> = {};
+		res.headers.forEach((v, k) => (resHeaders[k] = v));
+		const text = await res.text();
+		let data: unknown = text;
+		try {
+			data = text ? JSON.parse(text) : '';
+		} catch {
+			if (res.ok) throw malformedAnswer('Pipedrive', `${(config.method ?? 'get').toUpperCase()} ${new URL(String(config.url)).pathname}`);
+			throw new PipedriveHttpError(res.status, resHeaders, { error: `Pipedrive answered with a body that is not JSON (HTTP ${res.status})` });
+		}
+		if (!res.ok) throw new PipedriveHttpError(res.status, resHeaders, data);
+		return { data, status: res.status, statusText: res.statusText, headers: resHeaders, config, request: {} };
+	};
+}

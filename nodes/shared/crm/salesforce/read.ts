@@ -1,0 +1,91 @@
+/**
+ * Salesforce reads: the change feed (SOQL on SystemModstamp, queryMore to the end; queryAll for
+ * deletions), sObject Collections retrieve by id, and the duplicate check (email, company name).
+ */
+import { chunk } from 'lodash';
+import { malformedAnswer } from '../../errors';
+import type { ChangePage, CrmRecord, DuplicateCriteria, DuplicateMatch, ListOptions } from '../types';
+import { PERSON_OBJECTS, type SalesforceClient } from './client';
+import { soqlDateTime, soqlLike, soqlString } from './soql';
+
+/** POST /composite/sobjects/<Type> retrieve limit. */
+const RETRIEVE_MAX = 2000;
+const QUERY_IN_MAX = 100;
+
+/**
+ * SOQL on SystemModstamp > since, ordered by SystemModstamp, queryMore to the end. With
+ * includeDeleted the same query runs through queryAll, so deleted rows (IsDeleted = true) come
+ * in the same ordered stream and the cursor stays monotonic.
+ */
+export async function* listChangedSince(sf: SalesforceClient, object: string, since: string | undefined, options: ListOptions = {}): AsyncGenerator<ChangePage> {
+	const fields = sf.fieldList(object, options.fields);
+	if (options.includeDeleted && !fields.includes('IsDeleted')) fields.push('IsDeleted');
+	const where = since ? ` WHERE SystemModstamp > ${soqlDateTime(since)}` : '';
+	const soql = `SELECT ${fields.join(', ')} FROM ${object}${where} ORDER BY SystemModstamp ASC, Id ASC`;
+	let cursor = since ?? '';
+	const all = !!options.includeDeleted;
+	let page = await sf.query(soql, all ? 'queryAll' : 'query', all, options.pageSize);
+	for (;;) {
+		if (!Array.isArray(page?.records)) throw malformedAnswer('Salesforce', `query ${object}`, 'had no records list');
+		const records = page.records.map((r) => sf.toRecord(object, r));
+		for (const r of records) if (r.modifiedAt && (!cursor || r.modifiedAt > cursor)) cursor = r.modifiedAt;
+		yield { records, cursor };
+		if (!page.nextRecordsUrl) return;
+		const url = page.nextRecordsUrl;
+		page = await sf.call(all ? 'queryAllMore' : 'queryMore', async () => {
+			const res = await sf.conn.queryMore<Record<string, unknown>>(url);
+			if (!Array.isArray(res?.records)) throw malformedAnswer('Salesforce', 'queryMore', 'had no records list');
+			return { records: res.records, nextRecordsUrl: res.nextRecordsUrl };
+		});
+	}
+}
+
+export async function getByIds(sf: SalesforceClient, object: string, ids: string[], fields?: string[]): Promise<CrmRecord[]> {
+	const list = sf.fieldList(object, fields);
+	const out: CrmRecord[] = [];
+	for (const part of chunk([...new Set(ids)], RETRIEVE_MAX)) {
+		const rows = await sf.call('collections.retrieve', () => sf.conn.retrieve(object, part, { fields: list }));
+		for (const r of rows as Array<Record<string, unknown> | null>) if (r) out.push(sf.toRecord(object, r));
+	}
+	return out;
+}
+
+export async function findDuplicates(sf: SalesforceClient, object: string, criteria: DuplicateCriteria[]): Promise<DuplicateMatch[]> {
+	const fields = sf.fieldList(object);
+	const out: DuplicateMatch[] = criteria.map((c) => ({ ref: c.ref, matches: [] }));
+	const companyField = object === 'Lead' ? 'Company' : object === 'Account' ? 'Name' : undefined;
+	// Criteria indexes by lower-cased key: each returned row finds its criteria in O(1), not by a
+	// scan of every criterion (which made a large duplicate check O(rows × criteria)).
+	const indexBy = (key: (c: DuplicateCriteria) => string | undefined) => {
+		const m = new Map<string, number[]>();
+		criteria.forEach((c, i) => {
+			const k = key(c)?.trim().toLowerCase();
+			if (k) m.set(k, [...(m.get(k) ?? []), i]);
+		});
+		return m;
+	};
+	if (PERSON_OBJECTS.has(object)) {
+		const byEmail = indexBy((c) => c.email);
+		for (const part of chunk([...byEmail.keys()], QUERY_IN_MAX)) {
+			const rows = await sf.queryAllPages(`SELECT ${fields.join(', ')} FROM ${object} WHERE Email IN (${part.map(soqlString).join(', ')})`);
+			for (const row of rows) {
+				for (const i of byEmail.get(String(row.Email ?? '').toLowerCase()) ?? []) out[i].matches.push({ id: String(row.Id), object, matchedOn: 'email', record: sf.toRecord(object, row) });
+			}
+		}
+	}
+	if (companyField) {
+		const byCompany = indexBy((c) => c.company);
+		const names = [...new Set(criteria.map((c) => c.company?.trim()).filter((e): e is string => !!e))];
+		for (const part of chunk(names, QUERY_IN_MAX)) {
+			// LIKE without wildcards = case-insensitive equality; wildcards in the values are escaped.
+			const where = part.map((n) => `${companyField} LIKE ${soqlLike(n)}`).join(' OR ');
+			const rows = await sf.queryAllPages(`SELECT ${fields.join(', ')} FROM ${object} WHERE ${where}`);
+			for (const row of rows) {
+				for (const i of byCompany.get(String(row[companyField] ?? '').trim().toLowerCase()) ?? []) {
+					if (!out[i].matches.some((m) => m.id === row.Id)) out[i].matches.push({ id: String(row.Id), object, matchedOn: 'company', record: sf.toRecord(object, row) });
+				}
+			}
+		}
+	}
+	return out;
+}
