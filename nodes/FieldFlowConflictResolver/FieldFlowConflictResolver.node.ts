@@ -15,8 +15,9 @@ import { toNodeError } from '../n8nSide/errors';
 import type { FieldFlowRecord } from '../shared/fieldflow/client';
 import { describeErrors, mappingConfigProblems } from '../shared/mapping/records';
 import { BULK_MATCH_COST } from '../shared/sync/lookups';
-import type { InputRecord } from '../shared/sync/plan';
-import { resolve } from '../shared/sync/resolve';
+import { OUTPUT, type InputRecord, type Routed } from '../shared/sync/plan';
+import { toPreview } from '../shared/sync/preview';
+import { planRun, resolve } from '../shared/sync/resolve';
 
 const INPUT_LABELS = ['FieldFlow', 'CRM'] as const;
 
@@ -111,6 +112,23 @@ export class FieldFlowConflictResolver implements INodeType {
 				default: ['externalId', 'email', 'name'],
 				description: 'How records that are not linked yet are paired, in this order after the stored link (always first)',
 			},
+			{
+				displayName: 'Preview (Write Nothing)',
+				name: 'preview',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to only plan: every record goes out on the output it would take as a preview item (what would be created, updated, deleted or held as a conflict, field by field); the write nodes pass it through without a call, Record Results sums it up with the API calls the writes would cost, and nothing is reserved, written or moved. The templates set it from Start Run\'s Preview option.',
+			},
+			{
+				displayName: 'Preview Records',
+				name: 'previewLimit',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description: 'Show the first this many records in the preview (0 = all); the call forecast covers the records shown',
+				displayOptions: { show: { preview: [true] } },
+			},
 			...mappingProperties,
 			...storeProperties,
 		],
@@ -138,9 +156,10 @@ export class FieldFlowConflictResolver implements INodeType {
 		const adapter = await getCrmAdapter.call(this, crm);
 		let fieldflow: Awaited<ReturnType<typeof getFieldFlowClient>> | undefined;
 
-		let result;
+		const preview = this.getNodeParameter('preview', 0, false) as boolean;
+		let result: { routed: Routed[] };
 		try {
-			result = await resolve(
+			result = await (preview ? planRun : resolve)(
 				inputs[0],
 				inputs[1],
 				{
@@ -168,10 +187,11 @@ export class FieldFlowConflictResolver implements INodeType {
 		}
 
 		const outputs: INodeExecutionData[][] = [[], [], [], []];
-		for (const r of result.routed) {
+		const invalidRoutes = await invalidItems(store, eff.crm, eff.object, invalid);
+		const routed = preview ? toPreview([...result.routed, ...invalidRoutes], Number(this.getNodeParameter('previewLimit', 0, 0)) || 0) : [...result.routed, ...invalidRoutes];
+		for (const r of routed) {
 			outputs[r.output].push({ json: r.json as IDataObject, pairedItem: r.paired.map((p) => ({ item: p.item, input: p.input })) });
 		}
-		outputs[3].push(...(await invalidItems(store, eff.crm, eff.object, invalid)));
 		return outputs;
 	}
 }
@@ -181,7 +201,7 @@ export class FieldFlowConflictResolver implements INodeType {
  * out on Unchanged as `invalid` items (with the link's other id when there is one) for Record
  * Results to queue as validation errors.
  */
-async function invalidItems(store: SyncStore, crm: CrmName, object: string, invalid: InputItem[]): Promise<INodeExecutionData[]> {
+async function invalidItems(store: SyncStore, crm: CrmName, object: string, invalid: InputItem[]): Promise<Routed[]> {
 	if (!invalid.length) return [];
 	const ffIds = invalid.filter((r) => r.record.side === 'fieldflow').map((r) => r.record.id);
 	const crmIds = invalid.filter((r) => r.record.side === 'crm').map((r) => r.record.id);
@@ -201,8 +221,9 @@ async function invalidItems(store: SyncStore, crm: CrmName, object: string, inva
 			problem: r.invalid!,
 		};
 		return {
-			json: { fieldflowId: meta.fieldflowId, crmId: meta.crmId, action: 'invalid', reason: meta.problem.message, [SYNC_KEY]: meta as unknown as IDataObject },
-			pairedItem: { item: r.item, input: r.input },
+			output: OUTPUT.unchanged,
+			json: { fieldflowId: meta.fieldflowId, crmId: meta.crmId, action: 'invalid', reason: meta.problem.message, [SYNC_KEY]: meta },
+			paired: [{ item: r.item, input: r.input }],
 		};
 	});
 }

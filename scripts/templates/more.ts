@@ -58,7 +58,7 @@ export function buildSelectiveSync(crm: Crm): Workflow {
 	b.note(
 		'About this template',
 		[-420, -440],
-		`## Sync to ${info.label} (one prospect)\nThe guide's **Sync to CRM** button: FieldFlow (or anything else) POSTs \`{ "prospectId": "pr_…" }\` to this workflow's webhook and gets the outcome back.\n\n1. Pick the **Header Auth** credential on the webhook (header name and secret the caller sends), and your FieldFlow and ${info.label} credentials.\n2. Activate (publish) the workflow; the production URL is \`/webhook/${selectiveSyncPath(crm)}\`.\n3. Answer: \`{ outcome: created | updated | unchanged | error, crmId, error, hint }\`.\n\nA prospect already in ${info.label} with the same email is linked, not duplicated; syncing again when nothing changed writes nothing.`,
+		`## Sync to ${info.label} (one prospect)\nThe guide's **Sync to CRM** button: FieldFlow (or anything else) POSTs \`{ "prospectId": "pr_…" }\` to this workflow's webhook and gets the outcome back.\n\n1. Pick the **Header Auth** credential on the webhook (header name and secret the caller sends), and your FieldFlow and ${info.label} credentials.\n2. Activate (publish) the workflow; the production URL is \`/webhook/${selectiveSyncPath(crm)}\`.\n3. Answer: \`{ outcome: created | updated | unchanged | error, crmId, error, hint }\`. Send \`"preview": true\` to get what would happen instead, with nothing written.\n\nA prospect already in ${info.label} with the same email is linked, not duplicated; syncing again when nothing changed writes nothing.`,
 		560,
 		380,
 	);
@@ -77,7 +77,17 @@ export function buildSelectiveSync(crm: Crm): Workflow {
 		`${P}fieldFlowConflictResolver`,
 		1,
 		[480, 40],
-		{ crm, object: info.object, syncDirection: 'fieldflowToCrm', conflictStrategy: 'fieldflowWins', onDeleted: 'recreate', matchBy: ['externalId', 'email', 'name'], ...store },
+		{
+			crm,
+			object: info.object,
+			syncDirection: 'fieldflowToCrm',
+			conflictStrategy: 'fieldflowWins',
+			onDeleted: 'recreate',
+			matchBy: ['externalId', 'email', 'name'],
+			// `{ "prospectId": …, "preview": true }`: answer what would happen, write nothing.
+			preview: "={{ $('Sync to CRM request').first().json.body.preview === true }}",
+			...store,
+		},
 		{ credentials: { ...FIELDFLOW_CREDENTIAL, ...crmCred } },
 	);
 	const write = b.add(
@@ -93,7 +103,9 @@ export function buildSelectiveSync(crm: Crm): Workflow {
 	const respond = b.add('Respond with the outcome', 'n8n-nodes-base.respondToWebhook', 1.1, [1480, 60], {
 		respondWith: 'json',
 		responseBody:
-			"={{ (() => { const r = ($json.results || []).find((x) => x.status !== 'ignored') || {}; const outcome = r.status === 'synced' ? (r.action === 'createInCrm' ? 'created' : 'updated') : r.status === 'unchanged' ? 'unchanged' : r.status === 'conflict' ? 'conflict' : r.status === 'unlinked' ? 'unlinked' : 'error'; return { prospectId: $('Sync to CRM request').first().json.body.prospectId, crm: '" +
+			"={{ (() => { if ($json.preview === true) return { prospectId: $('Sync to CRM request').first().json.body.prospectId, crm: '" +
+			crm +
+			"', preview: true, counts: $json.counts, forecast: $json.forecast, message: $json.message, planned: $('Conflict Resolver').all().map((i) => ({ action: i.json.preview, changes: i.json.changes, reason: i.json.reason })) }; const r = ($json.results || []).find((x) => x.status !== 'ignored') || {}; const outcome = r.status === 'synced' ? (r.action === 'createInCrm' ? 'created' : 'updated') : r.status === 'unchanged' ? 'unchanged' : r.status === 'conflict' ? 'conflict' : r.status === 'unlinked' ? 'unlinked' : 'error'; return { prospectId: $('Sync to CRM request').first().json.body.prospectId, crm: '" +
 			crm +
 			"', outcome, crmId: r.crmId || null, error: r.status === 'error' ? r.message : undefined, errorKind: r.errorKind, hint: r.hint }; })() }}",
 		options: {},

@@ -35,6 +35,10 @@ export async function upsertSyncItems(this: IExecuteFunctions, client: FieldFlow
 	for (let i = 0; i < items.length; i++) {
 		const json = items[i].json;
 		const meta = readSync(json);
+		if (meta?.kind === 'preview') {
+			out[i] = { json, pairedItem: { item: i } }; // a preview: shown, never written
+			continue;
+		}
 		const write = meta?.kind === 'write' && meta.target === 'fieldflow' ? meta : undefined;
 		const id = String(this.getNodeParameter('upsertId', i, '') ?? '').trim() || write?.fieldflowId || undefined;
 		if (write?.action === 'deleteInFieldflow') {

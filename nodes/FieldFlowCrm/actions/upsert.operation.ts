@@ -134,6 +134,10 @@ function collect(this: IExecuteFunctions, items: INodeExecutionData[], out: INod
 			const object = this.getNodeParameter('object', i) as string;
 			// Items from the Conflict Resolver's "To CRM" output carry the CRM id and action in `_sync`.
 			const meta = readSync(items[i].json);
+			if (meta?.kind === 'preview') {
+				out[i] = { json: items[i].json, pairedItem: { item: i } }; // a preview: shown, never written
+				continue;
+			}
 			const write = meta?.kind === 'write' && meta.target === 'crm' ? meta : undefined;
 			const id = String(this.getNodeParameter('crmId', i, '', { extractValue: true }) ?? '').trim() || write?.crmId || undefined;
 			if (write?.action === 'deleteInCrm') {

@@ -24,11 +24,16 @@ export const description: INodeProperties[] = [
 	},
 ];
 
-/** Finish Run: advance the run's cursors (only forward, to the run start) and log the run with the totals of the Record Results items. */
+/** Finish Run: advance the run's cursors (only forward, to the run start) and log the run with the totals of the Record Results items; a preview moves and logs nothing. */
 export async function execute(this: IExecuteFunctions, { store, crm, items }: SyncStatusContext): Promise<INodeExecutionData[]> {
 	const object = objectParam.call(this);
 	const startedAt = toIso.call(this, this.getNodeParameter('runStartedAt', 0, ''), 'Run Started At');
 	const runId = String(this.getNodeParameter('runId', 0, '') ?? '').trim() || null;
+	const preview = items.find((it) => it.json.preview === true);
+	if (preview) {
+		// A preview run: no cursor moves and nothing is logged, so the next real run reads the same changes.
+		return [{ json: { ...preview.json, crm, object, runId, startedAt, fieldflowCursorAdvanced: false, crmCursorAdvanced: false }, pairedItem: items.map((_, i) => ({ item: i })) }];
+	}
 	const keys = cursorKeys(object);
 	const ffMoved = await store.setCursor(crm, keys.fieldflow, startedAt, { onlyForward: true });
 	const crmMoved = await store.setCursor(crm, keys.crm, startedAt, { onlyForward: true });

@@ -91,6 +91,11 @@ export async function execute(this: IExecuteFunctions, { store, crm, items }: Sy
 	const pageRead = hasLast && page.phase !== 'crm' ? read : 0;
 	const readSoFar = (Number(page.read ?? 0) || 0) + pageRead;
 	const object = String(page.object ?? '');
+	if (page.preview === true) {
+		// A preview writes nothing, not even progress: the pages' planned writes and forecasts add up.
+		const summary = addPreviews(page.previewSummary as IDataObject | undefined, items.map((it) => it.json).find((j) => j.preview === true));
+		return [{ json: { ...page, page: number + 1, read: readSoFar, pagesDone: number, fieldflowAfter: pageRead ? `${String(last.updated_at)}|${String(last.id)}` : (page.fieldflowAfter ?? ''), phase, done, previewSummary: summary, ...(done ? summary : {}) }, pairedItem: items.map((_, i) => ({ item: i })) }];
+	}
 	await store.log([
 		{
 			time: new Date().toISOString(),
@@ -117,4 +122,18 @@ export async function execute(this: IExecuteFunctions, { store, crm, items }: Sy
 			pairedItem: items.map((_, i) => ({ item: i })),
 		},
 	];
+}
+
+/** Two preview summaries (Record Results of a preview page) added up, number by number. */
+function addPreviews(a: IDataObject | undefined, b: IDataObject | undefined): IDataObject {
+	if (!a) return b ?? {};
+	if (!b) return a;
+	const out: IDataObject = { ...a };
+	for (const [k, v] of Object.entries(b)) {
+		const prev = a[k];
+		if (typeof v === 'number') out[k] = (typeof prev === 'number' ? prev : 0) + v;
+		else if (v && typeof v === 'object' && !Array.isArray(v)) out[k] = addPreviews(prev as IDataObject | undefined, v as IDataObject);
+		else if (prev === undefined || prev === null) out[k] = v;
+	}
+	return out;
 }

@@ -1,12 +1,14 @@
 /**
  * Record Results: the commit phase of a sync run (nodes/shared/sync/commit.ts) — the write
  * outcomes and the Conflict Resolver's Conflict and Unchanged items become store state in one
- * transaction — then FieldFlow's per-prospect sync badges, and the run's counts.
+ * transaction — then FieldFlow's per-prospect sync badges, and the run's counts. A preview run's
+ * items are only summed up (nodes/shared/sync/preview.ts): nothing is written.
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import type { FieldFlowClient } from '../../shared/fieldflow/client';
 import type { SyncStore } from '../../shared/store';
 import { commit, lastBadges, planCommit, summarize } from '../../shared/sync/commit';
+import { isPreview, previewSummary } from '../../shared/sync/preview';
 
 export async function recordResults(
 	this: IExecuteFunctions,
@@ -14,6 +16,10 @@ export async function recordResults(
 	items: INodeExecutionData[],
 	client: FieldFlowClient | undefined,
 ): Promise<INodeExecutionData[]> {
+	if (items.some((item) => isPreview(item.json))) {
+		// A preview run: nothing is recorded, the planned items are summed up with the call forecast.
+		return [{ json: previewSummary(items.map((item) => item.json)) as unknown as IDataObject, pairedItem: items.map((_, i) => ({ item: i })) }];
+	}
 	const options = this.getNodeParameter('recordOptions', 0, {}) as IDataObject;
 	const now = new Date().toISOString();
 	const planned = planCommit(

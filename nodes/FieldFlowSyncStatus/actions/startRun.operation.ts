@@ -41,6 +41,24 @@ export const description: INodeProperties[] = [
 			'Read FieldFlow in pages of this many records, one page per sub-execution (Sync All Prospects), so n8n holds one page at a time however many records there are. 0 = one pass. The output then carries page, fieldflowAfter and done for the page loop.',
 		displayOptions: show('startRun'),
 	},
+	{
+		displayName: 'Preview (Write Nothing)',
+		name: 'preview',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to run as a preview: read and plan as usual, then show on each output what would be created, updated, deleted or held as a conflict, field by field, with the API calls the writes would cost (Record Results). Nothing is written anywhere, no cursor moves. Start small: preview, then run.',
+		displayOptions: show('startRun'),
+	},
+	{
+		displayName: 'Preview Records',
+		name: 'previewLimit',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		default: 10,
+		description: 'How many records the preview shows (0 = all); the call forecast covers the records shown',
+		displayOptions: { show: { operation: ['startRun'], preview: [true] } },
+	},
 ];
 
 const EPOCH = '1970-01-01T00:00:00.000Z';
@@ -61,6 +79,7 @@ export async function execute(this: IExecuteFunctions, { store, crm }: SyncStatu
 		throw new NodeOperationError(this.getNode(), `Page Size "${String(pageSize)}" is not a whole number`, { description: 'Use 0 for one pass, or the FieldFlow records per page (e.g. 2000)' });
 	}
 	const [ffCursor, crmCursor] = [await store.getCursor(crm, keys.fieldflow), await store.getCursor(crm, keys.crm)];
+	const preview = this.getNodeParameter('preview', 0, false) as boolean;
 	return [
 		{
 			json: {
@@ -73,6 +92,7 @@ export async function execute(this: IExecuteFunctions, { store, crm }: SyncStatu
 				firstRun: !ffCursor && !crmCursor,
 				fullSync: full,
 				...(pageSize ? { pageSize, page: 1, phase: 'fieldflow', fieldflowAfter: '', done: false } : {}),
+				...(preview ? { preview: true, previewLimit: Math.max(0, Number(this.getNodeParameter('previewLimit', 0, 10)) || 0) } : {}),
 			},
 			pairedItem: { item: 0 },
 		},

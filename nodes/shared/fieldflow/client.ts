@@ -98,6 +98,30 @@ interface RequestOptions {
 	ref?: string;
 }
 
+/** Prospects per call of the batch endpoint (POST /prospects/batch). */
+export const PROSPECT_BATCH = 100;
+
+/** FieldFlow writes of a sync run, as counts (a Preview's forecast). */
+export interface FieldFlowWriteCounts {
+	/** Prospects created or updated (the batch endpoint). */
+	upserts?: number;
+	deletes?: number;
+	/** Prospects whose per-CRM sync badge is set (one PUT each). */
+	badges?: number;
+}
+
+/** The calls those writes cost, by the endpoint names the client counts them under. */
+export function forecastFieldflowWrites(counts: FieldFlowWriteCounts): Record<string, number> {
+	const out: Record<string, number> = {};
+	const add = (endpoint: string, n: number) => {
+		if (n > 0) out[endpoint] = (out[endpoint] ?? 0) + n;
+	};
+	add('prospects.batch', Math.ceil((counts.upserts ?? 0) / PROSPECT_BATCH));
+	add('prospects.delete', counts.deletes ?? 0);
+	add('prospects.crmSync.put', counts.badges ?? 0);
+	return out;
+}
+
 export class FieldFlowClient {
 	readonly stats: CallStats = newStats();
 	readonly baseUrl: string;
@@ -249,10 +273,10 @@ export class FieldFlowClient {
 		await this.request('DELETE', `/${resource}/${encodeURIComponent(id)}`, { endpoint: `${resource}.delete`, ref: id });
 	}
 
-	/** Create/update prospects 100 per call; one result per input, in order. */
+	/** Create/update prospects PROSPECT_BATCH per call; one result per input, in order. */
 	async upsertProspects(inputs: Array<{ ref: string; id?: string; fields: Record<string, unknown> }>): Promise<WriteResult[]> {
 		const results: WriteResult[] = [];
-		for (const part of chunk(inputs, 100)) {
+		for (const part of chunk(inputs, PROSPECT_BATCH)) {
 			try {
 				const out = await this.request<{ results: Array<{ index: number; status: string; id?: string; record?: Record<string, unknown>; error?: { code?: string; message?: string; details?: Array<{ field?: string }> } }> }>(
 					'POST',

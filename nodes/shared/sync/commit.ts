@@ -101,8 +101,8 @@ class CommitPlanner {
 			const r = meta.record;
 			const fromFf = r.side === 'fieldflow';
 			this.invalid({ kind: 'invalid', crm: r.crm, object: r.object, side: r.side, fieldflowId: fromFf ? r.id : null, crmId: fromFf ? null : r.id, problem: meta.invalid }, json, i);
-		} else if (!meta || meta.kind === 'record') {
-			this.results.push({ item: i, status: 'ignored', message: meta ? 'A mapped record, not a write outcome' : 'No _sync data' });
+		} else if (!meta || meta.kind === 'record' || meta.kind === 'preview') {
+			this.results.push({ item: i, status: 'ignored', message: meta ? `A ${meta.kind === 'record' ? 'mapped record' : 'preview item'}, not a write outcome` : 'No _sync data' });
 		} else if (meta.kind === 'invalid') this.invalid(meta, json, i);
 		else if (meta.kind === 'conflict') this.conflict(meta, i);
 		else if (meta.kind === 'unchanged') this.unchanged(meta, i);

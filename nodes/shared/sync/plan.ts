@@ -19,7 +19,7 @@ import { mapCrmRecord, mapFieldflowRecord } from '../mapping/records';
 import { decide, type Decision, type DecideOptions } from './merge';
 import { matchRecords, normalizeEmail, normalizeName, type MatchKey } from './match';
 import { SYNC_KEY, type ConflictMeta, type MappedRecord, type UnchangedMeta, type WriteMeta } from './protocol';
-import type { ConflictStrategy, Link, NotFoundPolicy, SyncAction, SyncDirection, SyncRecord } from './types';
+import type { CanonicalFields, ConflictStrategy, Link, NotFoundPolicy, SyncAction, SyncDirection, SyncRecord } from './types';
 
 export const OUTPUT = { toCrm: 0, toFieldflow: 1, conflict: 2, unchanged: 3 } as const;
 export type OutputIndex = (typeof OUTPUT)[keyof typeof OUTPUT];
@@ -47,6 +47,10 @@ export interface Routed {
 	paired: Array<{ item: number; input: number }>;
 	/** A CRM create: the reservation it must hold before it is written. */
 	reserve?: Reservation;
+	/** Who the record is (name, company, email), for a preview. */
+	label?: string;
+	/** A write's target side as it is now (canonical fields), for a preview's from → to. */
+	current?: CanonicalFields;
 }
 
 /** A create in the CRM reserves its prospect, so two concurrent runs never create the same record. */
@@ -212,8 +216,21 @@ function isFreeMatch(w: Work, m: DuplicateMatch['matches'][number], lookup: Dupl
 /** Every decided record → its output items; CRM creates carry the reservation they need. */
 export function planRoutes(work: Work[], eff: EffectiveMapping): Routed[] {
 	const routed: Routed[] = [];
-	for (const w of work) routed.push(...routesOf(w, eff));
+	for (const w of work) {
+		const label = labelOf(w);
+		for (const r of routesOf(w, eff)) routed.push(label ? { ...r, label } : r);
+	}
 	return routed;
+}
+
+/** "Ada Lovelace (Ada Analytics) <ada@example.com>" from whichever side has the fields. */
+function labelOf(w: Work): string | undefined {
+	const f = { ...(w.crm?.fields ?? {}), ...(w.ff?.fields ?? {}) };
+	const name = str(f.contact_name);
+	const company = str(f.company_name);
+	const email = str(f.email);
+	const text = [name, company && (name ? `(${company})` : company), email && `<${email}>`].filter(Boolean).join(' ');
+	return text || undefined;
 }
 
 function routesOf(w: Work, eff: EffectiveMapping): Routed[] {
@@ -254,12 +271,12 @@ function writeRoutes(w: Work, actions: Set<SyncAction>, ffId: string | null, crm
 		const meta = withConflicts({ ...common, target: 'crm', action: create ? 'createInCrm' : 'updateCrm', fieldflowId: ffId, crmId: create ? null : crmId, fields: d.toCrm });
 		// A recreate after a CRM deletion keeps its link row (the commit updates it): no reservation.
 		const reserve: Reservation | undefined = create && w.ff && !w.link?.crmId ? { fieldflowId: w.ff.id, pending: w.link ? { message: w.link.message ?? null } : undefined } : undefined;
-		out.push({ output: OUTPUT.toCrm, json: { ...crmPayloadFor(w.ff, d.toCrm, create, eff), [SYNC_KEY]: meta }, paired: w.refs, reserve });
+		out.push({ output: OUTPUT.toCrm, json: { ...crmPayloadFor(w.ff, d.toCrm, create, eff), [SYNC_KEY]: meta }, paired: w.refs, reserve, current: w.crm?.fields ?? {} });
 	}
 	if (d.toFieldflow && (actions.has('updateFieldflow') || actions.has('createInFieldflow'))) {
 		const create = actions.has('createInFieldflow');
 		const meta = withConflicts({ ...common, target: 'fieldflow', action: create ? 'createInFieldflow' : 'updateFieldflow', fieldflowId: create ? null : ffId, crmId, fields: d.toFieldflow });
-		out.push({ output: OUTPUT.toFieldflow, json: { ...fieldflowPayload(d.toFieldflow), [SYNC_KEY]: meta }, paired: w.refs });
+		out.push({ output: OUTPUT.toFieldflow, json: { ...fieldflowPayload(d.toFieldflow), [SYNC_KEY]: meta }, paired: w.refs, current: w.ff?.fields ?? {} });
 	}
 	if (actions.has('deleteInCrm') || actions.has('deleteInFieldflow')) {
 		const target = actions.has('deleteInCrm') ? 'crm' : 'fieldflow';

@@ -109,7 +109,15 @@ export interface UnchangedMeta {
 	link?: Link;
 }
 
-export type SyncMeta = RecordMeta | WriteMeta | ConflictMeta | UnchangedMeta | InvalidMeta;
+/** Preview: what a planned item would do; nothing is written for it (preview.ts). */
+export interface PreviewMeta {
+	kind: 'preview';
+	crm: CrmName;
+	object: string;
+	planned: WriteMeta | ConflictMeta | UnchangedMeta | InvalidMeta;
+}
+
+export type SyncMeta = RecordMeta | WriteMeta | ConflictMeta | UnchangedMeta | InvalidMeta | PreviewMeta;
 
 /** The `_sync` bookkeeping of an item, if any. */
 export function readSync(json: Record<string, unknown>): SyncMeta | undefined {

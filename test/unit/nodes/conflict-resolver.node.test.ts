@@ -286,7 +286,7 @@ describe('Conflict Resolver node: invalid records and wrong inputs', () => {
 		const invalid = outputs[UNCHANGED].filter((i) => readSync(i.json)?.kind === 'invalid');
 		expect(invalid).toHaveLength(1);
 		expect(meta<InvalidMeta>(invalid[0])).toMatchObject({ kind: 'invalid', side: 'fieldflow', fieldflowId: 'pr_bad', crmId: null, problem: { kind: 'validation', fields: ['email'] } });
-		expect(invalid[0].pairedItem).toEqual({ item: badItem, input: 0 });
+		expect(invalid[0].pairedItem).toEqual([{ item: badItem, input: 0 }]);
 		expect(summary).toMatchObject({ errors: 1, byKind: { validation: 1 } });
 		const queued = await store.listErrors({ crm: 'hubspot' });
 		expect(queued).toEqual([expect.objectContaining({ fieldflowId: 'pr_bad', kind: 'validation', direction: 'toCrm' })]);
