@@ -32,7 +32,10 @@ export class FieldFlowMapping implements INodeType {
 		name: 'fieldFlowMapping',
 		icon: { light: 'file:fieldflowmapping.svg', dark: 'file:fieldflowmapping.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 1.1: a record failing the type checks is queued per record only with On Type Mismatch "Queue
+		// That Record as an Error"; version 1 (saved workflows) also did so when a Conflict Resolver followed.
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["direction"] === "toCrm" ? "FieldFlow → " + $parameter["crm"] + " " + $parameter["object"] : $parameter["crm"] + " " + $parameter["object"] + " → FieldFlow"}}',
 		description: 'Map FieldFlow prospects to CRM fields and back: default tables, custom pairs, status value maps, type checks, dry run',
 		defaults: { name: 'FieldFlow Mapping' },
@@ -91,7 +94,8 @@ export class FieldFlowMapping implements INodeType {
 		const items = this.getInputData();
 		const direction = this.getNodeParameter('direction', 0) as Direction;
 		const dryRun = this.getNodeParameter('dryRun', 0, false) as boolean;
-		const skipMismatch = (this.getNodeParameter('onTypeMismatch', 0, 'error') as string) === 'skip';
+		const onMismatch = this.getNodeParameter('onTypeMismatch', 0, 'error') as string;
+		const skipMismatch = onMismatch === 'skip';
 		const eff = getEffectiveMapping.call(this, 0);
 		const problems = mappingConfigProblems(eff, await customFieldList.call(this, eff));
 		if (problems.length) {
@@ -99,10 +103,12 @@ export class FieldFlowMapping implements INodeType {
 				description: 'Fix the CRM Object / Custom Mappings / Status Value Map parameters (or turn Use Default Mappings back on). Nothing was mapped or written.',
 			});
 		}
-		// In a sync (the output feeds a Conflict Resolver) a record that fails the type checks is not an
-		// error of the node: it travels on marked invalid, the resolver never writes it and Record
-		// Results queues it as a validation error for that record while the rest syncs.
-		const perRecord = !dryRun && !skipMismatch && feedsConflictResolver(this);
+		// In a sync a record that fails the type checks is not an error of the node: it travels on marked
+		// invalid, the resolver never writes it and Record Results queues it as a validation error for
+		// that record while the rest syncs. Version 1 chose this by looking at the next node (kept for
+		// saved workflows); from 1.1 only the parameter decides.
+		const legacy = this.getNode().typeVersion === 1 && onMismatch === 'error' && feedsConflictResolver(this);
+		const perRecord = !dryRun && (onMismatch === 'markInvalid' || legacy);
 
 		const results: Array<{ i: number; result?: MapItemResult; error?: unknown }> = [];
 		for (let i = 0; i < items.length; i++) {
@@ -140,7 +146,7 @@ export class FieldFlowMapping implements INodeType {
 	}
 }
 
-/** Does this node's output lead to a FieldFlow Conflict Resolver (a sync workflow)? */
+/** Version 1 only: does this node's output lead to a FieldFlow Conflict Resolver (a sync workflow)? */
 function feedsConflictResolver(ctx: IExecuteFunctions): boolean {
 	try {
 		const children = ctx.getChildNodes?.(ctx.getNode().name) ?? [];

@@ -181,9 +181,9 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 		const ffMap = b.add(
 			`Map FieldFlow → ${info.label}`,
 			`${P}fieldFlowMapping`,
-			1,
+			1.1,
 			[480, -20 + dy],
-			{ crm, object: info.object, direction: 'toCrm' },
+			{ crm, object: info.object, direction: 'toCrm', onTypeMismatch: 'markInvalid' },
 			{ credentials: crmCred },
 		);
 		b.connect(entry.node, ffRead, entry.output);
@@ -202,9 +202,9 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 		const crmMap = b.add(
 			`Map ${info.label} → FieldFlow`,
 			`${P}fieldFlowMapping`,
-			1,
+			1.1,
 			[480, 220 + dy],
-			{ crm, object: info.object, direction: 'toFieldflow' },
+			{ crm, object: info.object, direction: 'toFieldflow', onTypeMismatch: 'markInvalid' },
 			{ credentials: crmCred },
 		);
 		b.connect(entry.node, crmRead, entry.output);

@@ -18,7 +18,10 @@ export async function recordResults(
 ): Promise<INodeExecutionData[]> {
 	if (items.some((item) => isPreview(item.json))) {
 		// A preview run: nothing is recorded, the planned items are summed up with the call forecast.
-		return [{ json: previewSummary(items.map((item) => item.json)) as unknown as IDataObject, pairedItem: items.map((_, i) => ({ item: i })) }];
+		return [{ json: previewSummary(
+				items.map((item) => item.json),
+				{ badges: !!client },
+			) as unknown as IDataObject, pairedItem: items.map((_, i) => ({ item: i })) }];
 	}
 	const options = this.getNodeParameter('recordOptions', 0, {}) as IDataObject;
 	const now = new Date().toISOString();

@@ -180,6 +180,11 @@ export const mappingProperties: INodeProperties[] = [
 		options: [
 			{ name: 'Error for That Item', value: 'error', description: 'The item fails with an error naming record, field and value' },
 			{ name: 'Skip Field', value: 'skip', description: 'The field is left out of the mapped record; the rest syncs' },
+			{
+				name: 'Queue That Record as an Error (Sync)',
+				value: 'markInvalid',
+				description: 'The record goes on marked invalid: the Conflict Resolver never writes it and Record Results queues it as a validation error of that record while the rest syncs',
+			},
 		],
 		default: 'error',
 	},

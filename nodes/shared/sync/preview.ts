@@ -87,8 +87,13 @@ export interface PreviewSummary {
 	message: string;
 }
 
+export interface PreviewSummaryOptions {
+	/** Record Results sets FieldFlow's per-prospect sync badges (its Update FieldFlow Badges option). */
+	badges?: boolean;
+}
+
 /** Sums preview items up: what the run would write, and the calls those writes would cost. */
-export function previewSummary(items: Array<Record<string, unknown>>): PreviewSummary {
+export function previewSummary(items: Array<Record<string, unknown>>, options: PreviewSummaryOptions = {}): PreviewSummary {
 	const counts: PreviewCounts = { createInCrm: 0, updateCrm: 0, deleteInCrm: 0, createInFieldflow: 0, updateFieldflow: 0, deleteInFieldflow: 0, conflicts: 0, invalid: 0, unchanged: 0, unlink: 0 };
 	const records = new Set<string>();
 	// Record Results sets one FieldFlow sync badge per prospect it wrote, held in conflict or queued.
@@ -112,7 +117,7 @@ export function previewSummary(items: Array<Record<string, unknown>>): PreviewSu
 	}
 	const forecast = {
 		crm: crm && object ? forecastWrites(crm, object, { creates: counts.createInCrm, updates: counts.updateCrm, deletes: counts.deleteInCrm }) : {},
-		fieldflow: forecastFieldflowWrites({ upserts: counts.createInFieldflow + counts.updateFieldflow, deletes: counts.deleteInFieldflow, badges: badges.size }),
+		fieldflow: forecastFieldflowWrites({ upserts: counts.createInFieldflow + counts.updateFieldflow, deletes: counts.deleteInFieldflow, badges: options.badges ? badges.size : 0 }),
 	};
 	const forecastCalls = [...Object.values(forecast.crm), ...Object.values(forecast.fieldflow)].reduce((a, b) => a + b, 0);
 	const label = crm ? CRM_LABELS[crm] : 'the CRM';
