@@ -45,11 +45,18 @@ export class RateGate {
 		this.tokens = this.burst;
 	}
 
+	/** Until when the server's own budget is spent (observe): no call before then. */
+	private pausedUntil = 0;
+
 	/** Resolves when a call may be made. Calls are admitted in order. */
 	take(): Promise<void> {
 		const next = this.queue.then(async () => {
 			for (;;) {
 				const now = Date.now();
+				if (now < this.pausedUntil) {
+					await this.sleep(this.pausedUntil - now);
+					continue;
+				}
 				this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
 				this.last = now;
 				if (this.tokens >= 1) {
@@ -67,6 +74,24 @@ export class RateGate {
 	drain(): void {
 		this.tokens = 0;
 		this.last = Date.now();
+	}
+
+	/**
+	 * What the server says is left of its budget (rate-limit headers: HubSpot
+	 * X-HubSpot-RateLimit-Remaining / -Interval-Milliseconds, Pipedrive x-ratelimit-remaining /
+	 * -reset): `remaining` calls until the window resets in `resetMs`. The gate never holds more
+	 * tokens than that, and with nothing left it admits no call before the reset, so a run uses the
+	 * budget without tripping 429s. Values that are not numbers are ignored.
+	 */
+	observe(remaining: number, resetMs: number): void {
+		if (!Number.isFinite(remaining) || !Number.isFinite(resetMs) || remaining < 0 || resetMs < 0) return;
+		if (remaining < 1) {
+			this.pausedUntil = Math.max(this.pausedUntil, Date.now() + resetMs);
+			this.tokens = 0;
+			this.last = Date.now();
+			return;
+		}
+		this.tokens = Math.min(this.tokens, remaining);
 	}
 }
 
