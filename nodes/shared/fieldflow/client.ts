@@ -5,7 +5,7 @@
  */
 import { chunk } from 'lodash';
 import { SyncError, kindFromStatus, malformedAnswer, parseRetryAfter, redactSecrets } from '../errors';
-import { DEFAULT_RETRY, RateGate, callApi, newStats, realSleep, type RetryPolicy, type Sleep } from '../transport/retry';
+import { DEFAULT_RETRY, RateGate, callApi, newStats, realSleep, type RetryPolicy, type Sleep, type WriteSafety } from '../transport/retry';
 import type { CallStats, WriteResult } from '../crm/types';
 
 export const FIELDFLOW_DEFAULT_BASE_URL = 'https://api.fieldflow.app/v1';
@@ -96,6 +96,8 @@ interface RequestOptions {
 	endpoint: string;
 	/** Record this call concerns, for error messages. */
 	ref?: string;
+	/** Whether the call may be sent again (retry.ts `mayResend`); default 'idempotent'. */
+	safety?: WriteSafety;
 }
 
 /** Prospects per call of the batch endpoint (POST /prospects/batch). */
@@ -140,7 +142,6 @@ export class FieldFlowClient {
 	async request<T>(method: string, path: string, o: RequestOptions): Promise<T> {
 		const url = new URL(this.baseUrl + path);
 		for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
-		const mutating = method !== 'GET';
 		return callApi(
 			async () => {
 				let res: Response;
@@ -189,8 +190,7 @@ export class FieldFlowClient {
 				gate: this.gate,
 				policy: this.policy,
 				sleep: this.sleep,
-				// A create whose answer was lost may have happened: only retry writes the server refused.
-				mayRetry: (err) => !mutating || method === 'PATCH' || method === 'PUT' || method === 'DELETE' || err.kind === 'rate_limit' || err.status === 503,
+				safety: o.safety ?? 'idempotent',
 			},
 		);
 	}
@@ -262,7 +262,7 @@ export class FieldFlowClient {
 	}
 
 	create<T extends FieldFlowRecord>(resource: FieldFlowResource, body: Record<string, unknown>, ref?: string): Promise<T> {
-		return this.request('POST', `/${resource}`, { endpoint: `${resource}.create`, body, ref });
+		return this.request('POST', `/${resource}`, { endpoint: `${resource}.create`, body, ref, safety: 'creates' });
 	}
 
 	update<T extends FieldFlowRecord>(resource: FieldFlowResource, id: string, body: Record<string, unknown>): Promise<T> {
@@ -281,7 +281,7 @@ export class FieldFlowClient {
 				const out = await this.request<{ results: Array<{ index: number; status: string; id?: string; record?: Record<string, unknown>; error?: { code?: string; message?: string; details?: Array<{ field?: string }> } }> }>(
 					'POST',
 					'/prospects/batch',
-					{ endpoint: 'prospects.batch', body: { upsert: part.map((p) => ({ ...p.fields, ...(p.id ? { id: p.id } : {}) })) } },
+					{ endpoint: 'prospects.batch', body: { upsert: part.map((p) => ({ ...p.fields, ...(p.id ? { id: p.id } : {}) })) }, safety: 'creates' },
 				);
 				part.forEach((input, i) => {
 					const r = out.results.find((x) => x.index === i);

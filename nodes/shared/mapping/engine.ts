@@ -437,101 +437,116 @@ export function mapToCrm(record: Record<string, unknown>, mappings: readonly Map
 	return { fields, errors };
 }
 
+/** What mapToFieldflow gathers over the mappings (each map made only when needed: it runs once per record). */
+interface FromCrm {
+	fields: Record<string, unknown>;
+	/** FieldFlow fields already settled by an earlier member of their group. */
+	settled?: Set<string>;
+	/** The first error per FieldFlow field, reported unless another member of its group settles the field. */
+	pending?: Map<string, SyncError>;
+	/** The halves of compound fields, joined once every mapping is read. */
+	names?: Map<string, { first?: unknown; last?: unknown; seen: boolean }>;
+	dateParts?: Map<string, { date?: unknown; time?: unknown; m: MappingRule }>;
+}
+
+/** Keeps one half of a compound field (firstName/lastName, datePart/timePart); false for any other mapping. */
+function collectHalf(acc: FromCrm, m: MappingRule, raw: unknown): boolean {
+	const f = m.fieldflow;
+	switch (m.transform) {
+		case 'firstName':
+		case 'lastName': {
+			acc.names ??= new Map();
+			let n = acc.names.get(f);
+			if (!n) acc.names.set(f, (n = { seen: true }));
+			if (m.transform === 'firstName') n.first = raw;
+			else n.last = raw;
+			return true;
+		}
+		case 'datePart':
+		case 'timePart': {
+			acc.dateParts ??= new Map();
+			let d = acc.dateParts.get(f);
+			if (!d) acc.dateParts.set(f, (d = { m }));
+			if (m.transform === 'datePart') d.date = raw;
+			else d.time = raw;
+			return true;
+		}
+	}
+	return false;
+}
+
+/** A CRM value read for FieldFlow, or the value to report with what was expected instead. */
+type FromCrmValue = { ok: true; value: unknown } | { ok: false; value: unknown; expected: string };
+
+/** A CRM value back through its value map; with a lossy map the preferred (baseline) value wins if it maps to this CRM value. */
+function fromValueMap(name: string, value: unknown, valueMaps: ValueMaps, preferred: unknown): FromCrmValue {
+	const vm = valueMaps[name];
+	const key = String(value).trim();
+	let mapped = vm ? vm.toFieldflow[key] : undefined;
+	if (vm && preferred !== undefined && preferred !== null && vm.toCrm[String(preferred)] === key) mapped = String(preferred);
+	if (mapped !== undefined) return { ok: true, value: mapped };
+	const allowed = vm ? Object.keys(vm.toFieldflow) : [];
+	return { ok: false, value, expected: vm ? `one of ${allowed.map((a) => `'${a}'`).join(', ')}` : `a value of the unknown value map '${name}'` };
+}
+
+/** One CRM value (not a compound half) → its FieldFlow value: transform, then value map or type check. */
+function readCrmValue(m: MappingRule, raw: unknown, valueMaps: ValueMaps, options: MapOptions): FromCrmValue {
+	if (m.transform === 'durationHhmm') {
+		const mins = fromHhmm(raw);
+		return mins === undefined ? { ok: false, value: raw, expected: "a duration 'HH:MM'" } : { ok: true, value: mins };
+	}
+	const value = m.transform === 'emailList' || m.transform === 'phoneList' ? primaryOfList(raw) : raw;
+	if (m.valueMap && !isEmpty(value)) return fromValueMap(m.valueMap, value, valueMaps, options.prefer?.[m.fieldflow]);
+	const c = checkType(value, m.type, options.picklistOptions?.[m.crm]);
+	return c.ok ? c : { ok: false, value, expected: c.expected };
+}
+
+/** The compound fields from their halves: names joined; date + time (00:00 without one) as a UTC datetime, null without a date. */
+function joinHalves(acc: FromCrm, label: string, id: string | undefined, errors: SyncError[]): void {
+	if (acc.names) for (const [f, n] of acc.names) acc.fields[f] = joinName(n.first, n.last);
+	if (!acc.dateParts) return;
+	for (const [f, d] of acc.dateParts) {
+		if (isEmpty(d.date)) {
+			acc.fields[f] = null;
+			continue;
+		}
+		const time = isEmpty(d.time) ? '00:00' : String(d.time).trim().slice(0, 5);
+		const c = checkType(`${String(d.date).trim()}T${time}:00.000Z`, 'datetime');
+		if (!c.ok) errors.push(typeError(label, id, d.m.crm, f, d.date, c.expected));
+		else acc.fields[f] = c.value;
+	}
+}
+
 /**
  * CRM fields → FieldFlow (canonical) fields. Only mapped CRM fields present in `crmFields` produce
  * canonical fields.
  */
 export function mapToFieldflow(crmFields: Record<string, unknown>, mappings: readonly MappingRule[], valueMaps: ValueMaps, options: MapOptions = {}): MapResult {
-	const fields: Record<string, unknown> = {};
+	const acc: FromCrm = { fields: {} };
 	const errors: SyncError[] = [];
 	const rawId = options.id ?? crmFields.Id ?? crmFields.id ?? crmFields.hs_object_id;
 	const id = rawId === undefined || rawId === null ? undefined : String(rawId);
 	const label = options.label ?? 'CRM record';
-	// FieldFlow fields already settled by an earlier member of their group, and first errors per field.
-	let settled: Set<string> | undefined;
-	let pending: Map<string, SyncError> | undefined;
-	let names: Map<string, { first?: unknown; last?: unknown; seen: boolean }> | undefined;
-	let dateParts: Map<string, { date?: unknown; time?: unknown; m: MappingRule }> | undefined;
-
 	for (const m of mappings) {
 		if (!readsFromCrm(m)) continue;
 		if (!(m.crm in crmFields)) continue;
 		const raw = crmFields[m.crm];
 		if (raw === undefined) continue;
+		if (collectHalf(acc, m, raw)) continue;
 		const f = m.fieldflow;
-		switch (m.transform) {
-			case 'firstName':
-			case 'lastName': {
-				names ??= new Map();
-				let n = names.get(f);
-				if (!n) names.set(f, (n = { seen: true }));
-				if (m.transform === 'firstName') n.first = raw;
-				else n.last = raw;
-				continue;
-			}
-			case 'datePart':
-			case 'timePart': {
-				dateParts ??= new Map();
-				let d = dateParts.get(f);
-				if (!d) dateParts.set(f, (d = { m }));
-				if (m.transform === 'datePart') d.date = raw;
-				else d.time = raw;
-				continue;
-			}
-		}
-		if (settled?.has(f)) continue;
-		let value: unknown = raw;
-		if (m.transform === 'emailList' || m.transform === 'phoneList') value = primaryOfList(raw);
-		else if (m.transform === 'durationHhmm') {
-			const mins = fromHhmm(raw);
-			if (mins === undefined) {
-				if (!pending?.has(f)) (pending ??= new Map()).set(f, typeError(label, id, m.crm, f, raw, "a duration 'HH:MM'"));
-				continue;
-			}
-			fields[f] = mins;
-			(settled ??= new Set()).add(f);
+		// The first member of a group that reads a valid value settles the field; errors wait for the others.
+		if (acc.settled?.has(f)) continue;
+		const read = readCrmValue(m, raw, valueMaps, options);
+		if (!read.ok) {
+			if (!acc.pending?.has(f)) (acc.pending ??= new Map()).set(f, typeError(label, id, m.crm, f, read.value, read.expected));
 			continue;
 		}
-		if (m.valueMap && !isEmpty(value)) {
-			const vm = valueMaps[m.valueMap];
-			const key = String(value).trim();
-			let mapped = vm ? vm.toFieldflow[key] : undefined;
-			const preferred = options.prefer?.[f];
-			if (vm && preferred !== undefined && preferred !== null && vm.toCrm[String(preferred)] === key) mapped = String(preferred);
-			if (mapped === undefined) {
-				if (!pending?.has(f)) {
-					const allowed = vm ? Object.keys(vm.toFieldflow) : [];
-					(pending ??= new Map()).set(f, typeError(label, id, m.crm, f, value, vm ? `one of ${allowed.map((a) => `'${a}'`).join(', ')}` : `a value of the unknown value map '${m.valueMap}'`));
-				}
-				continue;
-			}
-			value = mapped;
-		} else {
-			const c = checkType(value, m.type, options.picklistOptions?.[m.crm]);
-			if (!c.ok) {
-				if (!pending?.has(f)) (pending ??= new Map()).set(f, typeError(label, id, m.crm, f, value, c.expected));
-				continue;
-			}
-			value = c.value;
-		}
-		fields[f] = value;
-		(settled ??= new Set()).add(f);
+		acc.fields[f] = read.value;
+		(acc.settled ??= new Set()).add(f);
 	}
-	if (names) for (const [f, n] of names) fields[f] = joinName(n.first, n.last);
-	if (dateParts) {
-		for (const [f, d] of dateParts) {
-			if (isEmpty(d.date)) {
-				fields[f] = null;
-				continue;
-			}
-			const time = isEmpty(d.time) ? '00:00' : String(d.time).trim().slice(0, 5);
-			const c = checkType(`${String(d.date).trim()}T${time}:00.000Z`, 'datetime');
-			if (!c.ok) errors.push(typeError(label, id, d.m.crm, f, d.date, c.expected));
-			else fields[f] = c.value;
-		}
-	}
-	if (pending) for (const [f, e] of pending) if (!settled?.has(f)) errors.push(e);
-	return { fields, errors };
+	joinHalves(acc, label, id, errors);
+	if (acc.pending) for (const [f, e] of acc.pending) if (!acc.settled?.has(f)) errors.push(e);
+	return { fields: acc.fields, errors };
 }
 
 // ------------------------------------------------------------------ mapping sets

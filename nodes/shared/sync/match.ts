@@ -135,111 +135,148 @@ function idString(v: unknown): string {
 	return typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '';
 }
 
-export function matchRecords(fieldflow: readonly SyncRecord[], crm: readonly SyncRecord[], options: MatchOptions = {}): MatchResult {
-	const order = options.order ?? DEFAULT_MATCH_ORDER;
-	const crmExt = options.crmExternalIdField ?? 'fieldflow_id';
-	const ffExt = options.fieldflowExternalIdField ?? 'crm_id';
-	const pairs: MatchPair[] = [];
-	const ffUsed = new Uint8Array(fieldflow.length);
-	const crmUsed = new Uint8Array(crm.length);
+/** One matchRecords call: the inputs, their indexes, what is paired so far and what only its link may pair. */
+interface Matching {
+	fieldflow: readonly SyncRecord[];
+	crm: readonly SyncRecord[];
+	pairs: MatchPair[];
+	ffUsed: Uint8Array;
+	crmUsed: Uint8Array;
+	/** Linked records: matched through their link only, never re-paired by id/email/name with another record. */
+	ffLocked: Uint8Array;
+	crmLocked: Uint8Array;
+	/** First index of each id. */
+	ffById: Map<string, number>;
+	crmById: Map<string, number>;
+	linkByFf: Map<string, Link>;
+	linkByCrm: Map<string, Link>;
+}
 
-	const crmById = new Map<string, number>();
-	for (let i = 0; i < crm.length; i++) if (!crmById.has(crm[i].id)) crmById.set(crm[i].id, i);
-	const ffById = new Map<string, number>();
-	for (let i = 0; i < fieldflow.length; i++) if (!ffById.has(fieldflow[i].id)) ffById.set(fieldflow[i].id, i);
+function firstIndexById(records: readonly SyncRecord[]): Map<string, number> {
+	const byId = new Map<string, number>();
+	for (let i = 0; i < records.length; i++) if (!byId.has(records[i].id)) byId.set(records[i].id, i);
+	return byId;
+}
 
+function startMatching(fieldflow: readonly SyncRecord[], crm: readonly SyncRecord[], links: readonly Link[]): Matching {
 	const linkByFf = new Map<string, Link>();
 	const linkByCrm = new Map<string, Link>();
-	for (const l of options.links ?? []) {
+	for (const l of links) {
 		linkByFf.set(l.fieldflowId, l);
 		if (l.crmId) linkByCrm.set(l.crmId, l);
 	}
-
-	// A linked record is matched through its link only: never re-paired by id/email/name with another record.
 	const ffLocked = new Uint8Array(fieldflow.length);
 	const crmLocked = new Uint8Array(crm.length);
 	for (let i = 0; i < fieldflow.length; i++) if (linkByFf.has(fieldflow[i].id)) ffLocked[i] = 1;
 	for (let i = 0; i < crm.length; i++) if (linkByCrm.has(crm[i].id)) crmLocked[i] = 1;
-	const ffFree = (i: number) => !ffUsed[i] && !ffLocked[i];
-	const crmFree = (i: number) => !crmUsed[i] && !crmLocked[i];
-
-	const pair = (fi: number, ci: number, by: MatchKey) => {
-		ffUsed[fi] = 1;
-		crmUsed[ci] = 1;
-		pairs.push({ fieldflow: fieldflow[fi], crm: crm[ci], link: linkByFf.get(fieldflow[fi].id), matchedBy: by });
+	return {
+		fieldflow,
+		crm,
+		pairs: [],
+		ffUsed: new Uint8Array(fieldflow.length),
+		crmUsed: new Uint8Array(crm.length),
+		ffLocked,
+		crmLocked,
+		ffById: firstIndexById(fieldflow),
+		crmById: firstIndexById(crm),
+		linkByFf,
+		linkByCrm,
 	};
+}
 
-	/** Pair FieldFlow records with CRM records that share a key (first unused candidate in input order). */
-	const byKey = (ffKey: (r: SyncRecord) => string, crmKey: (r: SyncRecord) => string, by: MatchKey) => {
-		const index = new Map<string, number[]>();
-		for (let i = 0; i < crm.length; i++) {
-			if (!crmFree(i)) continue;
-			const k = crmKey(crm[i]);
-			if (!k) continue;
-			const list = index.get(k);
-			if (list) list.push(i);
-			else index.set(k, [i]);
-		}
-		for (let i = 0; i < fieldflow.length; i++) {
-			if (!ffFree(i)) continue;
-			const k = ffKey(fieldflow[i]);
-			if (!k) continue;
-			const list = index.get(k);
-			if (!list) continue;
-			while (list.length && crmUsed[list[0]]) list.shift();
-			const ci = list.shift();
-			if (ci !== undefined) pair(i, ci, by);
-		}
-	};
+const ffFree = (s: Matching, i: number) => !s.ffUsed[i] && !s.ffLocked[i];
+const crmFree = (s: Matching, i: number) => !s.crmUsed[i] && !s.crmLocked[i];
 
+function pair(s: Matching, fi: number, ci: number, by: MatchKey): void {
+	s.ffUsed[fi] = 1;
+	s.crmUsed[ci] = 1;
+	s.pairs.push({ fieldflow: s.fieldflow[fi], crm: s.crm[ci], link: s.linkByFf.get(s.fieldflow[fi].id), matchedBy: by });
+}
+
+function pairByLink(s: Matching): void {
+	for (let i = 0; i < s.fieldflow.length; i++) {
+		if (s.ffUsed[i]) continue;
+		const l = s.linkByFf.get(s.fieldflow[i].id);
+		const ci = l?.crmId ? s.crmById.get(l.crmId) : undefined;
+		if (ci !== undefined && !s.crmUsed[ci]) pair(s, i, ci, 'link');
+	}
+}
+
+function pairByExternalId(s: Matching, crmExt: string, ffExt: string): void {
+	// CRM record names the FieldFlow id.
+	for (let ci = 0; ci < s.crm.length; ci++) {
+		if (!crmFree(s, ci)) continue;
+		const fi = s.ffById.get(idString(s.crm[ci].fields[crmExt]));
+		if (fi !== undefined && ffFree(s, fi)) pair(s, fi, ci, 'externalId');
+	}
+	// FieldFlow record names the CRM id.
+	for (let fi = 0; fi < s.fieldflow.length; fi++) {
+		if (!ffFree(s, fi)) continue;
+		const ci = s.crmById.get(idString(s.fieldflow[fi].fields[ffExt]));
+		if (ci !== undefined && crmFree(s, ci)) pair(s, fi, ci, 'externalId');
+	}
+}
+
+/** Pair FieldFlow records with CRM records that share a key (first unused candidate in input order). */
+function pairByKey(s: Matching, key: (r: SyncRecord) => string, by: MatchKey): void {
+	const index = new Map<string, number[]>();
+	for (let i = 0; i < s.crm.length; i++) {
+		if (!crmFree(s, i)) continue;
+		const k = key(s.crm[i]);
+		if (!k) continue;
+		const list = index.get(k);
+		if (list) list.push(i);
+		else index.set(k, [i]);
+	}
+	for (let i = 0; i < s.fieldflow.length; i++) {
+		if (!ffFree(s, i)) continue;
+		const k = key(s.fieldflow[i]);
+		if (!k) continue;
+		const list = index.get(k);
+		if (!list) continue;
+		while (list.length && s.crmUsed[list[0]]) list.shift();
+		const ci = list.shift();
+		if (ci !== undefined) pair(s, i, ci, by);
+	}
+}
+
+/** The records left unpaired, each with its link when it has one. */
+function unmatched(records: readonly SyncRecord[], used: Uint8Array, linkById: Map<string, Link>): Unmatched[] {
+	const out: Unmatched[] = [];
+	for (let i = 0; i < records.length; i++) {
+		if (used[i]) continue;
+		const link = linkById.get(records[i].id);
+		out.push(link ? { record: records[i], link } : { record: records[i] });
+	}
+	return out;
+}
+
+const emailKey = (r: SyncRecord) => normalizeEmail(r.fields.email);
+
+export function matchRecords(fieldflow: readonly SyncRecord[], crm: readonly SyncRecord[], options: MatchOptions = {}): MatchResult {
+	const order = options.order ?? DEFAULT_MATCH_ORDER;
+	const crmExt = options.crmExternalIdField ?? 'fieldflow_id';
+	const ffExt = options.fieldflowExternalIdField ?? 'crm_id';
+	const s = startMatching(fieldflow, crm, options.links ?? []);
 	for (const key of order) {
 		switch (key) {
 			case 'link':
-				for (let i = 0; i < fieldflow.length; i++) {
-					if (ffUsed[i]) continue;
-					const l = linkByFf.get(fieldflow[i].id);
-					const ci = l?.crmId ? crmById.get(l.crmId) : undefined;
-					if (ci !== undefined && !crmUsed[ci]) pair(i, ci, 'link');
-				}
+				pairByLink(s);
 				break;
 			case 'externalId':
-				// CRM record names the FieldFlow id.
-				for (let ci = 0; ci < crm.length; ci++) {
-					if (!crmFree(ci)) continue;
-					const fi = ffById.get(idString(crm[ci].fields[crmExt]));
-					if (fi !== undefined && ffFree(fi)) pair(fi, ci, 'externalId');
-				}
-				// FieldFlow record names the CRM id.
-				for (let fi = 0; fi < fieldflow.length; fi++) {
-					if (!ffFree(fi)) continue;
-					const ci = crmById.get(idString(fieldflow[fi].fields[ffExt]));
-					if (ci !== undefined && crmFree(ci)) pair(fi, ci, 'externalId');
-				}
+				pairByExternalId(s, crmExt, ffExt);
 				break;
 			case 'email':
-				byKey(
-					(r) => normalizeEmail(r.fields.email),
-					(r) => normalizeEmail(r.fields.email),
-					'email',
-				);
+				pairByKey(s, emailKey, 'email');
 				break;
 			case 'name':
-				byKey(nameKey, nameKey, 'name');
+				pairByKey(s, nameKey, 'name');
 				break;
 		}
 	}
-
-	const unmatchedFieldflow: Unmatched[] = [];
-	for (let i = 0; i < fieldflow.length; i++) {
-		if (ffUsed[i]) continue;
-		const link = linkByFf.get(fieldflow[i].id);
-		unmatchedFieldflow.push(link ? { record: fieldflow[i], link } : { record: fieldflow[i] });
-	}
-	const unmatchedCrm: Unmatched[] = [];
-	for (let i = 0; i < crm.length; i++) {
-		if (crmUsed[i]) continue;
-		const link = linkByCrm.get(crm[i].id);
-		unmatchedCrm.push(link ? { record: crm[i], link } : { record: crm[i] });
-	}
-	return { pairs, unmatchedFieldflow, unmatchedCrm };
+	return {
+		pairs: s.pairs,
+		unmatchedFieldflow: unmatched(fieldflow, s.ffUsed, s.linkByFf),
+		unmatchedCrm: unmatched(crm, s.crmUsed, s.linkByCrm),
+	};
 }

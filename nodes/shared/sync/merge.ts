@@ -161,91 +161,127 @@ export function decide(input: DecideInput, options: DecideOptions): Decision {
 	return compare(ff!, crm!, link, options);
 }
 
-function compare(ff: SyncRecord, crm: SyncRecord, link: Link | undefined, options: DecideOptions): Decision {
-	const { direction, strategy } = options;
+/** How one compare() reads its pair: the records, the baseline, which side is newer, which side is stale. */
+interface Comparing {
+	ff: SyncRecord;
+	crm: SyncRecord;
+	hasBase: boolean;
+	base: CanonicalFields;
+	ffIsNewer: boolean;
+	ffStale: boolean;
+	crmStale: boolean;
+	options: DecideOptions;
+	/** Equal values as the CRM sees them (crmEquivalent included). */
+	crmSame: (f: string, a: unknown, b: unknown) => boolean;
+}
+
+/** What compare() gathers field by field. */
+interface Compared {
+	baseline: CanonicalFields;
+	toCrm?: CanonicalFields;
+	toFieldflow?: CanonicalFields;
+	conflicts?: FieldConflict[];
+	/** Changes the direction does not let through. */
+	ignored: number;
+	/** Conflicts settled by the strategy or by a one-way direction. */
+	settledConflicts: number;
+}
+
+function comparing(ff: SyncRecord, crm: SyncRecord, link: Link | undefined, options: DecideOptions): Comparing {
 	const eqCrm = options.crmEquivalent;
 	const hasBase = !!link;
-	const base = link?.baseline ?? {};
-	const baseline: CanonicalFields = { ...base };
-	let toCrm: CanonicalFields | undefined;
-	let toFieldflow: CanonicalFields | undefined;
-	let conflicts: FieldConflict[] | undefined;
-	let ignored = 0;
-	let settledConflicts = 0;
-	const ffIsNewer = newer(ff.modifiedAt, crm.modifiedAt) >= 0;
 	// A read no newer than the version the synced link recorded is stale for that side (see above).
 	const guard = hasBase && link!.status === 'synced';
-	const ffStale = guard && notNewer(ff.modifiedAt, link!.fieldflowModifiedAt);
-	const crmStale = guard && notNewer(crm.modifiedAt, link!.crmModifiedAt);
+	return {
+		ff,
+		crm,
+		hasBase,
+		base: link?.baseline ?? {},
+		ffIsNewer: newer(ff.modifiedAt, crm.modifiedAt) >= 0,
+		ffStale: guard && notNewer(ff.modifiedAt, link!.fieldflowModifiedAt),
+		crmStale: guard && notNewer(crm.modifiedAt, link!.crmModifiedAt),
+		options,
+		crmSame: (f, a, b) => sameValue(a, b) || (!!eqCrm && eqCrm(f, a, b)),
+	};
+}
 
-	const crmSame = (f: string, a: unknown, b: unknown) => sameValue(a, b) || (!!eqCrm && eqCrm(f, a, b));
-	const visit = (f: string) => {
-		const fv = ff.fields[f];
-		const cv = crm.fields[f];
-		const fHas = fv !== undefined;
-		const cHas = cv !== undefined;
-		if (!fHas && !cHas) return;
-		const bv = base[f];
-		let fChanged: boolean;
-		let cChanged: boolean;
-		if (hasBase) {
-			fChanged = !ffStale && fHas && !sameValue(fv, bv);
-			cChanged = !crmStale && cHas && !crmSame(f, cv, bv);
-		} else {
-			// First sync of a matched pair: no baseline. Equal → settled; a value on one side only fills the other.
-			const fEmpty = !fHas || sameValue(fv, null);
-			const cEmpty = !cHas || sameValue(cv, null);
-			if ((fEmpty && cEmpty) || (!fEmpty && !cEmpty && crmSame(f, cv, fv))) {
-				baseline[f] = fHas ? fv : cv;
-				return;
-			}
-			fChanged = !fEmpty;
-			cChanged = !cEmpty;
-		}
-		if (!fChanged && !cChanged) return;
-		if (fChanged && cChanged && crmSame(f, cv, fv)) {
-			baseline[f] = fv;
+/** The side whose value a conflict takes; undefined for manual (hold the conflict). One-way directions override the strategy. */
+function conflictWinner({ direction, strategy }: DecideOptions, ffIsNewer: boolean): 'fieldflow' | 'crm' | undefined {
+	if (direction === 'fieldflowToCrm') return 'fieldflow';
+	if (direction === 'crmToFieldflow') return 'crm';
+	if (strategy === 'fieldflowWins') return 'fieldflow';
+	if (strategy === 'crmWins') return 'crm';
+	if (strategy === 'newestWins') return ffIsNewer ? 'fieldflow' : 'crm';
+	return undefined;
+}
+
+/** The winner's value goes to the other side, when the direction writes that side. */
+function takeWinner(out: Compared, direction: SyncDirection, f: string, winner: 'fieldflow' | 'crm', fv: unknown, cv: unknown): void {
+	if (winner === 'fieldflow') {
+		if (!canWriteCrm(direction)) {
+			out.ignored++;
 			return;
 		}
-		let winner: 'fieldflow' | 'crm';
-		if (fChanged && !cChanged) winner = 'fieldflow';
-		else if (cChanged && !fChanged) winner = 'crm';
-		else {
-			// Conflict.
-			if (direction === 'fieldflowToCrm') winner = 'fieldflow';
-			else if (direction === 'crmToFieldflow') winner = 'crm';
-			else if (strategy === 'fieldflowWins') winner = 'fieldflow';
-			else if (strategy === 'crmWins') winner = 'crm';
-			else if (strategy === 'newestWins') winner = ffIsNewer ? 'fieldflow' : 'crm';
-			else {
-				(conflicts ??= []).push({ field: f, fieldflow: fv ?? null, crm: cv ?? null, baseline: bv ?? null });
-				return;
-			}
-			settledConflicts++;
+		(out.toCrm ??= {})[f] = fv;
+		out.baseline[f] = fv;
+	} else {
+		if (!canWriteFieldflow(direction)) {
+			out.ignored++;
+			return;
 		}
-		if (winner === 'fieldflow') {
-			if (!canWriteCrm(direction)) {
-				ignored++;
-				return;
-			}
-			(toCrm ??= {})[f] = fv;
-			baseline[f] = fv;
-		} else {
-			if (!canWriteFieldflow(direction)) {
-				ignored++;
-				return;
-			}
-			(toFieldflow ??= {})[f] = cv;
-			baseline[f] = cv;
-		}
-	};
-
-	if (options.fields) for (const f of options.fields) visit(f);
-	else {
-		for (const f in ff.fields) visit(f);
-		for (const f in crm.fields) if (ff.fields[f] === undefined) visit(f);
+		(out.toFieldflow ??= {})[f] = cv;
+		out.baseline[f] = cv;
 	}
+}
 
+/** The three-way comparison of one field. */
+function compareField(c: Comparing, out: Compared, f: string): void {
+	const { crmSame } = c;
+	const fv = c.ff.fields[f];
+	const cv = c.crm.fields[f];
+	const fHas = fv !== undefined;
+	const cHas = cv !== undefined;
+	if (!fHas && !cHas) return;
+	const bv = c.base[f];
+	let fChanged: boolean;
+	let cChanged: boolean;
+	if (c.hasBase) {
+		fChanged = !c.ffStale && fHas && !sameValue(fv, bv);
+		cChanged = !c.crmStale && cHas && !crmSame(f, cv, bv);
+	} else {
+		// First sync of a matched pair: no baseline. Equal → settled; a value on one side only fills the other.
+		const fEmpty = !fHas || sameValue(fv, null);
+		const cEmpty = !cHas || sameValue(cv, null);
+		if ((fEmpty && cEmpty) || (!fEmpty && !cEmpty && crmSame(f, cv, fv))) {
+			out.baseline[f] = fHas ? fv : cv;
+			return;
+		}
+		fChanged = !fEmpty;
+		cChanged = !cEmpty;
+	}
+	if (!fChanged && !cChanged) return;
+	if (fChanged && cChanged && crmSame(f, cv, fv)) {
+		out.baseline[f] = fv;
+		return;
+	}
+	let winner: 'fieldflow' | 'crm' | undefined;
+	if (fChanged && !cChanged) winner = 'fieldflow';
+	else if (cChanged && !fChanged) winner = 'crm';
+	else {
+		// Conflict.
+		winner = conflictWinner(c.options, c.ffIsNewer);
+		if (!winner) {
+			(out.conflicts ??= []).push({ field: f, fieldflow: fv ?? null, crm: cv ?? null, baseline: bv ?? null });
+			return;
+		}
+		out.settledConflicts++;
+	}
+	takeWinner(out, c.options.direction, f, winner, fv, cv);
+}
+
+/** The decision from what the fields gave: its actions, in order, and the reason that sums them up. */
+function decisionOf(out: Compared, { direction, strategy }: DecideOptions): Decision {
+	const { baseline, toCrm, toFieldflow, conflicts, ignored, settledConflicts } = out;
 	const actions: SyncAction[] = [];
 	if (conflicts) actions.push('conflict');
 	if (toCrm) actions.push('updateCrm');
@@ -263,4 +299,15 @@ function compare(ff: SyncRecord, crm: SyncRecord, link: Link | undefined, option
 	if (toFieldflow) d.toFieldflow = toFieldflow;
 	if (conflicts) d.conflicts = conflicts;
 	return d;
+}
+
+function compare(ff: SyncRecord, crm: SyncRecord, link: Link | undefined, options: DecideOptions): Decision {
+	const c = comparing(ff, crm, link, options);
+	const out: Compared = { baseline: { ...c.base }, ignored: 0, settledConflicts: 0 };
+	if (options.fields) for (const f of options.fields) compareField(c, out, f);
+	else {
+		for (const f in ff.fields) compareField(c, out, f);
+		for (const f in crm.fields) if (ff.fields[f] === undefined) compareField(c, out, f);
+	}
+	return decisionOf(out, options);
 }

@@ -101,6 +101,19 @@ describe('FieldFlowClient', () => {
 		expect(sb.prospects.size).toBe(1);
 	});
 
+	it('sends a batch upsert (it creates) again only when the answer proves it was refused: 429 yes; 500 or a lost answer no', async () => {
+		const batch = [{ ref: 'r1', fields: { contact_name: 'Batch Once' } }];
+		sb.injectFault({ kind: 'server', endpoint: 'prospects.batch', times: 1 });
+		expect(await client.upsertProspects(batch)).toMatchObject([{ success: false, error: { kind: 'transient', status: 500 } }]);
+		expect(sb.calls.get('prospects.batch')).toBe(1);
+		sb.injectFault({ kind: 'lostResponse', endpoint: 'prospects.batch', times: 1 });
+		expect(await client.upsertProspects(batch)).toMatchObject([{ success: false, error: { kind: 'transient' } }]);
+		expect(sb.calls.get('prospects.batch')).toBe(2);
+		sb.injectFault({ kind: 'rateLimit', endpoint: 'prospects.batch', retryAfter: 1, times: 1 });
+		expect(await client.upsertProspects(batch)).toMatchObject([{ success: true }]);
+		expect(sb.calls.get('prospects.batch')).toBe(4);
+	});
+
 	it('reports a body that is not JSON as a transient error (retried on reads), not a crash', async () => {
 		sb.injectFault({ kind: 'malformed', endpoint: 'prospects.list', times: 1 });
 		await expect(client.list('prospects')).resolves.toMatchObject({ data: [] });
