@@ -1,6 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import isEqual from 'lodash/isEqual';
 import { crmProperty, getEffectiveMapping, mappingProperties, objectProperties } from '../n8nSide/properties/mapping';
+import { buildMapping, type MappingConfig } from '../shared/mapping/effective';
 import { getSyncStore, storeProperties } from '../n8nSide/store';
 import { CRM_LABELS, crmObjects, type CrmName } from '../shared/crm';
 import { readSync, SYNC_KEY, type InvalidMeta, type RecordProblem } from '../shared/sync/protocol';
@@ -16,7 +18,9 @@ import type { FieldFlowRecord } from '../shared/fieldflow/client';
 import { describeErrors, mappingConfigProblems } from '../shared/mapping/records';
 import { BULK_MATCH_COST } from '../shared/sync/lookups';
 import { OUTPUT, type InputRecord, type Routed } from '../shared/sync/plan';
+import { commit, matchedOnly, planCommit } from '../shared/sync/commit';
 import { toPreview } from '../shared/sync/preview';
+import { releaseReservations } from '../shared/sync/reserve';
 import { planRun, resolve } from '../shared/sync/resolve';
 
 const INPUT_LABELS = ['FieldFlow', 'CRM'] as const;
@@ -30,7 +34,10 @@ export class FieldFlowConflictResolver implements INodeType {
 		name: 'fieldFlowConflictResolver',
 		icon: { light: 'file:fieldflowconflictresolver.svg', dark: 'file:fieldflowconflictresolver.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 1.1: no mapping settings of its own; the rules come with the records from the FieldFlow Mapping
+		// node 1.1 before it (one place to set the mapping). Version 1 keeps its own (saved workflows).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{$parameter["crm"] + " " + $parameter["object"] + " · " + $parameter["conflictStrategy"]}}',
 		description: 'Match FieldFlow and CRM records, compare each field with the last sync and route them to To CRM, To FieldFlow, Conflict or Unchanged',
 		defaults: { name: 'FieldFlow Conflict Resolver' },
@@ -129,7 +136,14 @@ export class FieldFlowConflictResolver implements INodeType {
 				description: 'Show the first this many records in the preview (0 = all); the call forecast covers the records shown',
 				displayOptions: { show: { preview: [true] } },
 			},
-			...mappingProperties,
+			{
+				displayName: 'Field mappings are set on the FieldFlow Mapping node before this one (Direction: FieldFlow ⇄ CRM): this node uses the rules the records were mapped with',
+				name: 'mappingNotice',
+				type: 'notice',
+				default: '',
+				displayOptions: { show: { '@version': [1.1] } },
+			},
+			...mappingProperties.map((p) => ({ ...p, displayOptions: { ...p.displayOptions, show: { ...(p.displayOptions?.show ?? {}), '@version': [1] } } })),
 			...storeProperties,
 		],
 	};
@@ -141,15 +155,16 @@ export class FieldFlowConflictResolver implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const crm = this.getNodeParameter('crm', 0) as CrmName;
-		const eff = getEffectiveMapping.call(this, 0);
+		const object = this.getNodeParameter('object', 0) as string;
+		const invalid: InputItem[] = [];
+		const inputs = [readInput.call(this, 0, crm, object, invalid), readInput.call(this, 1, crm, object, invalid)];
+		const eff = this.getNode().typeVersion >= 1.1 ? buildMapping(mappingOfRecords(this, crm, object)) : getEffectiveMapping.call(this, 0);
 		const problems = mappingConfigProblems(eff);
 		if (problems.length) {
 			throw new NodeOperationError(this.getNode(), `The field mapping is not valid: ${describeErrors(problems)}`, {
-				description: 'Fix the CRM Object / Custom Mappings / Status Value Map parameters (they must match the FieldFlow Mapping nodes). Nothing was written.',
+				description: 'Fix the CRM Object / Custom Mappings / Status Value Map parameters on the FieldFlow Mapping node. Nothing was written.',
 			});
 		}
-		const invalid: InputItem[] = [];
-		const inputs = [readInput.call(this, 0, eff.crm, eff.object, invalid), readInput.call(this, 1, eff.crm, eff.object, invalid)];
 		const role = crmObjects(crm).find((o) => o.name === eff.object)?.role ?? 'person';
 		const resource = role === 'activity' ? 'meetings' : 'prospects';
 		const store = await getSyncStore.call(this, 0);
@@ -157,7 +172,7 @@ export class FieldFlowConflictResolver implements INodeType {
 		let fieldflow: Awaited<ReturnType<typeof getFieldFlowClient>> | undefined;
 
 		const preview = this.getNodeParameter('preview', 0, false) as boolean;
-		let result: { routed: Routed[] };
+		let result: { routed: Routed[]; reserved?: string[] } | undefined;
 		try {
 			result = await (preview ? planRun : resolve)(
 				inputs[0],
@@ -182,7 +197,16 @@ export class FieldFlowConflictResolver implements INodeType {
 					bulkMatch: BULK_MATCH_COST[crm],
 				},
 			);
+			// Version 1 saved the links of matched pairs and the conflicts itself (saved workflows may
+			// not send those outputs to Record Results); from 1.1 the commit does, with the rest of the run.
+			if (!preview && this.getNode().typeVersion === 1) {
+				const routedItems = result.routed.filter((r) => r.output === OUTPUT.conflict || r.output === OUTPUT.unchanged).map((r) => r.json);
+				await commit(store, matchedOnly(planCommit(routedItems).batch));
+			}
 		} catch (error) {
+			// Nothing is written for this run: give back the creates it reserved.
+			const reserved = (result as { reserved?: string[] } | undefined)?.reserved ?? [];
+			await releaseReservations(store, crm, eff.object, reserved);
 			throw toNodeError(this.getNode(), error);
 		}
 
@@ -226,6 +250,41 @@ async function invalidItems(store: SyncStore, crm: CrmName, object: string, inva
 			paired: [{ item: r.item, input: r.input }],
 		};
 	});
+}
+
+/**
+ * Version 1.1: the mapping settings the input records were mapped with (FieldFlow Mapping 1.1 puts
+ * them on each record). All records must agree; with no record the defaults (nothing is written).
+ */
+function mappingOfRecords(ctx: IExecuteFunctions, crm: CrmName, object: string): MappingConfig {
+	let found: { config: MappingConfig; where: string } | undefined;
+	for (const input of [0, 1] as const) {
+		let items: INodeExecutionData[] = [];
+		try {
+			items = ctx.getInputData(input) ?? [];
+		} catch {
+			continue;
+		}
+		items.forEach((item, i) => {
+			const meta = readSync(item.json as Record<string, unknown>);
+			if (meta?.kind !== 'record') return;
+			const where = `${INPUT_LABELS[input]} input item ${i}`;
+			if (!meta.mapping) {
+				throw new NodeOperationError(ctx.getNode(), `${where} carries no mapping settings: it was mapped by a FieldFlow Mapping node older than 1.1`, {
+					description: 'Replace the Mapping node(s) before this one with a new FieldFlow Mapping node (Direction: FieldFlow ⇄ CRM); this Conflict Resolver takes the mapping from it.',
+					itemIndex: i,
+				});
+			}
+			if (!found) found = { config: meta.mapping, where };
+			else if (!isEqual(found.config, meta.mapping)) {
+				throw new NodeOperationError(ctx.getNode(), `${where} was mapped with other mapping settings than ${found.where}`, {
+					description: 'Map both sides with one FieldFlow Mapping node (Direction: FieldFlow ⇄ CRM), or give the Mapping nodes the same Custom Mappings and Status Value Map.',
+					itemIndex: i,
+				});
+			}
+		});
+	}
+	return found?.config ?? { crm, object, useDefaults: true, custom: [], statusOverrides: [] };
 }
 
 /** The sync records of one input (invalid ones into `invalid`); an item without `_sync` is a clear error. */

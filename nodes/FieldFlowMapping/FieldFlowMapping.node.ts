@@ -6,8 +6,9 @@ import type {
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
-import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
-import { crmProperty, getEffectiveMapping, mappingProperties, objectProperties, type EffectiveMapping } from '../n8nSide/properties/mapping';
+import { NodeOperationError } from 'n8n-workflow';
+import { crmProperty, getMappingConfig, mappingProperties, objectProperties } from '../n8nSide/properties/mapping';
+import { buildMapping, type EffectiveMapping, type MappingConfig } from '../shared/mapping/effective';
 import { getSyncStore, storeProperties } from '../n8nSide/store';
 import { SyncError } from '../shared/errors';
 import { diffFields, mapToCrm } from '../shared/mapping/engine';
@@ -20,6 +21,18 @@ import { getCrmAdapter } from '../n8nSide/transport/crm';
 import type { FieldInfo } from '../shared/crm/types';
 
 type Direction = 'toCrm' | 'toFieldflow';
+
+/**
+ * The node's inputs (or outputs): FieldFlow and CRM for direction "both", else one. Evaluated by
+ * n8n inside an expression, so it refers to nothing outside itself.
+ */
+const sides = (parameters: { direction?: string }, first: string, second: string) =>
+	parameters.direction === 'both'
+		? [
+				{ type: 'main', displayName: first },
+				{ type: 'main', displayName: second },
+			]
+		: ['main'];
 
 const onlyInDryRun = (p: INodeProperties): INodeProperties => ({
 	...p,
@@ -39,8 +52,11 @@ export class FieldFlowMapping implements INodeType {
 		subtitle: '={{$parameter["direction"] === "toCrm" ? "FieldFlow → " + $parameter["crm"] + " " + $parameter["object"] : $parameter["crm"] + " " + $parameter["object"] + " → FieldFlow"}}',
 		description: 'Map FieldFlow prospects to CRM fields and back: default tables, custom pairs, status value maps, type checks, dry run',
 		defaults: { name: 'FieldFlow Mapping' },
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		// Direction "FieldFlow ⇄ CRM" (1.1) maps both sides of a sync: two inputs, two outputs.
+		// eslint-disable-next-line n8n-nodes-base/node-class-description-inputs-wrong-regular-node
+		inputs: `={{(${sides})($parameter, 'FieldFlow', 'CRM')}}`,
+		// eslint-disable-next-line n8n-nodes-base/node-class-description-outputs-wrong
+		outputs: `={{(${sides})($parameter, 'FieldFlow → CRM', 'CRM → FieldFlow')}}`,
 		credentials: [
 			{ name: 'fieldFlowSalesforceApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayOptions: { show: { crm: ['salesforce'] } } },
 			{ name: 'fieldFlowHubSpotApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayOptions: { show: { crm: ['hubspot'] } } },
@@ -71,6 +87,32 @@ export class FieldFlowMapping implements INodeType {
 					},
 				],
 				default: 'toCrm',
+				displayOptions: { show: { '@version': [1] } },
+			},
+			{
+				displayName: 'Direction',
+				name: 'direction',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'FieldFlow ⇄ CRM (Sync)',
+						value: 'both',
+						description: 'Two inputs (FieldFlow records, CRM records) and two outputs, for a Conflict Resolver: the one place the sync\'s mapping is set',
+					},
+					{
+						name: 'FieldFlow → CRM',
+						value: 'toCrm',
+						description: 'Input: FieldFlow records (FieldFlow node). Output: CRM fields + sync record.',
+					},
+					{
+						name: 'CRM → FieldFlow',
+						value: 'toFieldflow',
+						description: 'Input: CRM records (FieldFlow CRM node Get Changed Since / Get by IDs). Output: FieldFlow fields + sync record.',
+					},
+				],
+				default: 'toCrm',
+				displayOptions: { show: { '@version': [1.1] } },
 			},
 			...mappingProperties,
 			{
@@ -91,12 +133,11 @@ export class FieldFlowMapping implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
-		const direction = this.getNodeParameter('direction', 0) as Direction;
+		const direction = this.getNodeParameter('direction', 0) as Direction | 'both';
 		const dryRun = this.getNodeParameter('dryRun', 0, false) as boolean;
 		const onMismatch = this.getNodeParameter('onTypeMismatch', 0, 'error') as string;
-		const skipMismatch = onMismatch === 'skip';
-		const eff = getEffectiveMapping.call(this, 0);
+		const config = getMappingConfig.call(this, 0);
+		const eff = buildMapping(config);
 		const problems = mappingConfigProblems(eff, await customFieldList.call(this, eff));
 		if (problems.length) {
 			throw new NodeOperationError(this.getNode(), `The field mapping is not valid: ${describeErrors(problems)}`, {
@@ -108,42 +149,63 @@ export class FieldFlowMapping implements INodeType {
 		// that record while the rest syncs. Version 1 chose this by looking at the next node (kept for
 		// saved workflows); from 1.1 only the parameter decides.
 		const legacy = this.getNode().typeVersion === 1 && onMismatch === 'error' && feedsConflictResolver(this);
-		const perRecord = !dryRun && (onMismatch === 'markInvalid' || legacy);
-
-		const results: Array<{ i: number; result?: MapItemResult; error?: unknown }> = [];
-		for (let i = 0; i < items.length; i++) {
-			const json = withoutSync(items[i].json as Record<string, unknown>);
-			// An empty item (e.g. "Always Output Data" on an empty read) is no record.
-			if (!Object.keys(json).length) continue;
-			try {
-				results.push({ i, result: direction === 'toCrm' ? mapFieldflowRecord(json, eff) : mapCrmItem(json, eff) });
-			} catch (error) {
-				results.push({ i, error });
-			}
-		}
-
-		if (dryRun) return [await dryRunItems.call(this, items, results, eff, direction)];
-
-		const out: INodeExecutionData[] = [];
-		for (const { i, result, error } of results) {
-			let failure = error;
-			if (result && result.errors.length && perRecord) {
-				const meta: RecordMeta = { kind: 'record', record: result.record, invalid: recordProblem(result, eff.crm) };
-				out.push({ json: { ...(result.payload as IDataObject), [SYNC_KEY]: meta as unknown as IDataObject }, pairedItem: { item: i } });
-				continue;
-			}
-			if (result && result.errors.length && !skipMismatch) failure = mismatchError(result);
-			if (failure !== undefined) {
-				const nodeError = toItemError(this, failure, i);
-				if (!this.continueOnFail()) throw nodeError;
-				out.push({ json: errorJson(failure, result), pairedItem: { item: i } });
-				continue;
-			}
-			const meta: RecordMeta = { kind: 'record', record: result!.record };
-			out.push({ json: { ...(result!.payload as IDataObject), [SYNC_KEY]: meta as unknown as IDataObject }, pairedItem: { item: i } });
-		}
-		return [out];
+		const options: MapOptions = { eff, perRecord: !dryRun && (onMismatch === 'markInvalid' || legacy), skipMismatch: onMismatch === 'skip', dryRun };
+		// 1.1 records carry the mapping settings: the Conflict Resolver 1.1 takes its rules from them.
+		if (this.getNode().typeVersion >= 1.1) options.config = config;
+		if (direction === 'both') return [await mapInput.call(this, 0, 'toCrm', options), await mapInput.call(this, 1, 'toFieldflow', options)];
+		return [await mapInput.call(this, 0, direction, options)];
 	}
+}
+
+interface MapOptions {
+	eff: EffectiveMapping;
+	config?: MappingConfig;
+	perRecord: boolean;
+	skipMismatch: boolean;
+	dryRun: boolean;
+}
+
+/** One input's items mapped in `direction` (FieldFlow → CRM, or CRM → FieldFlow). */
+async function mapInput(this: IExecuteFunctions, input: number, direction: Direction, o: MapOptions): Promise<INodeExecutionData[]> {
+	let items: INodeExecutionData[] = [];
+	try {
+		items = this.getInputData(input) ?? [];
+	} catch {
+		return []; // an input with nothing connected
+	}
+	const paired = (i: number) => (input ? { item: i, input } : { item: i });
+	const results: Array<{ i: number; result?: MapItemResult; error?: unknown }> = [];
+	for (let i = 0; i < items.length; i++) {
+		const json = withoutSync(items[i].json as Record<string, unknown>);
+		// An empty item (e.g. "Always Output Data" on an empty read) is no record.
+		if (!Object.keys(json).length) continue;
+		try {
+			results.push({ i, result: direction === 'toCrm' ? mapFieldflowRecord(json, o.eff) : mapCrmItem(json, o.eff) });
+		} catch (error) {
+			results.push({ i, error });
+		}
+	}
+	if (o.dryRun) return (await dryRunItems.call(this, items, results, o.eff, direction)).map((item) => ({ ...item, pairedItem: paired((item.pairedItem as { item: number }).item) }));
+
+	const out: INodeExecutionData[] = [];
+	const record = (meta: RecordMeta, payload: Record<string, unknown>, i: number) =>
+		out.push({ json: { ...(payload as IDataObject), [SYNC_KEY]: (o.config ? { ...meta, mapping: o.config } : meta) as unknown as IDataObject }, pairedItem: paired(i) });
+	for (const { i, result, error } of results) {
+		let failure = error;
+		if (result && result.errors.length && o.perRecord) {
+			record({ kind: 'record', record: result.record, invalid: recordProblem(result, o.eff.crm) }, result.payload, i);
+			continue;
+		}
+		if (result && result.errors.length && !o.skipMismatch) failure = mismatchError(result);
+		if (failure !== undefined) {
+			const nodeError = toItemError(this, failure, i);
+			if (!this.continueOnFail()) throw nodeError;
+			out.push({ json: errorJson(failure, result), pairedItem: paired(i) });
+			continue;
+		}
+		record({ kind: 'record', record: result!.record }, result!.payload, i);
+	}
+	return out;
 }
 
 /** Version 1 only: does this node's output lead to a FieldFlow Conflict Resolver (a sync workflow)? */

@@ -75,7 +75,7 @@ export function buildSelectiveSync(crm: Crm): Workflow {
 	const resolver = b.add(
 		'Conflict Resolver',
 		`${P}fieldFlowConflictResolver`,
-		1,
+		1.1,
 		[480, 40],
 		{
 			crm,

@@ -1,8 +1,8 @@
 /**
  * The prospect sync templates: one wiring, several modes.
  *
- *   trigger(s) → Start Run ─┬→ FieldFlow: changed prospects → Map FieldFlow → CRM ─→ Conflict Resolver (FieldFlow)
- *                           └→ CRM: changed records ────────→ Map CRM → FieldFlow ─→ Conflict Resolver (CRM)
+ *   trigger(s) → Start Run ─┬→ FieldFlow: changed prospects ─→ Map FieldFlow ⇄ CRM (input FieldFlow) ─→ Conflict Resolver (FieldFlow)
+ *                           └→ CRM: changed records ─────────→ Map FieldFlow ⇄ CRM (input CRM) ──────→ Conflict Resolver (CRM)
  *   Conflict Resolver: To CRM → CRM: write ─────┐
  *                      To FieldFlow → FieldFlow: write ┤
  *                      Conflict, Unchanged ────────────┼→ Collect results (Merge) → Record Results → Finish Run
@@ -51,7 +51,7 @@ export const SYNC_TEMPLATES: SyncTemplate[] = [
 		strategy: 'newestWins',
 		everyMinutes: 5,
 		intro: (crm, obj) =>
-			`## Two-way sync: FieldFlow ⇄ ${crm} ${obj}\nRecommended. Every 5 minutes ("real-time: changes sync within minutes") — or click **Test workflow** — changes on either side since the last run go to the other side.\n\n1. Pick your **FieldFlow API** and **${crm}** credentials on the nodes that ask for them.\n2. Adjust mappings on the two **Map** nodes and the **Conflict Resolver** (custom fields, status values).\n3. Choose the conflict strategy on the **Conflict Resolver** (Newest Wins by default).\n4. Activate the workflow.\n\nFailed records go to the error queue (see the *Error retry* template); conflicts under *Manual* wait on the dashboard.`,
+			`## Two-way sync: FieldFlow ⇄ ${crm} ${obj}\nRecommended. Every 5 minutes ("real-time: changes sync within minutes") — or click **Test workflow** — changes on either side since the last run go to the other side.\n\n1. Pick your **FieldFlow API** and **${crm}** credentials on the nodes that ask for them.\n2. Adjust the field mapping on the **Map** node (custom fields, status values): it is the one place for it.\n3. Choose the conflict strategy on the **Conflict Resolver** (Newest Wins by default).\n4. Activate the workflow.\n\nFailed records go to the error queue (see the *Error retry* template); conflicts under *Manual* wait on the dashboard.`,
 	},
 	{
 		key: 'fieldflow-to-crm-sync',
@@ -144,7 +144,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 	const resolver = b.add(
 		'Conflict Resolver',
 		`${P}fieldFlowConflictResolver`,
-		1,
+		1.1,
 		[740, 100 + dy],
 		{
 			crm,
@@ -169,6 +169,22 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 	const ffSince = paged ? "={{ $json.phase === 'fieldflow' ? $json.fieldflowSince : $json.startedAt }}" : '={{ $json.fieldflowSince }}';
 	const crmSince = paged ? "={{ $json.phase === 'crm' ? $json.crmSince : $json.startedAt }}" : '={{ $json.crmSince }}';
 	const ffReadName = 'FieldFlow: changed prospects';
+	// One Mapping node holds the sync's field mapping: both sides (FieldFlow ⇄ CRM) in a two-way
+	// template, the one side read in a one-way template. The Conflict Resolver takes its rules from it.
+	const mapDirection = readsFieldflow && readsCrm ? 'both' : readsFieldflow ? 'toCrm' : 'toFieldflow';
+	const mapName = { both: `Map FieldFlow ⇄ ${info.label}`, toCrm: `Map FieldFlow → ${info.label}`, toFieldflow: `Map ${info.label} → FieldFlow` }[mapDirection];
+	const map = b.add(
+		mapName,
+		`${P}fieldFlowMapping`,
+		1.1,
+		[480, (mapDirection === 'both' ? 100 : mapDirection === 'toCrm' ? -20 : 220) + dy],
+		{ crm, object: info.object, direction: mapDirection, onTypeMismatch: 'markInvalid' },
+		{ credentials: crmCred },
+	);
+	if (mapDirection === 'both') {
+		b.connect(map, resolver, 0, 0);
+		b.connect(map, resolver, 1, 1);
+	} else b.connect(map, resolver, 0, mapDirection === 'toCrm' ? 0 : 1);
 	if (readsFieldflow) {
 		const ffRead = b.add(
 			ffReadName,
@@ -178,17 +194,8 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 			{ resource: 'prospect', operation: 'getChangedSince', since: ffSince, options: { ...ffPage } },
 			{ credentials: FIELDFLOW_CREDENTIAL, alwaysOutputData: true },
 		);
-		const ffMap = b.add(
-			`Map FieldFlow → ${info.label}`,
-			`${P}fieldFlowMapping`,
-			1.1,
-			[480, -20 + dy],
-			{ crm, object: info.object, direction: 'toCrm', onTypeMismatch: 'markInvalid' },
-			{ credentials: crmCred },
-		);
 		b.connect(entry.node, ffRead, entry.output);
-		b.connect(ffRead, ffMap);
-		b.connect(ffMap, resolver, 0, 0);
+		b.connect(ffRead, map, 0, 0);
 	}
 	if (readsCrm) {
 		const crmRead = b.add(
@@ -199,17 +206,8 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 			{ crm, operation: 'getChangedSince', object: info.object, since: crmSince, returnAll: true, options: { ...crmPage } },
 			{ credentials: crmCred, alwaysOutputData: true },
 		);
-		const crmMap = b.add(
-			`Map ${info.label} → FieldFlow`,
-			`${P}fieldFlowMapping`,
-			1.1,
-			[480, 220 + dy],
-			{ crm, object: info.object, direction: 'toFieldflow', onTypeMismatch: 'markInvalid' },
-			{ credentials: crmCred },
-		);
 		b.connect(entry.node, crmRead, entry.output);
-		b.connect(crmRead, crmMap);
-		b.connect(crmMap, resolver, 0, 1);
+		b.connect(crmRead, map, 0, mapDirection === 'both' ? 1 : 0);
 	}
 
 	// Every branch ends in one Merge so Record Results (and Finish Run / Next Page) run once, after everything.

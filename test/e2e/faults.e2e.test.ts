@@ -369,7 +369,7 @@ describe.each(CRMS)('%s: bad configuration, empty and huge input, bad answers to
 
 	it('a mapping naming an unknown CRM field, one writing the id/link field, an unknown CRM object: the run stops before any write with an error naming the mapping and what to do', async () => {
 		env.seedProspects(crm, 3, 'cfg');
-		const mapNode = `Map FieldFlow → ${CRM_INFO[crm].label}`;
+		const mapNode = `Map FieldFlow ⇄ ${CRM_INFO[crm].label}`;
 		const cases: Array<{ key: string; params: Record<string, unknown>; error: RegExp }> = [
 			{ key: 'unknown-field', params: { customMappings: { mapping: [{ fieldflowField: 'notes', crmField: 'No_Such_Field__c', type: 'text', direction: 'both' }] } }, error: /Mapping 'notes' → 'No_Such_Field__c': .* has no field 'No_Such_Field__c'.*pick the CRM field from the list/ },
 			{ key: 'id-field', params: { customMappings: { mapping: [{ fieldflowField: 'email', crmField: CRM_ID_FIELD[crm], type: 'text', direction: 'toCrm' }] } }, error: new RegExp(`Mapping 'email' → '${CRM_ID_FIELD[crm]}': '${CRM_ID_FIELD[crm]}' is the CRM's id/link or system field and is never written`) },

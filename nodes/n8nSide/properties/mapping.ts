@@ -3,7 +3,7 @@
  * (nodes/shared/mapping/effective.ts buildMapping).
  */
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { buildMapping, CUSTOM_FIELD_OPTION, type CustomMappingRow, type EffectiveMapping, type StatusOverrideRow } from '../../shared/mapping/effective';
+import { buildMapping, CUSTOM_FIELD_OPTION, type CustomMappingRow, type EffectiveMapping, type MappingConfig, type StatusOverrideRow } from '../../shared/mapping/effective';
 export { crmProperty } from './crm';
 import { CRM_LABELS, crmObjects, type CrmName } from '../../shared/crm';
 import type { FieldType } from '../../shared/crm/types';
@@ -190,19 +190,18 @@ export const mappingProperties: INodeProperties[] = [
 	},
 ];
 
-/** The effective mapping of the node's parameters (read at `itemIndex`). */
-export function getEffectiveMapping(this: IExecuteFunctions, itemIndex = 0): EffectiveMapping {
+/** The mapping settings of the node's parameters (read at `itemIndex`). */
+export function getMappingConfig(this: IExecuteFunctions, itemIndex = 0): MappingConfig {
 	const crm = this.getNodeParameter('crm', itemIndex) as CrmName;
 	const object = this.getNodeParameter('object', itemIndex, DEFAULT_PROSPECT_OBJECT[crm]) as string;
 	const custom = ((this.getNodeParameter('customMappings', itemIndex, {}) as IDataObject).mapping ?? []) as CustomMappingRow[];
 	const statusOverrides = ((this.getNodeParameter('statusValueMap', itemIndex, {}) as IDataObject).value ?? []) as StatusOverrideRow[];
-	return buildMapping({
-		crm,
-		object,
-		useDefaults: this.getNodeParameter('useDefaultMappings', itemIndex, true) as boolean,
-		custom,
-		statusOverrides,
-	});
+	return { crm, object, useDefaults: this.getNodeParameter('useDefaultMappings', itemIndex, true) as boolean, custom, statusOverrides };
+}
+
+/** The effective mapping of the node's parameters (read at `itemIndex`). */
+export function getEffectiveMapping(this: IExecuteFunctions, itemIndex = 0): EffectiveMapping {
+	return buildMapping(getMappingConfig.call(this, itemIndex));
 }
 
 export type { EffectiveMapping };

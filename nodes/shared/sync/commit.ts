@@ -256,6 +256,15 @@ export async function commit(store: SyncStore, batch: CommitBatch): Promise<void
 	});
 }
 
+/**
+ * Of a batch, only what the Conflict Resolver 1.0 wrote itself while resolving: the links of pairs
+ * matched with nothing to write and the conflicts (kept for workflows saved with that version, where
+ * the Unchanged / Conflict outputs may not reach Record Results).
+ */
+export function matchedOnly(batch: CommitBatch): CommitBatch {
+	return { links: batch.links, settled: batch.settled, statusUpdates: [], releases: [], removals: [], errors: [], resolveIds: [], conflicts: batch.conflicts, logs: [] };
+}
+
 /** The last badge per prospect and CRM (an error of a sibling write after its success wins). */
 export function lastBadges(badges: Badge[]): Badge[] {
 	const last = new Map<string, Badge>();

@@ -18,6 +18,7 @@
  *                       the error queue and conflicts.
  */
 import type { CrmName } from '../crm/types';
+import type { MappingConfig } from '../mapping/effective';
 import { ERROR_HINTS, SyncError, type ErrorKind } from '../errors';
 import type { CanonicalFields, FieldConflict, Link, SyncAction, SyncRecord } from './types';
 
@@ -44,6 +45,11 @@ export interface RecordProblem {
 export interface RecordMeta {
 	kind: 'record';
 	record: MappedRecord;
+	/**
+	 * The mapping settings the record was mapped with (FieldFlow Mapping 1.1): the Conflict Resolver
+	 * 1.1 builds its rules from them, so mappings are set in one place.
+	 */
+	mapping?: MappingConfig;
 	/** Set when the record failed validation: it is queued as an error, never written. */
 	invalid?: RecordProblem;
 }

@@ -75,10 +75,18 @@ async function readBothSides(): Promise<{ ffRecords: INodeExecutionData[]; crmRe
 	return { ffRecords, crmRecords };
 }
 
-/** The two Mapping nodes of the template, each connected to the resolver's matching input. */
+/** The template's Mapping node: both sides (FieldFlow ⇄ CRM), type mismatches queued per record; its outputs feed the resolver's inputs. */
 async function mapBothSides(ffRecords: INodeExecutionData[], crmRecords: INodeExecutionData[]): Promise<[INodeExecutionData[], INodeExecutionData[]]> {
-	const [ffItems] = await run(mappingNode, { ...common, direction: 'toCrm' }, [ffRecords], { downstream: [{ type: resolverNode, toInput: 0 }] });
-	const [crmItems] = await run(mappingNode, { ...common, direction: 'toFieldflow' }, [crmRecords], { downstream: [{ type: resolverNode, toInput: 1 }] });
+	const outputs = await run(mappingNode, { ...common, direction: 'both', onTypeMismatch: 'markInvalid' }, [ffRecords, crmRecords]);
+	expect(outputs).toHaveLength(2);
+	const [ffItems, crmItems] = outputs;
+	// Each mapped record says which input item it came from, and carries the mapping it was mapped with.
+	for (const [k, items] of [ffItems, crmItems].entries()) {
+		for (const item of items) {
+			expect(item.pairedItem).toMatchObject(k ? { input: 1 } : { item: expect.any(Number) });
+			expect(readSync(item.json)).toMatchObject({ kind: 'record', mapping: { crm: 'hubspot', object: 'contacts', useDefaults: true } });
+		}
+	}
 	return [ffItems, crmItems];
 }
 
@@ -273,6 +281,33 @@ describe('Conflict Resolver node, HubSpot contacts, end to end', () => {
 		expect(outputs[TO_FIELDFLOW]).toEqual([]);
 		expect(outputs[TO_CRM].map((i) => meta<WriteMeta>(i).fieldflowId)).toEqual(['pr_ada']);
 		expect(sb.fieldflow.snapshot().prospects).toHaveLength(2);
+	});
+});
+
+describe('Conflict Resolver node 1.1: the mapping is set once, on the Mapping node', () => {
+	it('a custom pair and a status value set on the Mapping node are what the resolver writes to the CRM (it has no mapping settings of its own)', async () => {
+		seedFirstRun();
+		const { ffRecords, crmRecords } = await readBothSides();
+		const customMappings = { mapping: [{ fieldflowField: 'status', crmField: 'lifecyclestage', type: 'picklist', direction: 'both' }] };
+		const statusValueMap = { value: [{ fieldflowStatus: 'new', crmValue: 'opportunity' }] };
+		const [ffItems, crmItems] = await run(mappingNode, { ...common, direction: 'both', onTypeMismatch: 'markInvalid', customMappings, statusValueMap }, [ffRecords, crmRecords]);
+		expect(new FieldFlowConflictResolver().description.properties.filter((p) => p.name === 'customMappings' || p.name === 'statusValueMap').map((p) => p.displayOptions?.show?.['@version'])).toEqual([[1], [1]]);
+		const outputs = await resolve(ffItems, crmItems);
+		const ada = outputs[TO_CRM].find((i) => meta<WriteMeta>(i).fieldflowId === 'pr_ada')!;
+		expect(ada.json.lifecyclestage).toBe('opportunity');
+	});
+
+	it('records mapped with two different settings, or by a Mapping node older than 1.1, are refused with the item named', async () => {
+		seedFirstRun();
+		const { ffRecords, crmRecords } = await readBothSides();
+		const [ffItems] = await run(mappingNode, { ...common, direction: 'toCrm', onTypeMismatch: 'markInvalid', useDefaultMappings: true }, [ffRecords]);
+		const [crmItems] = await run(mappingNode, { ...common, direction: 'toFieldflow', onTypeMismatch: 'markInvalid', statusValueMap: { value: [{ fieldflowStatus: 'new', crmValue: 'lead' }] } }, [crmRecords]);
+		await expect(resolve(ffItems, crmItems)).rejects.toThrow(/CRM input item 0 was mapped with other mapping settings than FieldFlow input item 0/);
+		const old = ffItems.map((i) => {
+			const { mapping: _m, ...rest } = readSync(i.json) as unknown as Record<string, unknown>;
+			return { ...i, json: { ...i.json, _sync: rest as IDataObject } };
+		});
+		await expect(resolve(old, [])).rejects.toThrow(/FieldFlow input item 0 carries no mapping settings: it was mapped by a FieldFlow Mapping node older than 1.1/);
 	});
 });
 
