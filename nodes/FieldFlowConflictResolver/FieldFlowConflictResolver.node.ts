@@ -48,14 +48,17 @@ export class FieldFlowConflictResolver implements INodeType {
 		// eslint-disable-next-line n8n-nodes-base/node-class-description-outputs-wrong
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['To CRM', 'To FieldFlow', 'Conflict', 'Unchanged'],
+		// Labelled slots; each CRM's credential is hidden for the other two CRMs (hide, not show: with
+		// show, n8n's editor takes CRM for an "authentication" field, hides it from the panel and lists
+		// the CRM credentials under a bare "Credential", even in the FieldFlow API slot).
 		credentials: [
-			{ name: 'fieldFlowApi', required: true },
-			{ name: 'fieldFlowSalesforceApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayOptions: { show: { crm: ['salesforce'] } } },
-			{ name: 'fieldFlowHubSpotApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayOptions: { show: { crm: ['hubspot'] } } },
-			{ name: 'fieldFlowPipedriveApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayOptions: { show: { crm: ['pipedrive'] } } },
+			{ name: 'fieldFlowApi', required: true, displayName: 'FieldFlow API Credential' },
+			{ name: 'fieldFlowSalesforceApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayName: 'Salesforce Credential', displayOptions: { hide: { crm: ['hubspot', 'pipedrive'] } } },
+			{ name: 'fieldFlowHubSpotApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayName: 'HubSpot Credential', displayOptions: { hide: { crm: ['salesforce', 'pipedrive'] } } },
+			{ name: 'fieldFlowPipedriveApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayName: 'Pipedrive Credential', displayOptions: { hide: { crm: ['salesforce', 'hubspot'] } } },
 			// n8n's own Postgres credential (queue mode store).
 			// eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed
-			{ name: 'postgres', required: true, displayOptions: { show: { store: ['postgres'] } } },
+			{ name: 'postgres', required: true, displayName: 'PostgreSQL Store Credential', displayOptions: { show: { store: ['postgres'] } } },
 		],
 		properties: [
 			crmProperty,

@@ -10,7 +10,13 @@ export class FieldFlowCrm implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'FieldFlow CRM',
 		name: 'fieldFlowCrm',
-		icon: { light: 'file:fieldflowcrm.svg', dark: 'file:fieldflowcrm.dark.svg' },
+		// The chosen CRM's logo. n8n (1.123 and 2.41 alike) evaluates an icon expression with $parameter in
+		// the editor and serves file: icons from this folder; where no node exists yet (the node picker)
+		// $parameter is empty and the FieldFlow CRM icon shows.
+		icon: {
+			light: '={{"file:" + ({ salesforce: "salesforce", hubspot: "hubspot", pipedrive: "pipedrive" }[$parameter.crm] || "fieldflowcrm") + ".svg"}}',
+			dark: '={{"file:" + ({ salesforce: "salesforce", hubspot: "hubspot", pipedrive: "pipedrive" }[$parameter.crm] || "fieldflowcrm") + ".dark.svg"}}',
+		},
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["crm"] + " " + $parameter["object"]}}',
@@ -19,24 +25,30 @@ export class FieldFlowCrm implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
+		// Each CRM's credential is hidden for the other two CRMs (hide, not show: with show, n8n's editor
+		// would take CRM for an "authentication" field, hide it from the panel and offer every CRM's
+		// credentials in one unlabelled "Credential" list).
 		credentials: [
 			{
 				name: 'fieldFlowSalesforceApi',
 				required: true,
 				testedBy: 'fieldFlowCrmConnectionTest',
-				displayOptions: { show: { crm: ['salesforce'] } },
+				displayName: 'Salesforce Credential',
+				displayOptions: { hide: { crm: ['hubspot', 'pipedrive'] } },
 			},
 			{
 				name: 'fieldFlowHubSpotApi',
 				required: true,
 				testedBy: 'fieldFlowCrmConnectionTest',
-				displayOptions: { show: { crm: ['hubspot'] } },
+				displayName: 'HubSpot Credential',
+				displayOptions: { hide: { crm: ['salesforce', 'pipedrive'] } },
 			},
 			{
 				name: 'fieldFlowPipedriveApi',
 				required: true,
 				testedBy: 'fieldFlowCrmConnectionTest',
-				displayOptions: { show: { crm: ['pipedrive'] } },
+				displayName: 'Pipedrive Credential',
+				displayOptions: { hide: { crm: ['salesforce', 'hubspot'] } },
 			},
 		],
 		properties,

@@ -57,14 +57,19 @@ export class FieldFlowMapping implements INodeType {
 		inputs: `={{(${sides})($parameter, 'FieldFlow', 'CRM')}}`,
 		// eslint-disable-next-line n8n-nodes-base/node-class-description-outputs-wrong
 		outputs: `={{(${sides})($parameter, 'FieldFlow → CRM', 'CRM → FieldFlow')}}`,
+		// Labelled slots; each CRM's credential is hidden for the other two CRMs (hide, not show: with
+		// show, n8n's editor takes CRM for an "authentication" field, hides it from the panel and lists
+		// the CRM credentials under a bare "Credential", even in the FieldFlow API slot).
 		credentials: [
-			{ name: 'fieldFlowSalesforceApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayOptions: { show: { crm: ['salesforce'] } } },
-			{ name: 'fieldFlowHubSpotApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayOptions: { show: { crm: ['hubspot'] } } },
-			{ name: 'fieldFlowPipedriveApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayOptions: { show: { crm: ['pipedrive'] } } },
+			{ name: 'fieldFlowSalesforceApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayName: 'Salesforce Credential', displayOptions: { hide: { crm: ['hubspot', 'pipedrive'] } } },
+			{ name: 'fieldFlowHubSpotApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayName: 'HubSpot Credential', displayOptions: { hide: { crm: ['salesforce', 'pipedrive'] } } },
+			{ name: 'fieldFlowPipedriveApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayName: 'Pipedrive Credential', displayOptions: { hide: { crm: ['salesforce', 'hubspot'] } } },
 			// The store is read only by a dry run (to show what changed since the last sync).
-			// n8n's own Postgres credential (queue mode store).
+			// n8n's own Postgres credential (queue mode store). "hide dryRun false", not "show dryRun
+			// true": a boolean a credential is shown on is taken by n8n's editor for the node's
+			// "authentication" field and hidden from the panel (the Dry Run switch was invisible).
 			// eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed
-			{ name: 'postgres', required: true, displayOptions: { show: { store: ['postgres'], dryRun: [true] } } },
+			{ name: 'postgres', required: true, displayName: 'PostgreSQL Store Credential', displayOptions: { show: { store: ['postgres'] }, hide: { dryRun: [false] } } },
 		],
 		properties: [
 			crmProperty,

@@ -28,7 +28,9 @@ export class FieldFlowTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{$parameter["event"]}}',
-		description: 'Starts the workflow when prospects change, meetings complete or AI summaries are generated in FieldFlow',
+		// n8n's node picker merges this trigger into the FieldFlow node's entry and shows this description
+		// there (useActionsGeneration: "default to trigger description"), so it describes both.
+		description: 'Read and write FieldFlow prospects, meetings and AI meeting summaries, or start a workflow when they change',
 		defaults: { name: 'FieldFlow Trigger' },
 		polling: true,
 		inputs: [],

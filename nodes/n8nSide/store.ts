@@ -14,9 +14,9 @@ export const storeProperties: INodeProperties[] = [
 		noDataExpression: true,
 		options: [
 			{
-				name: 'Embedded (SQLite File in the N8n User Folder)',
+				name: 'Embedded SQLite',
 				value: 'sqlite',
-				description: 'Zero set-up; right for a single n8n instance',
+				description: 'A SQLite file in the n8n user folder (~/.n8n): nothing to set up; right for one n8n instance',
 			},
 			{
 				name: 'PostgreSQL',
@@ -28,18 +28,18 @@ export const storeProperties: INodeProperties[] = [
 		description: 'Where links, baselines, cursors, logs, errors and conflicts are kept. Every sync node of one integration must use the same store.',
 	},
 	{
-		displayName: 'SQLite File',
+		displayName: 'SQLite File Path',
 		name: 'sqlitePath',
 		type: 'string',
 		default: '',
 		placeholder: '/home/node/.n8n/fieldflow-sync.sqlite',
-		description: 'Leave empty for fieldflow-sync.sqlite in the n8n user folder',
+		description: 'Path of the SQLite file. Leave empty for fieldflow-sync.sqlite in the n8n user folder (~/.n8n, or N8N_USER_FOLDER/.n8n).',
 		displayOptions: { show: { store: ['sqlite'] } },
 	},
 ];
 
 export const storeCredentials: INodeCredentialDescription[] = [
-	{ name: 'postgres', required: true, displayOptions: { show: { store: ['postgres'] } } },
+	{ name: 'postgres', required: true, displayName: 'PostgreSQL Store Credential', displayOptions: { show: { store: ['postgres'] } } },
 ];
 
 /** The store the node's parameters point at (one per config for the life of the process). */

@@ -13,7 +13,7 @@
  *  - sync-dashboard: GET page (Render Dashboard → Respond HTML) and a POST action path (Retry Errors
  *      or Resolve Conflict → write → Record Results → redirect back), basic auth on both.
  */
-import { Builder, CRM_INFO, FIELDFLOW_CREDENTIAL, P, STORE, crmCredential, ifTrue, stableId, type Crm, type Workflow } from './lib';
+import { Builder, CRM_INFO, EXECUTE, FIELDFLOW_CREDENTIAL, P, PUBLISH, STORE, SYNC_STATUS_VERSION, crmCredential, ifTrue, stableId, type Crm, type Workflow } from './lib';
 
 /** Webhook credentials the templates reference (the tests import credentials with these ids). */
 export const WEBHOOK_HEADER_AUTH = { httpHeaderAuth: { id: 'ffWebhookHeader1', name: 'FieldFlow webhook header' } };
@@ -58,7 +58,7 @@ export function buildSelectiveSync(crm: Crm): Workflow {
 	b.note(
 		'About this template',
 		[-420, -440],
-		`## Sync to ${info.label} (one prospect)\nThe guide's **Sync to CRM** button: FieldFlow (or anything else) POSTs \`{ "prospectId": "pr_…" }\` to this workflow's webhook and gets the outcome back.\n\n1. Pick the **Header Auth** credential on the webhook (header name and secret the caller sends), and your FieldFlow and ${info.label} credentials.\n2. Activate (publish) the workflow; the production URL is \`/webhook/${selectiveSyncPath(crm)}\`.\n3. Answer: \`{ outcome: created | updated | unchanged | error, crmId, error, hint }\`. Send \`"preview": true\` to get what would happen instead, with nothing written.\n\nA prospect already in ${info.label} with the same email is linked, not duplicated; syncing again when nothing changed writes nothing.`,
+		`## Sync to ${info.label} (one prospect)\nThe guide's **Sync to CRM** button: FieldFlow (or anything else) POSTs \`{ "prospectId": "pr_…" }\` to this workflow's webhook and gets the outcome back.\n\n1. Pick the **Header Auth** credential on the webhook (header name and secret the caller sends), and your FieldFlow and ${info.label} credentials.\n2. ${PUBLISH}; the production URL is \`/webhook/${selectiveSyncPath(crm)}\`.\n3. Answer: \`{ outcome: created | updated | unchanged | error, crmId, error, hint }\`. Send \`"preview": true\` to get what would happen instead, with nothing written.\n\nA prospect already in ${info.label} with the same email is linked, not duplicated; syncing again when nothing changed writes nothing.`,
 		560,
 		380,
 	);
@@ -99,7 +99,7 @@ export function buildSelectiveSync(crm: Crm): Workflow {
 		{ credentials: crmCred, onError: 'continueRegularOutput' },
 	);
 	const merge = b.add('Collect results', 'n8n-nodes-base.merge', 3, [1000, 60], { numberInputs: 3 });
-	const record = b.add('Record Results', `${P}fieldFlowSyncStatus`, 1, [1240, 60], { crm, operation: 'recordResults', recordOptions: { includeResults: true }, ...store });
+	const record = b.add('Record Results', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [1240, 60], { crm, operation: 'recordResults', recordOptions: { includeResults: true }, ...store });
 	const respond = b.add('Respond with the outcome', 'n8n-nodes-base.respondToWebhook', 1.1, [1480, 60], {
 		respondWith: 'json',
 		responseBody:
@@ -154,7 +154,7 @@ export function buildMeetingSummarySync(crm: Crm): Workflow {
 	b.note(
 		'About this template',
 		[-420, -460],
-		`## Meetings and AI summaries → ${info.label}\nEvery 15 minutes (or **Test workflow**): FieldFlow meetings **completed** since the last run are logged as ${info.label} activities on the ${info.objectLabel.toLowerCase()} record their prospect is synced with (date, duration, notes, outcome); AI meeting summaries become notes on that record.\n\nLogging the same meeting or summary again updates its activity / note: never a duplicate.\n\nProspects must be synced first (two-way or Sync to CRM templates): meetings of prospects not linked yet wait — the meetings cursor stays at the oldest of them, so they are logged once their prospect is synced.`,
+		`## Meetings and AI summaries → ${info.label}\nEvery 15 minutes — or on ${EXECUTE} — FieldFlow meetings **completed** since the last run are logged as ${info.label} activities on the ${info.objectLabel.toLowerCase()} record their prospect is synced with (date, duration, notes, outcome); AI meeting summaries become notes on that record.\n\nLogging the same meeting or summary again updates its activity / note: never a duplicate.\n\nProspects must be synced first (two-way or Sync to CRM templates): meetings of prospects not linked yet wait — the meetings cursor stays at the oldest of them, so they are logged once their prospect is synced.`,
 		560,
 		380,
 	);
@@ -168,11 +168,11 @@ export function buildMeetingSummarySync(crm: Crm): Workflow {
 		read: Record<string, unknown>,
 		write: { name: string; parameters: Record<string, unknown> },
 	) => {
-		const start = b.add(`Start Run: ${label}`, `${P}fieldFlowSyncStatus`, 1, [-40, y], { crm, operation: 'startRun', object, ...store });
+		const start = b.add(`Start Run: ${label}`, `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [-40, y], { crm, operation: 'startRun', object, ...store });
 		b.connect(manual, start);
 		b.connect(schedule, start);
 		const readNode = b.add(`FieldFlow: changed ${label}`, `${P}fieldFlow`, 1, [200, y], read, { credentials: FIELDFLOW_CREDENTIAL, alwaysOutputData: true });
-		const look = b.add(`Look Up Links: ${label}`, `${P}fieldFlowSyncStatus`, 1, [440, y], {
+		const look = b.add(`Look Up Links: ${label}`, `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [440, y], {
 			crm,
 			operation: 'lookUpLinks',
 			object: info.object,
@@ -184,7 +184,7 @@ export function buildMeetingSummarySync(crm: Crm): Workflow {
 		const crmWrite = b.add(write.name, `${P}fieldFlowCrm`, 1, [920, y - 80], { crm, object: '={{ $json.crmObject }}', ...write.parameters }, { credentials: crmCred });
 		const merge = b.add(`Collect ${label}`, 'n8n-nodes-base.merge', 3, [1160, y], { numberInputs: 3 });
 		// Not linked yet: keep the cursor at the oldest such record so it is read again next run.
-		const finish = b.add(`Finish Run: ${label}`, `${P}fieldFlowSyncStatus`, 1, [1400, y], {
+		const finish = b.add(`Finish Run: ${label}`, `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [1400, y], {
 			crm,
 			operation: 'finishRun',
 			object,
@@ -267,7 +267,7 @@ function retryWritePath(b: Builder, key: string, crm: Crm, from: string[], x: nu
 	);
 	const ffWrite = b.add('FieldFlow: write', `${P}fieldFlow`, 1, [x + 260, y + 80], { resource: 'prospect', operation: 'upsert' }, { credentials: FIELDFLOW_CREDENTIAL, onError: 'continueRegularOutput' });
 	const merge = b.add('Collect results', 'n8n-nodes-base.merge', 3, [x + 520, y], { numberInputs: 3 });
-	const record = b.add('Record Results', `${P}fieldFlowSyncStatus`, 1, [x + 760, y], { crm, operation: 'recordResults', ...store });
+	const record = b.add('Record Results', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [x + 760, y], { crm, operation: 'recordResults', ...store });
 	b.connect(route, crmWrite, 0);
 	b.connect(route, ffWrite, 1);
 	b.connect(crmWrite, merge, 0, 0);
@@ -292,14 +292,14 @@ export function buildErrorRetry(crm: Crm): Workflow {
 	b.note(
 		'About this template',
 		[-420, -440],
-		`## Retry failed ${info.label} syncs\nEvery hour (or **Test workflow**) the queued failed writes of the ${info.label} sync are sent again to the side they were meant for; **Record Results** resolves the ones that succeed.\n\nAuth-expired errors are left alone until you reconnect (turn on *Include Auth Errors* on **Retry Errors** once).`,
+		`## Retry failed ${info.label} syncs\nEvery hour — or on ${EXECUTE} — the queued failed writes of the ${info.label} sync are sent again to the side they were meant for; **Record Results** resolves the ones that succeed.\n\nAuth-expired errors are left alone until you reconnect (turn on *Include Auth Errors* on **Retry Errors** once).`,
 		520,
 		260,
 	);
 	b.note('Error kinds', [260, -440], ERROR_HANDLING_NOTE, 560, 320);
 	const manual = b.add('Run now', 'n8n-nodes-base.manualTrigger', 1, [-300, 160], {});
 	const schedule = b.add('Every hour', 'n8n-nodes-base.scheduleTrigger', 1.2, [-300, -20], { rule: { interval: [{ field: 'hours', hoursInterval: 1 }] } });
-	const retry = b.add('Retry Errors', `${P}fieldFlowSyncStatus`, 1, [-40, 80], { crm, operation: 'retryErrors', errorIds: '', notFound: 'unlink', retryOptions: {}, ...store });
+	const retry = b.add('Retry Errors', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [-40, 80], { crm, operation: 'retryErrors', errorIds: '', notFound: 'unlink', retryOptions: {}, ...store });
 	b.connect(manual, retry);
 	b.connect(schedule, retry);
 	retryWritePath(b, key, crm, [retry], 220, 80);
@@ -315,12 +315,12 @@ export function buildSyncDashboard(crm: Crm): Workflow {
 	b.note(
 		'About this template',
 		[-420, -460],
-		`## ${info.label} sync dashboard (a web page served by n8n)\nActivate (publish) the workflow and open \`<your n8n>/webhook/${dashboardPath(crm)}\` in a browser; it asks for the **Basic Auth** credential's user and password.\n\n- Last sync, records synced by type, pending changes, errors and conflicts (✅ Synced 🔄 Pending ⚠️ Conflict ❌ Error)\n- The sync log, filtered by date range, record type and status\n- **Retry** buttons on errors, **Keep FieldFlow / Keep ${info.label}** on conflicts: they POST to \`/webhook/${dashboardActionPath(crm)}\`, which writes, records the result and sends you back to the page.`,
+		`## ${info.label} sync dashboard (a web page served by n8n)\n${PUBLISH} and open \`<your n8n>/webhook/${dashboardPath(crm)}\` in a browser; it asks for the **Basic Auth** credential's user and password.\n\n- Last sync, records synced by type, pending changes, errors and conflicts (✅ Synced 🔄 Pending ⚠️ Conflict ❌ Error)\n- The sync log, filtered by date range, record type and status\n- **Retry** buttons on errors, **Keep FieldFlow / Keep ${info.label}** on conflicts: they POST to \`/webhook/${dashboardActionPath(crm)}\`, which writes, records the result and sends you back to the page.`,
 		580,
 		360,
 	);
 	const page = webhook(b, key, 'Dashboard page', [-300, 60], { httpMethod: 'GET', path: dashboardPath(crm), authentication: 'basicAuth', responseMode: 'responseNode' }, DASHBOARD_BASIC_AUTH);
-	const render = b.add('Render Dashboard', `${P}fieldFlowSyncStatus`, 1, [-40, 60], {
+	const render = b.add('Render Dashboard', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [-40, 60], {
 		crm,
 		operation: 'renderDashboard',
 		dashboardQuery: '={{ $json.query }}',
@@ -342,7 +342,7 @@ export function buildSyncDashboard(crm: Crm): Workflow {
 		{ value: 'retry', name: 'Retry' },
 		{ value: 'resolve', name: 'Resolve conflict' },
 	]));
-	const retry = b.add('Retry Errors', `${P}fieldFlowSyncStatus`, 1, [220, 320], {
+	const retry = b.add('Retry Errors', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [220, 320], {
 		crm,
 		operation: 'retryErrors',
 		errorIds: '={{ $json.body.errorId || "" }}',
@@ -350,7 +350,7 @@ export function buildSyncDashboard(crm: Crm): Workflow {
 		retryOptions: { includeAuth: "={{ $json.body.includeAuth === 'true' }}" },
 		...store,
 	});
-	const resolve = b.add('Resolve Conflict', `${P}fieldFlowSyncStatus`, 1, [220, 500], {
+	const resolve = b.add('Resolve Conflict', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [220, 500], {
 		crm,
 		operation: 'resolveConflict',
 		conflictId: '={{ Number($json.body.conflictId) }}',

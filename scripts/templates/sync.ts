@@ -25,7 +25,7 @@
  * before CRM-only records are created in FieldFlow. Cursors still move only in Finish Run, after
  * the last page.
  */
-import { Builder, CRM_INFO, FIELDFLOW_CREDENTIAL, P, STORE, crmCredential, ifTrue, stableId, type Crm, type Workflow } from './lib';
+import { Builder, CRM_INFO, EXECUTE, FIELDFLOW_CREDENTIAL, P, PUBLISH, STORE, SYNC_STATUS_VERSION, crmCredential, ifTrue, stableId, type Crm, type Workflow } from './lib';
 
 export type Direction = 'bidirectional' | 'fieldflowToCrm' | 'crmToFieldflow';
 export type Strategy = 'newestWins' | 'fieldflowWins' | 'crmWins' | 'manual';
@@ -46,12 +46,12 @@ export interface SyncTemplate {
 export const SYNC_TEMPLATES: SyncTemplate[] = [
 	{
 		key: 'bidirectional-sync',
-		title: (crm) => `FieldFlow ⇄ ${crm}: two-way sync (every 5 minutes)`,
+		title: (crm) => `FieldFlow ⇄ ${crm}: two-way sync (recommended, every 5 minutes)`,
 		direction: 'bidirectional',
 		strategy: 'newestWins',
 		everyMinutes: 5,
 		intro: (crm, obj) =>
-			`## Two-way sync: FieldFlow ⇄ ${crm} ${obj}\nRecommended. Every 5 minutes ("real-time: changes sync within minutes") — or click **Test workflow** — changes on either side since the last run go to the other side.\n\n1. Pick your **FieldFlow API** and **${crm}** credentials on the nodes that ask for them.\n2. Adjust the field mapping on the **Map** node (custom fields, status values): it is the one place for it.\n3. Choose the conflict strategy on the **Conflict Resolver** (Newest Wins by default).\n4. Activate the workflow.\n\nFailed records go to the error queue (see the *Error retry* template); conflicts under *Manual* wait on the dashboard.`,
+			`## Two-way sync: FieldFlow ⇄ ${crm} ${obj}\nRecommended. Every 5 minutes ("real-time: changes sync within minutes") — or click ${EXECUTE} — changes on either side since the last run go to the other side.\n\n1. Pick your **FieldFlow API** and **${crm}** credentials on the nodes that ask for them.\n2. Adjust the field mapping on the **Map** node (custom fields, status values): it is the one place for it.\n3. Choose the conflict strategy on the **Conflict Resolver** (Newest Wins by default).\n4. ${PUBLISH}.\n\nFailed records go to the error queue (see the *Error retry* template); conflicts under *Manual* wait on the dashboard.`,
 	},
 	{
 		key: 'fieldflow-to-crm-sync',
@@ -86,7 +86,7 @@ export const SYNC_TEMPLATES: SyncTemplate[] = [
 		direction: 'bidirectional',
 		strategy: 'newestWins',
 		intro: (crm) =>
-			`## Sync Now\nThe guide's **Sync Now** button: click **Test workflow** to sync every change since the last sync with ${crm} immediately. Watch progress on the nodes; review the results in **Record Results** and on the dashboard.`,
+			`## Sync Now\nThe guide's **Sync Now** button: click ${EXECUTE} to sync every change since the last sync with ${crm} immediately. Watch progress on the nodes; review the results in **Record Results** and on the dashboard.`,
 	},
 	{
 		key: 'sync-all-prospects',
@@ -120,7 +120,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 		triggers.push(b.add(t.everyMinutes >= 60 ? 'Every hour' : `Every ${t.everyMinutes} minutes`, 'n8n-nodes-base.scheduleTrigger', 1.2, [-300, -80], { rule: { interval: [rule] } }));
 	}
 
-	const start = b.add('Start Run', `${P}fieldFlowSyncStatus`, 1, [-40, 100], {
+	const start = b.add('Start Run', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [-40, 100], {
 		crm,
 		operation: 'startRun',
 		object: info.object,
@@ -240,8 +240,8 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 	b.connect(resolver, merge, 3, 3);
 	b.connect(entry.node, merge, entry.output, 4);
 
-	const record = b.add('Record Results', `${P}fieldFlowSyncStatus`, 1, [1540, 140 + dy], { crm, operation: 'recordResults', ...store });
-	const finish = b.add('Finish Run', `${P}fieldFlowSyncStatus`, 1, [paged ? 700 : 1780, 140], {
+	const record = b.add('Record Results', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [1540, 140 + dy], { crm, operation: 'recordResults', ...store });
+	const finish = b.add('Finish Run', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [paged ? 700 : 1780, 140], {
 		crm,
 		operation: 'finishRun',
 		object: info.object,
@@ -251,7 +251,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 	});
 	b.connect(merge, record);
 	if (paged) {
-		const next = b.add('Next Page', `${P}fieldFlowSyncStatus`, 1, [1780, 140 + dy], {
+		const next = b.add('Next Page', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [1780, 140 + dy], {
 			crm,
 			operation: 'nextPage',
 			page: "={{ $('Page').first().json }}",

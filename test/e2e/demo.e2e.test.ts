@@ -36,7 +36,7 @@ describe('npm run demo', () => {
 			const list = (await (await fetch(`${url}/rest/workflows`, { headers: { Cookie: cookie } })).json()) as { data: Array<{ name: string }> };
 			const files = fs.readdirSync(path.join(REPO_ROOT, 'workflows')).filter((f) => f.endsWith('.json'));
 			expect(list.data.length).toBe(files.length);
-			expect(list.data.map((w) => w.name)).toContain('FieldFlow ⇄ Salesforce: two-way sync (every 5 minutes)');
+			expect(list.data.map((w) => w.name)).toContain('FieldFlow ⇄ Salesforce: two-way sync (recommended, every 5 minutes)');
 			const creds = (await (await fetch(`${url}/rest/credentials`, { headers: { Cookie: cookie } })).json()) as { data: Array<{ type: string }> };
 			expect(creds.data.map((c) => c.type).sort()).toEqual(['fieldFlowApi', 'fieldFlowHubSpotApi', 'fieldFlowPipedriveApi', 'fieldFlowSalesforceApi']);
 			// The demo's FieldFlow sandbox answers with sample data.

@@ -23,15 +23,15 @@ export const resourceProperty: INodeProperties = {
 	default: 'prospect',
 };
 
-const readOperations = (label: string) => [
+const readOperations = (label: string, plural = `${label}s`) => [
 	{ name: 'Get', value: 'get', description: `Get a ${label} by ID`, action: `Get a ${label}` },
 	{
 		name: 'Get Changed Since',
 		value: 'getChangedSince',
 		description: `Get every ${label} created, updated (or deleted) since a time, page by page to the end`,
-		action: `Get ${label}s changed since a time`,
+		action: `Get ${plural} changed since a time`,
 	},
-	{ name: 'Get Many', value: 'getMany', description: `Get many ${label}s`, action: `Get many ${label}s` },
+	{ name: 'Get Many', value: 'getMany', description: `Get many ${plural}`, action: `Get many ${plural}` },
 ];
 
 const writeOperations = (label: string) => [
@@ -78,7 +78,7 @@ export const operationProperties: INodeProperties[] = [
 		type: 'options',
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['meetingSummary'] } },
-		options: readOperations('meeting summary'),
+		options: readOperations('meeting summary', 'meeting summaries'),
 		default: 'getChangedSince',
 	},
 ];

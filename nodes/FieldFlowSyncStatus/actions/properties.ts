@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { crmProperty } from '../../n8nSide/properties/crm';
 import { storeProperties } from '../../n8nSide/store';
-import { recordTypeProperty } from './common.descriptions';
+import { recordTypeOptionsProperties, recordTypeProperty } from './common.descriptions';
 import * as disconnect from './disconnect.operation';
 import * as finishRun from './finishRun.operation';
 import * as getConflicts from './getConflicts.operation';
@@ -46,6 +46,7 @@ export const properties: INodeProperties[] = [
 	crmProperty,
 	operationProperty,
 	recordTypeProperty,
+	...recordTypeOptionsProperties,
 	...startRun.description,
 	...nextPage.description,
 	...finishRun.description,

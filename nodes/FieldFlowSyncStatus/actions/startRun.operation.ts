@@ -37,6 +37,7 @@ export const description: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 0 },
 		default: 0,
+		hint: '0 = one pass (no paging). Set e.g. 2000 to read FieldFlow in pages of that many records (the Sync All Prospects template).',
 		description:
 			'Read FieldFlow in pages of this many records, one page per sub-execution (Sync All Prospects), so n8n holds one page at a time however many records there are. 0 = one pass. The output then carries page, fieldflowAfter and done for the page loop.',
 		displayOptions: show('startRun'),

@@ -31,3 +31,58 @@ describe('generated workflow templates', () => {
 		}
 	});
 });
+
+describe('template tags and wording (issue 17)', () => {
+	const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+	const onDisk = (f: string) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { name: string; tags?: Array<{ name: string }>; nodes: Array<{ type: string; typeVersion: number; parameters: Record<string, unknown> }> };
+	const labels: Record<string, string> = { salesforce: 'Salesforce', hubspot: 'HubSpot', pipedrive: 'Pipedrive' };
+
+	it.each(files)('%s is tagged FieldFlow, its CRM and its mode, as [{ name }] (what n8n import matches by name)', (file) => {
+		const wf = onDisk(file);
+		const tags = (wf.tags ?? []).map((t) => t.name);
+		expect(wf.tags?.every((t) => Object.keys(t).join() === 'name')).toBe(true);
+		expect(tags[0]).toBe('FieldFlow');
+		const crm = Object.keys(labels).find((c) => file.includes(c));
+		if (crm) expect(tags).toContain(labels[crm]);
+		expect(tags.length).toBeGreaterThanOrEqual(crm ? 3 : 2);
+	});
+
+	it('only the two-way sync is recommended, by tag and by name', () => {
+		const recommended = files.filter((f) => (onDisk(f).tags ?? []).some((t) => t.name === 'recommended')).sort();
+		expect(recommended).toEqual(['bidirectional-sync.hubspot.json', 'bidirectional-sync.pipedrive.json', 'bidirectional-sync.salesforce.json']);
+		for (const f of recommended) expect(onDisk(f).name).toMatch(/recommended/);
+		for (const f of files.filter((x) => !recommended.includes(x))) expect(onDisk(f).name).not.toMatch(/recommended/i);
+	});
+
+	it('mode tags tell the templates of one CRM apart', () => {
+		const modes = new Set(Object.keys(templates).filter((f) => f.endsWith('.salesforce.json')).map((f) => templates[f].tags!.map((t) => (t as { name: string }).name)[2]));
+		expect([...modes].sort()).toEqual(['dashboard', 'error retry', 'hourly batch', 'manual', 'meetings', 'one-way', 'two-way', 'webhook']);
+	});
+
+	it.each(files)("%s words the editor's buttons for n8n 2.x and 1.x", (file) => {
+		const text = fs.readFileSync(path.join(dir, file), 'utf8');
+		const notes = onDisk(file).nodes.filter((n) => n.type === 'n8n-nodes-base.stickyNote').map((n) => String(n.parameters.content));
+		for (const note of notes) {
+			// Every "Test workflow" is the 1.x name next to 2.x's "Execute workflow"; "Activate" next to "Publish".
+			expect(note.split('**Test workflow**').length).toBe(note.split('**Execute workflow** (n8n 1.x: **Test workflow**)').length);
+			expect(note.split('Activate').length).toBe(note.split('**Publish** the workflow (n8n 1.x: **Activate**)').length);
+			expect(note).not.toMatch(/click \*\*Test workflow\*\*/i);
+		}
+		expect(text).not.toContain("When clicking 'Test workflow'");
+	});
+
+	it('templates use FieldFlow Sync Status 1.1 (Record Type dropdown) with record types it offers', () => {
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const { FieldFlowSyncStatus } = require('../../../nodes/FieldFlowSyncStatus/FieldFlowSyncStatus.node') as typeof import('../../../nodes/FieldFlowSyncStatus/FieldFlowSyncStatus.node');
+		const props = new FieldFlowSyncStatus().description.properties.filter((p) => p.name === 'object' && p.type === 'options');
+		for (const file of Object.keys(templates)) {
+			for (const n of templates[file].nodes.filter((x) => x.type === 'n8n-nodes-fieldflow.fieldFlowSyncStatus')) {
+				expect(n.typeVersion).toBe(1.1);
+				const object = n.parameters.object;
+				if (typeof object !== 'string' || object.startsWith('=')) continue;
+				const prop = props.find((p) => p.displayOptions?.show?.crm?.includes(n.parameters.crm as string));
+				expect((prop?.options as Array<{ value: string }>).map((o) => o.value)).toContain(object);
+			}
+		}
+	});
+});
