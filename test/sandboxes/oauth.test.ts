@@ -413,3 +413,20 @@ test('registering a redirect URI over the control API (the vendor app settings),
 	await s.stop();
 	expect(oauthTokenState(pd, t.access_token as string)).toBe('unknown');
 });
+
+test('startSandboxes({ oauth }) starts one authorization server per CRM, bound to its API sandbox; without it, none', async () => {
+	const { startSandboxes } = await import('./index');
+	const plain = await startSandboxes();
+	expect(plain.oauth).toBeUndefined();
+	await plain.stop();
+	const s = await startSandboxes({ oauth: { redirectUris: [REDIRECT] } });
+	try {
+		expect(s.oauth!.salesforce.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+		const t = await connect({ ...CASES[1], api: s.hubspot }, s.oauth!.hubspot);
+		const res = await fetch(`${s.hubspot.url}/crm/v3/objects/contacts?limit=1`, { headers: { authorization: `Bearer ${t.access_token}` } });
+		expect(res.status).toBe(200);
+		expect(oauthTokenState(hs, t.access_token as string)).toBe('unknown');
+	} finally {
+		await s.stop();
+	}
+});
