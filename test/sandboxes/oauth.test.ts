@@ -430,3 +430,13 @@ test('startSandboxes({ oauth }) starts one authorization server per CRM, bound t
 		await s.stop();
 	}
 });
+
+test('Pipedrive: revoking a refresh token that was already exchanged changes nothing; revoking the current one ends the grant', async () => {
+	const s = servers.get('pipedrive')!;
+	const t = await connect(CASES[2], s);
+	const r = await tokenCall(s, { grant_type: 'refresh_token', refresh_token: t.refresh_token as string });
+	expect(s.revokeRefreshTokens(t.refresh_token as string)).toBe(0);
+	expect((await apiCall(CASES[2], r.body.access_token as string)).status).toBe(200);
+	expect(s.revokeRefreshTokens(r.body.refresh_token as string)).toBe(1);
+	expect((await apiCall(CASES[2], r.body.access_token as string)).status).toBe(401);
+});

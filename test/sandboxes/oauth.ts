@@ -327,8 +327,7 @@ export class OAuthServer extends Sandbox {
 	revokeRefreshTokens(token?: string): number {
 		let n = 0;
 		for (const [t, r] of this.refresh) {
-			if (token !== undefined && t !== token) continue;
-			if (!r.active && token === undefined) continue;
+			if ((token !== undefined && t !== token) || !r.active) continue;
 			n += this.revokeRefresh(t) ? 1 : 0;
 		}
 		return n;
@@ -384,7 +383,8 @@ export class OAuthServer extends Sandbox {
 
 	private revokeRefresh(token: string): boolean {
 		const r = this.refresh.get(token);
-		if (!r) return false;
+		// An unknown or already exchanged / revoked token: nothing to do (RFC 7009 2.2 answers 200 anyway).
+		if (!r || !r.active) return false;
 		r.active = false;
 		if (this.vendor.revokeCascades) {
 			const g = this.grants.get(r.grantId);
