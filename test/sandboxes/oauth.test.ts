@@ -440,3 +440,11 @@ test('Pipedrive: revoking a refresh token that was already exchanged changes not
 	expect(s.revokeRefreshTokens(r.body.refresh_token as string)).toBe(1);
 	expect((await apiCall(CASES[2], r.body.access_token as string)).status).toBe(401);
 });
+
+test('Salesforce: no refresh token unless the refresh_token (or offline_access) scope is asked for', async () => {
+	const s = servers.get('salesforce')!;
+	const code = (await consent(s, authParams(s, 'api full'), 'allow')).searchParams.get('code')!;
+	const t = await tokenCall(s, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT });
+	expect(t.status).toBe(200);
+	expect(t.body).not.toHaveProperty('refresh_token');
+});

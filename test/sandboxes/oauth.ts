@@ -622,8 +622,8 @@ ${account}
 		code.used = true;
 		const grant: Grant = { id: randomUUID(), clientId: client.clientId, scope: code.scope, refreshes: 0, revoked: false, code: codeValue };
 		this.grants.set(grant.id, grant);
-		// Salesforce issues a refresh token only for the refresh_token / offline_access scope.
-		const wantsRefresh = this.vendorName !== 'salesforce' || /(^|\s)(refresh_token|offline_access|full)(\s|$)/.test(code.scope);
+		// Salesforce issues a refresh token only for the refresh_token / offline_access scope ("full" does not include it).
+		const wantsRefresh = this.vendorName !== 'salesforce' || /(^|\s)(refresh_token|offline_access)(\s|$)/.test(code.scope);
 		const refreshToken = wantsRefresh ? this.issueRefresh(grant) : undefined;
 		return this.tokenAnswer(grant, refreshToken);
 	}
