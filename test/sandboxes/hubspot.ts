@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { Sandbox, SandboxHttpError, Table, bearer, byChange, lowerBound, type Row, type VendorError, type VendorErrorContext } from './common';
+import { oauthTokenState } from './oauth';
 
 export type HsPropertyType = 'string' | 'number' | 'date' | 'datetime' | 'enumeration' | 'bool' | 'phone_number';
 
@@ -575,6 +576,10 @@ export class HubSpotSandbox extends Sandbox {
 
 	private requireAuth(req: Request): void {
 		const tok = bearer(req);
+		// An access token the HubSpot authorization server (oauth.ts) issued: valid, or 401 EXPIRED_AUTHENTICATION once expired.
+		const oauth = oauthTokenState(this, tok);
+		if (oauth === 'valid') return;
+		if (oauth === 'expired') throw new SandboxHttpError(401, 'auth', 'Session expired or invalid');
 		if (!tok || !this.validTokens.has(tok)) {
 			throw new SandboxHttpError(
 				401,

@@ -6,9 +6,10 @@ import { FieldFlowSandbox, FIELDFLOW_SANDBOX_KEY } from './fieldflow';
 import { SalesforceSandbox } from './salesforce';
 import { HubSpotSandbox } from './hubspot';
 import { PipedriveSandbox } from './pipedrive';
+import { OAuthServer } from './oauth';
 import type { CredentialSpec } from '../e2e/harness';
 
-export { FieldFlowSandbox, SalesforceSandbox, HubSpotSandbox, PipedriveSandbox };
+export { FieldFlowSandbox, SalesforceSandbox, HubSpotSandbox, PipedriveSandbox, OAuthServer };
 
 export const HUBSPOT_SANDBOX_TOKEN = 'hs-sandbox-token';
 export const PIPEDRIVE_SANDBOX_TOKEN = 'pd-sandbox-token';
@@ -18,6 +19,8 @@ export interface Sandboxes {
 	salesforce: SalesforceSandbox;
 	hubspot: HubSpotSandbox;
 	pipedrive: PipedriveSandbox;
+	/** The CRMs' OAuth authorization servers (oauth.ts), when started with `oauth: true`. */
+	oauth?: { salesforce: OAuthServer; hubspot: OAuthServer; pipedrive: OAuthServer };
 	stop(): Promise<void>;
 }
 
@@ -26,6 +29,12 @@ export interface StartOptions {
 	basePort?: number;
 	/** Load the demo data. */
 	sample?: boolean;
+	/**
+	 * Also start an OAuth authorization server per CRM (on basePort+4..+6 with a base port), whose
+	 * access tokens the CRM sandboxes accept. `redirectUris`: the OAuth callback URLs to register
+	 * for the default client (n8n's `<base>/rest/oauth2-credential/callback`).
+	 */
+	oauth?: boolean | { redirectUris?: string[] };
 }
 
 export async function startSandboxes(o: StartOptions = {}): Promise<Sandboxes> {
@@ -33,15 +42,28 @@ export async function startSandboxes(o: StartOptions = {}): Promise<Sandboxes> {
 	const salesforce = new SalesforceSandbox();
 	const hubspot = new HubSpotSandbox();
 	const pipedrive = new PipedriveSandbox();
-	const all = [fieldflow, salesforce, hubspot, pipedrive];
+	const all: Array<FieldFlowSandbox | SalesforceSandbox | HubSpotSandbox | PipedriveSandbox | OAuthServer> = [fieldflow, salesforce, hubspot, pipedrive];
 	const base = o.basePort ?? 0;
 	await Promise.all(all.map((s, i) => s.start(base ? base + i : 0)));
 	if (o.sample) for (const s of all) s.seedSample();
+	let oauth: Sandboxes['oauth'];
+	if (o.oauth) {
+		const client = typeof o.oauth === 'object' && o.oauth.redirectUris ? { redirectUris: o.oauth.redirectUris } : undefined;
+		oauth = {
+			salesforce: new OAuthServer('salesforce', { api: salesforce, client }),
+			hubspot: new OAuthServer('hubspot', { api: hubspot, client }),
+			pipedrive: new OAuthServer('pipedrive', { api: pipedrive, client }),
+		};
+		const servers = [oauth.salesforce, oauth.hubspot, oauth.pipedrive];
+		await Promise.all(servers.map((s, i) => s.start(base ? base + all.length + i : 0)));
+		all.push(...servers);
+	}
 	return {
 		fieldflow,
 		salesforce,
 		hubspot,
 		pipedrive,
+		...(oauth ? { oauth } : {}),
 		stop: async () => {
 			await Promise.all(all.map((s) => s.stop()));
 		},

@@ -18,6 +18,7 @@
  */
 import type { Request } from 'express';
 import { Sandbox, SandboxHttpError, Table, byChange, type IndexSpec, type Row, type VendorError, type VendorErrorContext } from './common';
+import { oauthTokenState } from './oauth';
 
 export const PIPEDRIVE_ERROR_INFO = 'Please check developers.pipedrive.com for more information about Pipedrive API.';
 
@@ -251,6 +252,8 @@ export class PipedriveSandbox extends Sandbox {
 		const query = req.query.api_token;
 		const bearerMatch = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
 		const token = (typeof header === 'string' && header) || (typeof query === 'string' && query) || bearerMatch?.[1];
+		// OAuth access tokens (oauth.ts) come as a Bearer header only.
+		if (bearerMatch && oauthTokenState(this, bearerMatch[1]) === 'valid') return;
 		if (!token || !this.validTokens.has(token)) throw new SandboxHttpError(401, 'auth', 'unauthorized access');
 	}
 

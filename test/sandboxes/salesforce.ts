@@ -11,6 +11,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { bearer, byChange, lowerBound, Sandbox, Table, type Row, type VendorError, type VendorErrorContext } from './common';
+import { oauthTokenState } from './oauth';
 import { OBJECTS, PREFIX_TO_OBJECT, sfDateTime, to18, type SfFieldDef, type SfObjectDef } from './salesforce/schema';
 import { checkQuery, matches, parseSoql, SoqlError, sortRows, type Cond } from './salesforce/soql';
 
@@ -233,7 +234,8 @@ export class SalesforceSandbox extends Sandbox {
 				if (v !== undefined && !/^v\d{2}\.0$/.test(v)) throw new SfHttpError(404, 'NOT_FOUND', 'The requested resource does not exist');
 				if (auth) {
 					const token = bearer(req);
-					if (!token || !this.validTokens.has(token)) throw new SfHttpError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+					// Static tokens, or an access token the Salesforce authorization server (oauth.ts) issued and still honours.
+					if (!token || !(this.validTokens.has(token) || oauthTokenState(this, token) === 'valid')) throw new SfHttpError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
 				}
 				return await handler(req, res);
 			} catch (e) {
