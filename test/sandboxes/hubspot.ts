@@ -1,7 +1,8 @@
 /**
  * HubSpot CRM v3 sandbox: the wire format @hubspot/api-client 14 speaks (objects, batch, search,
  * properties, v4 default associations), with HubSpot's error bodies
- * `{status:'error', message, correlationId, category, errors?}`, 207 multi-status batches and the
+ * `{status:'error', message, correlationId, category, errors?}`, 207 multi-status batch creates
+ * (update / upsert are all-or-nothing: see runBatch) and the
  * X-HubSpot-RateLimit-* headers on 429.
  *
  * Deliberate simplifications (see the HubSpot section of the adapter for what callers rely on):
@@ -196,6 +197,12 @@ export class HubSpotSandbox extends Sandbox {
 	readonly maxBatchSize = 100;
 	readonly maxSearchLimit = 200;
 	readonly maxPageLimit = 100;
+	/**
+	 * Which batch writes answer 207 multi-status when every input carries objectWriteTraceId:
+	 * 'create' (HubSpot's documented behaviour, the default) or 'all' (update and upsert too, the
+	 * sandbox's old behaviour). See runBatch.
+	 */
+	multiStatusBatches: 'create' | 'all' = 'create';
 	private validTokens = new Set<string>(['hs-sandbox-token']);
 	readonly tables: Record<string, Table> = {};
 	private assocs: Assoc[] = [];
@@ -218,6 +225,12 @@ export class HubSpotSandbox extends Sandbox {
 	}
 
 	// ------------------------------------------------------------------ data
+
+	/** Drop data, counters and faults, and put the behaviour switches back to their defaults. */
+	reset(): void {
+		super.reset();
+		this.multiStatusBatches = 'create';
+	}
 
 	clearData(): void {
 		for (const t of Object.values(this.tables)) t.clear();
@@ -720,7 +733,7 @@ export class HubSpotSandbox extends Sandbox {
 					id = hit.id;
 				}
 				return this.updateOne(type, id, inp.properties ?? {});
-			});
+			}, 'update');
 		});
 
 		this.r('post', `${O}/batch/upsert`, 'objects.batch.upsert', (req, res) => {
@@ -745,7 +758,7 @@ export class HubSpotSandbox extends Sandbox {
 				if (idProperty === 'hs_object_id') return { status: 404, category: 'OBJECT_NOT_FOUND', message: 'Object not found.', id: key };
 				const c = this.createOne(type, { ...(inp.properties ?? {}), [idProperty]: key });
 				return isRecordError(c) ? c : { row: c, isNew: true };
-			});
+			}, 'upsert');
 		});
 
 		this.r('post', `${O}/batch/archive`, 'objects.batch.archive', (req, res) => {
@@ -820,9 +833,14 @@ export class HubSpotSandbox extends Sandbox {
 	}
 
 	/**
-	 * HubSpot batch semantics: without objectWriteTraceId on every input a batch is all-or-nothing
-	 * (the first error answers for the whole batch and nothing is written); with trace ids the
-	 * valid inputs are written and the answer is 207 with one error per failed input.
+	 * HubSpot batch semantics: a batch is all-or-nothing (the first error answers for the whole
+	 * batch with HubSpot's error body `{status:'error', message, correlationId, category:
+	 * 'VALIDATION_ERROR', errors}` and nothing is written), except a batch *create* whose inputs all
+	 * carry objectWriteTraceId: its valid inputs are written and the answer is 207 with one error per
+	 * failed input. HubSpot documents multi-status for "the object APIs' batch create endpoints"
+	 * only (https://developers.hubspot.com/docs/api-reference/error-handling, "Multi-status
+	 * errors"); `multiStatusBatches = 'all'` restores the old sandbox behaviour where update and
+	 * upsert answered 207 too.
 	 */
 	private runBatch<T extends { objectWriteTraceId?: string }>(
 		res: Response,
@@ -830,8 +848,12 @@ export class HubSpotSandbox extends Sandbox {
 		inputs: T[],
 		okStatus: number,
 		write: (inp: T) => Row | RecordError | { row: Row; isNew: boolean },
+		kind: 'create' | 'update' | 'upsert' = 'create',
 	): Record<string, unknown> {
-		const traced = inputs.length > 0 && inputs.every((i) => typeof i?.objectWriteTraceId === 'string' && i.objectWriteTraceId !== '');
+		const traced =
+			(kind === 'create' || this.multiStatusBatches === 'all') &&
+			inputs.length > 0 &&
+			inputs.every((i) => typeof i?.objectWriteTraceId === 'string' && i.objectWriteTraceId !== '');
 		const startedAt = new Date().toISOString();
 		if (!traced) {
 			// A transaction so a failing batch writes nothing (only the rows it touched are remembered).
