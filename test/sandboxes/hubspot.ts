@@ -6,7 +6,8 @@
  * X-HubSpot-RateLimit-* headers on 429.
  *
  * Deliberate simplifications (see the HubSpot section of the adapter for what callers rely on):
- *  - the search index is updated synchronously (real HubSpot lags writes by a few seconds);
+ *  - the search index is updated synchronously unless `searchLagMs` is set (real HubSpot lags
+ *    writes by a few seconds);
  *  - string properties are limited to 65,536 characters (HubSpot's documented text limit);
  *  - "required" properties (deals: dealname + dealstage, meetings/notes: hs_timestamp) are
  *    enforced on create with code MISSING_REQUIRED_PROPERTY.
@@ -203,6 +204,18 @@ export class HubSpotSandbox extends Sandbox {
 	 * sandbox's old behaviour). See runBatch.
 	 */
 	multiStatusBatches: 'create' | 'all' = 'create';
+	/**
+	 * Search index lag (ms): a write enters the search endpoints this long after it happened; until
+	 * then search answers the record's previous version (or nothing, for a new record). HubSpot:
+	 * "It may take a few moments for newly created or updated CRM objects to appear in search
+	 * results" (CRM search API, Limitations: https://developers.hubspot.com/docs/api/crm/search).
+	 * Reads by id (objects.get, batch read, also by a unique idProperty) and the list API read the
+	 * records themselves. 0 (default) = search sees every write at once. Time is the wall clock plus
+	 * `clock.offsetMs`, so tests move it without waiting.
+	 */
+	searchLagMs = 0;
+	/** The search index per object type while searchLagMs > 0: rows as of `upTo`. */
+	private searchIndex: Record<string, { upTo: number; rows: Map<string, Row> }> = {};
 	private validTokens = new Set<string>(['hs-sandbox-token']);
 	readonly tables: Record<string, Table> = {};
 	private assocs: Assoc[] = [];
@@ -230,10 +243,12 @@ export class HubSpotSandbox extends Sandbox {
 	reset(): void {
 		super.reset();
 		this.multiStatusBatches = 'create';
+		this.searchLagMs = 0;
 	}
 
 	clearData(): void {
 		for (const t of Object.values(this.tables)) t.clear();
+		this.searchIndex = {};
 		this.assocs = [];
 		this.assocFrom.clear();
 		this.lastId = {};
@@ -938,7 +953,7 @@ export class HubSpotSandbox extends Sandbox {
 		}
 		// Filters and sorts read single values (record dates as epoch ms); only the text query and
 		// the page itself render whole records.
-		let rows = this.searchCandidates(t, groups, defs);
+		let rows = this.searchLagMs > 0 ? this.indexedRows(type) : this.searchCandidates(t, groups, defs);
 		if (groups.length) rows = rows.filter((row) => groups.some((g) => (g.filters ?? []).every((f) => this.matches(type, row, f, defs))));
 		if (typeof body.query === 'string' && body.query) {
 			const q = body.query.toLowerCase();
@@ -965,6 +980,24 @@ export class HubSpotSandbox extends Sandbox {
 		const out: Record<string, unknown> = { total, results: page };
 		if (after + limit < total) out.paging = { next: { after: String(after + limit) } };
 		return out;
+	}
+
+	/**
+	 * The live rows the lagging search index holds (searchLagMs): each row as of its last write at
+	 * least searchLagMs ago, oldest change first. A write younger than that is not indexed yet (a
+	 * new record is missing, an updated one shows its previous values and modification date).
+	 */
+	private indexedRows(type: string): Row[] {
+		const t = this.table(type);
+		const cutoff = Date.now() + this.clock.offsetMs - this.searchLagMs;
+		const ix = (this.searchIndex[type] ??= { upTo: -Infinity, rows: new Map() });
+		for (const row of t.allView()) {
+			if (row.updatedAt > ix.upTo && row.updatedAt <= cutoff) ix.rows.set(row.id, { ...row, data: { ...row.data } });
+		}
+		// Inserts of a rolled-back batch never existed.
+		for (const id of [...ix.rows.keys()]) if (!t.rows.has(id)) ix.rows.delete(id);
+		ix.upTo = Math.max(ix.upTo, cutoff);
+		return [...ix.rows.values()].filter((r) => !r.deletedAt).sort(byChange);
 	}
 
 	/**

@@ -385,7 +385,8 @@ describe('errors', () => {
 	it('429 → rate_limit with Retry-After once retries run out', async () => {
 		sb.injectFault({ kind: 'rateLimit', endpoint: 'objects.search', retryAfter: 1 });
 		const a = adapter({ retry: { ...FAST, maxAttempts: 2 } });
-		const e = await rejection(a.findDuplicates('contacts', [{ ref: 'a', email: 'a@example.com' }]));
+		// A company-name look-up searches (emails are read by idProperty, not searched).
+		const e = await rejection(a.findDuplicates('contacts', [{ ref: 'a', company: 'Acme Analytics' }]));
 		expect(e).toMatchObject({ kind: 'rate_limit', status: 429, retryAfterMs: 1000, code: 'RATE_LIMITS' });
 		expect(waits).toContain(1000);
 		expect(a.stats.calls).toBe(2);
