@@ -214,6 +214,35 @@ export class HubSpotSandbox extends Sandbox {
 	 * `clock.offsetMs`, so tests move it without waiting.
 	 */
 	searchLagMs = 0;
+	/**
+	 * The private app's rate limits, off by default (undefined: no limit, no rate-limit headers).
+	 * When set, every non-search answer carries HubSpot's headers X-HubSpot-RateLimit-Daily,
+	 * -Daily-Remaining, -Interval-Milliseconds, -Max and -Remaining (the rolling window: `max`
+	 * calls per `intervalMs`; HubSpot: 100 or 150 per 10 s for private apps, 250,000+ per day) and a
+	 * call past the window's budget is refused with 429 RATE_LIMITS (policy TEN_SECONDLY_ROLLING).
+	 * The search endpoints have their own limit (`searchPerSecond`, HubSpot: 5 requests per second)
+	 * and answer without the rate-limit headers. Source: API usage guidelines
+	 * (https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details: rate limit headers,
+	 * "the search endpoints ... don't include the rate limit headers"; the -Secondly headers are
+	 * deprecated there and are not sent) and the CRM search API's limits
+	 * (https://developers.hubspot.com/docs/api/crm/search). `headers: false` keeps the limit but
+	 * sends no headers (to show what pacing from them saves).
+	 */
+	rateLimit?: { max: number; intervalMs: number; daily?: number; searchPerSecond?: number; headers?: boolean };
+	/** Times of the calls in the current window, of the search calls in the last second, calls today. */
+	private rateCalls: number[] = [];
+	private searchCalls: number[] = [];
+	private dailyUsed = 0;
+	/** 429s the rate limit answered (not injected faults). */
+	rateLimited = 0;
+	/**
+	 * The scopes the private app's token was granted; undefined (default) = every scope. A call whose
+	 * scope is missing answers 403 MISSING_SCOPES with the required scopes in
+	 * errors[].context.requiredGranularScopes (objects: crm.objects.<type>.read / .write; properties:
+	 * crm.schemas.<type>.read; https://developers.hubspot.com/docs/api-reference/error-handling,
+	 * 403 Forbidden; scope names: https://developers.hubspot.com/docs/apps/legacy-apps/authentication/scopes).
+	 */
+	grantedScopes?: Set<string>;
 	/** The search index per object type while searchLagMs > 0: rows as of `upTo`. */
 	private searchIndex: Record<string, { upTo: number; rows: Map<string, Row> }> = {};
 	private validTokens = new Set<string>(['hs-sandbox-token']);
@@ -244,6 +273,12 @@ export class HubSpotSandbox extends Sandbox {
 		super.reset();
 		this.multiStatusBatches = 'create';
 		this.searchLagMs = 0;
+		this.rateLimit = undefined;
+		this.rateCalls = [];
+		this.searchCalls = [];
+		this.dailyUsed = 0;
+		this.rateLimited = 0;
+		this.grantedScopes = undefined;
 	}
 
 	clearData(): void {
@@ -369,7 +404,12 @@ export class HubSpotSandbox extends Sandbox {
 			case 'notFound':
 				return { status: 404, body: { status: 'error', message: ctx.message === 'The requested resource does not exist' ? 'resource not found' : ctx.message, correlationId, category: 'OBJECT_NOT_FOUND' } };
 			case 'rateLimit': {
-				const retryAfter = ctx.retryAfter ?? 1;
+				const modelled = ctx.details as { retryAfter?: number; extraBody?: { policyName?: string } } | undefined;
+				const retryAfter = ctx.retryAfter ?? modelled?.retryAfter ?? 1;
+				if (modelled?.extraBody?.policyName) {
+					// The modelled limit (rateLimit): its own headers, already on the answer.
+					return { status: 429, headers: { 'Retry-After': String(retryAfter) }, body: { status: 'error', message: ctx.message, errorType: 'RATE_LIMIT', correlationId, category: 'RATE_LIMITS', groupName: 'publicapi:private-app:sandbox' } };
+				}
 				return {
 					status: 429,
 					headers: {
@@ -615,8 +655,69 @@ export class HubSpotSandbox extends Sandbox {
 	private r(method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, endpoint: string, handler: (req: HsReq, res: Response) => unknown): void {
 		this.route(method, path, endpoint, (req, res) => {
 			this.requireAuth(req);
+			this.requireScope(req as HsReq, endpoint);
+			this.takeRate(endpoint, res);
 			return handler(req as HsReq, res);
 		});
+	}
+
+	/** The scope a call needs (objects and search: crm.objects.<type>.read|write; properties: crm.schemas.<type>.read). */
+	private requireScope(req: HsReq, endpoint: string): void {
+		if (!this.grantedScopes) return;
+		const type = req.params.type ?? req.params.from;
+		if (!type || !['contacts', 'companies', 'deals'].includes(type)) return;
+		const write = !['objects.list', 'objects.get', 'objects.batch.read', 'objects.search', 'properties.list', 'associations.list'].includes(endpoint);
+		const scope = endpoint === 'properties.list' ? `crm.schemas.${type}.read` : `crm.objects.${type}.${write ? 'write' : 'read'}`;
+		if (this.grantedScopes.has(scope)) return;
+		throw new SandboxHttpError(403, 'validation', "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.", {
+			extraBody: {
+				category: 'MISSING_SCOPES',
+				errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: [scope] } }],
+				links: { scopes: 'https://developers.hubspot.com/scopes' },
+			},
+		});
+	}
+
+	/** Count a call against the modelled rate limit (rateLimit): headers on the answer, 429 past the budget. */
+	private takeRate(endpoint: string, res: Response): void {
+		const lim = this.rateLimit;
+		if (!lim) return;
+		const now = Date.now();
+		if (endpoint === 'objects.search') {
+			const perSecond = lim.searchPerSecond ?? 5;
+			this.searchCalls = this.searchCalls.filter((t) => t > now - 1000);
+			if (this.searchCalls.length >= perSecond) {
+				this.rateLimited++;
+				throw new SandboxHttpError(429, 'rateLimit', 'You have reached your secondly limit.', { retryAfter: 1, extraBody: { policyName: 'SECONDLY' } });
+			}
+			this.searchCalls.push(now);
+			return;
+		}
+		this.rateCalls = this.rateCalls.filter((t) => t > now - lim.intervalMs);
+		const daily = lim.daily ?? 250_000;
+		const refused = this.rateCalls.length >= lim.max || this.dailyUsed >= daily;
+		if (!refused) {
+			this.rateCalls.push(now);
+			this.dailyUsed++;
+		}
+		if (lim.headers !== false) {
+			res.set({
+				'X-HubSpot-RateLimit-Daily': String(daily),
+				'X-HubSpot-RateLimit-Daily-Remaining': String(Math.max(0, daily - this.dailyUsed)),
+				'X-HubSpot-RateLimit-Interval-Milliseconds': String(lim.intervalMs),
+				'X-HubSpot-RateLimit-Max': String(lim.max),
+				'X-HubSpot-RateLimit-Remaining': String(Math.max(0, lim.max - this.rateCalls.length)),
+			});
+		}
+		if (refused) {
+			this.rateLimited++;
+			const freeAt = (this.rateCalls[0] ?? now) + lim.intervalMs;
+			const daySpent = this.dailyUsed >= daily;
+			throw new SandboxHttpError(429, 'rateLimit', daySpent ? 'You have reached your daily limit.' : 'You have reached your ten_secondly_rolling limit.', {
+				retryAfter: Math.max(1, Math.ceil((freeAt - now) / 1000)),
+				extraBody: { policyName: daySpent ? 'DAILY' : 'TEN_SECONDLY_ROLLING' },
+			});
+		}
 	}
 
 	// ------------------------------------------------------------------ routes
