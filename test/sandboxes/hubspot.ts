@@ -3,11 +3,16 @@
  * properties, v4 default associations), with HubSpot's error bodies
  * `{status:'error', message, correlationId, category, errors?}`, 207 multi-status batch creates
  * (update / upsert are all-or-nothing: see runBatch) and the
- * X-HubSpot-RateLimit-* headers on 429.
+ * X-HubSpot-RateLimit-* headers on 429. Behaviour switches (off by default unless said):
+ * `multiStatusBatches` (on: HubSpot's all-or-nothing update / upsert), `searchLagMs` (search index
+ * lag), `rateLimit` (the rolling window and daily budget, with their headers on every answer),
+ * `grantedScopes` (403 MISSING_SCOPES).
  *
  * Deliberate simplifications (see the HubSpot section of the adapter for what callers rely on):
  *  - the search index is updated synchronously unless `searchLagMs` is set (real HubSpot lags
  *    writes by a few seconds);
+ *  - each write gets its own millisecond (the sandbox clock); HubSpot keeps milliseconds too and
+ *    documents no shared time for a batch;
  *  - string properties are limited to 65,536 characters (HubSpot's documented text limit);
  *  - "required" properties (deals: dealname + dealstage, meetings/notes: hs_timestamp) are
  *    enforced on create with code MISSING_REQUIRED_PROPERTY.

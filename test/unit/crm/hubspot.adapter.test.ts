@@ -3,9 +3,9 @@
  */
 import { HubSpotAdapter, type HubSpotAdapterConfig } from '../../../nodes/shared/crm/hubspot';
 import type { ChangePage, CrmRecord } from '../../../nodes/shared/crm/types';
-import { SyncError } from '../../../nodes/shared/errors';
 import type { RetryPolicy } from '../../../nodes/shared/transport/retry';
 import { HubSpotSandbox } from '../../sandboxes/hubspot';
+import { rejection } from '../../support/rejection';
 
 delete process.env.HTTP_PROXY;
 delete process.env.HTTPS_PROXY;
@@ -31,16 +31,6 @@ async function collect(it: AsyncIterable<ChangePage>): Promise<{ pages: ChangePa
 	const pages: ChangePage[] = [];
 	for await (const p of it) pages.push(p);
 	return { pages, records: pages.flatMap((p) => p.records), cursor: pages[pages.length - 1]?.cursor ?? '' };
-}
-
-async function rejection(p: Promise<unknown>): Promise<SyncError> {
-	try {
-		await p;
-	} catch (e) {
-		expect(e).toBeInstanceOf(SyncError);
-		return e as SyncError;
-	}
-	throw new Error('expected a rejection');
 }
 
 const SAMPLE: Record<string, (i: number) => Record<string, unknown>> = {

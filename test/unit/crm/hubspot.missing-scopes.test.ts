@@ -6,6 +6,7 @@
 import { HubSpotAdapter } from '../../../nodes/shared/crm/hubspot';
 import { SyncError } from '../../../nodes/shared/errors';
 import { HubSpotSandbox } from '../../sandboxes/hubspot';
+import { rejection } from '../../support/rejection';
 
 delete process.env.HTTP_PROXY;
 delete process.env.HTTPS_PROXY;
@@ -25,16 +26,6 @@ beforeEach(() => {
 	sb.reset();
 	sb.seedSample();
 });
-
-async function rejection(p: Promise<unknown>): Promise<SyncError> {
-	try {
-		await p;
-	} catch (e) {
-		expect(e).toBeInstanceOf(SyncError);
-		return e as SyncError;
-	}
-	throw new Error('expected a rejection');
-}
 
 it('the sandbox answers 403 in HubSpot shape with the required scope', async () => {
 	sb.grantedScopes = new Set(['crm.objects.contacts.read']);
