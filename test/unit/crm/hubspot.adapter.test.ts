@@ -252,6 +252,7 @@ describe('reads and writes', () => {
 		expect(res[2].error?.message).toContain('favourite_colour');
 		expect(res[3].error).toMatchObject({ kind: 'validation', status: 409 });
 		expect(res[3].error?.message).toContain('Existing ID: 1001');
+		expect(res[3].error?.hint).toContain('already has this record (id 1001)');
 		expect(res[5].error).toMatchObject({ kind: 'not_found', recordRef: 'missing' });
 		const emails = sb.records('contacts').map((r) => r.properties.email);
 		expect(emails).toEqual(expect.arrayContaining(['ok1@example.com', 'ok2@example.com']));

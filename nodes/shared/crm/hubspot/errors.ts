@@ -96,7 +96,13 @@ export function recordErrorOf(object: string, e: RawBatchError, ref: string, cle
 	const code = e.errors?.find((x) => x.code)?.code ?? cat;
 	const what = cat === 'CONFLICT' ? 'a record with the same unique value already exists' : kind === 'not_found' ? 'the record does not exist' : 'HubSpot rejected the data';
 	const message = `HubSpot ${object} record ${ref}: ${what}${fields.length ? ` (property ${fields.join(', ')})` : ''}: ${readableValidation(String(e.message ?? cat))}`;
-	return new SyncError({ kind, status, code, fields: fields.length ? fields : undefined, recordRef: ref, message: clean(message) });
+	// A unique value (a contact's email) HubSpot already holds: usually a record written moments ago
+	// that the duplicate check could not see yet; the next run's check links it.
+	const existing = cat === 'CONFLICT' ? /Existing ID: (\d+)/.exec(String(e.message ?? ''))?.[1] : undefined;
+	const hint = existing
+		? `HubSpot already has this record (id ${existing}), e.g. written moments ago by an earlier run. The next run links to it and closes this error; if it stays, check which FieldFlow record should own it.`
+		: undefined;
+	return new SyncError({ kind, status, code, fields: fields.length ? fields : undefined, recordRef: ref, hint, message: clean(message) });
 }
 
 function propertyNames(e: RawBatchError): string[] {
