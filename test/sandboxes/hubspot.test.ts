@@ -42,6 +42,24 @@ describe('HubSpot sandbox through @hubspot/api-client', () => {
 		sb.seedSample();
 	});
 
+	it('record dates keep milliseconds, as HubSpot does (ISO 8601 with .SSS; search compares them to the millisecond)', async () => {
+		// HubSpot's datetime properties (createdate, lastmodifieddate, hs_lastmodifieddate) are
+		// millisecond timestamps (https://developers.hubspot.com/docs/api/crm/properties, "Date and
+		// datetime properties": UNIX milliseconds or ISO 8601). A batch write gives each record its
+		// own modification time here; HubSpot documents no shared time for a batch, so none is modelled.
+		const res = await client.crm.objects.batchApi.create('contacts', { inputs: [0, 1, 2].map((i) => ({ properties: { email: `ms${i}@example.com` }, associations: [] })) });
+		const mods = res.results.map((r) => String(r.properties.lastmodifieddate));
+		for (const m of mods) expect(m).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+		const [first, second] = [...mods].sort();
+		const found = await client.crm.objects.searchApi.doSearch('contacts', {
+			filterGroups: [{ filters: [{ propertyName: 'lastmodifieddate', operator: 'GT' as never, value: String(Date.parse(first)) }, { propertyName: 'email', operator: 'CONTAINS_TOKEN' as never, value: 'ms*' }] }],
+			properties: ['email'],
+			limit: 10,
+		} as never);
+		expect(found.results.map((r) => String(r.properties.lastmodifieddate)).sort()[0]).toBe(second);
+		expect(found.total).toBe(2);
+	});
+
 	it('reads seeded records: page, single with associations, batch read with a missing id', async () => {
 		const page = await client.crm.objects.basicApi.getPage('contacts', 5, undefined, ['email', 'company']);
 		expect(page.results).toHaveLength(5);

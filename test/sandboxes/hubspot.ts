@@ -1,11 +1,18 @@
 /**
  * HubSpot CRM v3 sandbox: the wire format @hubspot/api-client 14 speaks (objects, batch, search,
  * properties, v4 default associations), with HubSpot's error bodies
- * `{status:'error', message, correlationId, category, errors?}`, 207 multi-status batches and the
- * X-HubSpot-RateLimit-* headers on 429.
+ * `{status:'error', message, correlationId, category, errors?}`, 207 multi-status batch creates
+ * (update / upsert are all-or-nothing: see runBatch) and the
+ * X-HubSpot-RateLimit-* headers on 429. Behaviour switches (off by default unless said):
+ * `multiStatusBatches` (on: HubSpot's all-or-nothing update / upsert), `searchLagMs` (search index
+ * lag), `rateLimit` (the rolling window and daily budget, with their headers on every answer),
+ * `grantedScopes` (403 MISSING_SCOPES).
  *
  * Deliberate simplifications (see the HubSpot section of the adapter for what callers rely on):
- *  - the search index is updated synchronously (real HubSpot lags writes by a few seconds);
+ *  - the search index is updated synchronously unless `searchLagMs` is set (real HubSpot lags
+ *    writes by a few seconds);
+ *  - each write gets its own millisecond (the sandbox clock); HubSpot keeps milliseconds too and
+ *    documents no shared time for a batch;
  *  - string properties are limited to 65,536 characters (HubSpot's documented text limit);
  *  - "required" properties (deals: dealname + dealstage, meetings/notes: hs_timestamp) are
  *    enforced on create with code MISSING_REQUIRED_PROPERTY.
@@ -197,6 +204,53 @@ export class HubSpotSandbox extends Sandbox {
 	readonly maxBatchSize = 100;
 	readonly maxSearchLimit = 200;
 	readonly maxPageLimit = 100;
+	/**
+	 * Which batch writes answer 207 multi-status when every input carries objectWriteTraceId:
+	 * 'create' (HubSpot's documented behaviour, the default) or 'all' (update and upsert too, the
+	 * sandbox's old behaviour). See runBatch.
+	 */
+	multiStatusBatches: 'create' | 'all' = 'create';
+	/**
+	 * Search index lag (ms): a write enters the search endpoints this long after it happened; until
+	 * then search answers the record's previous version (or nothing, for a new record). HubSpot:
+	 * "It may take a few moments for newly created or updated CRM objects to appear in search
+	 * results" (CRM search API, Limitations: https://developers.hubspot.com/docs/api/crm/search).
+	 * Reads by id (objects.get, batch read, also by a unique idProperty) and the list API read the
+	 * records themselves. 0 (default) = search sees every write at once. Time is the wall clock plus
+	 * `clock.offsetMs`, so tests move it without waiting.
+	 */
+	searchLagMs = 0;
+	/**
+	 * The private app's rate limits, off by default (undefined: no limit, no rate-limit headers).
+	 * When set, every non-search answer carries HubSpot's headers X-HubSpot-RateLimit-Daily,
+	 * -Daily-Remaining, -Interval-Milliseconds, -Max and -Remaining (the rolling window: `max`
+	 * calls per `intervalMs`; HubSpot: 100 or 150 per 10 s for private apps, 250,000+ per day) and a
+	 * call past the window's budget is refused with 429 RATE_LIMITS (policy TEN_SECONDLY_ROLLING).
+	 * The search endpoints have their own limit (`searchPerSecond`, HubSpot: 5 requests per second)
+	 * and answer without the rate-limit headers. Source: API usage guidelines
+	 * (https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details: rate limit headers,
+	 * "the search endpoints ... don't include the rate limit headers"; the -Secondly headers are
+	 * deprecated there and are not sent) and the CRM search API's limits
+	 * (https://developers.hubspot.com/docs/api/crm/search). `headers: false` keeps the limit but
+	 * sends no headers (to show what pacing from them saves).
+	 */
+	rateLimit?: { max: number; intervalMs: number; daily?: number; searchPerSecond?: number; headers?: boolean };
+	/** Times of the calls in the current window, of the search calls in the last second, calls today. */
+	private rateCalls: number[] = [];
+	private searchCalls: number[] = [];
+	private dailyUsed = 0;
+	/** 429s the rate limit answered (not injected faults). */
+	rateLimited = 0;
+	/**
+	 * The scopes the private app's token was granted; undefined (default) = every scope. A call whose
+	 * scope is missing answers 403 MISSING_SCOPES with the required scopes in
+	 * errors[].context.requiredGranularScopes (objects: crm.objects.<type>.read / .write; properties:
+	 * crm.schemas.<type>.read; https://developers.hubspot.com/docs/api-reference/error-handling,
+	 * 403 Forbidden; scope names: https://developers.hubspot.com/docs/apps/legacy-apps/authentication/scopes).
+	 */
+	grantedScopes?: Set<string>;
+	/** The search index per object type while searchLagMs > 0: rows as of `upTo`. */
+	private searchIndex: Record<string, { upTo: number; rows: Map<string, Row> }> = {};
 	private validTokens = new Set<string>(['hs-sandbox-token']);
 	readonly tables: Record<string, Table> = {};
 	private assocs: Assoc[] = [];
@@ -220,8 +274,22 @@ export class HubSpotSandbox extends Sandbox {
 
 	// ------------------------------------------------------------------ data
 
+	/** Drop data, counters and faults, and put the behaviour switches back to their defaults. */
+	reset(): void {
+		super.reset();
+		this.multiStatusBatches = 'create';
+		this.searchLagMs = 0;
+		this.rateLimit = undefined;
+		this.rateCalls = [];
+		this.searchCalls = [];
+		this.dailyUsed = 0;
+		this.rateLimited = 0;
+		this.grantedScopes = undefined;
+	}
+
 	clearData(): void {
 		for (const t of Object.values(this.tables)) t.clear();
+		this.searchIndex = {};
 		this.assocs = [];
 		this.assocFrom.clear();
 		this.lastId = {};
@@ -342,7 +410,12 @@ export class HubSpotSandbox extends Sandbox {
 			case 'notFound':
 				return { status: 404, body: { status: 'error', message: ctx.message === 'The requested resource does not exist' ? 'resource not found' : ctx.message, correlationId, category: 'OBJECT_NOT_FOUND' } };
 			case 'rateLimit': {
-				const retryAfter = ctx.retryAfter ?? 1;
+				const modelled = ctx.details as { retryAfter?: number; extraBody?: { policyName?: string } } | undefined;
+				const retryAfter = ctx.retryAfter ?? modelled?.retryAfter ?? 1;
+				if (modelled?.extraBody?.policyName) {
+					// The modelled limit (rateLimit): its own headers, already on the answer.
+					return { status: 429, headers: { 'Retry-After': String(retryAfter) }, body: { status: 'error', message: ctx.message, errorType: 'RATE_LIMIT', correlationId, category: 'RATE_LIMITS', groupName: 'publicapi:private-app:sandbox' } };
+				}
 				return {
 					status: 429,
 					headers: {
@@ -592,8 +665,69 @@ export class HubSpotSandbox extends Sandbox {
 	private r(method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, endpoint: string, handler: (req: HsReq, res: Response) => unknown): void {
 		this.route(method, path, endpoint, (req, res) => {
 			this.requireAuth(req);
+			this.requireScope(req as HsReq, endpoint);
+			this.takeRate(endpoint, res);
 			return handler(req as HsReq, res);
 		});
+	}
+
+	/** The scope a call needs (objects and search: crm.objects.<type>.read|write; properties: crm.schemas.<type>.read). */
+	private requireScope(req: HsReq, endpoint: string): void {
+		if (!this.grantedScopes) return;
+		const type = req.params.type ?? req.params.from;
+		if (!type || !['contacts', 'companies', 'deals'].includes(type)) return;
+		const write = !['objects.list', 'objects.get', 'objects.batch.read', 'objects.search', 'properties.list', 'associations.list'].includes(endpoint);
+		const scope = endpoint === 'properties.list' ? `crm.schemas.${type}.read` : `crm.objects.${type}.${write ? 'write' : 'read'}`;
+		if (this.grantedScopes.has(scope)) return;
+		throw new SandboxHttpError(403, 'validation', "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.", {
+			extraBody: {
+				category: 'MISSING_SCOPES',
+				errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: [scope] } }],
+				links: { scopes: 'https://developers.hubspot.com/scopes' },
+			},
+		});
+	}
+
+	/** Count a call against the modelled rate limit (rateLimit): headers on the answer, 429 past the budget. */
+	private takeRate(endpoint: string, res: Response): void {
+		const lim = this.rateLimit;
+		if (!lim) return;
+		const now = Date.now();
+		if (endpoint === 'objects.search') {
+			const perSecond = lim.searchPerSecond ?? 5;
+			this.searchCalls = this.searchCalls.filter((t) => t > now - 1000);
+			if (this.searchCalls.length >= perSecond) {
+				this.rateLimited++;
+				throw new SandboxHttpError(429, 'rateLimit', 'You have reached your secondly limit.', { retryAfter: 1, extraBody: { policyName: 'SECONDLY' } });
+			}
+			this.searchCalls.push(now);
+			return;
+		}
+		this.rateCalls = this.rateCalls.filter((t) => t > now - lim.intervalMs);
+		const daily = lim.daily ?? 250_000;
+		const refused = this.rateCalls.length >= lim.max || this.dailyUsed >= daily;
+		if (!refused) {
+			this.rateCalls.push(now);
+			this.dailyUsed++;
+		}
+		if (lim.headers !== false) {
+			res.set({
+				'X-HubSpot-RateLimit-Daily': String(daily),
+				'X-HubSpot-RateLimit-Daily-Remaining': String(Math.max(0, daily - this.dailyUsed)),
+				'X-HubSpot-RateLimit-Interval-Milliseconds': String(lim.intervalMs),
+				'X-HubSpot-RateLimit-Max': String(lim.max),
+				'X-HubSpot-RateLimit-Remaining': String(Math.max(0, lim.max - this.rateCalls.length)),
+			});
+		}
+		if (refused) {
+			this.rateLimited++;
+			const freeAt = (this.rateCalls[0] ?? now) + lim.intervalMs;
+			const daySpent = this.dailyUsed >= daily;
+			throw new SandboxHttpError(429, 'rateLimit', daySpent ? 'You have reached your daily limit.' : 'You have reached your ten_secondly_rolling limit.', {
+				retryAfter: Math.max(1, Math.ceil((freeAt - now) / 1000)),
+				extraBody: { policyName: daySpent ? 'DAILY' : 'TEN_SECONDLY_ROLLING' },
+			});
+		}
 	}
 
 	// ------------------------------------------------------------------ routes
@@ -725,7 +859,7 @@ export class HubSpotSandbox extends Sandbox {
 					id = hit.id;
 				}
 				return this.updateOne(type, id, inp.properties ?? {});
-			});
+			}, 'update');
 		});
 
 		this.r('post', `${O}/batch/upsert`, 'objects.batch.upsert', (req, res) => {
@@ -750,7 +884,7 @@ export class HubSpotSandbox extends Sandbox {
 				if (idProperty === 'hs_object_id') return { status: 404, category: 'OBJECT_NOT_FOUND', message: 'Object not found.', id: key };
 				const c = this.createOne(type, { ...(inp.properties ?? {}), [idProperty]: key });
 				return isRecordError(c) ? c : { row: c, isNew: true };
-			});
+			}, 'upsert');
 		});
 
 		this.r('post', `${O}/batch/archive`, 'objects.batch.archive', (req, res) => {
@@ -825,9 +959,14 @@ export class HubSpotSandbox extends Sandbox {
 	}
 
 	/**
-	 * HubSpot batch semantics: without objectWriteTraceId on every input a batch is all-or-nothing
-	 * (the first error answers for the whole batch and nothing is written); with trace ids the
-	 * valid inputs are written and the answer is 207 with one error per failed input.
+	 * HubSpot batch semantics: a batch is all-or-nothing (the first error answers for the whole
+	 * batch with HubSpot's error body `{status:'error', message, correlationId, category:
+	 * 'VALIDATION_ERROR', errors}` and nothing is written), except a batch *create* whose inputs all
+	 * carry objectWriteTraceId: its valid inputs are written and the answer is 207 with one error per
+	 * failed input. HubSpot documents multi-status for "the object APIs' batch create endpoints"
+	 * only (https://developers.hubspot.com/docs/api-reference/error-handling, "Multi-status
+	 * errors"); `multiStatusBatches = 'all'` restores the old sandbox behaviour where update and
+	 * upsert answered 207 too.
 	 */
 	private runBatch<T extends { objectWriteTraceId?: string }>(
 		res: Response,
@@ -835,8 +974,12 @@ export class HubSpotSandbox extends Sandbox {
 		inputs: T[],
 		okStatus: number,
 		write: (inp: T) => Row | RecordError | { row: Row; isNew: boolean },
+		kind: 'create' | 'update' | 'upsert' = 'create',
 	): Record<string, unknown> {
-		const traced = inputs.length > 0 && inputs.every((i) => typeof i?.objectWriteTraceId === 'string' && i.objectWriteTraceId !== '');
+		const traced =
+			(kind === 'create' || this.multiStatusBatches === 'all') &&
+			inputs.length > 0 &&
+			inputs.every((i) => typeof i?.objectWriteTraceId === 'string' && i.objectWriteTraceId !== '');
 		const startedAt = new Date().toISOString();
 		if (!traced) {
 			// A transaction so a failing batch writes nothing (only the rows it touched are remembered).
@@ -921,7 +1064,7 @@ export class HubSpotSandbox extends Sandbox {
 		}
 		// Filters and sorts read single values (record dates as epoch ms); only the text query and
 		// the page itself render whole records.
-		let rows = this.searchCandidates(t, groups, defs);
+		let rows = this.searchLagMs > 0 ? this.indexedRows(type) : this.searchCandidates(t, groups, defs);
 		if (groups.length) rows = rows.filter((row) => groups.some((g) => (g.filters ?? []).every((f) => this.matches(type, row, f, defs))));
 		if (typeof body.query === 'string' && body.query) {
 			const q = body.query.toLowerCase();
@@ -948,6 +1091,24 @@ export class HubSpotSandbox extends Sandbox {
 		const out: Record<string, unknown> = { total, results: page };
 		if (after + limit < total) out.paging = { next: { after: String(after + limit) } };
 		return out;
+	}
+
+	/**
+	 * The live rows the lagging search index holds (searchLagMs): each row as of its last write at
+	 * least searchLagMs ago, oldest change first. A write younger than that is not indexed yet (a
+	 * new record is missing, an updated one shows its previous values and modification date).
+	 */
+	private indexedRows(type: string): Row[] {
+		const t = this.table(type);
+		const cutoff = Date.now() + this.clock.offsetMs - this.searchLagMs;
+		const ix = (this.searchIndex[type] ??= { upTo: -Infinity, rows: new Map() });
+		for (const row of t.allView()) {
+			if (row.updatedAt > ix.upTo && row.updatedAt <= cutoff) ix.rows.set(row.id, { ...row, data: { ...row.data } });
+		}
+		// Inserts of a rolled-back batch never existed.
+		for (const id of [...ix.rows.keys()]) if (!t.rows.has(id)) ix.rows.delete(id);
+		ix.upTo = Math.max(ix.upTo, cutoff);
+		return [...ix.rows.values()].filter((r) => !r.deletedAt).sort(byChange);
 	}
 
 	/**

@@ -42,6 +42,12 @@ export interface BatchJob<Raw> {
 	send: (part: number[]) => Promise<Raw>;
 	/** Set `results[i]` for each position of an answered chunk (left unset = no result). */
 	read: (part: number[], raw: Raw, results: Array<WriteResult | undefined>) => void;
+	/**
+	 * Whether a chunk the vendor rejected as a whole (`err`) is split to find its bad records
+	 * (HubSpot batch update / upsert: one invalid input fails the batch with a 400). Unset = never
+	 * (Salesforce collections answer per record). See `runBatches` for the cost.
+	 */
+	splitOn?: (err: SyncError, part: number[]) => boolean;
 }
 
 export interface BatchOutcome {
@@ -53,7 +59,7 @@ export interface BatchOutcome {
 
 /** A batch-level error, copied for one record of the batch. */
 export function errorFor(err: SyncError, ref: string): SyncError {
-	return new SyncError({ kind: err.kind, status: err.status, code: err.code, fields: err.fields, retryAfterMs: err.retryAfterMs, message: err.message, recordRef: ref });
+	return new SyncError({ kind: err.kind, status: err.status, code: err.code, fields: err.fields, retryAfterMs: err.retryAfterMs, hint: err.hint, message: err.message, recordRef: ref });
 }
 
 export function failure(ref: string, error: SyncError): WriteResult {
@@ -77,20 +83,46 @@ export async function runBatches(
 				for (const i of part) results[i] = failure(refs[i], errorFor(out.authExpired, refs[i]));
 				continue;
 			}
-			let raw: unknown;
-			try {
-				raw = await job.send(part);
-			} catch (e) {
-				const err = toError(e);
-				if (err.kind === 'auth_expired') out.authExpired = err;
-				for (const i of part) results[i] = failure(refs[i], errorFor(err, refs[i]));
-				continue;
-			}
-			out.sentAny = true;
-			job.read(part, raw, results);
+			await sendPart(job, part, undefined);
 		}
 	}
 	return out;
+
+	/**
+	 * Send one chunk; true when it was answered. A chunk rejected as a whole that the job splits
+	 * (`splitOn`) is bisected: the left half is sent; when it passes, the right half is known to
+	 * hold a bad record and is split without being sent as a whole (`known`). A single record is
+	 * always sent alone, so its error is its own (which field). k bad records in a chunk of n cost at
+	 * most 2·k·⌈log2 n⌉ extra calls (each bad record lies on one path of ⌈log2 n⌉ splits, each split
+	 * sends at most two halves), and never more than 2n − 2; every valid record is written by the
+	 * half that holds it.
+	 */
+	async function sendPart(job: BatchJob<unknown>, part: number[], known: SyncError | undefined): Promise<boolean> {
+		if (out.authExpired) {
+			for (const i of part) results[i] = failure(refs[i], errorFor(out.authExpired, refs[i]));
+			return false;
+		}
+		let err = known;
+		if (!err || part.length === 1) {
+			try {
+				const raw = await job.send(part);
+				out.sentAny = true;
+				job.read(part, raw, results);
+				return true;
+			} catch (e) {
+				err = toError(e);
+				if (err.kind === 'auth_expired') out.authExpired = err;
+			}
+		}
+		if (part.length > 1 && !out.authExpired && job.splitOn?.(err, part)) {
+			const mid = Math.ceil(part.length / 2);
+			const leftOk = await sendPart(job, part.slice(0, mid), undefined);
+			await sendPart(job, part.slice(mid), leftOk ? err : undefined);
+			return false;
+		}
+		for (const i of part) results[i] = failure(refs[i], errorFor(err, refs[i]));
+		return false;
+	}
 }
 
 /** Calls per endpoint for `counts` writes, from the adapter's endpoint table. Pure. */

@@ -3,9 +3,9 @@
  */
 import { HubSpotAdapter, type HubSpotAdapterConfig } from '../../../nodes/shared/crm/hubspot';
 import type { ChangePage, CrmRecord } from '../../../nodes/shared/crm/types';
-import { SyncError } from '../../../nodes/shared/errors';
 import type { RetryPolicy } from '../../../nodes/shared/transport/retry';
 import { HubSpotSandbox } from '../../sandboxes/hubspot';
+import { rejection } from '../../support/rejection';
 
 delete process.env.HTTP_PROXY;
 delete process.env.HTTPS_PROXY;
@@ -31,16 +31,6 @@ async function collect(it: AsyncIterable<ChangePage>): Promise<{ pages: ChangePa
 	const pages: ChangePage[] = [];
 	for await (const p of it) pages.push(p);
 	return { pages, records: pages.flatMap((p) => p.records), cursor: pages[pages.length - 1]?.cursor ?? '' };
-}
-
-async function rejection(p: Promise<unknown>): Promise<SyncError> {
-	try {
-		await p;
-	} catch (e) {
-		expect(e).toBeInstanceOf(SyncError);
-		return e as SyncError;
-	}
-	throw new Error('expected a rejection');
 }
 
 const SAMPLE: Record<string, (i: number) => Record<string, unknown>> = {
@@ -262,6 +252,7 @@ describe('reads and writes', () => {
 		expect(res[2].error?.message).toContain('favourite_colour');
 		expect(res[3].error).toMatchObject({ kind: 'validation', status: 409 });
 		expect(res[3].error?.message).toContain('Existing ID: 1001');
+		expect(res[3].error?.hint).toContain('already has this record (id 1001)');
 		expect(res[5].error).toMatchObject({ kind: 'not_found', recordRef: 'missing' });
 		const emails = sb.records('contacts').map((r) => r.properties.email);
 		expect(emails).toEqual(expect.arrayContaining(['ok1@example.com', 'ok2@example.com']));
@@ -385,7 +376,8 @@ describe('errors', () => {
 	it('429 → rate_limit with Retry-After once retries run out', async () => {
 		sb.injectFault({ kind: 'rateLimit', endpoint: 'objects.search', retryAfter: 1 });
 		const a = adapter({ retry: { ...FAST, maxAttempts: 2 } });
-		const e = await rejection(a.findDuplicates('contacts', [{ ref: 'a', email: 'a@example.com' }]));
+		// A company-name look-up searches (emails are read by idProperty, not searched).
+		const e = await rejection(a.findDuplicates('contacts', [{ ref: 'a', company: 'Acme Analytics' }]));
 		expect(e).toMatchObject({ kind: 'rate_limit', status: 429, retryAfterMs: 1000, code: 'RATE_LIMITS' });
 		expect(waits).toContain(1000);
 		expect(a.stats.calls).toBe(2);

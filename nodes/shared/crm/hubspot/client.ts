@@ -75,15 +75,40 @@ export class HubSpotClient {
 
 	constructor(readonly config: HubSpotAdapterConfig) {
 		this.token = config.accessToken;
+		const rate = config.ratePerSecond ?? 8;
+		this.gate = new RateGate(rate, Math.max(1, Math.ceil(rate)), config.sleep);
 		this.client = new Client({
 			accessToken: config.accessToken,
 			basePath: (config.baseUrl ?? HUBSPOT_API).replace(/\/+$/, ''),
 			numberOfApiCallRetries: 0,
+			// Every answer (errors too) passes here before the SDK reads it: the only place its
+			// headers are visible for the calls that return models.
+			middleware: [{ pre: (ctx) => ctx, post: (ctx) => this.observeRateHeaders(ctx) }],
 		});
-		const rate = config.ratePerSecond ?? 8;
-		this.gate = new RateGate(rate, Math.max(1, Math.ceil(rate)), config.sleep);
 		const srate = config.searchRatePerSecond ?? 4;
-		this.searchGate = new RateGate(srate, Math.max(1, Math.ceil(srate)), config.sleep);
+		// Burst 1: HubSpot counts search calls per rolling second, so a burst of 4 plus the refill
+		// could put 8 calls in one second (the sandbox's rateLimit showed 429s); spaced, never more than 5.
+		this.searchGate = new RateGate(srate, 1, config.sleep);
+	}
+
+	/**
+	 * Pace the general gate from HubSpot's rate-limit headers (API usage guidelines: X-HubSpot-
+	 * RateLimit-Remaining calls left in the rolling window of -Interval-Milliseconds): with nothing
+	 * left, no call before the window has passed (RateGate.observe). A 429 is left to its
+	 * Retry-After. Search answers carry no such
+	 * headers (its own limit: the search gate's fixed rate). The daily budget is not paced here: a
+	 * spent day answers 429 with a long wait, which is raised as rate_limit and stops the run cleanly.
+	 */
+	private observeRateHeaders(ctx: unknown): unknown {
+		const { headers: h, httpStatusCode } = (ctx ?? {}) as { headers?: Record<string, string>; httpStatusCode?: number };
+		// A 429 is waited out by its Retry-After (callApi, which also drains the gate).
+		if (h && httpStatusCode !== 429) {
+			const get = (name: string) => h[name] ?? h[name.toLowerCase()];
+			const remaining = get('x-hubspot-ratelimit-remaining');
+			const interval = get('x-hubspot-ratelimit-interval-milliseconds');
+			if (remaining !== undefined && interval !== undefined) this.gate.observe(Number(remaining), Number(interval));
+		}
+		return ctx;
 	}
 
 	checkObject(object: string): void {

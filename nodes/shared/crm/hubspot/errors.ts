@@ -36,6 +36,7 @@ export function classifyHubSpot(e: unknown, action: string, recordRef: string | 
 	const headers = lowerKeys(ex.headers ?? {});
 	let kind: ErrorKind = kindFromStatus(status);
 	if (status === 403 && body.category === 'RATE_LIMITS') kind = 'rate_limit';
+	if (status === 403 && body.category === 'MISSING_SCOPES') return missingScopes(body, action, recordRef, clean);
 	const fields = propertyNames(body);
 	const code = body.errors?.find((x) => x.code)?.code ?? body.category;
 	let retryAfterMs: number | undefined;
@@ -63,6 +64,28 @@ export function classifyHubSpot(e: unknown, action: string, recordRef: string | 
 	return new SyncError({ kind, status, code, fields: fields.length ? fields : undefined, recordRef, retryAfterMs, message: clean(message), cause: body.correlationId ? { correlationId: body.correlationId } : undefined });
 }
 
+/**
+ * 403 MISSING_SCOPES: the private app's token (or the OAuth app's grant) lacks a scope the call
+ * needs; HubSpot names it in errors[].context.requiredGranularScopes. auth_expired: every call of
+ * the run would fail the same way, so the run stops and queues; the user adds the scope to the app
+ * and reconnects (an OAuth grant only gains the scope by connecting again).
+ */
+function missingScopes(body: RawBatchError & { correlationId?: string }, action: string, recordRef: string | undefined, clean: (msg: string) => string): SyncError {
+	const scopes = new Set<string>();
+	for (const d of body.errors ?? []) for (const k of ['requiredGranularScopes', 'requiredScopes', 'missingScopes']) for (const sc of d.context?.[k] ?? []) scopes.add(sc);
+	const list = [...scopes].join(', ') || 'the scope this call needs (see HubSpot\'s message)';
+	const hint = `Add the scope ${list} to the HubSpot private app (Settings → Integrations → Private Apps → your app → Scopes) or to your OAuth app's scopes, then reconnect the credential (Connect my account again, or paste the private app's token) and retry.`;
+	return new SyncError({
+		kind: 'auth_expired',
+		status: 403,
+		code: 'MISSING_SCOPES',
+		recordRef,
+		hint,
+		message: clean(`HubSpot refused to ${action}: the credential's token lacks the scope ${list} (403 MISSING_SCOPES). ${hint}`),
+		cause: body.correlationId ? { correlationId: body.correlationId } : undefined,
+	});
+}
+
 /** One failed input of a 207 batch. */
 export function recordErrorOf(object: string, e: RawBatchError, ref: string, clean: (msg: string) => string): SyncError {
 	const fields = propertyNames(e);
@@ -73,7 +96,13 @@ export function recordErrorOf(object: string, e: RawBatchError, ref: string, cle
 	const code = e.errors?.find((x) => x.code)?.code ?? cat;
 	const what = cat === 'CONFLICT' ? 'a record with the same unique value already exists' : kind === 'not_found' ? 'the record does not exist' : 'HubSpot rejected the data';
 	const message = `HubSpot ${object} record ${ref}: ${what}${fields.length ? ` (property ${fields.join(', ')})` : ''}: ${readableValidation(String(e.message ?? cat))}`;
-	return new SyncError({ kind, status, code, fields: fields.length ? fields : undefined, recordRef: ref, message: clean(message) });
+	// A unique value (a contact's email) HubSpot already holds: usually a record written moments ago
+	// that the duplicate check could not see yet; the next run's check links it.
+	const existing = cat === 'CONFLICT' ? /Existing ID: (\d+)/.exec(String(e.message ?? ''))?.[1] : undefined;
+	const hint = existing
+		? `HubSpot already has this record (id ${existing}), e.g. written moments ago by an earlier run. The next run links to it and closes this error; if it stays, check which FieldFlow record should own it.`
+		: undefined;
+	return new SyncError({ kind, status, code, fields: fields.length ? fields : undefined, recordRef: ref, hint, message: clean(message) });
 }
 
 function propertyNames(e: RawBatchError): string[] {

@@ -5,9 +5,17 @@
  * - The SDK's own retries are off (they ignore Retry-After and sleep 10 s × attempt); every HTTP
  *   call goes through `callApi`, which counts it, throttles ahead of HubSpot's limits (private apps:
  *   100 requests / 10 s burst; search: 5 requests / s — two RateGates), honours Retry-After (or
- *   X-HubSpot-RateLimit-Interval-Milliseconds) and backs off on 429/5xx.
+ *   X-HubSpot-RateLimit-Interval-Milliseconds) and backs off on 429/5xx. Every answer's
+ *   X-HubSpot-RateLimit-Remaining / -Interval-Milliseconds (read through the SDK's middleware)
+ *   pauses the general gate when the window's budget is spent (RateGate.observe).
+ * - The duplicate check of contacts by email reads them by idProperty=email (batch read), which the
+ *   search index lag does not touch; company / deal / meeting names are searched.
+ * - A token without a scope (403 MISSING_SCOPES) is auth_expired with the scope to add in the hint.
  * - Writes use batch create/update/upsert (100 inputs per call) with an objectWriteTraceId on every
- *   input, so HubSpot answers 207 with per-record errors instead of failing the whole batch.
+ *   input, so batch create answers 207 with per-record errors instead of failing the whole batch.
+ *   Batch update / upsert fail as a whole (400) on one bad input: the rejected batch is bisected
+ *   (batch.ts `splitOn`), so every valid record is written and each bad one gets its own error, for
+ *   at most 2·k·⌈log2 100⌉ extra calls with k bad records in a batch of 100.
  * - Change feed: the search API sorted ascending on the modification date. HubSpot's search index
  *   lags writes by a few seconds, so callers re-read with an overlap window (start a little before
  *   the last cursor); records seen twice are harmless. Search caps paging at 10,000 results: the

@@ -1,7 +1,8 @@
 /**
  * HubSpot reads: the change feed (search sorted on the modification date, restarted before the
  * 10,000-result cap; archived records from the list API), batch read by id, and the duplicate
- * check (search by email / name).
+ * check (contacts by email: batch read with idProperty, which the search lag does not touch;
+ * names: search).
  */
 import chunk from 'lodash/chunk';
 import { SyncError } from '../../errors';
@@ -94,9 +95,9 @@ export async function findDuplicates(hs: HubSpotClient, object: string, criteria
 		if (!m.matches.some((x) => x.id === r.id)) m.matches.push({ id: r.id, object, matchedOn: on, record: r });
 	};
 	const properties = uniqueList([...DEFAULT_FIELDS[object], modifiedProperty(object)]);
-	const lookups: Array<{ prop: string; on: 'email' | 'company' | 'name'; get: (c: DuplicateCriteria) => string | undefined; useIn: boolean }> = [];
+	const lookups: Array<{ prop: string; on: 'email' | 'company' | 'name'; get: (c: DuplicateCriteria) => string | undefined; useIn: boolean; byIdProperty?: boolean }> = [];
 	if (object === 'contacts') {
-		lookups.push({ prop: 'email', on: 'email', get: (c) => c.email, useIn: true });
+		lookups.push({ prop: 'email', on: 'email', get: (c) => c.email, useIn: true, byIdProperty: true });
 		lookups.push({ prop: 'company', on: 'company', get: (c) => c.company, useIn: false });
 	} else if (object === 'companies') {
 		lookups.push({ prop: 'name', on: 'company', get: (c) => c.company ?? c.name, useIn: false });
@@ -114,6 +115,24 @@ export async function findDuplicates(hs: HubSpotClient, object: string, criteria
 			wanted.set(k, [...(wanted.get(k) ?? []), c.ref]);
 		}
 		if (!wanted.size) continue;
+		if (l.byIdProperty) {
+			// Contacts by email: batch read with idProperty=email reads the records themselves, so a
+			// contact written seconds ago is found (the search index lags writes by a few seconds: a
+			// search would miss it and the sync would try to create it again). HubSpot: "retrieve
+			// contacts by record ID, email, or custom unique identifier property" (batch read with
+			// idProperty, https://developers.hubspot.com/docs/api/crm/contacts). Unknown emails are
+			// the 207 answer's errors, not matches.
+			for (const part of chunk([...wanted.keys()], HUBSPOT_BATCH_SIZE)) {
+				const raw = await hs.batchRaw('objects.batch.read', `find duplicate ${object}`, () =>
+					hs.client.crm.objects.batchApi.readWithHttpInfo(object, { inputs: part.map((id) => ({ id })), idProperty: l.prop, properties: uniqueList([...properties, l.prop]), propertiesWithHistory: [] }),
+				);
+				for (const r of raw.results ?? []) {
+					const k = String(r.properties?.[l.prop] ?? '').trim().toLowerCase();
+					for (const ref of wanted.get(k) ?? []) add(ref, hs.toRecord(object, r), l.on);
+				}
+			}
+			continue;
+		}
 		// Emails: one IN filter per 100 values (IN wants lower case). Names: EQ, up to 5 filter
 		// groups (OR) per search, HubSpot's maximum.
 		const groups: SearchFilter[][][] = l.useIn

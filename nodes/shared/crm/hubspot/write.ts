@@ -1,7 +1,8 @@
 /**
  * HubSpot writes: batch create / update / upsert (100 inputs per call, an objectWriteTraceId on
- * every input so HubSpot answers 207 with per-record errors) through the shared batch loop, and
- * batch archive (read first: archive answers 204 even for unknown ids).
+ * every input so batch create answers 207 with per-record errors) through the shared batch loop,
+ * and batch archive (read first: archive answers 204 even for unknown ids). Batch update / upsert
+ * fail as a whole on one bad input (a 400): the loop bisects the rejected batch (`splitOn`).
  */
 import chunk from 'lodash/chunk';
 import { SyncError, oversizedValue } from '../../errors';
@@ -52,6 +53,10 @@ export async function upsert(hs: HubSpotClient, object: string, inputs: WriteInp
 			indexes,
 			send: (part) => hs.batchRaw(spec.endpoint, `${kind} ${object}`, () => send(part.map((i, n) => toInput(inputs[i], String(n)))), spec.safety),
 			read: (part, raw, res) => matchBatch(hs, object, part, inputs, raw as RawBatch, res, kind, options.idProperty),
+			// Batch update / upsert are all-or-nothing at HubSpot (multi-status is documented for batch
+			// create only): one invalid input fails the batch with a 400. Split it to write the valid
+			// records and give each bad one its own error.
+			splitOn: kind === 'create' ? undefined : (err, part) => splitsOnRecordError(err, part.map((i) => inputs[i])),
 		};
 	};
 	const { authExpired, sentAny } = await runBatches(
@@ -67,6 +72,20 @@ export async function upsert(hs: HubSpotClient, object: string, inputs: WriteInp
 	// Nothing was written at all: the call as a whole failed on auth (the caller stops there).
 	if (authExpired && !sentAny) throw authExpired;
 	return results.map((r, i) => r ?? failure(inputs[i].ref, new SyncError({ kind: 'unknown', message: `HubSpot gave no result for ${object} record ${inputs[i].ref}.`, recordRef: inputs[i].ref })));
+}
+
+/**
+ * Whether a whole-batch rejection may be one record's fault: a validation (400/409) or not-found
+ * (404) error. An unknown property that every input of the part carries is everyone's fault, so
+ * splitting would only cost calls.
+ */
+function splitsOnRecordError(err: SyncError, part: WriteInput[]): boolean {
+	if (err.kind !== 'validation' && err.kind !== 'not_found') return false;
+	if (err.code === 'PROPERTY_DOESNT_EXIST' && err.fields?.length) {
+		const everyone = err.fields.every((f) => part.every((inp) => Object.prototype.hasOwnProperty.call(inp.fields, f)));
+		if (everyone) return false;
+	}
+	return true;
 }
 
 /** Pair a batch answer with its inputs: by objectWriteTraceId, else by id / idProperty, else by order. */
