@@ -32,6 +32,40 @@ export interface SfRecordError {
 	fields: string[];
 }
 
+/**
+ * Salesforce errors the sandbox can be told to answer with (fault switches), per record in a
+ * collection result (`{success:false, errors:[{statusCode, message, fields}]}`) or for a whole
+ * request (`[{message, errorCode, fields}]`). The codes are Salesforce's StatusCode values (SOAP
+ * API Developer Guide, "Core Data Types Used in API Calls" > StatusCode; the same enum the REST
+ * API answers with, https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_concepts_core_data_objects.htm#statuscode),
+ * the bodies those of "Status Codes and Error Responses"
+ * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm) and
+ * of sObject Collections (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_create.htm).
+ */
+export type SfFaultCode = 'UNABLE_TO_LOCK_ROW' | 'DUPLICATES_DETECTED' | 'STORAGE_LIMIT_EXCEEDED' | 'FIELD_CUSTOM_VALIDATION_EXCEPTION' | 'INVALID_FIELD_FOR_INSERT_UPDATE' | 'REQUEST_LIMIT_EXCEEDED';
+
+export interface SfRecordFault {
+	code: Exclude<SfFaultCode, 'REQUEST_LIMIT_EXCEEDED'>;
+	/** Which records of a collection write fail (default: every one). */
+	where?: (record: Record<string, unknown>) => boolean;
+	/** How many records fail in all (default: unlimited). */
+	times?: number;
+	/** The field a validation rule or field-level security names. */
+	field?: string;
+	/** The validation rule's error message (FIELD_CUSTOM_VALIDATION_EXCEPTION). */
+	message?: string;
+}
+
+export interface SfRequestFault {
+	code: SfFaultCode;
+	/** Endpoint name (as counted), exact or a pattern; omitted = every API endpoint. */
+	endpoint?: string | RegExp;
+	/** How many requests fail (default: unlimited). */
+	times?: number;
+	field?: string;
+	message?: string;
+}
+
 /** Thrown by handlers: answered as `status` with a Salesforce error array. */
 class SfHttpError extends Error {
 	constructor(
@@ -74,6 +108,25 @@ export class SalesforceSandbox extends Sandbox {
 	private readonly locators = new Map<string, { type: string; records: Array<Record<string, unknown>>; pos: number; batch: number; all: boolean }>();
 	private locatorSeq = 0;
 	private readonly orgId = '00D5g000004SANDB';
+	private recordFaults: Array<SfRecordFault & { fired: number }> = [];
+	private requestFaults: Array<SfRequestFault & { fired: number }> = [];
+	/**
+	 * The org's daily API allocation enforced: once `apiUsage` passes `dailyLimit`, every API call
+	 * answers 403 REQUEST_LIMIT_EXCEEDED "TotalRequests Limit exceeded." (no Retry-After: the
+	 * allocation is a rolling 24 hours; calls are blocked until the last 24 hours' usage drops
+	 * below it). API Request Limits and Allocations,
+	 * https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm;
+	 * System Overview: API Usage, https://help.salesforce.com/s/articleView?id=xcloud.setup_system_overview_api.htm
+	 */
+	enforceDailyLimit = false;
+	/**
+	 * The integration user's permissions (least privilege). `viewSetup` false: GET /limits answers
+	 * 403 (the Limits resource is "available ... for API users with the View Setup and
+	 * Configuration permission", https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_limits.htm;
+	 * 403 = "The request has been refused. Verify that the logged-in user has appropriate
+	 * permissions", errorcodes.htm). `deniedObjects`: objects the user's profile gives no access to.
+	 */
+	readonly permissions = { viewSetup: true, deniedObjects: new Set<string>() };
 
 	constructor(opts: SalesforceSandboxOptions = {}) {
 		super();
@@ -98,6 +151,7 @@ export class SalesforceSandbox extends Sandbox {
 			next();
 		});
 		this.installRoutes();
+		this.installDataRoutes();
 	}
 
 	// ---------------------------------------------------------------- tokens
@@ -128,6 +182,116 @@ export class SalesforceSandbox extends Sandbox {
 		this.validTokens.add(this.accessToken);
 		this.refreshToken = this.initialRefreshToken;
 		this.apiUsage = 0;
+		this.recordFaults = [];
+		this.requestFaults = [];
+		this.enforceDailyLimit = false;
+		this.permissions.viewSetup = true;
+		this.permissions.deniedObjects.clear();
+	}
+
+	// ---------------------------------------------------------------- Salesforce fault switches
+
+	/** Records of collection writes fail with `code` (per-record result; the others succeed when allOrNone is false). */
+	failRecords(rule: SfRecordFault): void {
+		this.recordFaults.push({ ...rule, fired: 0 });
+	}
+
+	/** Whole requests fail with `code` (a Salesforce error array). */
+	failRequests(rule: SfRequestFault): void {
+		this.requestFaults.push({ ...rule, fired: 0 });
+	}
+
+	clearSfFaults(): void {
+		this.recordFaults = [];
+		this.requestFaults = [];
+	}
+
+	/** The per-record error Salesforce gives for `code` (message and fields as Salesforce words them). */
+	private sfFaultError(code: SfFaultCode, def: SfObjectDef | undefined, rule: { field?: string; message?: string }): SfRecordError & { duplicateResult?: unknown } {
+		switch (code) {
+			case 'UNABLE_TO_LOCK_ROW':
+				// Another transaction holds the row (or its parent) longer than the 10 s lock wait.
+				return { statusCode: code, message: 'unable to obtain exclusive access to this record', fields: [] };
+			case 'DUPLICATES_DETECTED': {
+				// A duplicate rule with the Block action: a DuplicateError with its duplicateResult,
+				// https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_duplicateerror.htm and
+				// https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_duplicateresult.htm
+				const type = def?.name ?? 'Lead';
+				const match = this.tables[type]?.live()[0];
+				return {
+					statusCode: code,
+					message: 'Use one of these records?',
+					fields: [],
+					duplicateResult: {
+						allowSave: false,
+						duplicateRule: `Standard_${type}_Duplicate_Rule`,
+						duplicateRuleEntityType: type,
+						errorMessage: "You're creating a duplicate record. We recommend you use an existing record instead.",
+						matchResults: [
+							{
+								entityType: type,
+								errors: [],
+								matchEngine: 'FuzzyMatchEngine',
+								matchRecords: match ? [{ additionalInformation: [], fieldDiffs: [], matchConfidence: 100, record: { attributes: { type, url: this.recordUrl(type, match.id) }, Id: match.id } }] : [],
+								rule: `Standard_${type}_Match_Rule_v1_0`,
+								size: match ? 1 : 0,
+								success: true,
+							},
+						],
+					},
+				};
+			}
+			case 'STORAGE_LIMIT_EXCEEDED':
+				return { statusCode: code, message: 'storage limit exceeded', fields: [] };
+			case 'FIELD_CUSTOM_VALIDATION_EXCEPTION':
+				// An admin's validation rule: its own error message, its error location field (if any).
+				return { statusCode: code, message: rule.message ?? 'Phone is required for leads from trade shows', fields: rule.field ? [rule.field] : [] };
+			case 'INVALID_FIELD_FOR_INSERT_UPDATE': {
+				const f = rule.field ?? 'Phone';
+				return { statusCode: code, message: `Unable to create/update fields: ${f}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`, fields: [f] };
+			}
+			case 'REQUEST_LIMIT_EXCEEDED':
+			default:
+				// The daily allocation; `message` may name another limit (the concurrent long-request one).
+				return { statusCode: 'REQUEST_LIMIT_EXCEEDED', message: rule.message ?? 'TotalRequests Limit exceeded.', fields: [] };
+		}
+	}
+
+	/**
+	 * A write on an object the user's profile gives no access to: the per-record
+	 * INSUFFICIENT_ACCESS_OR_READONLY of the StatusCode enum ("insufficient access rights on
+	 * object id" is the message Salesforce gives for a record the user may not change).
+	 */
+	private objectRefusal(def: SfObjectDef, _mode: string): SfRecordError | undefined {
+		if (!this.permissions.deniedObjects.has(def.name)) return undefined;
+		return { statusCode: 'INSUFFICIENT_ACCESS_OR_READONLY', message: 'insufficient access rights on object id', fields: [] };
+	}
+
+	/** The record fault a record of a collection write meets, if any (counted). */
+	private recordFault(def: SfObjectDef | undefined, rec: Record<string, unknown>): SfRecordError | undefined {
+		for (const f of this.recordFaults) {
+			if (f.times !== undefined && f.fired >= f.times) continue;
+			if (f.where && !f.where(rec)) continue;
+			f.fired++;
+			return this.sfFaultError(f.code, def, f);
+		}
+		return undefined;
+	}
+
+	/** A whole-request fault for `endpoint`, raised as Salesforce's error array. */
+	private requestFault(endpoint: string): void {
+		if (this.enforceDailyLimit && this.apiUsage > this.dailyLimit) {
+			throw new SfHttpError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.', undefined, { 'Sforce-Limit-Info': `api-usage=${this.apiUsage}/${this.dailyLimit}` });
+		}
+		for (const f of this.requestFaults) {
+			if (f.endpoint !== undefined && !(typeof f.endpoint === 'string' ? f.endpoint === endpoint : f.endpoint.test(endpoint))) continue;
+			if (f.times !== undefined && f.fired >= f.times) continue;
+			f.fired++;
+			const e = this.sfFaultError(f.code, undefined, f);
+			// REQUEST_LIMIT_EXCEEDED is a 403 (errorcodes.htm: "403 ... the request has been refused"
+			// and the API limits page); the others are refusals of the data, answered 400.
+			throw new SfHttpError(f.code === 'REQUEST_LIMIT_EXCEEDED' ? 403 : 400, e.statusCode, e.message, e.fields);
+		}
 	}
 
 	/** Seed records: `{ Account: [{ Name: 'Acme' }], Lead: [...] }`; an `Id` key keeps that id. Invalid data throws. */
@@ -234,6 +398,7 @@ export class SalesforceSandbox extends Sandbox {
 				if (auth) {
 					const token = bearer(req);
 					if (!token || !this.validTokens.has(token)) throw new SfHttpError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+					this.requestFault(endpoint);
 				}
 				return await handler(req, res);
 			} catch (e) {
@@ -296,10 +461,23 @@ export class SalesforceSandbox extends Sandbox {
 			return { sobjects: `${v}/sobjects`, query: `${v}/query`, queryAll: `${v}/queryAll`, limits: `${v}/limits`, composite: `${v}/composite` };
 		});
 
-		this.sf('get', `${base}/limits`, 'limits', () => ({
+		this.sf('get', `${base}/limits`, 'limits', () => {
+			// Without View Setup and Configuration: 403 INSUFFICIENT_ACCESS (the REST 403 code; the
+			// message wording is not documented, so the adapter reads the code and the resource only).
+			if (!this.permissions.viewSetup) throw new SfHttpError(403, 'INSUFFICIENT_ACCESS', "You don't have access to this resource. Ask your administrator for help or to request access.");
+			return this.limits();
+		});
+	}
+
+	private limits(): unknown {
+		return {
 			DailyApiRequests: { Max: this.dailyLimit, Remaining: Math.max(0, this.dailyLimit - this.apiUsage) },
 			DataStorageMB: { Max: 5120, Remaining: 5100 },
-		}));
+		};
+	}
+
+	private installDataRoutes(): void {
+		const base = '/services/data/:version';
 
 		this.sf('get', `${base}/sobjects`, 'sobjects.describeGlobal', () => ({
 			encoding: 'UTF-8',
@@ -558,6 +736,7 @@ export class SalesforceSandbox extends Sandbox {
 
 	private describe(type: string): unknown {
 		const def = this.def(type);
+		if (this.permissions.deniedObjects.has(def.name)) throw new SfHttpError(404, 'NOT_FOUND', 'The requested resource does not exist');
 		return {
 			name: def.name,
 			label: def.label,
@@ -594,8 +773,9 @@ export class SalesforceSandbox extends Sandbox {
 		if (!q) throw new SfHttpError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
 		const parsed = parseSoql(q);
 		const def = Object.values(OBJECTS).find((o) => o.name.toLowerCase() === parsed.from.toLowerCase());
-		if (!def) {
-			throw new SoqlError('INVALID_TYPE', `\n${parsed.from}\n^\nERROR at Row:1:Column:1\nsObject type '${parsed.from}' is not supported.`);
+		// An object the user's profile cannot read answers as if it did not exist (INVALID_TYPE).
+		if (!def || this.permissions.deniedObjects.has(def.name)) {
+			throw new SoqlError('INVALID_TYPE', `\n${parsed.from}\n^\nERROR at Row:1:Column:1\nsObject type '${parsed.from}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`);
 		}
 		checkQuery(parsed, def.name, (n) => this.fieldDef(def, n));
 		const canon = (n: string) => this.fieldDef(def, n)!.name;
@@ -712,6 +892,10 @@ export class SalesforceSandbox extends Sandbox {
 			const id = typeof rec.id === 'string' ? rec.id : typeof rec.Id === 'string' ? rec.Id : undefined;
 			ids.push(mode === 'update' ? id : undefined);
 			if ('statusCode' in def) return { errors: [def] };
+			const refused = this.objectRefusal(def, mode);
+			if (refused) return { errors: [refused] };
+			const fault = this.recordFault(def, rec);
+			if (fault) return { errors: [fault] };
 			const { attributes: _a, id: _i, Id: _I, ...fields } = rec;
 			if (mode === 'create') {
 				if (id) return { errors: [{ statusCode: 'INVALID_FIELD', message: 'cannot specify Id in an insert call', fields: ['Id'] }] };
@@ -747,6 +931,10 @@ export class SalesforceSandbox extends Sandbox {
 		const table = this.tables[def.name];
 		const seen = new Set<string>();
 		const plans = records.map((rec) => {
+			const refused = this.objectRefusal(def, 'upsert');
+			if (refused) return { errors: [refused] };
+			const fault = this.recordFault(def, rec);
+			if (fault) return { errors: [fault] };
 			const { attributes: _a, [ext.name]: key, ...fields } = rec;
 			if (key === undefined || key === null || key === '') {
 				return { errors: [{ statusCode: 'MISSING_ARGUMENT', message: `${ext.name} not specified`, fields: [ext.name] }] };
@@ -777,6 +965,8 @@ export class SalesforceSandbox extends Sandbox {
 		const plans = ids.map((id) => {
 			const found = this.findRow(id);
 			if (!found) return { errors: [{ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: [] }] };
+			const fault = this.recordFault(OBJECTS[found.type], { Id: found.row.id });
+			if (fault) return { errors: [fault] };
 			if (found.row.deletedAt) return { errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }] };
 			return { errors: [], apply: () => (this.tables[found.type].remove(found.row.id), { id: found.row.id }) };
 		});

@@ -53,7 +53,7 @@ export interface BatchOutcome {
 
 /** A batch-level error, copied for one record of the batch. */
 export function errorFor(err: SyncError, ref: string): SyncError {
-	return new SyncError({ kind: err.kind, status: err.status, code: err.code, fields: err.fields, retryAfterMs: err.retryAfterMs, message: err.message, recordRef: ref });
+	return new SyncError({ kind: err.kind, status: err.status, code: err.code, fields: err.fields, retryAfterMs: err.retryAfterMs, hint: err.hint, message: err.message, recordRef: ref });
 }
 
 export function failure(ref: string, error: SyncError): WriteResult {

@@ -141,8 +141,8 @@ export interface CallOptions {
 	/** Whether the call may be sent again (see `mayResend`); default 'idempotent'. */
 	safety?: WriteSafety;
 	/**
-	 * Extra veto on top of `safety` (only the FieldFlow client uses it today, with the same rule as
-	 * `mayResend`); adapters state `safety` instead.
+	 * Extra veto on top of `safety` (the FieldFlow client, with the same rule as `mayResend`; and
+	 * Salesforce, for its spent daily allocation); adapters state `safety` otherwise.
 	 */
 	mayRetry?: (err: SyncError) => boolean;
 	/** Told before each wait, for progress/logging. */
