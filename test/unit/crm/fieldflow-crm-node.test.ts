@@ -77,7 +77,7 @@ describe('credential test', () => {
 		sb.salesforce.expireAccessTokens();
 		expect((await fieldFlowCrmConnectionTest(decrypted('salesforce'))).status).toBe('OK');
 		expect(sb.salesforce.calls.get('oauth.token')).toBe(1);
-		expect(sb.salesforce.calls.get('limits')).toBeGreaterThanOrEqual(1);
+		expect(sb.salesforce.calls.get('resources')).toBeGreaterThanOrEqual(1);
 	});
 
 	it('Salesforce: revoked refresh token → a clear reconnect message, no secret in it', async () => {
@@ -89,6 +89,16 @@ describe('credential test', () => {
 		expect(res.message).toMatch(/Reconnect/);
 		expect(res.message).not.toContain(String(creds.fieldFlowSalesforceApi.refreshToken));
 		expect(res.message).not.toContain(String(creds.fieldFlowSalesforceApi.clientSecret));
+	});
+
+	it('Salesforce: a least-privilege user (no View Setup and Configuration) passes the test; /limits is never called', async () => {
+		sb.salesforce.permissions.viewSetup = false;
+		try {
+			expect(await fieldFlowCrmConnectionTest(decrypted('salesforce'))).toEqual({ status: 'OK', message: 'Connected to Salesforce' });
+			expect(sb.salesforce.calls.get('limits')).toBeUndefined();
+		} finally {
+			sb.salesforce.permissions.viewSetup = true;
+		}
 	});
 
 	it('Salesforce: access-token setup with a wrong token → Error; missing instance URL → Error naming the field', async () => {

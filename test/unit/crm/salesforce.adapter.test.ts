@@ -48,7 +48,8 @@ describe('SalesforceAdapter', () => {
 		const a = make();
 		await a.testConnection();
 		expect(a.stats.calls).toBe(1);
-		expect(sb.calls.get('limits')).toBe(1);
+		expect(sb.calls.get('resources')).toBe(1);
+		expect(sb.calls.get('limits')).toBeUndefined();
 	});
 
 	it('listChangedSince pages past several pages with queryMore and the cursor only returns newer changes', async () => {

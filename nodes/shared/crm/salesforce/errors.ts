@@ -41,7 +41,7 @@ export const SALESFORCE_HINTS: Record<string, string> = {
 	INVALID_FIELD_FOR_INSERT_UPDATE:
 		"The Salesforce user may not write this field (field-level security or a read-only field). Remove the field from the mapping, or ask the Salesforce admin to make it editable for the integration user's profile or permission set, then retry.",
 	INSUFFICIENT_ACCESS_OR_READONLY:
-		"The Salesforce user has no permission to change this record or object. Ask the Salesforce admin to give the integration user's profile or a permission set Read, Create and Edit on this object (and access to the record), then retry.",
+		"The Salesforce user has no permission to change this record or this object. Ask the Salesforce admin to give the integration user's profile or a permission set Read, Create and Edit on this object (and access to the record), then retry.",
 	INVALID_TYPE:
 		"Salesforce answers as if the object did not exist: the integration user's profile or permission sets give it no access to this object. Ask the Salesforce admin to grant Read (and Create, Edit for writes) on the object, then retry.",
 	DAILY_REQUEST_LIMIT:
@@ -63,8 +63,12 @@ export function salesforceHint(code: string | undefined, object?: string, path =
 		return 'The Salesforce user lacks the View Setup and Configuration permission, which the Limits resource (/limits) needs. Ask the Salesforce admin to add it to the integration user (profile or permission set), or use a call that needs no such permission.';
 	}
 	const what = object ?? /\/sobjects\/([A-Za-z0-9_]+)/.exec(path)?.[1];
+	// describe of an object the user may not see answers 404 as for an object that does not exist.
+	if (code === 'NOT_FOUND' && what && /\/describe\/?$/.test(path)) {
+		return `Salesforce has no ${what} object this user can see: check the object's API name, or ask the Salesforce admin to give the integration user's profile or a permission set Read on ${what}, then retry.`;
+	}
 	const hint = SALESFORCE_HINTS[code];
-	return hint && what ? hint.replace('this object', `the ${what} object`).replace('the object', `the ${what} object`) : hint;
+	return hint && what ? hint.split('this object').join(`the ${what} object`).split('the object').join(`the ${what} object`) : hint;
 }
 
 export function isDailyRequestLimit(err: SyncError): boolean {
@@ -133,7 +137,8 @@ export function classifySalesforce(err: unknown, recordRef: string | undefined, 
 			retryAfterMs,
 			message: redact(`${what} (HTTP ${err.status}${code ? ` ${code}` : ''}): ${err.message}`),
 			cause: err,
-			hint: salesforceHint(code, undefined, err.path),
+			// A query on an object the user cannot see names it only in the message.
+			hint: salesforceHint(code, /sObject type '([A-Za-z0-9_]+)'/.exec(err.message)?.[1], err.path),
 		});
 		if (isDailyRequestLimit(out)) {
 			return new SyncError({ kind, status: err.status, code, recordRef, message: redact(`Salesforce daily API request limit reached (HTTP ${err.status} ${code}): ${err.message}`), cause: err, hint: SALESFORCE_HINTS.DAILY_REQUEST_LIMIT });
