@@ -329,6 +329,27 @@ describe('Salesforce sandbox through jsforce', () => {
 			expect(await q.json()).toEqual([{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED', fields: [] }]);
 		});
 
+		it('wholeSecondStamps: SystemModstamp in whole seconds, one for a whole collection; visibilityDelayMs hides new rows from queries only', async () => {
+			sb.wholeSecondStamps = true;
+			sb.clock.freeze();
+			await create(Array.from({ length: 200 }, (_, i) => ({ LastName: `W${i}` })));
+			sb.clock.thaw();
+			const q = (await (await raw(`/query?q=${encodeURIComponent("SELECT Id, SystemModstamp, LastModifiedDate FROM Lead WHERE Company = 'C' ORDER BY SystemModstamp, Id")}`)).json()) as { records: Array<{ Id: string; SystemModstamp: string; LastModifiedDate: string }> };
+			expect(q.records).toHaveLength(200);
+			expect(new Set(q.records.map((r) => r.SystemModstamp)).size).toBe(1);
+			expect(q.records[0].SystemModstamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000\+0000$/);
+			expect(q.records[0].LastModifiedDate).toBe(q.records[0].SystemModstamp);
+			sb.visibilityDelayMs = 5_000;
+			const made = (await (await create([{ LastName: 'Hidden' }])).json()) as Array<{ id: string }>;
+			sb.visibilityDelayMs = 0;
+			const count = async () => ((await (await raw(`/query?q=${encodeURIComponent("SELECT Id FROM Lead WHERE LastName = 'Hidden'")}`)).json()) as { totalSize: number }).totalSize;
+			expect(await count()).toBe(0);
+			expect((await raw(`/sobjects/Lead/${made[0].id}`)).status).toBe(200);
+			sb.clock.offsetMs += 6_000;
+			expect(await count()).toBe(1);
+			sb.clock.offsetMs = 0;
+		});
+
 		it('enforceDailyLimit: past the allocation every API call is 403 REQUEST_LIMIT_EXCEEDED without Retry-After', async () => {
 			sb.enforceDailyLimit = true;
 			sb.apiUsage = sb.dailyLimit - 1;

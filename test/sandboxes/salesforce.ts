@@ -127,6 +127,26 @@ export class SalesforceSandbox extends Sandbox {
 	 * permissions", errorcodes.htm). `deniedObjects`: objects the user's profile gives no access to.
 	 */
 	readonly permissions = { viewSetup: true, deniedObjects: new Set<string>() };
+	/**
+	 * Salesforce keeps SystemModstamp, LastModifiedDate and CreatedDate in whole seconds (the
+	 * milliseconds are always .000: "dateTime" values are second-precision, SOAP API Developer
+	 * Guide, Primitive Data Types, https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/primitive_data_types.htm;
+	 * SystemModstamp, https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/system_fields.htm).
+	 * And every record of one sObject Collections request is saved in one transaction, so they
+	 * share one timestamp. Off (the default): every write has its own millisecond, as the tests
+	 * written before this switch expect.
+	 */
+	wholeSecondStamps = false;
+	/**
+	 * Delayed visibility: a row written while this is > 0 reaches queries only this many ms after
+	 * its SystemModstamp, as a row of a transaction still open when its stamp was taken (Salesforce
+	 * stamps at the start of the save and commits at its end; long triggers/flows make the gap
+	 * seconds; see "SystemModstamp" in system_fields.htm and the Salesforce guidance to re-read a
+	 * window of recent changes). Tests move time with `clock.offsetMs`.
+	 */
+	visibilityDelayMs = 0;
+	/** When each row written under `visibilityDelayMs` becomes visible to queries (clock ms). */
+	private readonly visibleAt = new Map<string, number>();
 
 	constructor(opts: SalesforceSandboxOptions = {}) {
 		super();
@@ -141,7 +161,7 @@ export class SalesforceSandbox extends Sandbox {
 			// Unique fields (the FieldFlow external id) and Email are indexed: duplicate checks, upsert
 			// matching and SOQL `Email IN (...)` / `FieldFlow_Id__c = '...'` look rows up instead of scanning.
 			const indexed = def.fields.filter((f) => f.unique || f.type === 'email').map((f) => f.name);
-			this.tables[def.name] = new Table(this.clock, (n) => to18(def.keyPrefix + '5g0000' + n.toString(36).toUpperCase().padStart(6, '0')), indexed);
+			this.tables[def.name] = this.watchVisibility(new Table(this.clock, (n) => to18(def.keyPrefix + '5g0000' + n.toString(36).toUpperCase().padStart(6, '0')), indexed));
 		}
 		this.app.use((req, res, next) => {
 			if (req.path.startsWith('/services/data')) {
@@ -187,6 +207,55 @@ export class SalesforceSandbox extends Sandbox {
 		this.enforceDailyLimit = false;
 		this.permissions.viewSetup = true;
 		this.permissions.deniedObjects.clear();
+		this.wholeSecondStamps = false;
+		this.visibilityDelayMs = 0;
+		this.visibleAt.clear();
+	}
+
+	/** Rows written while `visibilityDelayMs` > 0 are remembered with the time they become visible. */
+	private watchVisibility(table: Table): Table {
+		const mark = (id: string) => {
+			if (this.visibilityDelayMs > 0) this.visibleAt.set(id, Date.now() + this.clock.offsetMs + this.visibilityDelayMs);
+		};
+		const { insert, update, remove } = table;
+		table.insert = (data, id) => {
+			const row = insert.call(table, data, id);
+			mark(row.id);
+			return row;
+		};
+		table.update = (id, patch) => {
+			const row = update.call(table, id, patch);
+			if (row) mark(row.id);
+			return row;
+		};
+		table.remove = (id) => {
+			const done = remove.call(table, id);
+			if (done) mark(id);
+			return done;
+		};
+		return table;
+	}
+
+	/** Whether a query sees the row yet (delayed visibility). */
+	private visible(row: Row): boolean {
+		const at = this.visibleAt.get(row.id);
+		return at === undefined || at <= Date.now() + this.clock.offsetMs;
+	}
+
+	/** A time as Salesforce shows it: whole seconds when `wholeSecondStamps` is on. */
+	private stamp(ms: number): string {
+		return sfDateTime(this.wholeSecondStamps ? Math.floor(ms / 1000) * 1000 : ms);
+	}
+
+	/** Run one collection request's writes as one transaction: with whole-second stamps, one time for all. */
+	private transaction<T>(fn: () => T): T {
+		if (!this.wholeSecondStamps) return fn();
+		this.clock.freeze();
+		try {
+			return fn();
+		} finally {
+			this.clock.thaw();
+		}
 	}
 
 	// ---------------------------------------------------------------- Salesforce fault switches
@@ -578,10 +647,10 @@ export class SalesforceSandbox extends Sandbox {
 			case 'IsDeleted':
 				return !!row.deletedAt;
 			case 'CreatedDate':
-				return sfDateTime(row.createdAt);
+				return this.stamp(row.createdAt);
 			case 'LastModifiedDate':
 			case 'SystemModstamp':
-				return sfDateTime(row.updatedAt);
+				return this.stamp(row.updatedAt);
 			default:
 				return row.data[field] ?? null;
 		}
@@ -783,7 +852,7 @@ export class SalesforceSandbox extends Sandbox {
 		const includeDeleted = all || parsed.allRows;
 		const table = this.tables[def.name];
 		const candidates = (includeDeleted ? undefined : this.candidates(table, parsed.where, canon)) ?? (includeDeleted ? table.all() : table.live());
-		let rows = candidates.filter((r) => matches(parsed.where, (f) => this.value(r, canon(f)), typeOf));
+		let rows = candidates.filter((r) => this.visible(r) && matches(parsed.where, (f) => this.value(r, canon(f)), typeOf));
 		rows = sortRows(rows, parsed.orderBy, (r, f) => this.value(r, canon(f)), typeOf);
 		if (parsed.offset) rows = rows.slice(parsed.offset);
 		if (parsed.limit !== undefined) rows = rows.slice(0, parsed.limit);
@@ -876,11 +945,13 @@ export class SalesforceSandbox extends Sandbox {
 				errors: p.errors.length ? p.errors : [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: 'Record rolled back because not all records were valid and the request was using AllOrNone header', fields: [] }],
 			}));
 		}
-		return plans.map((p, i) => {
-			if (p.errors.length) return { ...(ids[i] ? { id: ids[i] } : {}), success: false, errors: p.errors };
-			const r = p.apply!();
-			return { id: r.id, success: true, errors: [], ...(r.created !== undefined ? { created: r.created } : {}) };
-		});
+		return this.transaction(() =>
+			plans.map((p, i) => {
+				if (p.errors.length) return { ...(ids[i] ? { id: ids[i] } : {}), success: false, errors: p.errors };
+				const r = p.apply!();
+				return { id: r.id, success: true, errors: [], ...(r.created !== undefined ? { created: r.created } : {}) };
+			}),
+		);
 	}
 
 	private collectionWrite(req: Request, mode: 'create' | 'update'): unknown {
