@@ -145,6 +145,11 @@ export class SalesforceSandbox extends Sandbox {
 	 * window of recent changes). Tests move time with `clock.offsetMs`.
 	 */
 	visibilityDelayMs = 0;
+	/**
+	 * Every sObject Collections write as it came: method, the allOrNone the client sent (undefined
+	 * = not sent: Salesforce's default, false), record count. Cleared by reset.
+	 */
+	readonly collectionLog: Array<{ method: string; allOrNone: unknown; records: number }> = [];
 	/** When each row written under `visibilityDelayMs` becomes visible to queries (clock ms). */
 	private readonly visibleAt = new Map<string, number>();
 
@@ -210,6 +215,7 @@ export class SalesforceSandbox extends Sandbox {
 		this.wholeSecondStamps = false;
 		this.visibilityDelayMs = 0;
 		this.visibleAt.clear();
+		this.collectionLog.length = 0;
 	}
 
 	/** Rows written while `visibilityDelayMs` > 0 are remembered with the time they become visible. */
@@ -925,6 +931,7 @@ export class SalesforceSandbox extends Sandbox {
 		if (b.records.length > MAX_COLLECTION) {
 			throw new SfHttpError(400, 'EXCEEDED_ID_LIMIT', `record count cannot exceed ${MAX_COLLECTION}`, []);
 		}
+		this.collectionLog.push({ method: req.method, allOrNone: b.allOrNone, records: b.records.length });
 		return { allOrNone: !!b.allOrNone, records: b.records as Array<Record<string, unknown>> };
 	}
 
@@ -1033,6 +1040,7 @@ export class SalesforceSandbox extends Sandbox {
 		if (!ids.length) throw new SfHttpError(400, 'MISSING_ARGUMENT', 'ids parameter is required', []);
 		if (ids.length > MAX_COLLECTION) throw new SfHttpError(400, 'EXCEEDED_ID_LIMIT', `record count cannot exceed ${MAX_COLLECTION}`, []);
 		const allOrNone = String(req.query.allOrNone ?? 'false') === 'true';
+		this.collectionLog.push({ method: 'DELETE', allOrNone: req.query.allOrNone === undefined ? undefined : allOrNone, records: ids.length });
 		const plans = ids.map((id) => {
 			const found = this.findRow(id);
 			if (!found) return { errors: [{ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: [] }] };
