@@ -200,6 +200,31 @@ describe('FieldFlow CRM node operations', () => {
 		expect(live.map((o) => o.json.id)).not.toContain(gone);
 	});
 
+	it('Salesforce get changed since with its cursor (the newest modifiedAt as the next Since): whole-second stamps, records of that second written later are not skipped', async () => {
+		const s = sb.salesforce;
+		s.wholeSecondStamps = true;
+		const leads = (tag: string, n: number) => Array.from({ length: n }, (_, i) => ({ json: { LastName: `${tag} ${i}`, Company: 'Cursor Co' } }));
+		const read = (since: string) => run({ crm: 'salesforce', operation: 'getChangedSince', object: 'Lead', since, returnAll: true, options: {} });
+		let first: INodeExecutionData[];
+		let cursor: string;
+		s.clock.freeze(); // one second for all of it
+		try {
+			await run({ crm: 'salesforce', operation: 'upsert', object: 'Lead', fieldsToSend: 'autoMapInputData' }, leads('A', 200));
+			first = await read('');
+			cursor = first.map((o) => String(o.json.modifiedAt)).sort().pop()!;
+			await run({ crm: 'salesforce', operation: 'upsert', object: 'Lead', fieldsToSend: 'autoMapInputData' }, leads('B', 100));
+		} finally {
+			s.clock.thaw();
+		}
+		expect(first).toHaveLength(200);
+		const second = await read(cursor);
+		const before = new Map(first.map((o) => [String(o.json.id), String(o.json.modifiedAt)]));
+		const fresh = second.filter((o) => !before.has(String(o.json.id)));
+		expect(fresh.map((o) => String(o.json.LastName)).sort()).toEqual(leads('B', 100).map((l) => l.json.LastName).sort());
+		// What is read again is the version already read (same SystemModstamp): no change twice.
+		expect(second.filter((o) => before.has(String(o.json.id))).every((o) => before.get(String(o.json.id)) === o.json.modifiedAt)).toBe(true);
+	});
+
 	it('get by ids, delete (batched, per-item results), and a per-item error with continueOnFail', async () => {
 		const made = await run({ crm: 'salesforce', operation: 'upsert', object: 'Account', fieldsToSend: 'autoMapInputData' }, [{ json: { Name: 'A1' } }, { json: { Name: 'A2' } }]);
 		const ids = made.map((o) => String(o.json.id));
