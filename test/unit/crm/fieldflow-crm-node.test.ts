@@ -225,6 +225,19 @@ describe('FieldFlow CRM node operations', () => {
 		expect(second.filter((o) => before.has(String(o.json.id))).every((o) => before.get(String(o.json.id)) === o.json.modifiedAt)).toBe(true);
 	});
 
+	it("Salesforce upsert when the org's daily API allocation is spent: one call, every item answered rate_limit with the allocation hint (continueOnFail), nothing written", async () => {
+		const s = sb.salesforce;
+		s.enforceDailyLimit = true;
+		s.apiUsage = s.dailyLimit;
+		s.resetCounters();
+		const items = Array.from({ length: 1000 }, (_, i) => ({ json: { LastName: `Q ${i}`, Company: 'Quota Co' } }));
+		const out = await run({ crm: 'salesforce', operation: 'upsert', object: 'Lead', fieldsToSend: 'autoMapInputData' }, items, true);
+		expect(out).toHaveLength(1000);
+		expect(s.totalCalls()).toBe(1);
+		expect(out.every((o) => o.json.success === false && o.json.errorKind === 'rate_limit' && /daily API request allocation/.test(String(o.json.hint)))).toBe(true);
+		expect(s.records('Lead')).toHaveLength(0);
+	});
+
 	it('get by ids, delete (batched, per-item results), and a per-item error with continueOnFail', async () => {
 		const made = await run({ crm: 'salesforce', operation: 'upsert', object: 'Account', fieldsToSend: 'autoMapInputData' }, [{ json: { Name: 'A1' } }, { json: { Name: 'A2' } }]);
 		const ids = made.map((o) => String(o.json.id));
