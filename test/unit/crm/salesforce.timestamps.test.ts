@@ -100,7 +100,8 @@ describe('Salesforce change reads with whole-second stamps and delayed visibilit
 		const a = make();
 		sb.clock.freeze();
 		await a.upsert('Lead', leads(200, 'C'));
-		const runStart = new Date(sb.clock.nowMs() + 400).toISOString(); // 12:00:00.4xx, stamps show 12:00:00
+		// The run starts later in the same second (12:00:00.999 when the stamps show 12:00:00).
+		const runStart = new Date(Math.floor(sb.clock.nowMs() / 1000) * 1000 + 999).toISOString();
 		const first = await read(a, undefined);
 		await a.upsert('Lead', leads(200, 'D')); // after the read, same second
 		sb.clock.thaw();

@@ -31,7 +31,7 @@ export class SalesforceHttpError extends Error {
  */
 export const SALESFORCE_HINTS: Record<string, string> = {
 	UNABLE_TO_LOCK_ROW:
-		'Another Salesforce process (a trigger, flow, data load or user) held this record or its parent locked. The write was retried with back-off; if it still fails, retry later or spread out the automations that update these records.',
+		'Another Salesforce process (a trigger, flow, data load or user) held this record or its parent locked. The record was resent after a back-off; if it still fails, retry later or spread out the automations that update these records.',
 	DUPLICATES_DETECTED:
 		"A duplicate rule of the Salesforce org blocked this record as a duplicate of an existing one (the error lists the matching record). Link the prospect to the existing record, or ask the Salesforce admin to set the duplicate rule's action on create/edit to Allow (Setup > Duplicate Rules), then retry.",
 	STORAGE_LIMIT_EXCEEDED:
@@ -50,12 +50,6 @@ export const SALESFORCE_HINTS: Record<string, string> = {
 		'The Salesforce user lacks a permission this call needs. Ask the Salesforce admin to add it to the integration user (profile or permission set), then retry.',
 };
 
-/**
- * The org's daily API allocation is spent: 403 REQUEST_LIMIT_EXCEEDED "TotalRequests Limit
- * exceeded." with no Retry-After. Calls stay blocked until the last 24 hours' usage drops below the
- * allocation, so retrying in seconds only burns more of it. (The concurrent long-request limit,
- * "ConcurrentRequests ... Limit exceeded", clears within seconds and is retried.)
- */
 /** The hint for a Salesforce code, naming the object (or, on /limits, the permission) it concerns. */
 export function salesforceHint(code: string | undefined, object?: string, path = ''): string | undefined {
 	if (!code) return undefined;
@@ -71,6 +65,12 @@ export function salesforceHint(code: string | undefined, object?: string, path =
 	return hint && what ? hint.split('this object').join(`the ${what} object`).split('the object').join(`the ${what} object`) : hint;
 }
 
+/**
+ * The org's daily API allocation is spent: 403 REQUEST_LIMIT_EXCEEDED "TotalRequests Limit
+ * exceeded." with no Retry-After. Calls stay blocked until the last 24 hours' usage drops below the
+ * allocation, so retrying in seconds only burns more of it. (The concurrent long-request limit,
+ * "ConcurrentRequests ... Limit exceeded", clears within seconds and is retried.)
+ */
 export function isDailyRequestLimit(err: SyncError): boolean {
 	return err.code === 'REQUEST_LIMIT_EXCEEDED' && err.retryAfterMs === undefined && !/concurrent/i.test(err.message);
 }
