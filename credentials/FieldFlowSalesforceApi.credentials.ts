@@ -10,7 +10,8 @@ import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
  * There is no declarative `test` here on purpose: n8n would prefer it over the node's
  * `credentialTest`, and a request template cannot refresh a token. The FieldFlow CRM node's
  * credential test (`fieldFlowCrmConnectionTest`) refreshes when needed and then calls
- * GET /services/data/v62.0/limits.
+ * GET /services/data/v62.0/ (Resources by Version), which any API-enabled user may call (not
+ * /limits, which needs the View Setup and Configuration permission).
  */
 export class FieldFlowSalesforceApi implements ICredentialType {
 	name = 'fieldFlowSalesforceApi';

@@ -26,7 +26,7 @@ export interface SyncErrorInit {
 	recordRef?: string;
 	/** Milliseconds the server asked us to wait (Retry-After). */
 	retryAfterMs?: number;
-	/** What to do, when more precise than the kind's hint (e.g. which permission or scope to add). */
+	/** What the user should do, when the vendor's code says more than the kind's hint (default: ERROR_HINTS[kind]). */
 	hint?: string;
 	cause?: unknown;
 }

@@ -211,7 +211,7 @@ describe('CRM credential tests through the n8n server (what the credential dialo
 		expect(bad.status).toBe('Error');
 		expect(bad.message).toMatch(/Salesforce.*Reconnect/s);
 		// good (1) + expired: 401 then retry after refresh (2) + revoked: 401, refresh refused (1)
-		expect(sb.salesforce.calls.get('limits')).toBe(4);
+		expect(sb.salesforce.calls.get('resources')).toBe(4);
 	}, 120_000);
 
 	it('HubSpot and Pipedrive (declarative tests): OK with the sandbox token, Error with a wrong one', async () => {

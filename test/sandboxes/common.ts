@@ -76,7 +76,20 @@ export class MonotonicClock {
 	private last = 0;
 	/** Offset applied to Date.now(), for tests that need time to move. */
 	public offsetMs = 0;
+	/** While set, every write gets this time (one transaction: see `freeze`). */
+	private frozen?: number;
+	/**
+	 * Until `thaw`, every write gets the same time, as the rows of one database transaction do
+	 * (a sandbox's bulk write). Order among them is then by id.
+	 */
+	freeze(): void {
+		this.frozen = this.nowMs();
+	}
+	thaw(): void {
+		this.frozen = undefined;
+	}
 	nowMs(): number {
+		if (this.frozen !== undefined) return this.frozen;
 		const t = Math.max(Date.now() + this.offsetMs, this.last + 1);
 		this.last = t;
 		return t;

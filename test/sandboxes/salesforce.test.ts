@@ -281,4 +281,100 @@ describe('Salesforce sandbox through jsforce', () => {
 			expect(await nf.json()).toEqual([{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }]);
 		});
 	});
+
+	describe('Salesforce fault switches (issue #16): per-record results and whole-request arrays', () => {
+		const create = (records: Array<Record<string, unknown>>, allOrNone = false) =>
+			raw('/composite/sobjects', { method: 'POST', body: JSON.stringify({ allOrNone, records: records.map((r) => ({ attributes: { type: 'Lead' }, Company: 'C', ...r })) }) });
+
+		it('failRecords: the matching record answers {success:false, errors:[{statusCode, message, fields}]}, the others are saved', async () => {
+			sb.failRecords({ code: 'UNABLE_TO_LOCK_ROW', where: (r) => r.LastName === 'B' });
+			const res = await create([{ LastName: 'A' }, { LastName: 'B' }, { LastName: 'C' }]);
+			expect(res.status).toBe(200);
+			const body = (await res.json()) as Array<Record<string, unknown>>;
+			expect(body[1]).toEqual({ success: false, errors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', message: 'unable to obtain exclusive access to this record', fields: [] }] });
+			expect(body[0]).toMatchObject({ success: true });
+			expect(body[2]).toMatchObject({ success: true });
+			expect(sb.records('Lead').filter((l) => ['A', 'B', 'C'].includes(String(l.LastName))).map((l) => l.LastName)).toEqual(['A', 'C']);
+		});
+
+		it('with allOrNone true the same fault rolls back the whole collection', async () => {
+			sb.failRecords({ code: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', field: 'Phone', message: 'Phone required', where: (r) => r.LastName === 'B' });
+			const body = (await (await create([{ LastName: 'A' }, { LastName: 'B' }], true)).json()) as Array<Record<string, unknown>>;
+			expect(body).toEqual([
+				{ success: false, errors: [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: expect.stringMatching(/rolled back/), fields: [] }] },
+				{ success: false, errors: [{ statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Phone required', fields: ['Phone'] }] },
+			]);
+			expect(sb.records('Lead').some((l) => l.LastName === 'A')).toBe(false);
+		});
+
+		it('DUPLICATES_DETECTED carries a DuplicateError duplicateResult naming the rule and the matching record', async () => {
+			sb.failRecords({ code: 'DUPLICATES_DETECTED', times: 1 });
+			const body = (await (await create([{ LastName: 'Dup' }])).json()) as Array<{ errors: Array<Record<string, unknown>> }>;
+			const err = body[0].errors[0] as { statusCode: string; message: string; duplicateResult: { duplicateRule: string; matchResults: Array<{ matchRecords: Array<{ record: { Id: string } }> }> } };
+			expect(err).toMatchObject({ statusCode: 'DUPLICATES_DETECTED', message: 'Use one of these records?', fields: [] });
+			expect(err.duplicateResult.duplicateRule).toBe('Standard_Lead_Duplicate_Rule');
+			expect(err.duplicateResult.matchResults[0].matchRecords[0].record.Id).toMatch(/^00Q/);
+		});
+
+		it('failRequests answers the whole request with a Salesforce error array (400; REQUEST_LIMIT_EXCEEDED 403)', async () => {
+			sb.failRequests({ code: 'STORAGE_LIMIT_EXCEEDED', endpoint: 'collections.create', times: 1 });
+			const res = await create([{ LastName: 'S' }]);
+			expect(res.status).toBe(400);
+			expect(await res.json()).toEqual([{ message: 'storage limit exceeded', errorCode: 'STORAGE_LIMIT_EXCEEDED', fields: [] }]);
+			expect((await create([{ LastName: 'S' }])).status).toBe(200);
+			sb.failRequests({ code: 'REQUEST_LIMIT_EXCEEDED', endpoint: 'query', times: 1 });
+			const q = await raw('/query?q=SELECT+Id+FROM+Lead');
+			expect(q.status).toBe(403);
+			expect(q.headers.get('retry-after')).toBeNull();
+			expect(await q.json()).toEqual([{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED', fields: [] }]);
+		});
+
+		it('wholeSecondStamps: SystemModstamp in whole seconds, one for a whole collection; visibilityDelayMs hides new rows from queries only', async () => {
+			sb.wholeSecondStamps = true;
+			sb.clock.freeze();
+			await create(Array.from({ length: 200 }, (_, i) => ({ LastName: `W${i}` })));
+			sb.clock.thaw();
+			const q = (await (await raw(`/query?q=${encodeURIComponent("SELECT Id, SystemModstamp, LastModifiedDate FROM Lead WHERE Company = 'C' ORDER BY SystemModstamp, Id")}`)).json()) as { records: Array<{ Id: string; SystemModstamp: string; LastModifiedDate: string }> };
+			expect(q.records).toHaveLength(200);
+			expect(new Set(q.records.map((r) => r.SystemModstamp)).size).toBe(1);
+			expect(q.records[0].SystemModstamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000\+0000$/);
+			expect(q.records[0].LastModifiedDate).toBe(q.records[0].SystemModstamp);
+			sb.visibilityDelayMs = 5_000;
+			const made = (await (await create([{ LastName: 'Hidden' }])).json()) as Array<{ id: string }>;
+			sb.visibilityDelayMs = 0;
+			const count = async () => ((await (await raw(`/query?q=${encodeURIComponent("SELECT Id FROM Lead WHERE LastName = 'Hidden'")}`)).json()) as { totalSize: number }).totalSize;
+			expect(await count()).toBe(0);
+			expect((await raw(`/sobjects/Lead/${made[0].id}`)).status).toBe(200);
+			sb.clock.offsetMs += 6_000;
+			expect(await count()).toBe(1);
+			sb.clock.offsetMs = 0;
+		});
+
+		it('enforceDailyLimit: past the allocation every API call is 403 REQUEST_LIMIT_EXCEEDED without Retry-After', async () => {
+			sb.enforceDailyLimit = true;
+			sb.apiUsage = sb.dailyLimit - 1;
+			expect((await raw('/limits')).status).toBe(200);
+			const res = await raw('/limits');
+			expect(res.status).toBe(403);
+			expect(res.headers.get('retry-after')).toBeNull();
+			expect(res.headers.get('sforce-limit-info')).toBe(`api-usage=${sb.dailyLimit + 1}/${sb.dailyLimit}`);
+			expect(await res.json()).toEqual([{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
+		});
+
+		it('least privilege: /limits is 403 INSUFFICIENT_ACCESS without View Setup; the resources list works; a denied object is INVALID_TYPE / per-record INSUFFICIENT_ACCESS_OR_READONLY', async () => {
+			sb.permissions.viewSetup = false;
+			const lim = await raw('/limits');
+			expect(lim.status).toBe(403);
+			expect(await lim.json()).toEqual([{ message: expect.any(String), errorCode: 'INSUFFICIENT_ACCESS' }]);
+			const resources = await raw('/');
+			expect(resources.status).toBe(200);
+			expect(await resources.json()).toMatchObject({ sobjects: '/services/data/v62.0/sobjects', query: '/services/data/v62.0/query' });
+			sb.permissions.deniedObjects.add('Lead');
+			const q = await raw('/query?q=SELECT+Id+FROM+Lead');
+			expect(q.status).toBe(400);
+			expect(await q.json()).toEqual([{ errorCode: 'INVALID_TYPE', message: expect.stringContaining("sObject type 'Lead' is not supported") }]);
+			const body = (await (await create([{ LastName: 'No' }])).json()) as unknown[];
+			expect(body).toEqual([{ success: false, errors: [{ statusCode: 'INSUFFICIENT_ACCESS_OR_READONLY', message: 'insufficient access rights on object id', fields: [] }] }]);
+		});
+	});
 });

@@ -33,6 +33,40 @@ export interface SfRecordError {
 	fields: string[];
 }
 
+/**
+ * Salesforce errors the sandbox can be told to answer with (fault switches), per record in a
+ * collection result (`{success:false, errors:[{statusCode, message, fields}]}`) or for a whole
+ * request (`[{message, errorCode, fields}]`). The codes are Salesforce's StatusCode values (SOAP
+ * API Developer Guide, "Core Data Types Used in API Calls" > StatusCode; the same enum the REST
+ * API answers with, https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_concepts_core_data_objects.htm#statuscode),
+ * the bodies those of "Status Codes and Error Responses"
+ * (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm) and
+ * of sObject Collections (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_create.htm).
+ */
+export type SfFaultCode = 'UNABLE_TO_LOCK_ROW' | 'DUPLICATES_DETECTED' | 'STORAGE_LIMIT_EXCEEDED' | 'FIELD_CUSTOM_VALIDATION_EXCEPTION' | 'INVALID_FIELD_FOR_INSERT_UPDATE' | 'REQUEST_LIMIT_EXCEEDED';
+
+export interface SfRecordFault {
+	code: Exclude<SfFaultCode, 'REQUEST_LIMIT_EXCEEDED'>;
+	/** Which records of a collection write fail (default: every one). */
+	where?: (record: Record<string, unknown>) => boolean;
+	/** How many records fail in all (default: unlimited). */
+	times?: number;
+	/** The field a validation rule or field-level security names. */
+	field?: string;
+	/** The validation rule's error message (FIELD_CUSTOM_VALIDATION_EXCEPTION). */
+	message?: string;
+}
+
+export interface SfRequestFault {
+	code: SfFaultCode;
+	/** Endpoint name (as counted), exact or a pattern; omitted = every API endpoint. */
+	endpoint?: string | RegExp;
+	/** How many requests fail (default: unlimited). */
+	times?: number;
+	field?: string;
+	message?: string;
+}
+
 /** Thrown by handlers: answered as `status` with a Salesforce error array. */
 class SfHttpError extends Error {
 	constructor(
@@ -75,6 +109,50 @@ export class SalesforceSandbox extends Sandbox {
 	private readonly locators = new Map<string, { type: string; records: Array<Record<string, unknown>>; pos: number; batch: number; all: boolean }>();
 	private locatorSeq = 0;
 	private readonly orgId = '00D5g000004SANDB';
+	private recordFaults: Array<SfRecordFault & { fired: number }> = [];
+	private requestFaults: Array<SfRequestFault & { fired: number }> = [];
+	/**
+	 * The org's daily API allocation enforced: once `apiUsage` passes `dailyLimit`, every API call
+	 * answers 403 REQUEST_LIMIT_EXCEEDED "TotalRequests Limit exceeded." (no Retry-After: the
+	 * allocation is a rolling 24 hours; calls are blocked until the last 24 hours' usage drops
+	 * below it). API Request Limits and Allocations,
+	 * https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm;
+	 * System Overview: API Usage, https://help.salesforce.com/s/articleView?id=xcloud.setup_system_overview_api.htm
+	 */
+	enforceDailyLimit = false;
+	/**
+	 * The integration user's permissions (least privilege). `viewSetup` false: GET /limits answers
+	 * 403 (the Limits resource is "available ... for API users with the View Setup and
+	 * Configuration permission", https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_limits.htm;
+	 * 403 = "The request has been refused. Verify that the logged-in user has appropriate
+	 * permissions", errorcodes.htm). `deniedObjects`: objects the user's profile gives no access to.
+	 */
+	readonly permissions = { viewSetup: true, deniedObjects: new Set<string>() };
+	/**
+	 * Salesforce keeps SystemModstamp, LastModifiedDate and CreatedDate in whole seconds (the
+	 * milliseconds are always .000: "dateTime" values are second-precision, SOAP API Developer
+	 * Guide, Primitive Data Types, https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/primitive_data_types.htm;
+	 * SystemModstamp, https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/system_fields.htm).
+	 * And every record of one sObject Collections request is saved in one transaction, so they
+	 * share one timestamp. Off (the default): every write has its own millisecond, as the tests
+	 * written before this switch expect.
+	 */
+	wholeSecondStamps = false;
+	/**
+	 * Delayed visibility: a row written while this is > 0 reaches queries only this many ms after
+	 * its SystemModstamp, as a row of a transaction still open when its stamp was taken (Salesforce
+	 * stamps at the start of the save and commits at its end; long triggers/flows make the gap
+	 * seconds; see "SystemModstamp" in system_fields.htm and the Salesforce guidance to re-read a
+	 * window of recent changes). Tests move time with `clock.offsetMs`.
+	 */
+	visibilityDelayMs = 0;
+	/**
+	 * Every sObject Collections write as it came: method, the allOrNone the client sent (undefined
+	 * = not sent: Salesforce's default, false), record count. Cleared by reset.
+	 */
+	readonly collectionLog: Array<{ method: string; allOrNone: unknown; records: number }> = [];
+	/** When each row written under `visibilityDelayMs` becomes visible to queries (clock ms). */
+	private readonly visibleAt = new Map<string, number>();
 
 	constructor(opts: SalesforceSandboxOptions = {}) {
 		super();
@@ -89,7 +167,7 @@ export class SalesforceSandbox extends Sandbox {
 			// Unique fields (the FieldFlow external id) and Email are indexed: duplicate checks, upsert
 			// matching and SOQL `Email IN (...)` / `FieldFlow_Id__c = '...'` look rows up instead of scanning.
 			const indexed = def.fields.filter((f) => f.unique || f.type === 'email').map((f) => f.name);
-			this.tables[def.name] = new Table(this.clock, (n) => to18(def.keyPrefix + '5g0000' + n.toString(36).toUpperCase().padStart(6, '0')), indexed);
+			this.tables[def.name] = this.watchVisibility(new Table(this.clock, (n) => to18(def.keyPrefix + '5g0000' + n.toString(36).toUpperCase().padStart(6, '0')), indexed));
 		}
 		this.app.use((req, res, next) => {
 			if (req.path.startsWith('/services/data')) {
@@ -99,6 +177,7 @@ export class SalesforceSandbox extends Sandbox {
 			next();
 		});
 		this.installRoutes();
+		this.installDataRoutes();
 	}
 
 	// ---------------------------------------------------------------- tokens
@@ -129,6 +208,166 @@ export class SalesforceSandbox extends Sandbox {
 		this.validTokens.add(this.accessToken);
 		this.refreshToken = this.initialRefreshToken;
 		this.apiUsage = 0;
+		this.recordFaults = [];
+		this.requestFaults = [];
+		this.enforceDailyLimit = false;
+		this.permissions.viewSetup = true;
+		this.permissions.deniedObjects.clear();
+		this.wholeSecondStamps = false;
+		this.visibilityDelayMs = 0;
+		this.visibleAt.clear();
+		this.collectionLog.length = 0;
+	}
+
+	/** Rows written while `visibilityDelayMs` > 0 are remembered with the time they become visible. */
+	private watchVisibility(table: Table): Table {
+		const mark = (id: string) => {
+			if (this.visibilityDelayMs > 0) this.visibleAt.set(id, Date.now() + this.clock.offsetMs + this.visibilityDelayMs);
+		};
+		const { insert, update, remove } = table;
+		table.insert = (data, id) => {
+			const row = insert.call(table, data, id);
+			mark(row.id);
+			return row;
+		};
+		table.update = (id, patch) => {
+			const row = update.call(table, id, patch);
+			if (row) mark(row.id);
+			return row;
+		};
+		table.remove = (id) => {
+			const done = remove.call(table, id);
+			if (done) mark(id);
+			return done;
+		};
+		return table;
+	}
+
+	/** Whether a query sees the row yet (delayed visibility). */
+	private visible(row: Row): boolean {
+		const at = this.visibleAt.get(row.id);
+		return at === undefined || at <= Date.now() + this.clock.offsetMs;
+	}
+
+	/** A time as Salesforce shows it: whole seconds when `wholeSecondStamps` is on. */
+	private stamp(ms: number): string {
+		return sfDateTime(this.wholeSecondStamps ? Math.floor(ms / 1000) * 1000 : ms);
+	}
+
+	/** Run one collection request's writes as one transaction: with whole-second stamps, one time for all. */
+	private transaction<T>(fn: () => T): T {
+		if (!this.wholeSecondStamps) return fn();
+		this.clock.freeze();
+		try {
+			return fn();
+		} finally {
+			this.clock.thaw();
+		}
+	}
+
+	// ---------------------------------------------------------------- Salesforce fault switches
+
+	/** Records of collection writes fail with `code` (per-record result; the others succeed when allOrNone is false). */
+	failRecords(rule: SfRecordFault): void {
+		this.recordFaults.push({ ...rule, fired: 0 });
+	}
+
+	/** Whole requests fail with `code` (a Salesforce error array). */
+	failRequests(rule: SfRequestFault): void {
+		this.requestFaults.push({ ...rule, fired: 0 });
+	}
+
+	clearSfFaults(): void {
+		this.recordFaults = [];
+		this.requestFaults = [];
+	}
+
+	/** The per-record error Salesforce gives for `code` (message and fields as Salesforce words them). */
+	private sfFaultError(code: SfFaultCode, def: SfObjectDef | undefined, rule: { field?: string; message?: string }): SfRecordError & { duplicateResult?: unknown } {
+		switch (code) {
+			case 'UNABLE_TO_LOCK_ROW':
+				// Another transaction holds the row (or its parent) longer than the 10 s lock wait.
+				return { statusCode: code, message: 'unable to obtain exclusive access to this record', fields: [] };
+			case 'DUPLICATES_DETECTED': {
+				// A duplicate rule with the Block action: a DuplicateError with its duplicateResult,
+				// https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_duplicateerror.htm and
+				// https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_duplicateresult.htm
+				const type = def?.name ?? 'Lead';
+				const match = this.tables[type]?.live()[0];
+				return {
+					statusCode: code,
+					message: 'Use one of these records?',
+					fields: [],
+					duplicateResult: {
+						allowSave: false,
+						duplicateRule: `Standard_${type}_Duplicate_Rule`,
+						duplicateRuleEntityType: type,
+						errorMessage: "You're creating a duplicate record. We recommend you use an existing record instead.",
+						matchResults: [
+							{
+								entityType: type,
+								errors: [],
+								matchEngine: 'FuzzyMatchEngine',
+								matchRecords: match ? [{ additionalInformation: [], fieldDiffs: [], matchConfidence: 100, record: { attributes: { type, url: this.recordUrl(type, match.id) }, Id: match.id } }] : [],
+								rule: `Standard_${type}_Match_Rule_v1_0`,
+								size: match ? 1 : 0,
+								success: true,
+							},
+						],
+					},
+				};
+			}
+			case 'STORAGE_LIMIT_EXCEEDED':
+				return { statusCode: code, message: 'storage limit exceeded', fields: [] };
+			case 'FIELD_CUSTOM_VALIDATION_EXCEPTION':
+				// An admin's validation rule: its own error message, its error location field (if any).
+				return { statusCode: code, message: rule.message ?? 'Phone is required for leads from trade shows', fields: rule.field ? [rule.field] : [] };
+			case 'INVALID_FIELD_FOR_INSERT_UPDATE': {
+				const f = rule.field ?? 'Phone';
+				return { statusCode: code, message: `Unable to create/update fields: ${f}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`, fields: [f] };
+			}
+			case 'REQUEST_LIMIT_EXCEEDED':
+			default:
+				// The daily allocation; `message` may name another limit (the concurrent long-request one).
+				return { statusCode: 'REQUEST_LIMIT_EXCEEDED', message: rule.message ?? 'TotalRequests Limit exceeded.', fields: [] };
+		}
+	}
+
+	/**
+	 * A write on an object the user's profile gives no access to: the per-record
+	 * INSUFFICIENT_ACCESS_OR_READONLY of the StatusCode enum ("insufficient access rights on
+	 * object id" is the message Salesforce gives for a record the user may not change).
+	 */
+	private objectRefusal(def: SfObjectDef, _mode: string): SfRecordError | undefined {
+		if (!this.permissions.deniedObjects.has(def.name)) return undefined;
+		return { statusCode: 'INSUFFICIENT_ACCESS_OR_READONLY', message: 'insufficient access rights on object id', fields: [] };
+	}
+
+	/** The record fault a record of a collection write meets, if any (counted). */
+	private recordFault(def: SfObjectDef | undefined, rec: Record<string, unknown>): SfRecordError | undefined {
+		for (const f of this.recordFaults) {
+			if (f.times !== undefined && f.fired >= f.times) continue;
+			if (f.where && !f.where(rec)) continue;
+			f.fired++;
+			return this.sfFaultError(f.code, def, f);
+		}
+		return undefined;
+	}
+
+	/** A whole-request fault for `endpoint`, raised as Salesforce's error array. */
+	private requestFault(endpoint: string): void {
+		if (this.enforceDailyLimit && this.apiUsage > this.dailyLimit) {
+			throw new SfHttpError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.', undefined, { 'Sforce-Limit-Info': `api-usage=${this.apiUsage}/${this.dailyLimit}` });
+		}
+		for (const f of this.requestFaults) {
+			if (f.endpoint !== undefined && !(typeof f.endpoint === 'string' ? f.endpoint === endpoint : f.endpoint.test(endpoint))) continue;
+			if (f.times !== undefined && f.fired >= f.times) continue;
+			f.fired++;
+			const e = this.sfFaultError(f.code, undefined, f);
+			// REQUEST_LIMIT_EXCEEDED is a 403 (errorcodes.htm: "403 ... the request has been refused"
+			// and the API limits page); the others are refusals of the data, answered 400.
+			throw new SfHttpError(f.code === 'REQUEST_LIMIT_EXCEEDED' ? 403 : 400, e.statusCode, e.message, e.fields);
+		}
 	}
 
 	/** Seed records: `{ Account: [{ Name: 'Acme' }], Lead: [...] }`; an `Id` key keeps that id. Invalid data throws. */
@@ -236,6 +475,7 @@ export class SalesforceSandbox extends Sandbox {
 					const token = bearer(req);
 					// Static tokens, or an access token the Salesforce authorization server (oauth.ts) issued and still honours.
 					if (!token || !(this.validTokens.has(token) || oauthTokenState(this, token) === 'valid')) throw new SfHttpError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+					this.requestFault(endpoint);
 				}
 				return await handler(req, res);
 			} catch (e) {
@@ -298,10 +538,23 @@ export class SalesforceSandbox extends Sandbox {
 			return { sobjects: `${v}/sobjects`, query: `${v}/query`, queryAll: `${v}/queryAll`, limits: `${v}/limits`, composite: `${v}/composite` };
 		});
 
-		this.sf('get', `${base}/limits`, 'limits', () => ({
+		this.sf('get', `${base}/limits`, 'limits', () => {
+			// Without View Setup and Configuration: 403 INSUFFICIENT_ACCESS (the REST 403 code; the
+			// message wording is not documented, so the adapter reads the code and the resource only).
+			if (!this.permissions.viewSetup) throw new SfHttpError(403, 'INSUFFICIENT_ACCESS', "You don't have access to this resource. Ask your administrator for help or to request access.");
+			return this.limits();
+		});
+	}
+
+	private limits(): unknown {
+		return {
 			DailyApiRequests: { Max: this.dailyLimit, Remaining: Math.max(0, this.dailyLimit - this.apiUsage) },
 			DataStorageMB: { Max: 5120, Remaining: 5100 },
-		}));
+		};
+	}
+
+	private installDataRoutes(): void {
+		const base = '/services/data/:version';
 
 		this.sf('get', `${base}/sobjects`, 'sobjects.describeGlobal', () => ({
 			encoding: 'UTF-8',
@@ -402,10 +655,10 @@ export class SalesforceSandbox extends Sandbox {
 			case 'IsDeleted':
 				return !!row.deletedAt;
 			case 'CreatedDate':
-				return sfDateTime(row.createdAt);
+				return this.stamp(row.createdAt);
 			case 'LastModifiedDate':
 			case 'SystemModstamp':
-				return sfDateTime(row.updatedAt);
+				return this.stamp(row.updatedAt);
 			default:
 				return row.data[field] ?? null;
 		}
@@ -560,6 +813,7 @@ export class SalesforceSandbox extends Sandbox {
 
 	private describe(type: string): unknown {
 		const def = this.def(type);
+		if (this.permissions.deniedObjects.has(def.name)) throw new SfHttpError(404, 'NOT_FOUND', 'The requested resource does not exist');
 		return {
 			name: def.name,
 			label: def.label,
@@ -596,8 +850,9 @@ export class SalesforceSandbox extends Sandbox {
 		if (!q) throw new SfHttpError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
 		const parsed = parseSoql(q);
 		const def = Object.values(OBJECTS).find((o) => o.name.toLowerCase() === parsed.from.toLowerCase());
-		if (!def) {
-			throw new SoqlError('INVALID_TYPE', `\n${parsed.from}\n^\nERROR at Row:1:Column:1\nsObject type '${parsed.from}' is not supported.`);
+		// An object the user's profile cannot read answers as if it did not exist (INVALID_TYPE).
+		if (!def || this.permissions.deniedObjects.has(def.name)) {
+			throw new SoqlError('INVALID_TYPE', `\n${parsed.from}\n^\nERROR at Row:1:Column:1\nsObject type '${parsed.from}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`);
 		}
 		checkQuery(parsed, def.name, (n) => this.fieldDef(def, n));
 		const canon = (n: string) => this.fieldDef(def, n)!.name;
@@ -605,7 +860,7 @@ export class SalesforceSandbox extends Sandbox {
 		const includeDeleted = all || parsed.allRows;
 		const table = this.tables[def.name];
 		const candidates = (includeDeleted ? undefined : this.candidates(table, parsed.where, canon)) ?? (includeDeleted ? table.all() : table.live());
-		let rows = candidates.filter((r) => matches(parsed.where, (f) => this.value(r, canon(f)), typeOf));
+		let rows = candidates.filter((r) => this.visible(r) && matches(parsed.where, (f) => this.value(r, canon(f)), typeOf));
 		rows = sortRows(rows, parsed.orderBy, (r, f) => this.value(r, canon(f)), typeOf);
 		if (parsed.offset) rows = rows.slice(parsed.offset);
 		if (parsed.limit !== undefined) rows = rows.slice(0, parsed.limit);
@@ -678,6 +933,7 @@ export class SalesforceSandbox extends Sandbox {
 		if (b.records.length > MAX_COLLECTION) {
 			throw new SfHttpError(400, 'EXCEEDED_ID_LIMIT', `record count cannot exceed ${MAX_COLLECTION}`, []);
 		}
+		this.collectionLog.push({ method: req.method, allOrNone: b.allOrNone, records: b.records.length });
 		return { allOrNone: !!b.allOrNone, records: b.records as Array<Record<string, unknown>> };
 	}
 
@@ -698,11 +954,13 @@ export class SalesforceSandbox extends Sandbox {
 				errors: p.errors.length ? p.errors : [{ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: 'Record rolled back because not all records were valid and the request was using AllOrNone header', fields: [] }],
 			}));
 		}
-		return plans.map((p, i) => {
-			if (p.errors.length) return { ...(ids[i] ? { id: ids[i] } : {}), success: false, errors: p.errors };
-			const r = p.apply!();
-			return { id: r.id, success: true, errors: [], ...(r.created !== undefined ? { created: r.created } : {}) };
-		});
+		return this.transaction(() =>
+			plans.map((p, i) => {
+				if (p.errors.length) return { ...(ids[i] ? { id: ids[i] } : {}), success: false, errors: p.errors };
+				const r = p.apply!();
+				return { id: r.id, success: true, errors: [], ...(r.created !== undefined ? { created: r.created } : {}) };
+			}),
+		);
 	}
 
 	private collectionWrite(req: Request, mode: 'create' | 'update'): unknown {
@@ -714,6 +972,10 @@ export class SalesforceSandbox extends Sandbox {
 			const id = typeof rec.id === 'string' ? rec.id : typeof rec.Id === 'string' ? rec.Id : undefined;
 			ids.push(mode === 'update' ? id : undefined);
 			if ('statusCode' in def) return { errors: [def] };
+			const refused = this.objectRefusal(def, mode);
+			if (refused) return { errors: [refused] };
+			const fault = this.recordFault(def, rec);
+			if (fault) return { errors: [fault] };
 			const { attributes: _a, id: _i, Id: _I, ...fields } = rec;
 			if (mode === 'create') {
 				if (id) return { errors: [{ statusCode: 'INVALID_FIELD', message: 'cannot specify Id in an insert call', fields: ['Id'] }] };
@@ -749,6 +1011,10 @@ export class SalesforceSandbox extends Sandbox {
 		const table = this.tables[def.name];
 		const seen = new Set<string>();
 		const plans = records.map((rec) => {
+			const refused = this.objectRefusal(def, 'upsert');
+			if (refused) return { errors: [refused] };
+			const fault = this.recordFault(def, rec);
+			if (fault) return { errors: [fault] };
 			const { attributes: _a, [ext.name]: key, ...fields } = rec;
 			if (key === undefined || key === null || key === '') {
 				return { errors: [{ statusCode: 'MISSING_ARGUMENT', message: `${ext.name} not specified`, fields: [ext.name] }] };
@@ -776,9 +1042,12 @@ export class SalesforceSandbox extends Sandbox {
 		if (!ids.length) throw new SfHttpError(400, 'MISSING_ARGUMENT', 'ids parameter is required', []);
 		if (ids.length > MAX_COLLECTION) throw new SfHttpError(400, 'EXCEEDED_ID_LIMIT', `record count cannot exceed ${MAX_COLLECTION}`, []);
 		const allOrNone = String(req.query.allOrNone ?? 'false') === 'true';
+		this.collectionLog.push({ method: 'DELETE', allOrNone: req.query.allOrNone === undefined ? undefined : allOrNone, records: ids.length });
 		const plans = ids.map((id) => {
 			const found = this.findRow(id);
 			if (!found) return { errors: [{ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: [] }] };
+			const fault = this.recordFault(OBJECTS[found.type], { Id: found.row.id });
+			if (fault) return { errors: [fault] };
 			if (found.row.deletedAt) return { errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }] };
 			return { errors: [], apply: () => (this.tables[found.type].remove(found.row.id), { id: found.row.id }) };
 		});

@@ -7,7 +7,8 @@ const TEST_RETRY = { maxAttempts: 2, baseDelayMs: 200, maxDelayMs: 1000, maxRetr
 
 /**
  * Credential test for the three CRM credentials: builds the adapter from the entered data and
- * calls its testConnection (Salesforce GET /limits after a token refresh when needed, HubSpot one
+ * calls its testConnection (Salesforce GET /services/data/v62.0/ — the resources list any API-enabled
+ * user may read — after a token refresh when needed, HubSpot one
  * contact, Pipedrive /users/me). n8n uses it for Salesforce; HubSpot and Pipedrive carry a
  * declarative `test` that n8n prefers, which calls the same endpoints.
  */

@@ -140,6 +140,11 @@ export interface CallOptions {
 	sleep?: Sleep;
 	/** Whether the call may be sent again (see `mayResend`); default 'idempotent'. */
 	safety?: WriteSafety;
+	/**
+	 * Extra veto on top of `safety`: Salesforce, for its spent daily allocation (nothing more is sent
+	 * that day). What may be resent is otherwise `safety` alone.
+	 */
+	mayRetry?: (err: SyncError) => boolean;
 	/** Told before each wait, for progress/logging. */
 	onRetry?: (err: SyncError, attempt: number, waitMs: number) => void;
 	/** Gets one chance to repair auth (e.g. refresh an OAuth token) before an auth error is raised. */
@@ -166,7 +171,8 @@ export async function callApi<T>(fn: () => Promise<T>, o: CallOptions): Promise<
 					continue;
 				}
 			}
-			if (!mayResend(o.safety ?? 'idempotent', err) || attempt >= policy.maxAttempts) throw err;
+			const allowed = mayResend(o.safety ?? 'idempotent', err) && (o.mayRetry ? o.mayRetry(err) : true);
+			if (!allowed || attempt >= policy.maxAttempts) throw err;
 			if (err.retryAfterMs !== undefined && err.retryAfterMs > policy.maxRetryAfterMs) throw err;
 			if (err.kind === 'rate_limit') o.gate?.drain();
 			const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));

@@ -77,7 +77,7 @@ describe('credential test', () => {
 		sb.salesforce.expireAccessTokens();
 		expect((await fieldFlowCrmConnectionTest(decrypted('salesforce'))).status).toBe('OK');
 		expect(sb.salesforce.calls.get('oauth.token')).toBe(1);
-		expect(sb.salesforce.calls.get('limits')).toBeGreaterThanOrEqual(1);
+		expect(sb.salesforce.calls.get('resources')).toBeGreaterThanOrEqual(1);
 	});
 
 	it('Salesforce: revoked refresh token → a clear reconnect message, no secret in it', async () => {
@@ -89,6 +89,16 @@ describe('credential test', () => {
 		expect(res.message).toMatch(/Reconnect/);
 		expect(res.message).not.toContain(String(creds.fieldFlowSalesforceApi.refreshToken));
 		expect(res.message).not.toContain(String(creds.fieldFlowSalesforceApi.clientSecret));
+	});
+
+	it('Salesforce: a least-privilege user (no View Setup and Configuration) passes the test; /limits is never called', async () => {
+		sb.salesforce.permissions.viewSetup = false;
+		try {
+			expect(await fieldFlowCrmConnectionTest(decrypted('salesforce'))).toEqual({ status: 'OK', message: 'Connected to Salesforce' });
+			expect(sb.salesforce.calls.get('limits')).toBeUndefined();
+		} finally {
+			sb.salesforce.permissions.viewSetup = true;
+		}
 	});
 
 	it('Salesforce: access-token setup with a wrong token → Error; missing instance URL → Error naming the field', async () => {
@@ -188,6 +198,44 @@ describe('FieldFlow CRM node operations', () => {
 		expect(withDeleted.find((o) => o.json.id === gone)?.json.deleted).toBe(true);
 		const live = await run({ crm: 'salesforce', operation: 'getChangedSince', object: 'Lead', since: '', returnAll: true, options: {} });
 		expect(live.map((o) => o.json.id)).not.toContain(gone);
+	});
+
+	it('Salesforce get changed since with its cursor (the newest modifiedAt as the next Since): whole-second stamps, records of that second written later are not skipped', async () => {
+		const s = sb.salesforce;
+		s.wholeSecondStamps = true;
+		const leads = (tag: string, n: number) => Array.from({ length: n }, (_, i) => ({ json: { LastName: `${tag} ${i}`, Company: 'Cursor Co' } }));
+		const read = (since: string) => run({ crm: 'salesforce', operation: 'getChangedSince', object: 'Lead', since, returnAll: true, options: {} });
+		let first: INodeExecutionData[];
+		let cursor: string;
+		s.clock.freeze(); // one second for all of it
+		try {
+			await run({ crm: 'salesforce', operation: 'upsert', object: 'Lead', fieldsToSend: 'autoMapInputData' }, leads('A', 200));
+			first = await read('');
+			cursor = first.map((o) => String(o.json.modifiedAt)).sort().pop()!;
+			await run({ crm: 'salesforce', operation: 'upsert', object: 'Lead', fieldsToSend: 'autoMapInputData' }, leads('B', 100));
+		} finally {
+			s.clock.thaw();
+		}
+		expect(first).toHaveLength(200);
+		const second = await read(cursor);
+		const before = new Map(first.map((o) => [String(o.json.id), String(o.json.modifiedAt)]));
+		const fresh = second.filter((o) => !before.has(String(o.json.id)));
+		expect(fresh.map((o) => String(o.json.LastName)).sort()).toEqual(leads('B', 100).map((l) => l.json.LastName).sort());
+		// What is read again is the version already read (same SystemModstamp): no change twice.
+		expect(second.filter((o) => before.has(String(o.json.id))).every((o) => before.get(String(o.json.id)) === o.json.modifiedAt)).toBe(true);
+	});
+
+	it("Salesforce upsert when the org's daily API allocation is spent: one call, every item answered rate_limit with the allocation hint (continueOnFail), nothing written", async () => {
+		const s = sb.salesforce;
+		s.enforceDailyLimit = true;
+		s.apiUsage = s.dailyLimit;
+		s.resetCounters();
+		const items = Array.from({ length: 1000 }, (_, i) => ({ json: { LastName: `Q ${i}`, Company: 'Quota Co' } }));
+		const out = await run({ crm: 'salesforce', operation: 'upsert', object: 'Lead', fieldsToSend: 'autoMapInputData' }, items, true);
+		expect(out).toHaveLength(1000);
+		expect(s.totalCalls()).toBe(1);
+		expect(out.every((o) => o.json.success === false && o.json.errorKind === 'rate_limit' && /daily API request allocation/.test(String(o.json.hint)))).toBe(true);
+		expect(s.records('Lead')).toHaveLength(0);
 	});
 
 	it('get by ids, delete (batched, per-item results), and a per-item error with continueOnFail', async () => {

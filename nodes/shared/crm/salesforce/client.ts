@@ -6,7 +6,7 @@ import { Connection } from 'jsforce';
 import { malformedAnswer, SyncError } from '../../errors';
 import { callApi, newStats, RateGate, realSleep, type RetryPolicy, type Sleep, type WriteSafety } from '../../transport/retry';
 import type { CallStats, CrmRecord, ObjectInfo } from '../types';
-import { classifySalesforce } from './errors';
+import { classifySalesforce, isDailyRequestLimit } from './errors';
 import { sfTimeToIso } from './soql';
 import { wrapTransport, type TransportLike } from './transport';
 
@@ -117,18 +117,34 @@ export class SalesforceClient {
 		return this.refreshing;
 	}
 
-	call<T>(endpoint: string, fn: () => Promise<T>, safety: WriteSafety = 'idempotent'): Promise<T> {
-		return callApi(fn, {
-			endpoint,
-			classify: (e) => this.classify(e),
-			stats: this.stats,
-			policy: this.config.retry,
-			gate: this.gate,
-			sleep: this.sleep,
-			onAuthError: () => this.refresh(),
-			safety,
-		});
+	/**
+	 * One API call through `callApi`. Once Salesforce says the org's daily API allocation is spent
+	 * (403 REQUEST_LIMIT_EXCEEDED without Retry-After), that call is not retried and no later call
+	 * of this client is sent: each fails at once with the same rate_limit error, so the run ends
+	 * cleanly with its records queued instead of spending what is left of anyone's allocation.
+	 */
+	async call<T>(endpoint: string, fn: () => Promise<T>, safety: WriteSafety = 'idempotent'): Promise<T> {
+		if (this.dailyLimitReached) throw new SyncError({ kind: 'rate_limit', status: this.dailyLimitReached.status, code: this.dailyLimitReached.code, hint: this.dailyLimitReached.hint, message: `${this.dailyLimitReached.message} (${endpoint} not sent)` });
+		try {
+			return await callApi(fn, {
+				endpoint,
+				classify: (e) => this.classify(e),
+				stats: this.stats,
+				policy: this.config.retry,
+				gate: this.gate,
+				sleep: this.sleep,
+				onAuthError: () => this.refresh(),
+				safety,
+				mayRetry: (e) => !isDailyRequestLimit(e),
+			});
+		} catch (e) {
+			if (e instanceof SyncError && isDailyRequestLimit(e)) this.dailyLimitReached = e;
+			throw e;
+		}
 	}
+
+	/** The daily-allocation error that stopped this client's calls. */
+	dailyLimitReached?: SyncError;
 
 	toRecord(object: string, raw: Record<string, unknown>): CrmRecord {
 		const { attributes: _attributes, ...fields } = raw;

@@ -7,7 +7,7 @@
  */
 
 import type { Connection } from 'jsforce';
-import type { SyncError } from '../../errors';
+import { malformedAnswer, type SyncError } from '../../errors';
 import { ComposedAdapter, type CrmOperations } from '../composed';
 import { SALESFORCE_OBJECTS, SalesforceClient, type SalesforceAdapterConfig } from './client';
 import { findDuplicates, getByIds, listChangedSince } from './read';
@@ -22,7 +22,18 @@ export { sfTimeToIso, soqlDateTime, soqlLike, soqlString } from './soql';
 
 const OPERATIONS: CrmOperations<SalesforceClient> = {
 	objects: SALESFORCE_OBJECTS,
-	testConnection: (sf) => sf.call('limits', () => sf.conn.request('/limits')).then(() => undefined),
+	// GET /services/data/vXX.X/ (Resources by Version): needs only a valid token of an API-enabled
+	// user ("Authentication: Authorization: Bearer token", no further permission;
+	// https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_discoveryresource.htm).
+	// Not /limits: it is "available ... for API users with the View Setup and Configuration
+	// permission" (resources_limits.htm), which a least-privilege integration user lacks. Not the
+	// Versions list either: it needs no authentication, so it would prove nothing about the token.
+	testConnection: (sf) =>
+		sf
+			.call('resources', () => sf.conn.request<Record<string, unknown>>('/'))
+			.then((res) => {
+				if (!res || typeof res !== 'object' || typeof res.sobjects !== 'string') throw malformedAnswer('Salesforce', 'GET /services/data/vXX.X/', 'did not list the API resources');
+			}),
 	listChangedSince,
 	getByIds,
 	upsert,

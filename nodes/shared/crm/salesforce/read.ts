@@ -13,14 +13,24 @@ const RETRIEVE_MAX = 2000;
 const QUERY_IN_MAX = 100;
 
 /**
- * SOQL on SystemModstamp > since, ordered by SystemModstamp, queryMore to the end. With
- * includeDeleted the same query runs through queryAll, so deleted rows (IsDeleted = true) come
- * in the same ordered stream and the cursor stays monotonic.
+ * SOQL on SystemModstamp >= the whole second of `since`, ordered by SystemModstamp then Id,
+ * queryMore to the end (one query locator: a consistent snapshot, no row skipped or repeated
+ * between its pages). With includeDeleted the same query runs through queryAll, so deleted rows
+ * (IsDeleted = true) come in the same ordered stream and the cursor stays monotonic.
+ *
+ * Why `>=` the second and not `> since`: Salesforce keeps SystemModstamp in whole seconds and one
+ * sObject Collections request stamps all its records with one second, so a read at 12:00:00.400
+ * can see some of the records stamped 12:00:00 while others (written at .700, or in a transaction
+ * still open) are stamped 12:00:00 too and appear later. A next read "> 12:00:00" (the newest
+ * stamp seen) or "> 12:00:00.400" (the run's start) would skip those for good. Re-reading the
+ * boundary second skips none; what it reads again is the same version (same Id and
+ * SystemModstamp), which the sync's merge sees as unchanged. Rows that become visible later than
+ * that (open transactions) are caught by the runs' overlap window (Start Run's Overlap).
  */
 export async function* listChangedSince(sf: SalesforceClient, object: string, since: string | undefined, options: ListOptions = {}): AsyncGenerator<ChangePage> {
 	const fields = sf.fieldList(object, options.fields);
 	if (options.includeDeleted && !fields.includes('IsDeleted')) fields.push('IsDeleted');
-	const where = since ? ` WHERE SystemModstamp > ${soqlDateTime(since)}` : '';
+	const where = since ? ` WHERE SystemModstamp >= ${soqlDateTime(wholeSecond(since))}` : '';
 	const soql = `SELECT ${fields.join(', ')} FROM ${object}${where} ORDER BY SystemModstamp ASC, Id ASC`;
 	let cursor = since ?? '';
 	const all = !!options.includeDeleted;
@@ -38,6 +48,12 @@ export async function* listChangedSince(sf: SalesforceClient, object: string, si
 			return { records: res.records, nextRecordsUrl: res.nextRecordsUrl };
 		});
 	}
+}
+
+/** The whole second (UTC) a time falls in: Salesforce's timestamp granularity. */
+function wholeSecond(iso: string): string {
+	const t = Date.parse(iso);
+	return Number.isFinite(t) ? new Date(Math.floor(t / 1000) * 1000).toISOString() : iso;
 }
 
 export async function getByIds(sf: SalesforceClient, object: string, ids: string[], fields?: string[]): Promise<CrmRecord[]> {

@@ -14,7 +14,11 @@ export interface TransportLike {
 	httpRequest(req: unknown, options?: Record<string, unknown>): Promise<RawResponse> & { stream(): unknown };
 }
 
-function toHttpError(res: RawResponse): SalesforceHttpError {
+function requestPath(req: unknown): string {
+	return String((req as { url?: string })?.url ?? '').replace(/^https?:\/\/[^/]+/, '').split('?')[0];
+}
+
+function toHttpError(res: RawResponse, path: string): SalesforceHttpError {
 	let body: unknown = res.body;
 	try {
 		body = JSON.parse(res.body);
@@ -27,7 +31,7 @@ function toHttpError(res: RawResponse): SalesforceHttpError {
 	const msg = Array.isArray(body)
 		? (body as Array<{ message?: string }>).map((e) => e.message).filter(Boolean).join('; ')
 		: String(first?.message ?? first?.error_description ?? res.body ?? '');
-	return new SalesforceHttpError(res.statusCode, res.headers ?? {}, body, code, fields, msg || `HTTP ${res.statusCode}`);
+	return new SalesforceHttpError(res.statusCode, res.headers ?? {}, body, code, fields, msg || `HTTP ${res.statusCode}`, path);
 }
 
 function isJsonAnswer(res: RawResponse): boolean {
@@ -55,8 +59,8 @@ export function wrapTransport(inner: TransportLike, loopback: boolean): Transpor
 			});
 			const p = (async () => {
 				const res = await sp;
-				if (res && res.statusCode >= 400) throw toHttpError(res);
-				if (res && isJsonAnswer(res) && !parsesAsJson(res.body)) throw malformedAnswer('Salesforce', `${String((req as { method?: string })?.method ?? 'GET').toUpperCase()} ${String((req as { url?: string })?.url ?? '').replace(/^https?:\/\/[^/]+/, '').split('?')[0]}`);
+				if (res && res.statusCode >= 400) throw toHttpError(res, requestPath(req));
+				if (res && isJsonAnswer(res) && !parsesAsJson(res.body)) throw malformedAnswer('Salesforce', `${String((req as { method?: string })?.method ?? 'GET').toUpperCase()} ${requestPath(req)}`);
 				return res;
 			})();
 			return Object.assign(p, { stream: () => sp.stream() });
