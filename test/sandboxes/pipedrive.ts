@@ -192,6 +192,11 @@ export class PipedriveSandbox extends Sandbox {
 	private windowStart = 0;
 	private windowUsed = 0;
 	dailyRequestsLeft = 10_000;
+	/**
+	 * Switch: v2 field-metadata pages hold at most this many fields whatever `limit` asks (a client
+	 * must follow `next_cursor`, not assume one page; real accounts have hundreds of custom fields).
+	 */
+	fieldPageCap = 500;
 	/** Highest numeric id used per table (ids are never reused). */
 	private readonly maxId = new Map<Entity | 'notes', number>();
 
@@ -477,7 +482,7 @@ export class PipedriveSandbox extends Sandbox {
 			['deals', 'dealFields'],
 			['activities', 'activityFields'],
 		] as Array<[Entity, string]>) {
-			this.on('get', `/api/v1/${path}`, `${path}.list`, (req) => {
+			this.on('get', `/api/v1/${path}`, `${path}.v1.list`, (req) => {
 				const all = FIELD_META[entity].map((f, i) => ({
 					id: i + 1,
 					key: f.key,
@@ -491,6 +496,40 @@ export class PipedriveSandbox extends Sandbox {
 					...(f.options ? { options: f.options } : {}),
 				}));
 				return v1Page(all, req);
+			});
+		}
+
+		/*
+		 * v2 field metadata, the endpoints Pipedrive asks clients to use where v2 has them ("Get all
+		 * person fields", GET /api/v2/personFields, developers.pipedrive.com/docs/api/v1/PersonFields;
+		 * the same for organizationFields, dealFields, activityFields). Shape as the SDK's v2 models
+		 * (pipedrive 33.7, models/get-deal-fields200-response-data-inner): `field_code`,
+		 * `field_name`, `field_type`, `is_custom_field`, `is_optional_response_field`, `options`;
+		 * `required_fields` only when `include_fields` names that namespace (persons, organizations,
+		 * deals; activity fields take `ui_visibility` only). Cursor pagination: `limit` (default 100,
+		 * at most 500), `cursor`, `additional_data.next_cursor`.
+		 */
+		for (const [entity, path] of [
+			['persons', 'personFields'],
+			['organizations', 'organizationFields'],
+			['deals', 'dealFields'],
+			['activities', 'activityFields'],
+		] as Array<[Entity, string]>) {
+			this.on('get', `/api/v2/${path}`, `${path}.list`, (req) => {
+				const q = req.query as Record<string, string | undefined>;
+				const namespaces = (q.include_fields ?? '').split(',').filter(Boolean);
+				const allowed = entity === 'activities' ? ['ui_visibility'] : ['ui_visibility', 'important_fields', 'required_fields'];
+				for (const n of namespaces) if (!allowed.includes(n)) throw bad('include_fields', `Parameter 'include_fields' must be one of ${allowed.join(', ')}`);
+				const all = FIELD_META[entity].map((f) => ({
+					field_name: f.name,
+					field_code: f.key,
+					field_type: f.field_type,
+					is_custom_field: !!f.custom,
+					is_optional_response_field: false,
+					options: f.options ? f.options.map((o) => ({ id: o.id, label: o.label })) : null,
+					...(namespaces.includes('required_fields') ? { required_fields: { enabled: !!f.mandatory_flag && !!f.custom } } : {}),
+				}));
+				return v2Page(all, q, this.fieldPageCap);
 			});
 		}
 
@@ -703,6 +742,22 @@ export class PipedriveSandbox extends Sandbox {
 
 function participantOf(r: Row, personId: string): boolean {
 	return ((r.data.participants as Array<{ person_id: number }>) ?? []).some((p) => String(p.person_id) === String(personId));
+}
+
+/** v2 list answer with cursor pagination (the cursor is opaque to clients: here, the next offset). */
+function v2Page(all: unknown[], q: Record<string, string | undefined>, cap = 500): Record<string, unknown> {
+	const asked = q.limit === undefined ? 100 : Number(q.limit);
+	if (!Number.isInteger(asked) || asked < 1 || asked > 500) throw bad('limit', "Parameter 'limit' must be between 1 and 500");
+	const limit = Math.min(asked, cap);
+	let start = 0;
+	if (q.cursor) {
+		const n = Number(Buffer.from(q.cursor, 'base64url').toString('utf8').replace(/^o:/, ''));
+		if (!Number.isInteger(n) || n < 0) throw bad('cursor', 'Invalid cursor');
+		start = n;
+	}
+	const page = all.slice(start, start + limit);
+	const more = start + limit < all.length;
+	return { success: true, data: page, additional_data: { next_cursor: more ? Buffer.from(`o:${start + limit}`).toString('base64url') : null } };
 }
 
 /** v1 list answer with start/limit pagination; an empty page has `data: null` like the real API. */

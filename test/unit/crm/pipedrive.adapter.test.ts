@@ -178,7 +178,8 @@ describe.each(OBJECTS)('%s', (o) => {
 		expect(byName.id).toMatchObject({ readOnly: true, type: 'number' });
 		expect(byName.update_time).toMatchObject({ readOnly: true, type: 'datetime' });
 		const main = o === 'deals' ? 'title' : o === 'activities' ? 'subject' : 'name';
-		expect(byName[main]).toMatchObject({ type: 'text', vendorType: 'varchar', required: true, readOnly: false, maxLength: 255 });
+		// Required: what the v2 create endpoint requires (an activity's subject defaults to its type).
+		expect(byName[main]).toMatchObject({ type: 'text', vendorType: 'varchar', required: o !== 'activities', readOnly: false, maxLength: 255 });
 		if (o === 'persons') {
 			expect(byName.email).toMatchObject({ type: 'email' });
 			expect(byName.phone).toMatchObject({ type: 'phone' });
@@ -188,6 +189,28 @@ describe.each(OBJECTS)('%s', (o) => {
 		if (o === 'deals') expect(byName.value).toMatchObject({ type: 'number', vendorType: 'monetary' });
 		if (o === 'activities') expect(byName.done).toMatchObject({ type: 'boolean' });
 	});
+});
+
+test('listFields reads the v2 *Fields endpoints and follows next_cursor to the last page', async () => {
+	sb.fieldPageCap = 4;
+	try {
+		for (const o of OBJECTS) {
+			sb.resetCounters();
+			const fields = await adapter().listFields(o);
+			const path = { persons: 'personFields', organizations: 'organizationFields', deals: 'dealFields', activities: 'activityFields' }[o];
+			const expected = (await adapter().listFields(o)).map((f) => f.name);
+			expect(fields.map((f) => f.name)).toEqual(expected);
+			expect(new Set(expected).size).toBe(expected.length);
+			expect(sb.calls.get(`${path}.list`)).toBe(2 * Math.ceil(expected.length / 4));
+			expect(sb.calls.get(`${path}.v1.list`)).toBeUndefined();
+		}
+		// Every field of the metadata, none lost at a page boundary (persons: 14 fields = 4 pages).
+		const persons = await adapter().listFields('persons');
+		expect(persons.map((f) => f.name)).toEqual(expect.arrayContaining(['id', 'name', 'email', 'phone', 'update_time', PIPEDRIVE_CUSTOM_FIELDS.persons.fieldflowId, PIPEDRIVE_CUSTOM_FIELDS.persons.leadSource]));
+		expect(persons).toHaveLength(14);
+	} finally {
+		sb.fieldPageCap = 500;
+	}
 });
 
 test('person fields: email/phone shortcuts and custom fields round-trip', async () => {
@@ -311,6 +334,26 @@ describe('errors', () => {
 		expect(res[0].error!.status).toBe(400);
 		expect(res[0].error!.message).toContain("'not-an-email' is not a valid email address");
 		expect(sb.calls.get('persons.create')).toBe(4); // no retries on 400
+	});
+
+	test('the field of a 400 comes from what was sent, whatever the message wording', async () => {
+		// Pipedrive's error body has no field list (only `error`, `error_info`, an optional `code`):
+		// the field is the one the message names among the keys of the request.
+		const a = adapter();
+		sb.injectFault({ kind: 'validation', endpoint: 'persons.create', times: 1, message: 'The value given for phones could not be parsed' });
+		const [r1] = await a.upsert('persons', [{ ref: 'w1', fields: { name: 'Nina Wolf', phone: 'abc' } }]);
+		expect(r1.error).toMatchObject({ kind: 'validation', status: 400, fields: ['phone'], recordRef: 'w1' });
+		sb.injectFault({ kind: 'validation', endpoint: 'persons.create', times: 1, message: `Unknown option for ${PIPEDRIVE_CUSTOM_FIELDS.persons.leadSource}` });
+		const [r2] = await a.upsert('persons', [{ ref: 'w2', fields: { name: 'Nina Wolf', [PIPEDRIVE_CUSTOM_FIELDS.persons.leadSource]: 99 } }]);
+		expect(r2.error?.fields).toEqual([PIPEDRIVE_CUSTOM_FIELDS.persons.leadSource]);
+		sb.injectFault({ kind: 'validation', endpoint: 'persons.create', times: 1, message: 'Something is wrong with this request' });
+		const [r3] = await a.upsert('persons', [{ ref: 'w3', fields: { name: 'Nina Wolf' } }]);
+		expect(r3.error).toMatchObject({ kind: 'validation' });
+		expect(r3.error!.fields).toBeUndefined();
+		expect(r3.error!.message).toContain('Something is wrong with this request');
+		// Activities too (their bodies are not the mapping's): the key sent is found.
+		const [r4] = await a.upsert('activities', [{ ref: 'w4', fields: { subject: 'Call', type: 'call', due_date: '1 May' } }]);
+		expect(r4.error?.fields).toEqual(['due_date']);
 	});
 
 	test('429 → rate_limit with Retry-After honoured; gives up after maxAttempts', async () => {

@@ -1,5 +1,5 @@
 /**
- * The Pipedrive plumbing every concern shares: the SDK APIs (v2 entities, v1 notes and fields)
+ * The Pipedrive plumbing every concern shares: the SDK APIs (v2 entities and fields, v1 notes)
  * over our fetch adapter, the rate gate, call counting through `callApi`, records and bodies, the
  * bounded write pool.
  */
@@ -44,6 +44,12 @@ export const OBJECTS: Record<PipedriveObject, ObjectInfo & { singular: string; f
 
 /** The objects, as the adapter lists them (dropdowns and the factory use this list too). */
 export const PIPEDRIVE_OBJECTS: ObjectInfo[] = Object.values(OBJECTS).map(({ name, label, role }) => ({ name, label, role }));
+
+/**
+ * The body fields the v2 create endpoints require (API reference: "Add a person" name, "Add an
+ * organization" name, "Add a deal" title).
+ */
+export const REQUIRED_ON_CREATE: Record<PipedriveObject, string[]> = { persons: ['name'], organizations: ['name'], deals: ['title'], activities: [] };
 
 /** Fields the API computes; never written. */
 export const READ_ONLY = new Set(['id', 'add_time', 'update_time', 'first_name', 'last_name', 'creator_user_id', 'owner_name', 'org_name', 'person_name', 'cc_email', 'next_activity_date', 'last_activity_date', 'won_time', 'lost_time', 'close_time', 'stage_change_time', 'marked_as_done_time', 'picture_id', 'last_incoming_mail_time', 'last_outgoing_mail_time']);
@@ -91,6 +97,7 @@ export class PipedriveClient {
 	readonly organizations: v2.OrganizationsApi;
 	readonly notes: v1.NotesApi;
 	readonly v1cfg: v1.Configuration;
+	readonly v2cfg: v2.Configuration;
 	readonly secrets: string[];
 
 	constructor(readonly config: PipedriveAdapterConfig) {
@@ -100,6 +107,7 @@ export class PipedriveClient {
 		const auth = config.apiToken ? { apiKey: config.apiToken } : { accessToken: config.accessToken! };
 		const v2cfg = new v2.Configuration({ ...auth, basePath: `${base}/api/v2` });
 		v2cfg.baseOptions = baseOptions;
+		this.v2cfg = v2cfg;
 		this.v1cfg = new v1.Configuration({ ...auth, basePath: `${base}/api/v1` });
 		this.v1cfg.baseOptions = baseOptions;
 		this.secrets = [config.apiToken ?? '', config.accessToken ?? ''];
@@ -148,21 +156,22 @@ export class PipedriveClient {
 	}
 
 	/** Turn whatever the SDK / transport threw into a SyncError. */
-	classify(err: unknown, what: string, recordRef?: string, fieldAlias: Record<string, string> = {}): SyncError {
-		return classifyPipedrive(err, what, recordRef, fieldAlias, this.secrets);
+	classify(err: unknown, what: string, recordRef?: string, fieldAlias: Record<string, string> = {}, candidates: string[] = []): SyncError {
+		return classifyPipedrive(err, what, recordRef, fieldAlias, this.secrets, candidates);
 	}
 
-	call<T>(endpoint: string, fn: () => Promise<T>, opts: { what: string; ref?: string; safety?: WriteSafety; alias?: Record<string, string> }): Promise<T> {
+	/** `fields`: what a validation error of this call may be about (see `namedField`). */
+	call<T>(endpoint: string, fn: () => Promise<T>, opts: { what: string; ref?: string; safety?: WriteSafety; alias?: Record<string, string>; fields?: string[] }): Promise<T> {
 		return callApi(fn, {
 			endpoint,
 			stats: this.stats,
 			policy: this.config.retry,
 			gate: this.gate,
 			sleep: this.sleep,
-			classify: (e) => this.classify(e, opts.what, opts.ref, opts.alias),
+			classify: (e) => this.classify(e, opts.what, opts.ref, opts.alias, opts.fields),
 			safety: opts.safety,
 		}).catch((e: unknown) => {
-			throw this.classify(e, opts.what, opts.ref, opts.alias);
+			throw this.classify(e, opts.what, opts.ref, opts.alias, opts.fields);
 		});
 	}
 
@@ -181,7 +190,7 @@ export class PipedriveClient {
 	}
 
 	/** Mapping-level fields → the v2 request body. */
-	toBody(object: PipedriveObject, fields: Record<string, unknown>): { body: Record<string, unknown>; alias: Record<string, string> } {
+	toBody(object: PipedriveObject, fields: Record<string, unknown>): { body: Record<string, unknown>; alias: Record<string, string>; fields: string[] } {
 		const body: Record<string, unknown> = {};
 		const custom: Record<string, unknown> = {};
 		const alias: Record<string, string> = {};
@@ -209,7 +218,9 @@ export class PipedriveClient {
 			if (typeof body[k] === 'string' && /^\d+$/.test(body[k] as string)) body[k] = Number(body[k]);
 		}
 		if (Object.keys(custom).length) body.custom_fields = custom;
-		return { body, alias };
+		// A 400 may name a field the body lacks: the create endpoint's required ones (the keys sent
+		// are known to the transport).
+		return { body, alias, fields: REQUIRED_ON_CREATE[object] };
 	}
 
 	numericId(id: string, object: string, ref?: string): number {

@@ -3,7 +3,7 @@ import { SyncError, kindFromStatus, parseRetryAfter, redactSecrets } from '../..
 import { PipedriveHttpError } from './transport';
 
 /** Turn whatever the SDK / transport threw into a SyncError (`secrets` redacted). */
-export function classifyPipedrive(err: unknown, what: string, recordRef: string | undefined, fieldAlias: Record<string, string>, secrets: string[]): SyncError {
+export function classifyPipedrive(err: unknown, what: string, recordRef: string | undefined, fieldAlias: Record<string, string>, secrets: string[], candidates: string[] = []): SyncError {
 	if (err instanceof SyncError) {
 		if (recordRef && !err.recordRef) err.recordRef = recordRef;
 		return err;
@@ -12,12 +12,7 @@ export function classifyPipedrive(err: unknown, what: string, recordRef: string 
 		const body = (err.body && typeof err.body === 'object' ? err.body : {}) as { error?: string; code?: string; errorCode?: number | string };
 		const vendorMsg = typeof body.error === 'string' ? body.error : `HTTP ${err.status}`;
 		const kind = kindFromStatus(err.status);
-		let fields: string[] | undefined;
-		const m = /^Validation failed:\s*([^:]+):/.exec(vendorMsg) ?? /Parameter '([^']+)'/.exec(vendorMsg);
-		if (m) {
-			const raw = m[1].trim().replace(/^custom_fields\./, '');
-			fields = [fieldAlias[raw] ?? raw];
-		}
+		const fields = kind === 'validation' ? namedField(vendorMsg, [...err.sentKeys, ...candidates], fieldAlias) : undefined;
 		let retryAfterMs = parseRetryAfter(err.headers['retry-after']);
 		if (retryAfterMs === undefined && err.status === 429) retryAfterMs = parseRetryAfter(err.headers['x-ratelimit-reset']);
 		const code = body.code ?? (kind === 'auth_expired' ? 'UNAUTHORIZED' : kind === 'rate_limit' ? 'RATE_LIMIT' : kind === 'not_found' ? 'NOT_FOUND' : kind === 'validation' ? 'VALIDATION_FAILED' : `HTTP_${err.status}`);
@@ -42,4 +37,28 @@ export function classifyPipedrive(err: unknown, what: string, recordRef: string 
 		message: redactSecrets(`Pipedrive ${what} failed: ${timeout ? 'the request timed out' : (e?.message ?? String(err))}${e?.cause?.code ? ` (${e.cause.code})` : ''}`, secrets),
 		cause: err,
 	});
+}
+
+/**
+ * The field a Pipedrive 400 is about. Pipedrive's error body carries no field list: it is
+ * `{success:false, error, error_info, data:null, additional_data:null}`, plus an optional `code`
+ * (API reference, "Responses": developers.pipedrive.com/docs/api/v1 → core-api-concepts-responses).
+ * So the field is the one the `error` text names among the fields this request could be about (the
+ * body keys sent, custom field keys, the create endpoint's required fields): the earliest named,
+ * matched as a whole word. No wording of any sandbox or vendor message is assumed beyond "the
+ * message names the parameter". Nothing named: no field (the message still tells the user).
+ */
+export function namedField(message: string, candidates: string[], fieldAlias: Record<string, string>): string[] | undefined {
+	let best: { at: number; key: string } | undefined;
+	for (const key of new Set(candidates)) {
+		if (!key) continue;
+		const re = new RegExp(`(^|[^A-Za-z0-9_])${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_])`);
+		const m = re.exec(message);
+		if (!m) continue;
+		const at = m.index + m[1].length;
+		if (!best || at < best.at || (at === best.at && key.length > best.key.length)) best = { at, key };
+	}
+	if (!best) return undefined;
+	const key = best.key.replace(/^custom_fields\./, '');
+	return [fieldAlias[key] ?? key];
 }

@@ -10,6 +10,8 @@ export class PipedriveHttpError extends Error {
 		readonly status: number,
 		readonly headers: Record<string, string>,
 		readonly body: unknown,
+		/** The keys of the JSON body that was sent (custom_fields' keys too): what a 400 may be about. */
+		readonly sentKeys: string[] = [],
 	) {
 		super(`HTTP ${status}`);
 		this.name = 'PipedriveHttpError';
@@ -50,7 +52,23 @@ export function makeFetchAdapter(defaultTimeoutMs: number) {
 			if (res.ok) throw malformedAnswer('Pipedrive', `${(config.method ?? 'get').toUpperCase()} ${new URL(String(config.url)).pathname}`);
 			throw new PipedriveHttpError(res.status, resHeaders, { error: `Pipedrive answered with a body that is not JSON (HTTP ${res.status})` });
 		}
-		if (!res.ok) throw new PipedriveHttpError(res.status, resHeaders, data);
+		if (!res.ok) throw new PipedriveHttpError(res.status, resHeaders, data, bodyKeys(config.data));
 		return { data, status: res.status, statusText: res.statusText, headers: resHeaders, config, request: {} };
 	};
+}
+
+function bodyKeys(data: unknown): string[] {
+	let body: unknown = data;
+	if (typeof data === 'string') {
+		try {
+			body = JSON.parse(data);
+		} catch {
+			return [];
+		}
+	}
+	if (!body || typeof body !== 'object' || Array.isArray(body)) return [];
+	const keys = Object.keys(body);
+	const custom = (body as { custom_fields?: unknown }).custom_fields;
+	if (custom && typeof custom === 'object') for (const k of Object.keys(custom)) keys.push(k, `custom_fields.${k}`);
+	return keys;
 }
