@@ -224,8 +224,8 @@ export class PipedriveSandbox extends Sandbox {
 			'Invalid input': 'Validation failed: body: Invalid input',
 		};
 		const message = vendorMessages[ctx.message] ?? ctx.message;
-		const headers: Record<string, string> = { ...this.rateHeaders(ctx.status === 429) };
-		if (ctx.status === 429) headers['Retry-After'] = String(ctx.retryAfter ?? 2);
+		const headers: Record<string, string> = { ...this.rateHeaders(false, ctx.status === 429) };
+		if (ctx.status === 429) headers['Retry-After'] = String(ctx.retryAfter ?? this.secondsToReset());
 		return {
 			status: ctx.status,
 			headers,
@@ -233,23 +233,45 @@ export class PipedriveSandbox extends Sandbox {
 		};
 	}
 
-	private rateHeaders(exhausted = false): Record<string, string> {
+	/**
+	 * Pipedrive's rate-limit headers, on every answer ("Rate limiting",
+	 * pipedrive.readme.io/docs/core-api-concepts-rate-limiting): `x-ratelimit-limit` (requests the
+	 * token may make per 2-second window), `x-ratelimit-remaining` (left in this window),
+	 * `x-ratelimit-reset` (seconds until the window resets), `x-daily-requests-left` (POST/PUT
+	 * requests left today, api_token requests only). `consume` counts this request in the window.
+	 */
+	private rateHeaders(consume: boolean, exhausted = false): Record<string, string> {
 		const now = Date.now();
 		if (now - this.windowStart >= 2000) {
 			this.windowStart = now;
 			this.windowUsed = 0;
 		}
-		this.windowUsed++;
-		if (this.dailyRequestsLeft > 0) this.dailyRequestsLeft--;
+		if (consume) {
+			this.windowUsed++;
+			if (this.dailyRequestsLeft > 0) this.dailyRequestsLeft--;
+		}
 		const remaining = exhausted ? 0 : Math.max(0, this.rateLimitPerWindow - this.windowUsed);
-		const reset = Math.max(1, Math.ceil((this.windowStart + 2000 - now) / 1000));
 		return {
 			'x-ratelimit-limit': String(this.rateLimitPerWindow),
 			'x-ratelimit-remaining': String(remaining),
-			'x-ratelimit-reset': String(reset),
+			'x-ratelimit-reset': String(this.secondsToReset(now)),
 			'x-daily-requests-left': String(this.dailyRequestsLeft),
 		};
 	}
+
+	private secondsToReset(now = Date.now()): number {
+		return Math.max(1, Math.ceil((this.windowStart + 2000 - now) / 1000));
+	}
+
+	/**
+	 * Switch (default off): enforce the 2-second window. A request over `rateLimitPerWindow` is
+	 * refused with 429 and Retry-After (seconds until the window resets) and Pipedrive's body
+	 * `{"success":false,"error":"Request over limit",...}` (same doc page). Refused requests do not
+	 * use the budget.
+	 */
+	enforceRateLimit = false;
+	/** 429s answered by the enforced window since the last reset. */
+	rateLimited = 0;
 
 	private authorize(req: Request): void {
 		const header = req.headers['x-api-token'];
@@ -262,7 +284,14 @@ export class PipedriveSandbox extends Sandbox {
 	/** Register an endpoint that checks the token and sends the rate headers. */
 	private on(method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, endpoint: string, handler: (req: Request) => unknown): void {
 		this.route(method, path, endpoint, (req, res) => {
-			res.set(this.rateHeaders());
+			if (this.enforceRateLimit) {
+				this.rateHeaders(false);
+				if (this.windowUsed >= this.rateLimitPerWindow) {
+					this.rateLimited++;
+					throw new SandboxHttpError(429, 'rateLimit', 'Rate limit exceeded');
+				}
+			}
+			res.set(this.rateHeaders(true));
 			this.authorize(req);
 			return handler(req);
 		});
@@ -271,6 +300,7 @@ export class PipedriveSandbox extends Sandbox {
 	// ---------------------------------------------------------------- data
 
 	clearData(): void {
+		this.rateLimited = 0;
 		for (const t of Object.values(this.tables)) t.clear();
 		this.maxId.clear();
 	}

@@ -402,6 +402,54 @@ describe('errors', () => {
 		expect(waits.filter((w) => w >= 1000).length).toBe(a.stats.retries);
 	});
 
+	test('rate headers: with a small enforced budget, a sync of 30 persons paces itself from x-ratelimit-* and draws 0 429s', async () => {
+		// Pipedrive's 2-second window (x-ratelimit-limit/-remaining/-reset), enforced: 12 requests per
+		// window; the adapter's own throttle (40/s) would send far more, the headers hold it back.
+		sb.enforceRateLimit = true;
+		sb.rateLimitPerWindow = 12;
+		try {
+			await new Promise((r) => setTimeout(r, 2000)); // a fresh window
+			sb.resetCounters();
+			const a = new PipedriveAdapter({ apiToken: TOKEN, baseUrl: base, retry: FAST, ratePerSecond: 40 });
+			const inputs = Array.from({ length: 30 }, (_, i) => ({ ref: `rl${i}`, fields: { name: `Paced ${i}`, email: `paced${i}@example.com` } }));
+			const res = await a.upsert('persons', inputs);
+			expect(res.every((r) => r.success)).toBe(true);
+			const pages = await collect(a.listChangedSince('persons', undefined, { pageSize: 10 }));
+			const read = pages.flatMap((p) => p.records).filter((r) => String(r.fields.name).startsWith('Paced '));
+			expect(read).toHaveLength(30);
+			expect(new Set(read.map((r) => r.id)).size).toBe(30);
+			// Counted by the sandbox: every call answered, none refused.
+			expect(sb.rateLimited).toBe(0);
+			expect(sb.callLog.filter((c) => c.status === 429)).toHaveLength(0);
+			expect(sb.calls.get('persons.create')).toBe(30);
+			expect(a.stats.retries).toBe(0);
+		} finally {
+			sb.enforceRateLimit = false;
+			sb.rateLimitPerWindow = 80;
+		}
+	}, 30_000);
+
+	test('rate limit enforced by the sandbox: a client that ignores the headers gets 429 with Retry-After', async () => {
+		sb.enforceRateLimit = true;
+		sb.rateLimitPerWindow = 3;
+		try {
+			await new Promise((r) => setTimeout(r, 2000));
+			sb.resetCounters();
+			const a = adapter({ retry: { ...FAST, maxAttempts: 1 } }); // no gate: headers not used
+			const res = await a.upsert('persons', Array.from({ length: 6 }, (_, i) => ({ ref: `x${i}`, fields: { name: `Over ${i}` } })));
+			expect(res.filter((r) => r.success)).toHaveLength(3);
+			const refused = res.filter((r) => !r.success);
+			expect(refused).toHaveLength(3);
+			expect(refused[0].error).toMatchObject({ kind: 'rate_limit', status: 429 });
+			expect(refused[0].error!.retryAfterMs).toBeGreaterThanOrEqual(1000);
+			expect(refused[0].error!.message).toContain('Request over limit');
+			expect(sb.rateLimited).toBe(3);
+		} finally {
+			sb.enforceRateLimit = false;
+			sb.rateLimitPerWindow = 80;
+		}
+	}, 30_000);
+
 	test('one invalid record in a batch: the others are written', async () => {
 		const a = adapter();
 		const inputs = Array.from({ length: 5 }, (_, i) => ({ ref: `b${i}`, fields: { name: `Batch ${i}`, email: i === 2 ? 'broken@' : `b${i}@example.com` } }));

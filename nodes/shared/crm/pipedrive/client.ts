@@ -103,7 +103,7 @@ export class PipedriveClient {
 	constructor(readonly config: PipedriveAdapterConfig) {
 		if (!config.apiToken && !config.accessToken) throw new SyncError({ kind: 'auth_expired', message: 'Pipedrive credentials are missing: set an API token or an OAuth access token.' });
 		const base = (config.baseUrl ?? PIPEDRIVE_DEFAULT_BASE_URL).replace(/\/+$/, '').replace(/\/api\/v[12]$/, '');
-		const baseOptions = { adapter: makeFetchAdapter(config.timeoutMs ?? 60_000), timeout: config.timeoutMs ?? 60_000 };
+		const baseOptions = { adapter: makeFetchAdapter(config.timeoutMs ?? 60_000, { sent: () => this.inFlight++, answered: (h) => this.observeRate(h) }), timeout: config.timeoutMs ?? 60_000 };
 		const auth = config.apiToken ? { apiKey: config.apiToken } : { accessToken: config.accessToken! };
 		const v2cfg = new v2.Configuration({ ...auth, basePath: `${base}/api/v2` });
 		v2cfg.baseOptions = baseOptions;
@@ -149,6 +149,24 @@ export class PipedriveClient {
 				remove: (id) => activities.deleteActivity({ id }),
 			},
 		};
+	}
+
+	/** Requests sent and not answered yet (the server may not have counted them). */
+	private inFlight = 0;
+
+	/**
+	 * Pace from Pipedrive's rate headers (x-ratelimit-remaining: requests left in the 2-second
+	 * window; x-ratelimit-reset: seconds until it resets; pipedrive.readme.io/docs/core-api-concepts-rate-limiting).
+	 * The requests still in flight may not be counted in `remaining` yet: they are taken off it, so
+	 * the gate admits no more than the window has left and waits for the reset when it is spent.
+	 */
+	private observeRate(headers: Record<string, string> | undefined): void {
+		this.inFlight = Math.max(0, this.inFlight - 1);
+		if (!headers || !this.gate) return;
+		const remaining = Number(headers['x-ratelimit-remaining']);
+		const resetS = Number(headers['x-ratelimit-reset']);
+		if (headers['x-ratelimit-remaining'] === undefined || headers['x-ratelimit-reset'] === undefined) return;
+		this.gate.observe(Math.max(0, remaining - this.inFlight), resetS * 1000);
 	}
 
 	obj(object: string): PipedriveObject {
