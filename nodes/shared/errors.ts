@@ -26,6 +26,8 @@ export interface SyncErrorInit {
 	recordRef?: string;
 	/** Milliseconds the server asked us to wait (Retry-After). */
 	retryAfterMs?: number;
+	/** What to do, when the adapter knows more than its kind's hint (e.g. the missing permission). */
+	hint?: string;
 	cause?: unknown;
 }
 
@@ -47,7 +49,7 @@ export class SyncError extends Error {
 		this.fields = init.fields;
 		this.recordRef = init.recordRef;
 		this.retryAfterMs = init.retryAfterMs;
-		this.hint = ERROR_HINTS[init.kind];
+		this.hint = init.hint ?? ERROR_HINTS[init.kind];
 	}
 
 	/** Retrying the same call may succeed (rate limits, server errors, timeouts). */

@@ -273,12 +273,29 @@ export class PipedriveSandbox extends Sandbox {
 	/** 429s answered by the enforced window since the last reset. */
 	rateLimited = 0;
 
-	private authorize(req: Request): void {
+	/**
+	 * Switch: the scopes the OAuth app was granted (undefined = all). A Bearer (OAuth) request to an
+	 * endpoint outside them is refused with 403 "Scope and URL mismatch" ("OAuth and API proxy
+	 * status codes", pipedrive.readme.io/docs/marketplace-oauth-and-api-proxy-status-codes), in
+	 * Pipedrive's error body ("Responses", core-api-concepts-responses). Which endpoint needs which
+	 * scope: "Scopes and permissions explanations" (marketplace-scopes-and-permissions-explanations):
+	 * persons/organizations contacts:read|full, deals/stages/notes deals:read|full, activities
+	 * activities:read|full, search search:read, users/me base; `:full` includes `:read`.
+	 * API-token requests are not scoped (Pipedrive documents no 403 body for a user's permission set).
+	 */
+	grantedScopes?: string[];
+
+	private authorize(req: Request, endpoint: string): void {
 		const header = req.headers['x-api-token'];
 		const query = req.query.api_token;
 		const bearerMatch = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
 		const token = (typeof header === 'string' && header) || (typeof query === 'string' && query) || bearerMatch?.[1];
 		if (!token || !this.validTokens.has(token)) throw new SandboxHttpError(401, 'auth', 'unauthorized access');
+		if (bearerMatch && this.grantedScopes) {
+			const need = endpointScope(endpoint);
+			const full = need.replace(/:read$/, ':full');
+			if (need !== 'base' && !this.grantedScopes.includes(need) && !this.grantedScopes.includes(full)) throw new SandboxHttpError(403, 'auth', 'Scope and URL mismatch');
+		}
 	}
 
 	/** Register an endpoint that checks the token and sends the rate headers. */
@@ -292,7 +309,7 @@ export class PipedriveSandbox extends Sandbox {
 				}
 			}
 			res.set(this.rateHeaders(true));
-			this.authorize(req);
+			this.authorize(req, endpoint);
 			return handler(req);
 		});
 	}
@@ -768,6 +785,15 @@ export class PipedriveSandbox extends Sandbox {
 			return { success: true, data: Number(id) };
 		});
 	}
+}
+
+function endpointScope(endpoint: string): string {
+	const parts = endpoint.split('.');
+	const [res, op] = [parts[0], parts[parts.length - 1]];
+	if (res === 'users') return 'base';
+	if (op === 'search') return 'search:read';
+	const area = ({ persons: 'contacts', organizations: 'contacts', personFields: 'contacts', organizationFields: 'contacts', deals: 'deals', dealFields: 'deals', stages: 'deals', notes: 'deals', activities: 'activities', activityFields: 'activities' } as Record<string, string>)[res] ?? 'base';
+	return area === 'base' ? 'base' : ['list', 'get'].includes(op) ? `${area}:read` : `${area}:full`;
 }
 
 function participantOf(r: Row, personId: string): boolean {

@@ -5,6 +5,8 @@ import { PipedriveAdapter, type PipedriveAdapterConfig, type PipedriveObject } f
 import type { ChangePage } from '../../../nodes/shared/crm/types';
 import { SyncError } from '../../../nodes/shared/errors';
 import type { RetryPolicy } from '../../../nodes/shared/transport/retry';
+import { classifyPipedrive } from '../../../nodes/shared/crm/pipedrive/errors';
+import { PipedriveHttpError } from '../../../nodes/shared/crm/pipedrive/transport';
 import { PIPEDRIVE_CUSTOM_FIELDS, PipedriveSandbox } from '../../sandboxes/pipedrive';
 
 delete process.env.HTTP_PROXY;
@@ -449,6 +451,41 @@ describe('errors', () => {
 			sb.rateLimitPerWindow = 80;
 		}
 	}, 30_000);
+
+	test('403 Scope and URL mismatch (OAuth app without contacts:full): auth error naming the scope; the run stops there; reads still work', async () => {
+		const OAUTH = 'pd-oauth-access-token-42';
+		sb.setValidTokens([TOKEN, OAUTH]);
+		sb.grantedScopes = ['contacts:read', 'search:read'];
+		try {
+			const a = adapter({ apiToken: undefined, accessToken: OAUTH, writeConcurrency: 1 });
+			await a.testConnection(); // users/me: the base scope every app has
+			const res = await a.upsert('persons', [0, 1, 2].map((i) => ({ ref: `sc${i}`, fields: { name: `Scoped ${i}` } })));
+			expect(res[0].error).toMatchObject({ kind: 'auth_expired', status: 403, code: 'MISSING_SCOPE:contacts:full', recordRef: 'sc0' });
+			expect(res[0].error!.message).toContain('Scope and URL mismatch');
+			expect(res[0].error!.hint).toContain('"contacts:full" scope');
+			expect(res[0].error!.hint).toContain('reconnect the credential');
+			expect(res.slice(1).map((r) => r.error?.message.startsWith('Not sent'))).toEqual([true, true]);
+			expect(sb.calls.get('persons.create')).toBe(1);
+			expect(sb.tables.persons.live().some((r) => String(r.data.name).startsWith('Scoped'))).toBe(false);
+			expect((await a.getByIds('persons', ['1'])).map((r) => r.id)).toEqual(['1']);
+			const err = await a.listFields('deals').catch((e: unknown) => e);
+			expect(err).toMatchObject({ kind: 'auth_expired', status: 403, code: 'MISSING_SCOPE:deals:read' });
+		} finally {
+			sb.grantedScopes = undefined;
+			sb.setValidTokens([TOKEN]);
+		}
+	});
+
+	test('403 with an API token: the hint names the user\'s permission, not a reconnect', () => {
+		const e = classifyPipedrive(new PipedriveHttpError(403, {}, { success: false, error: 'You have no permission to do this', error_info: 'x', data: null, additional_data: null }), 'create person', 'r1', {}, [], [], { endpoint: 'persons.create', mode: 'token' });
+		expect(e).toMatchObject({ kind: 'auth_expired', status: 403, code: 'MISSING_SCOPE:contacts:full', recordRef: 'r1' });
+		expect(e.hint).toContain("user's permission set");
+		expect(e.hint).toContain('create person');
+		// Pipedrive's documented 403 for a plan limit ("Responses": code feature_capping_*) is no permission error.
+		const cap = classifyPipedrive(new PipedriveHttpError(403, {}, { success: false, error: "Couldn't add the deal. Open deals limit reached.", code: 'feature_capping_deals_limit' }), 'create deal', 'r2', {}, [], [], { endpoint: 'deals.create', mode: 'token' });
+		expect(cap.kind).not.toBe('auth_expired');
+		expect(cap.code).toBe('feature_capping_deals_limit');
+	});
 
 	test('one invalid record in a batch: the others are written', async () => {
 		const a = adapter();

@@ -174,8 +174,9 @@ export class PipedriveClient {
 	}
 
 	/** Turn whatever the SDK / transport threw into a SyncError. */
-	classify(err: unknown, what: string, recordRef?: string, fieldAlias: Record<string, string> = {}, candidates: string[] = []): SyncError {
-		return classifyPipedrive(err, what, recordRef, fieldAlias, this.secrets, candidates);
+	classify(err: unknown, what: string, recordRef?: string, fieldAlias: Record<string, string> = {}, candidates: string[] = [], endpoint?: string): SyncError {
+		const access = endpoint ? { endpoint, mode: this.config.apiToken ? ('token' as const) : ('oauth' as const) } : undefined;
+		return classifyPipedrive(err, what, recordRef, fieldAlias, this.secrets, candidates, access);
 	}
 
 	/** `fields`: what a validation error of this call may be about (see `namedField`). */
@@ -186,10 +187,10 @@ export class PipedriveClient {
 			policy: this.config.retry,
 			gate: this.gate,
 			sleep: this.sleep,
-			classify: (e) => this.classify(e, opts.what, opts.ref, opts.alias, opts.fields),
+			classify: (e) => this.classify(e, opts.what, opts.ref, opts.alias, opts.fields, endpoint),
 			safety: opts.safety,
 		}).catch((e: unknown) => {
-			throw this.classify(e, opts.what, opts.ref, opts.alias, opts.fields);
+			throw this.classify(e, opts.what, opts.ref, opts.alias, opts.fields, endpoint);
 		});
 	}
 

@@ -3,7 +3,10 @@ import { SyncError, kindFromStatus, parseRetryAfter, redactSecrets } from '../..
 import { PipedriveHttpError } from './transport';
 
 /** Turn whatever the SDK / transport threw into a SyncError (`secrets` redacted). */
-export function classifyPipedrive(err: unknown, what: string, recordRef: string | undefined, fieldAlias: Record<string, string>, secrets: string[], candidates: string[] = []): SyncError {
+/** How the credential signs in: a 403 means a missing app scope (OAuth) or user permission (token). */
+export type PipedriveAuthMode = 'oauth' | 'token';
+
+export function classifyPipedrive(err: unknown, what: string, recordRef: string | undefined, fieldAlias: Record<string, string>, secrets: string[], candidates: string[] = [], access?: { endpoint: string; mode: PipedriveAuthMode }): SyncError {
 	if (err instanceof SyncError) {
 		if (recordRef && !err.recordRef) err.recordRef = recordRef;
 		return err;
@@ -11,6 +14,8 @@ export function classifyPipedrive(err: unknown, what: string, recordRef: string 
 	if (err instanceof PipedriveHttpError) {
 		const body = (err.body && typeof err.body === 'object' ? err.body : {}) as { error?: string; code?: string; errorCode?: number | string };
 		const vendorMsg = typeof body.error === 'string' ? body.error : `HTTP ${err.status}`;
+		const forbidden = err.status === 403 && !String(body.code ?? '').startsWith('feature_capping');
+		if (forbidden) return permissionError(err, vendorMsg, what, recordRef, secrets, access);
 		const kind = kindFromStatus(err.status);
 		const fields = kind === 'validation' ? namedField(vendorMsg, [...err.sentKeys, ...candidates], fieldAlias) : undefined;
 		let retryAfterMs = parseRetryAfter(err.headers['retry-after']);
@@ -61,4 +66,46 @@ export function namedField(message: string, candidates: string[], fieldAlias: Re
 	if (!best) return undefined;
 	const key = best.key.replace(/^custom_fields\./, '');
 	return [fieldAlias[key] ?? key];
+}
+
+/**
+ * The scope each endpoint needs ("Scopes and permissions explanations",
+ * pipedrive.readme.io/docs/marketplace-scopes-and-permissions-explanations): persons and
+ * organizations are `contacts:*`, deals (and notes) `deals:*`, activities `activities:*`, the
+ * search endpoints `search:read`, `users/me` is `base`. `*:read` for reads, `*:full` for writes.
+ */
+export function scopeFor(endpoint: string): string | undefined {
+	const parts = endpoint.split('.');
+	const [res, op] = [parts[0], parts[parts.length - 1]];
+	const area: Record<string, string> = { persons: 'contacts', organizations: 'contacts', personFields: 'contacts', organizationFields: 'contacts', deals: 'deals', dealFields: 'deals', notes: 'deals', activities: 'activities', activityFields: 'activities' };
+	if (res === 'users') return 'base';
+	if (op === 'search') return 'search:read';
+	const a = area[res];
+	if (!a) return undefined;
+	return ['list', 'get'].includes(op) ? `${a}:read` : `${a}:full`;
+}
+
+/**
+ * 403: Pipedrive's "Scope and URL mismatch" ("OAuth and API proxy status codes",
+ * pipedrive.readme.io/docs/marketplace-oauth-and-api-proxy-status-codes: not allowed to access the
+ * resource by the app's scopes), or, with an API token, a user whose permission set does not allow
+ * the action. Kind auth_expired: every later call would be refused the same way until the
+ * credential changes, so the run stops at it. The hint names what is missing.
+ */
+function permissionError(err: PipedriveHttpError, vendorMsg: string, what: string, recordRef: string | undefined, secrets: string[], access?: { endpoint: string; mode: PipedriveAuthMode }): SyncError {
+	const scope = access ? scopeFor(access.endpoint) : undefined;
+	const scopeText = scope ? `the "${scope}" scope` : 'the scope this call needs';
+	const hint =
+		access?.mode === 'token'
+			? `The Pipedrive user of this API token is not allowed to ${what}. Ask a Pipedrive admin to allow it in the user's permission set${scope ? ` (the API calls it ${scope})` : ''}, or use the token of a user who may, then retry.`
+			: `The Pipedrive app this credential signed in with lacks ${scopeText} (needed to ${what}). Add it to the app's scopes in Pipedrive's Developer Hub, reconnect the credential (Sign in → Allow), then retry.`;
+	return new SyncError({
+		kind: 'auth_expired',
+		status: 403,
+		code: scope ? `MISSING_SCOPE:${scope}` : 'FORBIDDEN',
+		recordRef,
+		hint,
+		message: redactSecrets(`Pipedrive ${what} failed (HTTP 403): ${vendorMsg}. ${hint}`, secrets),
+		cause: err,
+	});
 }
