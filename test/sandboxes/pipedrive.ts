@@ -17,7 +17,7 @@
  * v2 offers no deletion feed (only webhooks), so the sandbox exposes none either.
  */
 import type { Request } from 'express';
-import { Sandbox, SandboxHttpError, Table, byChange, type IndexSpec, type Row, type VendorError, type VendorErrorContext } from './common';
+import { MonotonicClock, Sandbox, SandboxHttpError, Table, byChange, type IndexSpec, type Row, type VendorError, type VendorErrorContext } from './common';
 
 export const PIPEDRIVE_ERROR_INFO = 'Please check developers.pipedrive.com for more information about Pipedrive API.';
 
@@ -183,8 +183,33 @@ function bad(field: string, message: string): SandboxHttpError {
 	return new SandboxHttpError(400, 'validation', `Validation failed: ${field}: ${message}`);
 }
 
+/**
+ * Pipedrive keeps `add_time` / `update_time` to the whole second: v1 prints "YYYY-MM-DD HH:MM:SS",
+ * v2 RFC3339 without fractions, e.g. "2025-01-01T10:20:00Z" ("Date format",
+ * pipedrive.readme.io/docs/core-api-concepts-date-format; v2 entity schemas: update_time
+ * "The last updated date and time of the person, in RFC 3339 format"). With `wholeSeconds` on,
+ * the sandbox stores them so: every write within one second shares its update_time (a bulk load
+ * gives hundreds of records one time), lists order ties by id and `updated_since` compares whole
+ * seconds. Off (default): each write keeps a unique millisecond internally (existing tests).
+ */
+class PipedriveClock extends MonotonicClock {
+	wholeSeconds = false;
+	override nowMs(): number {
+		const t = super.nowMs();
+		return this.wholeSeconds ? Math.floor(t / 1000) * 1000 : t;
+	}
+}
+
 export class PipedriveSandbox extends Sandbox {
 	readonly name = 'pipedrive';
+	override readonly clock = new PipedriveClock();
+	/** Switch: keep times to the whole second as Pipedrive does (see PipedriveClock). */
+	get wholeSeconds(): boolean {
+		return this.clock.wholeSeconds;
+	}
+	set wholeSeconds(on: boolean) {
+		this.clock.wholeSeconds = on;
+	}
 	private validTokens = new Set<string>(['pd-sandbox-token']);
 	readonly tables: Record<Entity | 'notes', Table>;
 	/** Requests left in the current 2-second token window (for the x-ratelimit-* headers). */

@@ -498,3 +498,64 @@ describe('errors', () => {
 		expect(names).not.toContain('Batch 2');
 	});
 });
+
+describe('update_time in whole seconds (Pipedrive keeps no fractions)', () => {
+	beforeEach(() => {
+		sb.wholeSeconds = true;
+	});
+	afterEach(() => {
+		sb.wholeSeconds = false;
+	});
+
+	/** Wait for the start of a fresh second, so that what follows shares it. */
+	async function freshSecond(): Promise<void> {
+		await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
+	}
+
+	test('a paged read over hundreds of records sharing one update_time: each read once, page boundaries inside the tie', async () => {
+		await freshSecond();
+		seedMany('persons', 300);
+		const pages = await collect(adapter().listChangedSince('persons', undefined, { pageSize: 50 }));
+		const records = pages.flatMap((p) => p.records);
+		expect(records).toHaveLength(310);
+		expect(new Set(records.map((r) => r.id)).size).toBe(310);
+		const byTime = new Map<string, number>();
+		for (const r of records) byTime.set(r.modifiedAt, (byTime.get(r.modifiedAt) ?? 0) + 1);
+		expect(Math.max(...byTime.values())).toBeGreaterThanOrEqual(250);
+		expect([...byTime.keys()].every((t) => t.endsWith('.000Z'))).toBe(true);
+		// At least one page ends and the next begins inside one second.
+		const ties = pages.slice(1).filter((p, i) => p.records[0]?.modifiedAt === pages[i].records[pages[i].records.length - 1]?.modifiedAt);
+		expect(ties.length).toBeGreaterThanOrEqual(3);
+	});
+
+	test.each([0, 120_000])('two incremental reads (cursor = run start, overlap %i ms): writes in the cursor\'s own second after the first read are not skipped; only unchanged versions are read again', async (overlapMs) => {
+		await freshSecond();
+		seedMany('persons', 200);
+		const a = adapter();
+		// Run 1: starts, reads everything.
+		const startedAt = new Date().toISOString();
+		const run1 = (await collect(a.listChangedSince('persons', undefined, { pageSize: 60 }))).flatMap((p) => p.records);
+		expect(run1).toHaveLength(210);
+		// Still in the same second: 10 edits and 5 new persons, after run 1 read.
+		const edits = await a.upsert('persons', Array.from({ length: 10 }, (_, i) => ({ ref: `e${i}`, id: String(100 + i * 7), fields: { job_title: `Edited ${i}` } })));
+		const news = await a.upsert('persons', Array.from({ length: 5 }, (_, i) => ({ ref: `n${i}`, fields: { name: `Late ${i}` } })));
+		expect([...edits, ...news].every((r) => r.success)).toBe(true);
+		const written = [...edits, ...news].map((r) => r.id!);
+		const sameSecond = written.filter((id) => Math.floor(sb.tables.persons.get(id)!.updatedAt / 1000) === Math.floor(Date.parse(startedAt) / 1000));
+		expect(sameSecond.length).toBeGreaterThan(0); // the tie with the cursor is really exercised
+		// Run 2: since the cursor (run 1's start) minus the overlap, as Start Run computes it.
+		const since = new Date(Date.parse(startedAt) - overlapMs).toISOString();
+		const run2 = (await collect(a.listChangedSince('persons', since, { pageSize: 60 }))).flatMap((p) => p.records);
+		expect(new Set(run2.map((r) => r.id)).size).toBe(run2.length); // nothing twice within a read
+		const got = new Map(run2.map((r) => [r.id, r]));
+		for (const id of written) expect(got.get(id)).toBeDefined(); // nothing skipped
+		for (const [i, e] of edits.entries()) expect(got.get(e.id!)!.fields.job_title).toBe(`Edited ${i}`);
+		// What run 2 reads again that run 1 had already read is the very version run 1 saw (the
+		// merge's "no newer than the linked version" makes it Unchanged): no change is repeated.
+		const seen1 = new Map(run1.map((r) => [r.id, r.modifiedAt]));
+		for (const r of run2) {
+			if (written.includes(r.id)) continue;
+			expect(r.modifiedAt).toBe(seen1.get(r.id));
+		}
+	});
+});
