@@ -184,10 +184,10 @@ function bad(field: string, message: string): SandboxHttpError {
 }
 
 /**
- * Pipedrive keeps `add_time` / `update_time` to the whole second: v1 prints "YYYY-MM-DD HH:MM:SS",
- * v2 RFC3339 without fractions, e.g. "2025-01-01T10:20:00Z" ("Date format",
- * pipedrive.readme.io/docs/core-api-concepts-date-format; v2 entity schemas: update_time
- * "The last updated date and time of the person, in RFC 3339 format"). With `wholeSeconds` on,
+ * Pipedrive keeps `add_time` / `update_time` to the whole second: "All dates and times received by
+ * the API will be in ISO 8601 format 2019-01-22 08:55:59", UTC ("Date format",
+ * pipedrive.readme.io/docs/core-api-concepts-date-format); v1 prints that form, v2 the RFC 3339 one
+ * without fractions (see v2Time). With `wholeSeconds` on,
  * the sandbox stores them so: every write within one second shares its update_time (a bulk load
  * gives hundreds of records one time), lists order ties by id and `updated_since` compares whole
  * seconds. Off (default): each write keeps a unique millisecond internally (existing tests).
