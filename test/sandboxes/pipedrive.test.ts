@@ -81,6 +81,26 @@ describe('Pipedrive sandbox: issue 16 behaviours', () => {
 		}
 	});
 
+	test('enforced daily budget: x-daily-requests-left counts POST/PUT only; at 0 a write is 429 with Retry-After until the UTC day ends', async () => {
+		sb.enforceDailyLimit = true;
+		sb.dailyRequestsLeft = 2;
+		try {
+			const post = () => raw('/api/v2/organizations', { method: 'POST', body: JSON.stringify({ name: 'D' }) });
+			expect((await raw('/api/v2/persons')).headers.get('x-daily-requests-left')).toBe('2');
+			expect((await post()).headers.get('x-daily-requests-left')).toBe('1');
+			expect((await post()).headers.get('x-daily-requests-left')).toBe('0');
+			const refused = await post();
+			expect(refused.status).toBe(429);
+			expect(refused.headers.get('x-daily-requests-left')).toBe('0');
+			const midnight = new Date();
+			midnight.setUTCHours(24, 0, 0, 0);
+			expect(Math.abs(Number(refused.headers.get('retry-after')) - (midnight.getTime() - Date.now()) / 1000)).toBeLessThan(5);
+			expect((await raw('/api/v2/persons')).status).toBe(200);
+		} finally {
+			sb.enforceDailyLimit = false;
+		}
+	});
+
 	test('grantedScopes: a Bearer call outside them is 403 "Scope and URL mismatch"; reads with :read, writes need :full; API tokens unscoped', async () => {
 		sb.setValidTokens([TOKEN, 'oauth-tok']);
 		sb.grantedScopes = ['contacts:read'];

@@ -250,7 +250,7 @@ export class PipedriveSandbox extends Sandbox {
 		};
 		const message = vendorMessages[ctx.message] ?? ctx.message;
 		const headers: Record<string, string> = { ...this.rateHeaders(false, ctx.status === 429) };
-		if (ctx.status === 429) headers['Retry-After'] = String(ctx.retryAfter ?? this.secondsToReset());
+		if (ctx.status === 429) headers['Retry-After'] = String(ctx.retryAfter ?? (ctx.details?.retryAfter as number | undefined) ?? this.secondsToReset());
 		return {
 			status: ctx.status,
 			headers,
@@ -265,7 +265,7 @@ export class PipedriveSandbox extends Sandbox {
 	 * `x-ratelimit-reset` (seconds until the window resets), `x-daily-requests-left` (POST/PUT
 	 * requests left today, api_token requests only). `consume` counts this request in the window.
 	 */
-	private rateHeaders(consume: boolean, exhausted = false): Record<string, string> {
+	private rateHeaders(consume: boolean, exhausted = false, write = false): Record<string, string> {
 		const now = Date.now();
 		if (now - this.windowStart >= 2000) {
 			this.windowStart = now;
@@ -273,7 +273,8 @@ export class PipedriveSandbox extends Sandbox {
 		}
 		if (consume) {
 			this.windowUsed++;
-			if (this.dailyRequestsLeft > 0) this.dailyRequestsLeft--;
+			// The daily count is of POST/PUT requests only (same doc page).
+			if (this.dailyRequestsLeft > 0 && write) this.dailyRequestsLeft--;
 		}
 		const remaining = exhausted ? 0 : Math.max(0, this.rateLimitPerWindow - this.windowUsed);
 		return {
@@ -297,6 +298,12 @@ export class PipedriveSandbox extends Sandbox {
 	enforceRateLimit = false;
 	/** 429s answered by the enforced window since the last reset. */
 	rateLimited = 0;
+	/**
+	 * Switch (default off): enforce the daily budget of `x-daily-requests-left`: once it is 0,
+	 * POST/PUT/PATCH requests are refused with 429 until the day ends (UTC), Retry-After = the
+	 * seconds until then ("Rate limiting": the budget resets at the start of the next day).
+	 */
+	enforceDailyLimit = false;
 
 	/**
 	 * Switch: the scopes the OAuth app was granted (undefined = all). A Bearer (OAuth) request to an
@@ -333,7 +340,14 @@ export class PipedriveSandbox extends Sandbox {
 					throw new SandboxHttpError(429, 'rateLimit', 'Rate limit exceeded');
 				}
 			}
-			res.set(this.rateHeaders(true));
+			const write = ['POST', 'PUT', 'PATCH'].includes(req.method);
+			if (this.enforceDailyLimit && write && this.dailyRequestsLeft <= 0) {
+				this.rateLimited++;
+				const midnight = new Date();
+				midnight.setUTCHours(24, 0, 0, 0);
+				throw new SandboxHttpError(429, 'rateLimit', 'Rate limit exceeded', { retryAfter: Math.ceil((midnight.getTime() - Date.now()) / 1000) });
+			}
+			res.set(this.rateHeaders(true, false, write));
 			this.authorize(req, endpoint);
 			return handler(req);
 		});
@@ -343,6 +357,7 @@ export class PipedriveSandbox extends Sandbox {
 
 	clearData(): void {
 		this.rateLimited = 0;
+		this.dailyRequestsLeft = 10_000;
 		for (const t of Object.values(this.tables)) t.clear();
 		this.maxId.clear();
 	}

@@ -487,6 +487,25 @@ describe('errors', () => {
 		expect(cap.code).toBe('feature_capping_deals_limit');
 	});
 
+	test('daily budget spent (x-daily-requests-left: 0, 429 until the UTC day ends): the writes stop, the rest queued without a call; reads go on', async () => {
+		sb.enforceDailyLimit = true;
+		sb.dailyRequestsLeft = 5;
+		try {
+			const a = adapter({ writeConcurrency: 1 });
+			const res = await a.upsert('persons', Array.from({ length: 12 }, (_, i) => ({ ref: `d${i}`, fields: { name: `Daily ${i}` } })));
+			expect(res.filter((r) => r.success)).toHaveLength(5);
+			expect(res[5].error).toMatchObject({ kind: 'rate_limit', status: 429, code: 'DAILY_LIMIT', recordRef: 'd5' });
+			expect(res[5].error!.hint).toContain('resets at 00:00 UTC');
+			expect(res[5].error!.retryAfterMs).toBeGreaterThan(2000);
+			expect(res.slice(6).every((r) => r.error?.kind === 'rate_limit' && r.error.message.startsWith('Not sent'))).toBe(true);
+			expect(sb.calls.get('persons.create')).toBe(6); // 5 written, 1 refused, 6 never sent
+			expect(sb.rateLimited).toBe(1);
+			expect((await a.getByIds('persons', ['1'])).map((r) => r.id)).toEqual(['1']); // GETs are not in the daily count
+		} finally {
+			sb.enforceDailyLimit = false;
+		}
+	});
+
 	test('one invalid record in a batch: the others are written', async () => {
 		const a = adapter();
 		const inputs = Array.from({ length: 5 }, (_, i) => ({ ref: `b${i}`, fields: { name: `Batch ${i}`, email: i === 2 ? 'broken@' : `b${i}@example.com` } }));
@@ -507,21 +526,34 @@ describe('update_time in whole seconds (Pipedrive keeps no fractions)', () => {
 		sb.wholeSeconds = false;
 	});
 
-	/** Wait for the start of a fresh second, so that what follows shares it. */
-	async function freshSecond(): Promise<void> {
-		await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
+	/**
+	 * Hold the sandbox's clock inside one second (a busy second of a bulk load, whatever this
+	 * machine's load): every write until `release` gets that second's update_time.
+	 */
+	let release: () => void = () => undefined;
+	function holdSecond(): number {
+		const clock = sb.clock;
+		const tick = clock.nowMs;
+		const second = Math.floor(Date.now() / 1000) * 1000;
+		clock.nowMs = () => second;
+		release = () => {
+			clock.nowMs = tick;
+		};
+		return second;
 	}
+	afterEach(() => release());
 
 	test('a paged read over hundreds of records sharing one update_time: each read once, page boundaries inside the tie', async () => {
-		await freshSecond();
+		holdSecond();
 		seedMany('persons', 300);
+		release();
 		const pages = await collect(adapter().listChangedSince('persons', undefined, { pageSize: 50 }));
 		const records = pages.flatMap((p) => p.records);
 		expect(records).toHaveLength(310);
 		expect(new Set(records.map((r) => r.id)).size).toBe(310);
 		const byTime = new Map<string, number>();
 		for (const r of records) byTime.set(r.modifiedAt, (byTime.get(r.modifiedAt) ?? 0) + 1);
-		expect(Math.max(...byTime.values())).toBeGreaterThanOrEqual(250);
+		expect(Math.max(...byTime.values())).toBeGreaterThanOrEqual(300);
 		expect([...byTime.keys()].every((t) => t.endsWith('.000Z'))).toBe(true);
 		// At least one page ends and the next begins inside one second.
 		const ties = pages.slice(1).filter((p, i) => p.records[0]?.modifiedAt === pages[i].records[pages[i].records.length - 1]?.modifiedAt);
@@ -529,11 +561,11 @@ describe('update_time in whole seconds (Pipedrive keeps no fractions)', () => {
 	});
 
 	test.each([0, 120_000])('two incremental reads (cursor = run start, overlap %i ms): writes in the cursor\'s own second after the first read are not skipped; only unchanged versions are read again', async (overlapMs) => {
-		await freshSecond();
+		const second = holdSecond();
 		seedMany('persons', 200);
 		const a = adapter();
-		// Run 1: starts, reads everything.
-		const startedAt = new Date().toISOString();
+		// Run 1: starts half-way through the second, reads everything.
+		const startedAt = new Date(second + 500).toISOString();
 		const run1 = (await collect(a.listChangedSince('persons', undefined, { pageSize: 60 }))).flatMap((p) => p.records);
 		expect(run1).toHaveLength(210);
 		// Still in the same second: 10 edits and 5 new persons, after run 1 read.
@@ -542,7 +574,8 @@ describe('update_time in whole seconds (Pipedrive keeps no fractions)', () => {
 		expect([...edits, ...news].every((r) => r.success)).toBe(true);
 		const written = [...edits, ...news].map((r) => r.id!);
 		const sameSecond = written.filter((id) => Math.floor(sb.tables.persons.get(id)!.updatedAt / 1000) === Math.floor(Date.parse(startedAt) / 1000));
-		expect(sameSecond.length).toBeGreaterThan(0); // the tie with the cursor is really exercised
+		expect(sameSecond).toHaveLength(15); // all in the cursor's own second: the tie is really exercised
+		release();
 		// Run 2: since the cursor (run 1's start) minus the overlap, as Start Run computes it.
 		const since = new Date(Date.parse(startedAt) - overlapMs).toISOString();
 		const run2 = (await collect(a.listChangedSince('persons', since, { pageSize: 60 }))).flatMap((p) => p.records);

@@ -7,7 +7,7 @@ import { v1, v2 } from 'pipedrive';
 import { SyncError, malformedAnswer } from '../../errors';
 import { RateGate, callApi, newStats, realSleep, type RetryPolicy, type Sleep, type WriteSafety } from '../../transport/retry';
 import type { CallStats, CrmRecord, ObjectInfo, WriteResult } from '../types';
-import { classifyPipedrive } from './errors';
+import { PIPEDRIVE_DAILY_LIMIT, classifyPipedrive } from './errors';
 import { makeFetchAdapter } from './transport';
 
 export const PIPEDRIVE_DEFAULT_BASE_URL = 'https://api.pipedrive.com';
@@ -269,7 +269,9 @@ export class PipedriveClient {
 	/**
 	 * Writes over the pool that stop at the first expired token: once one write answers
 	 * auth_expired, the writes not started yet fail with it too, without a call (a token never
-	 * comes back by itself), like HubSpot's and Salesforce's batches.
+	 * comes back by itself), like HubSpot's and Salesforce's batches. The same once Pipedrive's
+	 * daily budget is spent (a 429 with x-daily-requests-left: 0): every later write would be
+	 * refused until the day ends (UTC), so none is sent (no hammering); all are queued.
 	 */
 	async writePool<T>(items: T[], refOf: (item: T) => string, fn: (item: T) => Promise<WriteResult>): Promise<WriteResult[]> {
 		let fatal: SyncError | undefined;
@@ -279,7 +281,7 @@ export class PipedriveClient {
 				return { ref, success: false, error: new SyncError({ kind: fatal.kind, status: fatal.status, code: fatal.code, recordRef: ref, message: `Not sent: ${fatal.message}`, cause: fatal }) };
 			}
 			const r = await fn(item);
-			if (!r.success && r.error?.kind === 'auth_expired') fatal ??= r.error;
+			if (!r.success && (r.error?.kind === 'auth_expired' || dailyBudgetSpent(r.error))) fatal ??= r.error;
 			return r;
 		});
 	}
@@ -310,6 +312,11 @@ export function listShape(what: string) {
 		if (!p || (p.success !== true && !Array.isArray(p.data))) throw malformedAnswer('Pipedrive', what, 'had no data list');
 		return page;
 	};
+}
+
+/** A 429 answered with x-daily-requests-left: 0 (see classifyPipedrive): the day's budget is spent. */
+function dailyBudgetSpent(e: SyncError | undefined): boolean {
+	return e?.kind === 'rate_limit' && e.code === PIPEDRIVE_DAILY_LIMIT;
 }
 
 function primary(list: unknown): string | null {

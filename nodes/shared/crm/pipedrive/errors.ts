@@ -3,6 +3,9 @@ import { SyncError, kindFromStatus, parseRetryAfter, redactSecrets } from '../..
 import { PipedriveHttpError } from './transport';
 
 /** Turn whatever the SDK / transport threw into a SyncError (`secrets` redacted). */
+/** Code of a 429 refused because the day's POST/PUT budget is spent. */
+export const PIPEDRIVE_DAILY_LIMIT = 'DAILY_LIMIT';
+
 /** How the credential signs in: a 403 means a missing app scope (OAuth) or user permission (token). */
 export type PipedriveAuthMode = 'oauth' | 'token';
 
@@ -20,6 +23,12 @@ export function classifyPipedrive(err: unknown, what: string, recordRef: string 
 		const fields = kind === 'validation' ? namedField(vendorMsg, [...err.sentKeys, ...candidates], fieldAlias) : undefined;
 		let retryAfterMs = parseRetryAfter(err.headers['retry-after']);
 		if (retryAfterMs === undefined && err.status === 429) retryAfterMs = parseRetryAfter(err.headers['x-ratelimit-reset']);
+		// "Rate limiting" (pipedrive.readme.io/docs/core-api-concepts-rate-limiting):
+		// x-daily-requests-left = POST/PUT requests left today (UTC), api_token requests only.
+		if (err.status === 429 && err.headers['x-daily-requests-left'] === '0') {
+			const hint = "Pipedrive's daily request budget of this API token is spent (x-daily-requests-left: 0); it resets at 00:00 UTC. The records are queued: retry after the reset, or sync less often.";
+			return new SyncError({ kind: 'rate_limit', status: 429, code: PIPEDRIVE_DAILY_LIMIT, recordRef, retryAfterMs, hint, message: redactSecrets(`Pipedrive ${what} failed (HTTP 429): ${vendorMsg}. ${hint}`, secrets), cause: err });
+		}
 		const code = body.code ?? (kind === 'auth_expired' ? 'UNAUTHORIZED' : kind === 'rate_limit' ? 'RATE_LIMIT' : kind === 'not_found' ? 'NOT_FOUND' : kind === 'validation' ? 'VALIDATION_FAILED' : `HTTP_${err.status}`);
 		const extra = kind === 'auth_expired' ? ' The API token or OAuth access is no longer valid; Pipedrive API tokens cannot be refreshed.' : '';
 		return new SyncError({
