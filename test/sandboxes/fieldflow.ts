@@ -231,10 +231,32 @@ export class FieldFlowSandbox extends Sandbox {
 		}
 	}
 
+	/**
+	 * POST /prospects/batch (docs/fieldflow-api-v1.md): one transaction time for the whole batch, so
+	 * every record it writes has the same `updated_at` (and a created one the same `created_at`);
+	 * per-record results, a bad record is answered `error` and the others are written.
+	 */
 	private batchUpsert(body: unknown): { results: unknown[] } {
 		const items = (body as { upsert?: unknown })?.upsert;
 		if (!Array.isArray(items)) throw validation([{ field: 'upsert', issue: 'required' }], 'upsert must be an array');
 		if (items.length > 100) throw validation([{ field: 'upsert', issue: 'too_many' }], 'at most 100 records per batch');
+		return this.atOneInstant(() => this.batchItems(items as Array<Record<string, unknown>>));
+	}
+
+	/** Run `fn` with the clock stopped at one instant (the batch's transaction time). */
+	private atOneInstant<T>(fn: () => T): T {
+		const clock = this.clock;
+		const t = clock.nowMs();
+		const tick = clock.nowMs;
+		clock.nowMs = () => t;
+		try {
+			return fn();
+		} finally {
+			clock.nowMs = tick;
+		}
+	}
+
+	private batchItems(items: Array<Record<string, unknown>>): { results: unknown[] } {
 		const results = items.map((item: Record<string, unknown>, index) => {
 			try {
 				const id = typeof item?.id === 'string' ? item.id : undefined;

@@ -1,6 +1,6 @@
 /**
- * The Pipedrive sandbox seen through the real `pipedrive` SDK (v2 for entities, v1 for notes and
- * fields) and raw fetch for status codes and headers.
+ * The Pipedrive sandbox seen through the real `pipedrive` SDK (v2 for entities and fields, v1 for
+ * notes and the old fields) and raw fetch for status codes and headers.
  */
 import { v1, v2 } from 'pipedrive';
 import { PIPEDRIVE_ERROR_INFO, PipedriveSandbox } from './pipedrive';
@@ -34,6 +34,107 @@ afterAll(async () => {
 beforeEach(() => {
 	sb.reset();
 	sb.seedSample();
+});
+
+describe('Pipedrive sandbox: issue 16 behaviours', () => {
+	test('v2 field metadata in the SDK v2 model, cursor-paged; include_fields as the SDK types allow', async () => {
+		sb.fieldPageCap = 5;
+		try {
+			const api = new v2.PersonFieldsApi(v2cfg());
+			const first = await api.getPersonFields({ include_fields: 'required_fields', limit: 500 });
+			expect(first.success).toBe(true);
+			expect(first.data).toHaveLength(5);
+			expect(first.data![1]).toMatchObject({ field_code: 'name', field_name: 'Name', field_type: 'varchar', is_custom_field: false, is_optional_response_field: false, required_fields: { enabled: false } });
+			const codes = first.data!.map((f) => f.field_code);
+			let cursor = first.additional_data?.next_cursor ?? undefined;
+			while (cursor) {
+				const page = await api.getPersonFields({ limit: 500, cursor });
+				codes.push(...page.data!.map((f) => f.field_code));
+				cursor = page.additional_data?.next_cursor ?? undefined;
+			}
+			expect(codes).toHaveLength(14);
+			expect(new Set(codes).size).toBe(14);
+			const bad = await raw('/api/v2/activityFields?include_fields=required_fields');
+			expect(bad.status).toBe(400);
+		} finally {
+			sb.fieldPageCap = 500;
+		}
+	});
+
+	test('enforced rate window: 429 "Request over limit" with Retry-After and x-ratelimit-* headers; a refused call uses no budget', async () => {
+		sb.enforceRateLimit = true;
+		sb.rateLimitPerWindow = 3;
+		try {
+			await new Promise((r) => setTimeout(r, 2000));
+			const answers = [];
+			for (let i = 0; i < 5; i++) answers.push(await raw('/api/v2/persons?limit=1'));
+			expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429, 429]);
+			expect(answers.map((a) => a.headers.get('x-ratelimit-remaining'))).toEqual(['2', '1', '0', '0', '0']);
+			expect(answers[0].headers.get('x-ratelimit-limit')).toBe('3');
+			expect(Number(answers[3].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+			expect(Number(answers[3].headers.get('x-ratelimit-reset'))).toBeGreaterThanOrEqual(1);
+			expect(await answers[3].json()).toEqual({ success: false, error: 'Request over limit', errorCode: 429, error_info: PIPEDRIVE_ERROR_INFO, data: null, additional_data: null });
+			expect(sb.rateLimited).toBe(2);
+		} finally {
+			sb.enforceRateLimit = false;
+			sb.rateLimitPerWindow = 80;
+		}
+	});
+
+	test('enforced daily budget: x-daily-requests-left counts POST/PUT only; at 0 a write is 429 with Retry-After until the UTC day ends', async () => {
+		sb.enforceDailyLimit = true;
+		sb.dailyRequestsLeft = 2;
+		try {
+			const post = () => raw('/api/v2/organizations', { method: 'POST', body: JSON.stringify({ name: 'D' }) });
+			expect((await raw('/api/v2/persons')).headers.get('x-daily-requests-left')).toBe('2');
+			expect((await post()).headers.get('x-daily-requests-left')).toBe('1');
+			expect((await post()).headers.get('x-daily-requests-left')).toBe('0');
+			const refused = await post();
+			expect(refused.status).toBe(429);
+			expect(refused.headers.get('x-daily-requests-left')).toBe('0');
+			const midnight = new Date();
+			midnight.setUTCHours(24, 0, 0, 0);
+			expect(Math.abs(Number(refused.headers.get('retry-after')) - (midnight.getTime() - Date.now()) / 1000)).toBeLessThan(5);
+			expect((await raw('/api/v2/persons')).status).toBe(200);
+		} finally {
+			sb.enforceDailyLimit = false;
+		}
+	});
+
+	test('grantedScopes: a Bearer call outside them is 403 "Scope and URL mismatch"; reads with :read, writes need :full; API tokens unscoped', async () => {
+		sb.setValidTokens([TOKEN, 'oauth-tok']);
+		sb.grantedScopes = ['contacts:read'];
+		try {
+			const bearer = (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { ...init, headers: { authorization: 'Bearer oauth-tok', 'content-type': 'application/json' } });
+			expect((await bearer('/api/v2/persons')).status).toBe(200);
+			expect((await bearer('/api/v1/users/me')).status).toBe(200);
+			const denied = await bearer('/api/v2/persons', { method: 'POST', body: JSON.stringify({ name: 'X' }) });
+			expect(denied.status).toBe(403);
+			expect(await denied.json()).toMatchObject({ success: false, error: 'Scope and URL mismatch', error_info: PIPEDRIVE_ERROR_INFO, data: null });
+			expect((await bearer('/api/v2/deals')).status).toBe(403);
+			expect((await raw('/api/v2/persons', { method: 'POST', body: JSON.stringify({ name: 'Y' }) })).status).toBe(200);
+		} finally {
+			sb.grantedScopes = undefined;
+			sb.setValidTokens([TOKEN]);
+		}
+	});
+
+	test('wholeSeconds: writes within one second share update_time, listed by id within it', async () => {
+		sb.wholeSeconds = true;
+		try {
+			await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
+			const api = new v2.PersonsApi(v2cfg());
+			const made = [];
+			for (let i = 0; i < 5; i++) made.push((await api.addPerson({ AddPersonRequest: { name: `Same ${i}` } })).data!);
+			expect(new Set(made.map((p) => p.update_time)).size).toBe(1);
+			expect(sb.tables.persons.get(String(made[0].id))!.updatedAt % 1000).toBe(0);
+			const since = made[0].update_time!;
+			const page = await api.getPersons({ updated_since: since, sort_by: 'update_time', sort_direction: 'asc', limit: 500 });
+			expect(page.data!.map((p) => p.id)).toEqual(made.map((p) => p.id));
+		} finally {
+			sb.wholeSeconds = false;
+		}
+	});
 });
 
 describe('Pipedrive sandbox through the SDK', () => {

@@ -17,7 +17,7 @@
  * v2 offers no deletion feed (only webhooks), so the sandbox exposes none either.
  */
 import type { Request } from 'express';
-import { Sandbox, SandboxHttpError, Table, byChange, type IndexSpec, type Row, type VendorError, type VendorErrorContext } from './common';
+import { MonotonicClock, Sandbox, SandboxHttpError, Table, byChange, type IndexSpec, type Row, type VendorError, type VendorErrorContext } from './common';
 import { oauthTokenState } from './oauth';
 
 export const PIPEDRIVE_ERROR_INFO = 'Please check developers.pipedrive.com for more information about Pipedrive API.';
@@ -184,8 +184,33 @@ function bad(field: string, message: string): SandboxHttpError {
 	return new SandboxHttpError(400, 'validation', `Validation failed: ${field}: ${message}`);
 }
 
+/**
+ * Pipedrive keeps `add_time` / `update_time` to the whole second: "All dates and times received by
+ * the API will be in ISO 8601 format 2019-01-22 08:55:59", UTC ("Date format",
+ * pipedrive.readme.io/docs/core-api-concepts-date-format); v1 prints that form, v2 the RFC 3339 one
+ * without fractions (see v2Time). With `wholeSeconds` on,
+ * the sandbox stores them so: every write within one second shares its update_time (a bulk load
+ * gives hundreds of records one time), lists order ties by id and `updated_since` compares whole
+ * seconds. Off (default): each write keeps a unique millisecond internally (existing tests).
+ */
+class PipedriveClock extends MonotonicClock {
+	wholeSeconds = false;
+	override nowMs(): number {
+		const t = super.nowMs();
+		return this.wholeSeconds ? Math.floor(t / 1000) * 1000 : t;
+	}
+}
+
 export class PipedriveSandbox extends Sandbox {
 	readonly name = 'pipedrive';
+	override readonly clock = new PipedriveClock();
+	/** Switch: keep times to the whole second as Pipedrive does (see PipedriveClock). */
+	get wholeSeconds(): boolean {
+		return this.clock.wholeSeconds;
+	}
+	set wholeSeconds(on: boolean) {
+		this.clock.wholeSeconds = on;
+	}
 	private validTokens = new Set<string>(['pd-sandbox-token']);
 	readonly tables: Record<Entity | 'notes', Table>;
 	/** Requests left in the current 2-second token window (for the x-ratelimit-* headers). */
@@ -193,6 +218,11 @@ export class PipedriveSandbox extends Sandbox {
 	private windowStart = 0;
 	private windowUsed = 0;
 	dailyRequestsLeft = 10_000;
+	/**
+	 * Switch: v2 field-metadata pages hold at most this many fields whatever `limit` asks (a client
+	 * must follow `next_cursor`, not assume one page; real accounts have hundreds of custom fields).
+	 */
+	fieldPageCap = 500;
 	/** Highest numeric id used per table (ids are never reused). */
 	private readonly maxId = new Map<Entity | 'notes', number>();
 
@@ -220,8 +250,8 @@ export class PipedriveSandbox extends Sandbox {
 			'Invalid input': 'Validation failed: body: Invalid input',
 		};
 		const message = vendorMessages[ctx.message] ?? ctx.message;
-		const headers: Record<string, string> = { ...this.rateHeaders(ctx.status === 429) };
-		if (ctx.status === 429) headers['Retry-After'] = String(ctx.retryAfter ?? 2);
+		const headers: Record<string, string> = { ...this.rateHeaders(false, ctx.status === 429) };
+		if (ctx.status === 429) headers['Retry-After'] = String(ctx.retryAfter ?? (ctx.details?.retryAfter as number | undefined) ?? this.secondsToReset());
 		return {
 			status: ctx.status,
 			headers,
@@ -229,39 +259,99 @@ export class PipedriveSandbox extends Sandbox {
 		};
 	}
 
-	private rateHeaders(exhausted = false): Record<string, string> {
+	/**
+	 * Pipedrive's rate-limit headers, on every answer ("Rate limiting",
+	 * pipedrive.readme.io/docs/core-api-concepts-rate-limiting): `x-ratelimit-limit` (requests the
+	 * token may make per 2-second window), `x-ratelimit-remaining` (left in this window),
+	 * `x-ratelimit-reset` (seconds until the window resets), `x-daily-requests-left` (POST/PUT
+	 * requests left today, api_token requests only). `consume` counts this request in the window.
+	 */
+	private rateHeaders(consume: boolean, exhausted = false, write = false): Record<string, string> {
 		const now = Date.now();
 		if (now - this.windowStart >= 2000) {
 			this.windowStart = now;
 			this.windowUsed = 0;
 		}
-		this.windowUsed++;
-		if (this.dailyRequestsLeft > 0) this.dailyRequestsLeft--;
+		if (consume) {
+			this.windowUsed++;
+			// The daily count is of POST/PUT requests only (same doc page).
+			if (this.dailyRequestsLeft > 0 && write) this.dailyRequestsLeft--;
+		}
 		const remaining = exhausted ? 0 : Math.max(0, this.rateLimitPerWindow - this.windowUsed);
-		const reset = Math.max(1, Math.ceil((this.windowStart + 2000 - now) / 1000));
 		return {
 			'x-ratelimit-limit': String(this.rateLimitPerWindow),
 			'x-ratelimit-remaining': String(remaining),
-			'x-ratelimit-reset': String(reset),
+			'x-ratelimit-reset': String(this.secondsToReset(now)),
 			'x-daily-requests-left': String(this.dailyRequestsLeft),
 		};
 	}
 
-	private authorize(req: Request): void {
+	private secondsToReset(now = Date.now()): number {
+		return Math.max(1, Math.ceil((this.windowStart + 2000 - now) / 1000));
+	}
+
+	/**
+	 * Switch (default off): enforce the 2-second window. A request over `rateLimitPerWindow` is
+	 * refused with 429 and Retry-After (seconds until the window resets) and Pipedrive's body
+	 * `{"success":false,"error":"Request over limit",...}` (same doc page). Refused requests do not
+	 * use the budget.
+	 */
+	enforceRateLimit = false;
+	/** 429s answered by the enforced window since the last reset. */
+	rateLimited = 0;
+	/**
+	 * Switch (default off): enforce the daily budget of `x-daily-requests-left`: once it is 0,
+	 * POST/PUT/PATCH requests are refused with 429 until the day ends (UTC), Retry-After = the
+	 * seconds until then ("Rate limiting": the budget resets at the start of the next day).
+	 */
+	enforceDailyLimit = false;
+
+	/**
+	 * Switch: the scopes the OAuth app was granted (undefined = all). A Bearer (OAuth) request to an
+	 * endpoint outside them is refused with 403 "Scope and URL mismatch" ("OAuth and API proxy
+	 * status codes", pipedrive.readme.io/docs/marketplace-oauth-and-api-proxy-status-codes), in
+	 * Pipedrive's error body ("Responses", core-api-concepts-responses). Which endpoint needs which
+	 * scope: "Scopes and permissions explanations" (marketplace-scopes-and-permissions-explanations):
+	 * persons/organizations contacts:read|full, deals/stages/notes deals:read|full, activities
+	 * activities:read|full, search search:read, users/me base; `:full` includes `:read`.
+	 * API-token requests are not scoped (Pipedrive documents no 403 body for a user's permission set).
+	 */
+	grantedScopes?: string[];
+
+	private authorize(req: Request, endpoint: string): void {
 		const header = req.headers['x-api-token'];
 		const query = req.query.api_token;
 		const bearerMatch = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
 		const token = (typeof header === 'string' && header) || (typeof query === 'string' && query) || bearerMatch?.[1];
 		// OAuth access tokens (oauth.ts) come as a Bearer header only.
-		if (bearerMatch && oauthTokenState(this, bearerMatch[1]) === 'valid') return;
-		if (!token || !this.validTokens.has(token)) throw new SandboxHttpError(401, 'auth', 'unauthorized access');
+		const oauth = !!bearerMatch && oauthTokenState(this, bearerMatch[1]) === 'valid';
+		if (!oauth && (!token || !this.validTokens.has(token))) throw new SandboxHttpError(401, 'auth', 'unauthorized access');
+		if (bearerMatch && this.grantedScopes) {
+			const need = endpointScope(endpoint);
+			const full = need.replace(/:read$/, ':full');
+			if (need !== 'base' && !this.grantedScopes.includes(need) && !this.grantedScopes.includes(full)) throw new SandboxHttpError(403, 'auth', 'Scope and URL mismatch');
+		}
 	}
 
 	/** Register an endpoint that checks the token and sends the rate headers. */
 	private on(method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, endpoint: string, handler: (req: Request) => unknown): void {
 		this.route(method, path, endpoint, (req, res) => {
-			res.set(this.rateHeaders());
-			this.authorize(req);
+			if (this.enforceRateLimit) {
+				this.rateHeaders(false);
+				if (this.windowUsed >= this.rateLimitPerWindow) {
+					this.rateLimited++;
+					throw new SandboxHttpError(429, 'rateLimit', 'Rate limit exceeded');
+				}
+			}
+			const write = ['POST', 'PUT', 'PATCH'].includes(req.method);
+			if (this.enforceDailyLimit && write && this.dailyRequestsLeft <= 0) {
+				this.rateLimited++;
+				const midnight = new Date();
+				midnight.setUTCHours(24, 0, 0, 0);
+				throw new SandboxHttpError(429, 'rateLimit', 'Rate limit exceeded', { retryAfter: Math.ceil((midnight.getTime() - Date.now()) / 1000) });
+			}
+			res.set(this.rateHeaders(true, false, write));
+			this.authorize(req, endpoint);
 			return handler(req);
 		});
 	}
@@ -269,6 +359,8 @@ export class PipedriveSandbox extends Sandbox {
 	// ---------------------------------------------------------------- data
 
 	clearData(): void {
+		this.rateLimited = 0;
+		this.dailyRequestsLeft = 10_000;
 		for (const t of Object.values(this.tables)) t.clear();
 		this.maxId.clear();
 	}
@@ -480,7 +572,7 @@ export class PipedriveSandbox extends Sandbox {
 			['deals', 'dealFields'],
 			['activities', 'activityFields'],
 		] as Array<[Entity, string]>) {
-			this.on('get', `/api/v1/${path}`, `${path}.list`, (req) => {
+			this.on('get', `/api/v1/${path}`, `${path}.v1.list`, (req) => {
 				const all = FIELD_META[entity].map((f, i) => ({
 					id: i + 1,
 					key: f.key,
@@ -494,6 +586,40 @@ export class PipedriveSandbox extends Sandbox {
 					...(f.options ? { options: f.options } : {}),
 				}));
 				return v1Page(all, req);
+			});
+		}
+
+		/*
+		 * v2 field metadata, the endpoints Pipedrive asks clients to use where v2 has them ("Get all
+		 * person fields", GET /api/v2/personFields, developers.pipedrive.com/docs/api/v1/PersonFields;
+		 * the same for organizationFields, dealFields, activityFields). Shape as the SDK's v2 models
+		 * (pipedrive 33.7, models/get-deal-fields200-response-data-inner): `field_code`,
+		 * `field_name`, `field_type`, `is_custom_field`, `is_optional_response_field`, `options`;
+		 * `required_fields` only when `include_fields` names that namespace (persons, organizations,
+		 * deals; activity fields take `ui_visibility` only). Cursor pagination: `limit` (default 100,
+		 * at most 500), `cursor`, `additional_data.next_cursor`.
+		 */
+		for (const [entity, path] of [
+			['persons', 'personFields'],
+			['organizations', 'organizationFields'],
+			['deals', 'dealFields'],
+			['activities', 'activityFields'],
+		] as Array<[Entity, string]>) {
+			this.on('get', `/api/v2/${path}`, `${path}.list`, (req) => {
+				const q = req.query as Record<string, string | undefined>;
+				const namespaces = (q.include_fields ?? '').split(',').filter(Boolean);
+				const allowed = entity === 'activities' ? ['ui_visibility'] : ['ui_visibility', 'important_fields', 'required_fields'];
+				for (const n of namespaces) if (!allowed.includes(n)) throw bad('include_fields', `Parameter 'include_fields' must be one of ${allowed.join(', ')}`);
+				const all = FIELD_META[entity].map((f) => ({
+					field_name: f.name,
+					field_code: f.key,
+					field_type: f.field_type,
+					is_custom_field: !!f.custom,
+					is_optional_response_field: false,
+					options: f.options ? f.options.map((o) => ({ id: o.id, label: o.label })) : null,
+					...(namespaces.includes('required_fields') ? { required_fields: { enabled: !!f.mandatory_flag && !!f.custom } } : {}),
+				}));
+				return v2Page(all, q, this.fieldPageCap);
 			});
 		}
 
@@ -704,8 +830,33 @@ export class PipedriveSandbox extends Sandbox {
 	}
 }
 
+function endpointScope(endpoint: string): string {
+	const parts = endpoint.split('.');
+	const [res, op] = [parts[0], parts[parts.length - 1]];
+	if (res === 'users') return 'base';
+	if (op === 'search') return 'search:read';
+	const area = ({ persons: 'contacts', organizations: 'contacts', personFields: 'contacts', organizationFields: 'contacts', deals: 'deals', dealFields: 'deals', stages: 'deals', notes: 'deals', activities: 'activities', activityFields: 'activities' } as Record<string, string>)[res] ?? 'base';
+	return area === 'base' ? 'base' : ['list', 'get'].includes(op) ? `${area}:read` : `${area}:full`;
+}
+
 function participantOf(r: Row, personId: string): boolean {
 	return ((r.data.participants as Array<{ person_id: number }>) ?? []).some((p) => String(p.person_id) === String(personId));
+}
+
+/** v2 list answer with cursor pagination (the cursor is opaque to clients: here, the next offset). */
+function v2Page(all: unknown[], q: Record<string, string | undefined>, cap = 500): Record<string, unknown> {
+	const asked = q.limit === undefined ? 100 : Number(q.limit);
+	if (!Number.isInteger(asked) || asked < 1 || asked > 500) throw bad('limit', "Parameter 'limit' must be between 1 and 500");
+	const limit = Math.min(asked, cap);
+	let start = 0;
+	if (q.cursor) {
+		const n = Number(Buffer.from(q.cursor, 'base64url').toString('utf8').replace(/^o:/, ''));
+		if (!Number.isInteger(n) || n < 0) throw bad('cursor', 'Invalid cursor');
+		start = n;
+	}
+	const page = all.slice(start, start + limit);
+	const more = start + limit < all.length;
+	return { success: true, data: page, additional_data: { next_cursor: more ? Buffer.from(`o:${start + limit}`).toString('base64url') : null } };
 }
 
 /** v1 list answer with start/limit pagination; an empty page has `data: null` like the real API. */

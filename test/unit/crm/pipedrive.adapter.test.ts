@@ -5,6 +5,8 @@ import { PipedriveAdapter, type PipedriveAdapterConfig, type PipedriveObject } f
 import type { ChangePage } from '../../../nodes/shared/crm/types';
 import { SyncError } from '../../../nodes/shared/errors';
 import type { RetryPolicy } from '../../../nodes/shared/transport/retry';
+import { classifyPipedrive } from '../../../nodes/shared/crm/pipedrive/errors';
+import { PipedriveHttpError } from '../../../nodes/shared/crm/pipedrive/transport';
 import { PIPEDRIVE_CUSTOM_FIELDS, PipedriveSandbox } from '../../sandboxes/pipedrive';
 
 delete process.env.HTTP_PROXY;
@@ -178,7 +180,8 @@ describe.each(OBJECTS)('%s', (o) => {
 		expect(byName.id).toMatchObject({ readOnly: true, type: 'number' });
 		expect(byName.update_time).toMatchObject({ readOnly: true, type: 'datetime' });
 		const main = o === 'deals' ? 'title' : o === 'activities' ? 'subject' : 'name';
-		expect(byName[main]).toMatchObject({ type: 'text', vendorType: 'varchar', required: true, readOnly: false, maxLength: 255 });
+		// Required: what the v2 create endpoint requires (an activity's subject defaults to its type).
+		expect(byName[main]).toMatchObject({ type: 'text', vendorType: 'varchar', required: o !== 'activities', readOnly: false, maxLength: 255 });
 		if (o === 'persons') {
 			expect(byName.email).toMatchObject({ type: 'email' });
 			expect(byName.phone).toMatchObject({ type: 'phone' });
@@ -188,6 +191,28 @@ describe.each(OBJECTS)('%s', (o) => {
 		if (o === 'deals') expect(byName.value).toMatchObject({ type: 'number', vendorType: 'monetary' });
 		if (o === 'activities') expect(byName.done).toMatchObject({ type: 'boolean' });
 	});
+});
+
+test('listFields reads the v2 *Fields endpoints and follows next_cursor to the last page', async () => {
+	sb.fieldPageCap = 4;
+	try {
+		for (const o of OBJECTS) {
+			sb.resetCounters();
+			const fields = await adapter().listFields(o);
+			const path = { persons: 'personFields', organizations: 'organizationFields', deals: 'dealFields', activities: 'activityFields' }[o];
+			const expected = (await adapter().listFields(o)).map((f) => f.name);
+			expect(fields.map((f) => f.name)).toEqual(expected);
+			expect(new Set(expected).size).toBe(expected.length);
+			expect(sb.calls.get(`${path}.list`)).toBe(2 * Math.ceil(expected.length / 4));
+			expect(sb.calls.get(`${path}.v1.list`)).toBeUndefined();
+		}
+		// Every field of the metadata, none lost at a page boundary (persons: 14 fields = 4 pages).
+		const persons = await adapter().listFields('persons');
+		expect(persons.map((f) => f.name)).toEqual(expect.arrayContaining(['id', 'name', 'email', 'phone', 'update_time', PIPEDRIVE_CUSTOM_FIELDS.persons.fieldflowId, PIPEDRIVE_CUSTOM_FIELDS.persons.leadSource]));
+		expect(persons).toHaveLength(14);
+	} finally {
+		sb.fieldPageCap = 500;
+	}
 });
 
 test('person fields: email/phone shortcuts and custom fields round-trip', async () => {
@@ -313,6 +338,26 @@ describe('errors', () => {
 		expect(sb.calls.get('persons.create')).toBe(4); // no retries on 400
 	});
 
+	test('the field of a 400 comes from what was sent, whatever the message wording', async () => {
+		// Pipedrive's error body has no field list (only `error`, `error_info`, an optional `code`):
+		// the field is the one the message names among the keys of the request.
+		const a = adapter();
+		sb.injectFault({ kind: 'validation', endpoint: 'persons.create', times: 1, message: 'The value given for phones could not be parsed' });
+		const [r1] = await a.upsert('persons', [{ ref: 'w1', fields: { name: 'Nina Wolf', phone: 'abc' } }]);
+		expect(r1.error).toMatchObject({ kind: 'validation', status: 400, fields: ['phone'], recordRef: 'w1' });
+		sb.injectFault({ kind: 'validation', endpoint: 'persons.create', times: 1, message: `Unknown option for ${PIPEDRIVE_CUSTOM_FIELDS.persons.leadSource}` });
+		const [r2] = await a.upsert('persons', [{ ref: 'w2', fields: { name: 'Nina Wolf', [PIPEDRIVE_CUSTOM_FIELDS.persons.leadSource]: 99 } }]);
+		expect(r2.error?.fields).toEqual([PIPEDRIVE_CUSTOM_FIELDS.persons.leadSource]);
+		sb.injectFault({ kind: 'validation', endpoint: 'persons.create', times: 1, message: 'Something is wrong with this request' });
+		const [r3] = await a.upsert('persons', [{ ref: 'w3', fields: { name: 'Nina Wolf' } }]);
+		expect(r3.error).toMatchObject({ kind: 'validation' });
+		expect(r3.error!.fields).toBeUndefined();
+		expect(r3.error!.message).toContain('Something is wrong with this request');
+		// Activities too (their bodies are not the mapping's): the key sent is found.
+		const [r4] = await a.upsert('activities', [{ ref: 'w4', fields: { subject: 'Call', type: 'call', due_date: '1 May' } }]);
+		expect(r4.error?.fields).toEqual(['due_date']);
+	});
+
 	test('429 → rate_limit with Retry-After honoured; gives up after maxAttempts', async () => {
 		sb.injectFault({ kind: 'rateLimit', endpoint: 'persons.list', retryAfter: 1 });
 		const a = adapter({ retry: { ...FAST, maxAttempts: 2 } });
@@ -359,6 +404,108 @@ describe('errors', () => {
 		expect(waits.filter((w) => w >= 1000).length).toBe(a.stats.retries);
 	});
 
+	test('rate headers: with a small enforced budget, a sync of 30 persons paces itself from x-ratelimit-* and draws 0 429s', async () => {
+		// Pipedrive's 2-second window (x-ratelimit-limit/-remaining/-reset), enforced: 12 requests per
+		// window; the adapter's own throttle (40/s) would send far more, the headers hold it back.
+		sb.enforceRateLimit = true;
+		sb.rateLimitPerWindow = 12;
+		try {
+			await new Promise((r) => setTimeout(r, 2000)); // a fresh window
+			sb.resetCounters();
+			const a = new PipedriveAdapter({ apiToken: TOKEN, baseUrl: base, retry: FAST, ratePerSecond: 40 });
+			const inputs = Array.from({ length: 30 }, (_, i) => ({ ref: `rl${i}`, fields: { name: `Paced ${i}`, email: `paced${i}@example.com` } }));
+			const res = await a.upsert('persons', inputs);
+			expect(res.every((r) => r.success)).toBe(true);
+			const pages = await collect(a.listChangedSince('persons', undefined, { pageSize: 10 }));
+			const read = pages.flatMap((p) => p.records).filter((r) => String(r.fields.name).startsWith('Paced '));
+			expect(read).toHaveLength(30);
+			expect(new Set(read.map((r) => r.id)).size).toBe(30);
+			// Counted by the sandbox: every call answered, none refused.
+			expect(sb.rateLimited).toBe(0);
+			expect(sb.callLog.filter((c) => c.status === 429)).toHaveLength(0);
+			expect(sb.calls.get('persons.create')).toBe(30);
+			expect(a.stats.retries).toBe(0);
+		} finally {
+			sb.enforceRateLimit = false;
+			sb.rateLimitPerWindow = 80;
+		}
+	}, 30_000);
+
+	test('rate limit enforced by the sandbox: a client that ignores the headers gets 429 with Retry-After', async () => {
+		sb.enforceRateLimit = true;
+		sb.rateLimitPerWindow = 3;
+		try {
+			await new Promise((r) => setTimeout(r, 2000));
+			sb.resetCounters();
+			const a = adapter({ retry: { ...FAST, maxAttempts: 1 } }); // no gate: headers not used
+			const res = await a.upsert('persons', Array.from({ length: 6 }, (_, i) => ({ ref: `x${i}`, fields: { name: `Over ${i}` } })));
+			expect(res.filter((r) => r.success)).toHaveLength(3);
+			const refused = res.filter((r) => !r.success);
+			expect(refused).toHaveLength(3);
+			expect(refused[0].error).toMatchObject({ kind: 'rate_limit', status: 429 });
+			expect(refused[0].error!.retryAfterMs).toBeGreaterThanOrEqual(1000);
+			expect(refused[0].error!.message).toContain('Request over limit');
+			expect(sb.rateLimited).toBe(3);
+		} finally {
+			sb.enforceRateLimit = false;
+			sb.rateLimitPerWindow = 80;
+		}
+	}, 30_000);
+
+	test('403 Scope and URL mismatch (OAuth app without contacts:full): auth error naming the scope; the run stops there; reads still work', async () => {
+		const OAUTH = 'pd-oauth-access-token-42';
+		sb.setValidTokens([TOKEN, OAUTH]);
+		sb.grantedScopes = ['contacts:read', 'search:read'];
+		try {
+			const a = adapter({ apiToken: undefined, accessToken: OAUTH, writeConcurrency: 1 });
+			await a.testConnection(); // users/me: the base scope every app has
+			const res = await a.upsert('persons', [0, 1, 2].map((i) => ({ ref: `sc${i}`, fields: { name: `Scoped ${i}` } })));
+			expect(res[0].error).toMatchObject({ kind: 'auth_expired', status: 403, code: 'MISSING_SCOPE:contacts:full', recordRef: 'sc0' });
+			expect(res[0].error!.message).toContain('Scope and URL mismatch');
+			expect(res[0].error!.hint).toContain('"contacts:full" scope');
+			expect(res[0].error!.hint).toContain('reconnect the credential');
+			expect(res.slice(1).map((r) => r.error?.message.startsWith('Not sent'))).toEqual([true, true]);
+			expect(sb.calls.get('persons.create')).toBe(1);
+			expect(sb.tables.persons.live().some((r) => String(r.data.name).startsWith('Scoped'))).toBe(false);
+			expect((await a.getByIds('persons', ['1'])).map((r) => r.id)).toEqual(['1']);
+			const err = await a.listFields('deals').catch((e: unknown) => e);
+			expect(err).toMatchObject({ kind: 'auth_expired', status: 403, code: 'MISSING_SCOPE:deals:read' });
+		} finally {
+			sb.grantedScopes = undefined;
+			sb.setValidTokens([TOKEN]);
+		}
+	});
+
+	test('403 with an API token: the hint names the user\'s permission, not a reconnect', () => {
+		const e = classifyPipedrive(new PipedriveHttpError(403, {}, { success: false, error: 'You have no permission to do this', error_info: 'x', data: null, additional_data: null }), 'create person', 'r1', {}, [], [], { endpoint: 'persons.create', mode: 'token' });
+		expect(e).toMatchObject({ kind: 'auth_expired', status: 403, code: 'MISSING_SCOPE:contacts:full', recordRef: 'r1' });
+		expect(e.hint).toContain("user's permission set");
+		expect(e.hint).toContain('create person');
+		// Pipedrive's documented 403 for a plan limit ("Responses": code feature_capping_*) is no permission error.
+		const cap = classifyPipedrive(new PipedriveHttpError(403, {}, { success: false, error: "Couldn't add the deal. Open deals limit reached.", code: 'feature_capping_deals_limit' }), 'create deal', 'r2', {}, [], [], { endpoint: 'deals.create', mode: 'token' });
+		expect(cap.kind).not.toBe('auth_expired');
+		expect(cap.code).toBe('feature_capping_deals_limit');
+	});
+
+	test('daily budget spent (x-daily-requests-left: 0, 429 until the UTC day ends): the writes stop, the rest queued without a call; reads go on', async () => {
+		sb.enforceDailyLimit = true;
+		sb.dailyRequestsLeft = 5;
+		try {
+			const a = adapter({ writeConcurrency: 1 });
+			const res = await a.upsert('persons', Array.from({ length: 12 }, (_, i) => ({ ref: `d${i}`, fields: { name: `Daily ${i}` } })));
+			expect(res.filter((r) => r.success)).toHaveLength(5);
+			expect(res[5].error).toMatchObject({ kind: 'rate_limit', status: 429, code: 'DAILY_LIMIT', recordRef: 'd5' });
+			expect(res[5].error!.hint).toContain('resets at 00:00 UTC');
+			expect(res[5].error!.retryAfterMs).toBeGreaterThan(2000);
+			expect(res.slice(6).every((r) => r.error?.kind === 'rate_limit' && r.error.message.startsWith('Not sent'))).toBe(true);
+			expect(sb.calls.get('persons.create')).toBe(6); // 5 written, 1 refused, 6 never sent
+			expect(sb.rateLimited).toBe(1);
+			expect((await a.getByIds('persons', ['1'])).map((r) => r.id)).toEqual(['1']); // GETs are not in the daily count
+		} finally {
+			sb.enforceDailyLimit = false;
+		}
+	});
+
 	test('one invalid record in a batch: the others are written', async () => {
 		const a = adapter();
 		const inputs = Array.from({ length: 5 }, (_, i) => ({ ref: `b${i}`, fields: { name: `Batch ${i}`, email: i === 2 ? 'broken@' : `b${i}@example.com` } }));
@@ -368,5 +515,80 @@ describe('errors', () => {
 		const names = sb.tables.persons.live().map((r) => r.data.name);
 		expect(names).toEqual(expect.arrayContaining(['Batch 0', 'Batch 1', 'Batch 3', 'Batch 4']));
 		expect(names).not.toContain('Batch 2');
+	});
+});
+
+describe('update_time in whole seconds (Pipedrive keeps no fractions)', () => {
+	beforeEach(() => {
+		sb.wholeSeconds = true;
+	});
+	afterEach(() => {
+		sb.wholeSeconds = false;
+	});
+
+	/**
+	 * Hold the sandbox's clock inside one second (a busy second of a bulk load, whatever this
+	 * machine's load): every write until `release` gets that second's update_time.
+	 */
+	let release: () => void = () => undefined;
+	function holdSecond(): number {
+		const clock = sb.clock;
+		const tick = clock.nowMs;
+		const second = Math.floor(Date.now() / 1000) * 1000;
+		clock.nowMs = () => second;
+		release = () => {
+			clock.nowMs = tick;
+		};
+		return second;
+	}
+	afterEach(() => release());
+
+	test('a paged read over hundreds of records sharing one update_time: each read once, page boundaries inside the tie', async () => {
+		holdSecond();
+		seedMany('persons', 300);
+		release();
+		const pages = await collect(adapter().listChangedSince('persons', undefined, { pageSize: 50 }));
+		const records = pages.flatMap((p) => p.records);
+		expect(records).toHaveLength(310);
+		expect(new Set(records.map((r) => r.id)).size).toBe(310);
+		const byTime = new Map<string, number>();
+		for (const r of records) byTime.set(r.modifiedAt, (byTime.get(r.modifiedAt) ?? 0) + 1);
+		expect(Math.max(...byTime.values())).toBeGreaterThanOrEqual(300);
+		expect([...byTime.keys()].every((t) => t.endsWith('.000Z'))).toBe(true);
+		// At least one page ends and the next begins inside one second.
+		const ties = pages.slice(1).filter((p, i) => p.records[0]?.modifiedAt === pages[i].records[pages[i].records.length - 1]?.modifiedAt);
+		expect(ties.length).toBeGreaterThanOrEqual(3);
+	});
+
+	test.each([0, 120_000])('two incremental reads (cursor = run start, overlap %i ms): writes in the cursor\'s own second after the first read are not skipped; only unchanged versions are read again', async (overlapMs) => {
+		const second = holdSecond();
+		seedMany('persons', 200);
+		const a = adapter();
+		// Run 1: starts half-way through the second, reads everything.
+		const startedAt = new Date(second + 500).toISOString();
+		const run1 = (await collect(a.listChangedSince('persons', undefined, { pageSize: 60 }))).flatMap((p) => p.records);
+		expect(run1).toHaveLength(210);
+		// Still in the same second: 10 edits and 5 new persons, after run 1 read.
+		const edits = await a.upsert('persons', Array.from({ length: 10 }, (_, i) => ({ ref: `e${i}`, id: String(100 + i * 7), fields: { job_title: `Edited ${i}` } })));
+		const news = await a.upsert('persons', Array.from({ length: 5 }, (_, i) => ({ ref: `n${i}`, fields: { name: `Late ${i}` } })));
+		expect([...edits, ...news].every((r) => r.success)).toBe(true);
+		const written = [...edits, ...news].map((r) => r.id!);
+		const sameSecond = written.filter((id) => Math.floor(sb.tables.persons.get(id)!.updatedAt / 1000) === Math.floor(Date.parse(startedAt) / 1000));
+		expect(sameSecond).toHaveLength(15); // all in the cursor's own second: the tie is really exercised
+		release();
+		// Run 2: since the cursor (run 1's start) minus the overlap, as Start Run computes it.
+		const since = new Date(Date.parse(startedAt) - overlapMs).toISOString();
+		const run2 = (await collect(a.listChangedSince('persons', since, { pageSize: 60 }))).flatMap((p) => p.records);
+		expect(new Set(run2.map((r) => r.id)).size).toBe(run2.length); // nothing twice within a read
+		const got = new Map(run2.map((r) => [r.id, r]));
+		for (const id of written) expect(got.get(id)).toBeDefined(); // nothing skipped
+		for (const [i, e] of edits.entries()) expect(got.get(e.id!)!.fields.job_title).toBe(`Edited ${i}`);
+		// What run 2 reads again that run 1 had already read is the very version run 1 saw (the
+		// merge's "no newer than the linked version" makes it Unchanged): no change is repeated.
+		const seen1 = new Map(run1.map((r) => [r.id, r.modifiedAt]));
+		for (const r of run2) {
+			if (written.includes(r.id)) continue;
+			expect(r.modifiedAt).toBe(seen1.get(r.id));
+		}
 	});
 });

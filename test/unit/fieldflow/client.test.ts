@@ -53,6 +53,31 @@ describe('FieldFlowClient', () => {
 		expect(sb.prospects.size).toBe(249);
 	});
 
+	it('bad records among 100 in one batch call (invalid email, email taken, email taken earlier in the batch): per-record results, the others written with one updated_at', async () => {
+		sb.seed({ prospects: [{ contact_name: 'Existing', email: 'taken@example.com' }] });
+		const inputs = Array.from({ length: 100 }, (_, i) => ({ ref: `b${i}`, fields: { contact_name: `B${i}`, email: `b${i}@example.com` } as Record<string, unknown> }));
+		inputs[42].fields.email = 'not an email';
+		inputs[77].fields.email = 'taken@example.com';
+		inputs[90].fields.email = 'b10@example.com'; // taken by an earlier record of the same batch
+		sb.resetCounters();
+		const results = await client.upsertProspects(inputs);
+		expect(sb.calls.get('prospects.batch')).toBe(1);
+		expect(results.map((r) => r.ref)).toEqual(inputs.map((i) => i.ref));
+		expect(results.filter((r) => r.success)).toHaveLength(97);
+		expect(results[42].error).toMatchObject({ kind: 'validation', fields: ['email'], recordRef: 'b42' });
+		expect(results[77].error).toMatchObject({ kind: 'validation', code: 'conflict', fields: ['email'], recordRef: 'b77' });
+		expect(results[90].error).toMatchObject({ kind: 'validation', code: 'conflict', fields: ['email'], recordRef: 'b90' });
+		expect(results[10].success).toBe(true);
+		expect(sb.prospects.size).toBe(98);
+		const written = results.filter((r) => r.success).map((r) => sb.prospects.get(r.id!)!);
+		// One batch, one transaction time: every record it wrote has the same updated_at.
+		expect(new Set(written.map((r) => r.updatedAt)).size).toBe(1);
+		expect(new Set(results.filter((r) => r.success).map((r) => (r.record as { updated_at: string }).updated_at)).size).toBe(1);
+		// The next batch gets a later time.
+		const [next] = await client.upsertProspects([{ ref: 'n', fields: { contact_name: 'Next' } }]);
+		expect(sb.prospects.get(next.id!)!.updatedAt).toBeGreaterThan(written[0].updatedAt);
+	});
+
 	it('reads records by id 200 per call, skipping ids that do not exist', async () => {
 		sb.seed({ prospects: Array.from({ length: 250 }, (_, i) => ({ contact_name: `P${i}` })) });
 		sb.prospects.remove('pr_000010');

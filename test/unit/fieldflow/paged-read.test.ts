@@ -13,7 +13,9 @@ import { FieldFlowCrm } from '../../../nodes/FieldFlowCrm/FieldFlowCrm.node';
 import { FieldFlowSyncStatus } from '../../../nodes/FieldFlowSyncStatus/FieldFlowSyncStatus.node';
 import { openStore } from '../../../nodes/shared/store';
 import { createAdapter } from '../../../nodes/shared/crm';
+import { FieldFlowClient } from '../../../nodes/shared/fieldflow/client';
 import { startSandboxes, sandboxCredentials, type Sandboxes } from '../../sandboxes';
+import { FIELDFLOW_SANDBOX_KEY } from '../../sandboxes/fieldflow';
 
 let sb: Sandboxes;
 let creds: Record<string, Record<string, unknown>>;
@@ -75,6 +77,45 @@ describe('FieldFlow Get Changed Since in pages', () => {
 		expect(new Set(seen).size).toBe(11);
 		expect(seen).toHaveLength(11);
 		expect(pages).toBe(4);
+	});
+
+	it('Continue After across hundreds of prospects sharing one updated_at (batch writes): none skipped, none repeated', async () => {
+		const client = new FieldFlowClient({ apiKey: FIELDFLOW_SANDBOX_KEY, baseUrl: `${sb.fieldflow.url}/v1`, ratePerSecond: 1000 });
+		const batch = (from: number, n: number) => client.upsertProspects(Array.from({ length: n }, (_, k) => ({ ref: String(from + k), fields: { contact_name: `T${from + k}`, email: `t${from + k}@tie.example` } })));
+		expect((await batch(0, 40)).every((r) => r.success)).toBe(true);
+		// A bulk import: three batches of 100 in one instant (FieldFlow gives each batch one
+		// updated_at; here the clock is also held across the three, so 300 share one time).
+		const clock = sb.fieldflow.clock;
+		const tick = clock.nowMs;
+		const t = clock.nowMs();
+		clock.nowMs = () => t;
+		try {
+			for (const from of [40, 140, 240]) expect((await batch(from, 100)).every((r) => r.success)).toBe(true);
+		} finally {
+			clock.nowMs = tick;
+		}
+		expect((await batch(340, 60)).every((r) => r.success)).toBe(true); // one more batch: 60 share a later time
+		const until = new Date(Date.now() + 60_000).toISOString();
+		const seen: string[] = [];
+		const pages: IDataObject[][] = [];
+		let after = '';
+		for (;;) {
+			const page = await readPage({ pageSize: 7, continueAfter: after, until });
+			pages.push(page);
+			seen.push(...page.map((r) => String(r.id)));
+			if (pages.length === 20) {
+				// An unread prospect of the tie changes mid-walk: it leaves the tie for the end of the order.
+				const unread = sb.fieldflow.prospects.live().find((r) => r.updatedAt === t && !seen.includes(r.id))!;
+				sb.fieldflow.prospects.update(unread.id, { phone: '+1 555 0101' });
+			}
+			if (page.length < 7) break;
+			after = position(page[page.length - 1]);
+		}
+		expect(seen).toHaveLength(400);
+		expect(new Set(seen).size).toBe(400);
+		const tieTime = new Date(t).toISOString();
+		const boundariesInTie = pages.slice(1).filter((p, i) => p.length && pages[i].length && p[0].updated_at === tieTime && pages[i][pages[i].length - 1].updated_at === tieTime);
+		expect(boundariesInTie.length).toBeGreaterThanOrEqual(40);
 	});
 
 	it('leaves out what changed at or after Until; an empty window makes no call; a bad Continue After names the value', async () => {

@@ -1,5 +1,5 @@
 /**
- * The Pipedrive plumbing every concern shares: the SDK APIs (v2 entities, v1 notes and fields)
+ * The Pipedrive plumbing every concern shares: the SDK APIs (v2 entities and fields, v1 notes)
  * over our fetch adapter, the rate gate, call counting through `callApi`, records and bodies, the
  * bounded write pool.
  */
@@ -7,7 +7,7 @@ import { v1, v2 } from 'pipedrive';
 import { SyncError, malformedAnswer } from '../../errors';
 import { RateGate, callApi, newStats, realSleep, type RetryPolicy, type Sleep, type WriteSafety } from '../../transport/retry';
 import type { CallStats, CrmRecord, ObjectInfo, WriteResult } from '../types';
-import { classifyPipedrive } from './errors';
+import { PIPEDRIVE_DAILY_LIMIT, classifyPipedrive } from './errors';
 import { makeFetchAdapter } from './transport';
 
 export const PIPEDRIVE_DEFAULT_BASE_URL = 'https://api.pipedrive.com';
@@ -44,6 +44,12 @@ export const OBJECTS: Record<PipedriveObject, ObjectInfo & { singular: string; f
 
 /** The objects, as the adapter lists them (dropdowns and the factory use this list too). */
 export const PIPEDRIVE_OBJECTS: ObjectInfo[] = Object.values(OBJECTS).map(({ name, label, role }) => ({ name, label, role }));
+
+/**
+ * The body fields the v2 create endpoints require (API reference: "Add a person" name, "Add an
+ * organization" name, "Add a deal" title).
+ */
+export const REQUIRED_ON_CREATE: Record<PipedriveObject, string[]> = { persons: ['name'], organizations: ['name'], deals: ['title'], activities: [] };
 
 /** Fields the API computes; never written. */
 export const READ_ONLY = new Set(['id', 'add_time', 'update_time', 'first_name', 'last_name', 'creator_user_id', 'owner_name', 'org_name', 'person_name', 'cc_email', 'next_activity_date', 'last_activity_date', 'won_time', 'lost_time', 'close_time', 'stage_change_time', 'marked_as_done_time', 'picture_id', 'last_incoming_mail_time', 'last_outgoing_mail_time']);
@@ -91,15 +97,17 @@ export class PipedriveClient {
 	readonly organizations: v2.OrganizationsApi;
 	readonly notes: v1.NotesApi;
 	readonly v1cfg: v1.Configuration;
+	readonly v2cfg: v2.Configuration;
 	readonly secrets: string[];
 
 	constructor(readonly config: PipedriveAdapterConfig) {
 		if (!config.apiToken && !config.accessToken) throw new SyncError({ kind: 'auth_expired', message: 'Pipedrive credentials are missing: set an API token or an OAuth access token.' });
 		const base = (config.baseUrl ?? PIPEDRIVE_DEFAULT_BASE_URL).replace(/\/+$/, '').replace(/\/api\/v[12]$/, '');
-		const baseOptions = { adapter: makeFetchAdapter(config.timeoutMs ?? 60_000), timeout: config.timeoutMs ?? 60_000 };
+		const baseOptions = { adapter: makeFetchAdapter(config.timeoutMs ?? 60_000, { sent: () => this.inFlight++, answered: (h) => this.observeRate(h) }), timeout: config.timeoutMs ?? 60_000 };
 		const auth = config.apiToken ? { apiKey: config.apiToken } : { accessToken: config.accessToken! };
 		const v2cfg = new v2.Configuration({ ...auth, basePath: `${base}/api/v2` });
 		v2cfg.baseOptions = baseOptions;
+		this.v2cfg = v2cfg;
 		this.v1cfg = new v1.Configuration({ ...auth, basePath: `${base}/api/v1` });
 		this.v1cfg.baseOptions = baseOptions;
 		this.secrets = [config.apiToken ?? '', config.accessToken ?? ''];
@@ -143,26 +151,46 @@ export class PipedriveClient {
 		};
 	}
 
+	/** Requests sent and not answered yet (the server may not have counted them). */
+	private inFlight = 0;
+
+	/**
+	 * Pace from Pipedrive's rate headers (x-ratelimit-remaining: requests left in the 2-second
+	 * window; x-ratelimit-reset: seconds until it resets; pipedrive.readme.io/docs/core-api-concepts-rate-limiting).
+	 * The requests still in flight may not be counted in `remaining` yet: they are taken off it, so
+	 * the gate admits no more than the window has left and waits for the reset when it is spent.
+	 */
+	private observeRate(headers: Record<string, string> | undefined): void {
+		this.inFlight = Math.max(0, this.inFlight - 1);
+		if (!headers || !this.gate) return;
+		const remaining = Number(headers['x-ratelimit-remaining']);
+		const resetS = Number(headers['x-ratelimit-reset']);
+		if (headers['x-ratelimit-remaining'] === undefined || headers['x-ratelimit-reset'] === undefined) return;
+		this.gate.observe(Math.max(0, remaining - this.inFlight), resetS * 1000);
+	}
+
 	obj(object: string): PipedriveObject {
 		return pipedriveObject(object);
 	}
 
 	/** Turn whatever the SDK / transport threw into a SyncError. */
-	classify(err: unknown, what: string, recordRef?: string, fieldAlias: Record<string, string> = {}): SyncError {
-		return classifyPipedrive(err, what, recordRef, fieldAlias, this.secrets);
+	classify(err: unknown, what: string, recordRef?: string, fieldAlias: Record<string, string> = {}, candidates: string[] = [], endpoint?: string): SyncError {
+		const access = endpoint ? { endpoint, mode: this.config.apiToken ? ('token' as const) : ('oauth' as const) } : undefined;
+		return classifyPipedrive(err, what, recordRef, fieldAlias, this.secrets, candidates, access);
 	}
 
-	call<T>(endpoint: string, fn: () => Promise<T>, opts: { what: string; ref?: string; safety?: WriteSafety; alias?: Record<string, string> }): Promise<T> {
+	/** `fields`: what a validation error of this call may be about (see `namedField`). */
+	call<T>(endpoint: string, fn: () => Promise<T>, opts: { what: string; ref?: string; safety?: WriteSafety; alias?: Record<string, string>; fields?: string[] }): Promise<T> {
 		return callApi(fn, {
 			endpoint,
 			stats: this.stats,
 			policy: this.config.retry,
 			gate: this.gate,
 			sleep: this.sleep,
-			classify: (e) => this.classify(e, opts.what, opts.ref, opts.alias),
+			classify: (e) => this.classify(e, opts.what, opts.ref, opts.alias, opts.fields, endpoint),
 			safety: opts.safety,
 		}).catch((e: unknown) => {
-			throw this.classify(e, opts.what, opts.ref, opts.alias);
+			throw this.classify(e, opts.what, opts.ref, opts.alias, opts.fields, endpoint);
 		});
 	}
 
@@ -181,7 +209,7 @@ export class PipedriveClient {
 	}
 
 	/** Mapping-level fields → the v2 request body. */
-	toBody(object: PipedriveObject, fields: Record<string, unknown>): { body: Record<string, unknown>; alias: Record<string, string> } {
+	toBody(object: PipedriveObject, fields: Record<string, unknown>): { body: Record<string, unknown>; alias: Record<string, string>; fields: string[] } {
 		const body: Record<string, unknown> = {};
 		const custom: Record<string, unknown> = {};
 		const alias: Record<string, string> = {};
@@ -209,7 +237,9 @@ export class PipedriveClient {
 			if (typeof body[k] === 'string' && /^\d+$/.test(body[k] as string)) body[k] = Number(body[k]);
 		}
 		if (Object.keys(custom).length) body.custom_fields = custom;
-		return { body, alias };
+		// A 400 may name a field the body lacks: the create endpoint's required ones (the keys sent
+		// are known to the transport).
+		return { body, alias, fields: REQUIRED_ON_CREATE[object] };
 	}
 
 	numericId(id: string, object: string, ref?: string): number {
@@ -239,7 +269,9 @@ export class PipedriveClient {
 	/**
 	 * Writes over the pool that stop at the first expired token: once one write answers
 	 * auth_expired, the writes not started yet fail with it too, without a call (a token never
-	 * comes back by itself), like HubSpot's and Salesforce's batches.
+	 * comes back by itself), like HubSpot's and Salesforce's batches. The same once Pipedrive's
+	 * daily budget is spent (a 429 with x-daily-requests-left: 0): every later write would be
+	 * refused until the day ends (UTC), so none is sent (no hammering); all are queued.
 	 */
 	async writePool<T>(items: T[], refOf: (item: T) => string, fn: (item: T) => Promise<WriteResult>): Promise<WriteResult[]> {
 		let fatal: SyncError | undefined;
@@ -249,7 +281,7 @@ export class PipedriveClient {
 				return { ref, success: false, error: new SyncError({ kind: fatal.kind, status: fatal.status, code: fatal.code, recordRef: ref, message: `Not sent: ${fatal.message}`, cause: fatal }) };
 			}
 			const r = await fn(item);
-			if (!r.success && r.error?.kind === 'auth_expired') fatal ??= r.error;
+			if (!r.success && (r.error?.kind === 'auth_expired' || dailyBudgetSpent(r.error))) fatal ??= r.error;
 			return r;
 		});
 	}
@@ -280,6 +312,11 @@ export function listShape(what: string) {
 		if (!p || (p.success !== true && !Array.isArray(p.data))) throw malformedAnswer('Pipedrive', what, 'had no data list');
 		return page;
 	};
+}
+
+/** A 429 answered with x-daily-requests-left: 0 (see classifyPipedrive): the day's budget is spent. */
+function dailyBudgetSpent(e: SyncError | undefined): boolean {
+	return e?.kind === 'rate_limit' && e.code === PIPEDRIVE_DAILY_LIMIT;
 }
 
 function primary(list: unknown): string | null {

@@ -1,33 +1,63 @@
-/** Pipedrive field metadata (v1 *Fields APIs) → FieldInfo for the mapping dropdowns and type checks. */
-import { v1 } from 'pipedrive';
+/**
+ * Pipedrive field metadata → FieldInfo for the mapping dropdowns and type checks. v2 `*Fields`
+ * endpoints (Pipedrive asks clients to use v2 where it exists; GET /api/v2/personFields,
+ * organizationFields, dealFields, activityFields, developers.pipedrive.com/docs/api/v1/PersonFields),
+ * cursor-paged like every v2 list (`limit` ≤ 500, `additional_data.next_cursor`).
+ */
+import { v2 } from 'pipedrive';
 import type { FieldInfo, FieldType } from '../types';
-import { OBJECTS, PAGE_MAX, READ_ONLY, type PipedriveClient } from './client';
+import { OBJECTS, PAGE_MAX, READ_ONLY, REQUIRED_ON_CREATE, listShape, type PipedriveClient, type PipedriveObject } from './client';
 import { PIPEDRIVE_TEXT_MAX } from './write';
+
+/** One v2 field (SDK model GetDealFields200ResponseDataInner and its siblings). */
+interface V2Field {
+	field_code?: string;
+	field_name?: string;
+	field_type?: string;
+	is_custom_field?: boolean;
+	options?: Array<{ id?: unknown; label?: unknown }> | null;
+	required_fields?: { enabled?: boolean } | null;
+}
+interface V2FieldPage {
+	data?: V2Field[] | null;
+	additional_data?: { next_cursor?: string | null } | null;
+}
 
 export async function listFields(pd: PipedriveClient, object: string): Promise<FieldInfo[]> {
 	const o = pd.obj(object);
-	const raw: Array<Record<string, unknown>> = [];
 	const what = `read ${o} field metadata`;
-	if (o === 'activities') {
-		const api = new v1.ActivityFieldsApi(pd.v1cfg);
-		const res = (await pd.call('activityFields.list', () => api.getActivityFields(), { what })) as unknown as { data?: Array<Record<string, unknown>> | null };
-		raw.push(...(res.data ?? []));
-	} else {
-		const api = o === 'persons' ? new v1.PersonFieldsApi(pd.v1cfg) : o === 'organizations' ? new v1.OrganizationFieldsApi(pd.v1cfg) : new v1.DealFieldsApi(pd.v1cfg);
-		const get = (start: number) =>
-			(o === 'persons' ? (api as v1.PersonFieldsApi).getPersonFields({ start, limit: PAGE_MAX }) : o === 'organizations' ? (api as v1.OrganizationFieldsApi).getOrganizationFields({ start, limit: PAGE_MAX }) : (api as v1.DealFieldsApi).getDealFields({ start, limit: PAGE_MAX })) as Promise<{
-				data?: Array<Record<string, unknown>> | null;
-				additional_data?: { pagination?: { more_items_in_collection?: boolean; next_start?: number } };
-			}>;
-		for (let start = 0; ; ) {
-			const res = await pd.call(`${OBJECTS[o].fieldsPath}.list`, () => get(start), { what });
-			raw.push(...(res.data ?? []));
-			const p = res.additional_data?.pagination;
-			if (!p?.more_items_in_collection) break;
-			start = p.next_start ?? start + PAGE_MAX;
+	const get = fieldPager(pd, o);
+	const raw: V2Field[] = [];
+	let cursor: string | undefined;
+	do {
+		const page = await pd.call(`${OBJECTS[o].fieldsPath}.list`, () => get(cursor).then(listShape(`GET /api/v2/${OBJECTS[o].fieldsPath}`)), { what });
+		raw.push(...(page.data ?? []));
+		cursor = page.additional_data?.next_cursor ?? undefined;
+	} while (cursor);
+	return raw.map((f) => toFieldInfo(o, f));
+}
+
+function fieldPager(pd: PipedriveClient, o: PipedriveObject): (cursor: string | undefined) => Promise<V2FieldPage> {
+	const cfg = pd.v2cfg;
+	const limit = PAGE_MAX;
+	switch (o) {
+		case 'persons': {
+			const api = new v2.PersonFieldsApi(cfg);
+			return (cursor) => api.getPersonFields({ include_fields: 'required_fields', limit, cursor }) as Promise<V2FieldPage>;
+		}
+		case 'organizations': {
+			const api = new v2.OrganizationFieldsApi(cfg);
+			return (cursor) => api.getOrganizationFields({ include_fields: 'required_fields', limit, cursor }) as Promise<V2FieldPage>;
+		}
+		case 'deals': {
+			const api = new v2.DealFieldsApi(cfg);
+			return (cursor) => api.getDealFields({ include_fields: 'required_fields', limit, cursor }) as Promise<V2FieldPage>;
+		}
+		case 'activities': {
+			const api = new v2.ActivityFieldsApi(cfg);
+			return (cursor) => api.getActivityFields({ limit, cursor }) as Promise<V2FieldPage>;
 		}
 	}
-	return raw.map((f) => toFieldInfo(f));
 }
 
 const TYPE_MAP: Record<string, FieldType> = {
@@ -59,20 +89,19 @@ const TYPE_MAP: Record<string, FieldType> = {
 
 const MAX_LENGTH: Record<string, number> = { varchar: 255, varchar_auto: 255, varchar_options: 255, phone: 255, text: PIPEDRIVE_TEXT_MAX };
 
-function toFieldInfo(f: Record<string, unknown>): FieldInfo {
-	const key = String(f.key);
+function toFieldInfo(o: PipedriveObject, f: V2Field): FieldInfo {
+	const key = String(f.field_code);
 	const vendorType = String(f.field_type ?? 'varchar');
 	let type: FieldType = TYPE_MAP[vendorType] ?? 'other';
 	if (key === 'email') type = 'email';
 	if (key === 'add_time' || key === 'update_time') type = 'datetime';
-	const options = Array.isArray(f.options) ? (f.options as Array<{ id: unknown; label: unknown }>).map((x) => ({ value: String(x.id), label: String(x.label) })) : undefined;
-	const mandatory = f.mandatory_flag;
+	const options = Array.isArray(f.options) ? f.options.map((x) => ({ value: String(x.id), label: String(x.label) })) : undefined;
 	return {
 		name: key,
-		label: String(f.name ?? key),
+		label: String(f.field_name ?? key),
 		type,
 		vendorType,
-		required: mandatory === true || (typeof mandatory === 'object' && mandatory !== null),
+		required: REQUIRED_ON_CREATE[o].includes(key) || f.required_fields?.enabled === true,
 		readOnly: READ_ONLY.has(key) || key.endsWith('_count'),
 		...(MAX_LENGTH[vendorType] ? { maxLength: MAX_LENGTH[vendorType] } : {}),
 		...(options ? { options } : {}),

@@ -41,14 +41,14 @@ async function writeOne(pd: PipedriveClient, o: PipedriveObject, input: WriteInp
 	try {
 		let id = input.id;
 		if (!id && options.idProperty) id = await findByProperty(pd, o, options.idProperty, input.fields[options.idProperty], input.ref);
-		const { body, alias } = pd.toBody(o, input.fields);
+		const { body, alias, fields } = pd.toBody(o, input.fields);
 		if (id) {
 			const n = pd.numericId(id, OBJECTS[o].singular, input.ref);
-			const res = await pd.call(`${o}.update`, () => pd.ops[o].update(n, body), { what: `update ${OBJECTS[o].singular} ${id}`, ref: input.ref, safety: 'idempotent', alias });
+			const res = await pd.call(`${o}.update`, () => pd.ops[o].update(n, body), { what: `update ${OBJECTS[o].singular} ${id}`, ref: input.ref, safety: 'idempotent', alias, fields });
 			if (!res?.data) throw malformedAnswer('Pipedrive', `update ${OBJECTS[o].singular} ${id}`, 'had no data', input.ref);
 			return { ref: input.ref, success: true, id: String(res.data?.id ?? id), created: false };
 		}
-		const res = await pd.call(`${o}.create`, () => pd.ops[o].create(body), { what: `create ${OBJECTS[o].singular}`, ref: input.ref, safety: 'creates', alias });
+		const res = await pd.call(`${o}.create`, () => pd.ops[o].create(body), { what: `create ${OBJECTS[o].singular}`, ref: input.ref, safety: 'creates', alias, fields });
 		// Never take a create without an id for written (it would be linked to "undefined").
 		if (res?.data?.id === undefined || res.data.id === null) throw malformedAnswer('Pipedrive', `create ${OBJECTS[o].singular}`, 'carried no id', input.ref);
 		return { ref: input.ref, success: true, id: String(res.data.id), created: true };
