@@ -3,6 +3,7 @@ import type {
 	IExecuteFunctions,
 	INodeExecutionData,
 	INodeProperties,
+	INodePropertyOptions,
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
@@ -39,6 +40,22 @@ const onlyInDryRun = (p: INodeProperties): INodeProperties => ({
 	displayOptions: { ...p.displayOptions, show: { ...(p.displayOptions?.show ?? {}), dryRun: [true] } },
 });
 
+const ONE_WAY: INodePropertyOptions[] = [
+	{ name: 'FieldFlow → CRM', value: 'toCrm', description: 'Input: FieldFlow records (FieldFlow node). Output: CRM fields + sync record.' },
+	{ name: 'CRM → FieldFlow', value: 'toFieldflow', description: 'Input: CRM records (FieldFlow CRM node Get Changed Since / Get by IDs). Output: FieldFlow fields + sync record.' },
+];
+
+const BOTH_WAYS: INodePropertyOptions = {
+	name: 'FieldFlow ⇄ CRM (Sync)',
+	value: 'both',
+	description: "Two inputs (FieldFlow records, CRM records) and two outputs, for a Conflict Resolver: the one place the sync's mapping is set",
+};
+
+/** The Direction parameter of one node version. */
+function directionProperty(version: number, options: INodePropertyOptions[]): INodeProperties {
+	return { displayName: 'Direction', name: 'direction', type: 'options', noDataExpression: true, options, default: 'toCrm', displayOptions: { show: { '@version': [version] } } };
+}
+
 export class FieldFlowMapping implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'FieldFlow Mapping',
@@ -74,51 +91,9 @@ export class FieldFlowMapping implements INodeType {
 		properties: [
 			crmProperty,
 			...objectProperties,
-			{
-				displayName: 'Direction',
-				name: 'direction',
-				type: 'options',
-				noDataExpression: true,
-				options: [
-					{
-						name: 'FieldFlow → CRM',
-						value: 'toCrm',
-						description: 'Input: FieldFlow records (FieldFlow node). Output: CRM fields + sync record.',
-					},
-					{
-						name: 'CRM → FieldFlow',
-						value: 'toFieldflow',
-						description: 'Input: CRM records (FieldFlow CRM node Get Changed Since / Get by IDs). Output: FieldFlow fields + sync record.',
-					},
-				],
-				default: 'toCrm',
-				displayOptions: { show: { '@version': [1] } },
-			},
-			{
-				displayName: 'Direction',
-				name: 'direction',
-				type: 'options',
-				noDataExpression: true,
-				options: [
-					{
-						name: 'FieldFlow ⇄ CRM (Sync)',
-						value: 'both',
-						description: 'Two inputs (FieldFlow records, CRM records) and two outputs, for a Conflict Resolver: the one place the sync\'s mapping is set',
-					},
-					{
-						name: 'FieldFlow → CRM',
-						value: 'toCrm',
-						description: 'Input: FieldFlow records (FieldFlow node). Output: CRM fields + sync record.',
-					},
-					{
-						name: 'CRM → FieldFlow',
-						value: 'toFieldflow',
-						description: 'Input: CRM records (FieldFlow CRM node Get Changed Since / Get by IDs). Output: FieldFlow fields + sync record.',
-					},
-				],
-				default: 'toCrm',
-				displayOptions: { show: { '@version': [1.1] } },
-			},
+			// 1.1 adds "FieldFlow ⇄ CRM": both sides of a sync in one node.
+			directionProperty(1, ONE_WAY),
+			directionProperty(1.1, [BOTH_WAYS, ...ONE_WAY]),
 			...mappingProperties,
 			{
 				displayName: 'Dry Run',
