@@ -66,7 +66,7 @@ export class FieldFlowMapping implements INodeType {
 		// That Record as an Error"; version 1 (saved workflows) also did so when a Conflict Resolver followed.
 		version: [1, 1.1],
 		defaultVersion: 1.1,
-		subtitle: '={{$parameter["direction"] === "toCrm" ? "FieldFlow → " + $parameter["crm"] + " " + $parameter["object"] : $parameter["crm"] + " " + $parameter["object"] + " → FieldFlow"}}',
+		subtitle: '={{$parameter["direction"] === "both" ? "FieldFlow ⇄ " + $parameter["crm"] + " " + $parameter["object"] : $parameter["direction"] === "toCrm" ? "FieldFlow → " + $parameter["crm"] + " " + $parameter["object"] : $parameter["crm"] + " " + $parameter["object"] + " → FieldFlow"}}',
 		description: 'Map FieldFlow prospects to CRM fields and back: default tables, custom pairs, status value maps, type checks, dry run',
 		defaults: { name: 'FieldFlow Mapping' },
 		// Direction "FieldFlow ⇄ CRM" (1.1) maps both sides of a sync: two inputs, two outputs.
