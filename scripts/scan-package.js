@@ -51,7 +51,7 @@ const ACCEPTED = [
 	},
 	{
 		rule: '@n8n/community-nodes/no-restricted-imports',
-		file: /nodes\/shared\/crm\/(salesforce|hubspot|pipedrive)\.(ts|js)$/,
+		file: /nodes\/shared\/crm\/(salesforce|hubspot|pipedrive)(\/[a-z]+)?\.(ts|js)$/,
 		why: 'The CRM adapters are built on the vendors\' SDKs.',
 	},
 	{
@@ -61,7 +61,7 @@ const ACCEPTED = [
 	},
 	{
 		rule: '@n8n/community-nodes/no-restricted-globals',
-		file: /nodes\/(shared\/store\/(db|index)|common\/store)\.(ts|js)$/,
+		file: /nodes\/(shared\/store\/(db|index)|n8nSide\/store)\.(ts|js)$/,
 		why: 'The store reads N8N_USER_FOLDER / HOME (process.env) to find the user folder, and process.version to pick the SQLite driver.',
 	},
 	{
@@ -71,27 +71,27 @@ const ACCEPTED = [
 	},
 	{
 		rule: '@n8n/community-nodes/no-restricted-globals',
-		file: /nodes\/FieldFlowCrm\/transport\/index\.(ts|js)$/,
+		file: /nodes\/n8nSide\/transport\/crm\.(ts|js)$/,
 		why: 'FIELDFLOW_SANDBOX_RATE_PER_SECOND (process.env) sets the client-side throttle for the benchmark, honoured only when the credential\'s base URL is loopback (a sandbox); a real CRM always gets the vendor defaults.',
 	},
 	{
 		rule: '@n8n/community-nodes/no-restricted-imports',
-		file: /nodes\/FieldFlowConflictResolver\/resolve\.(ts|js)$/,
+		file: /nodes\/shared\/sync\/reserve\.(ts|js)$/,
 		why: 'Create reservations (no duplicate CRM record when two workers sync at once) name their holder host#pid (node:os hostname) so a crashed holder on this host is detected.',
 	},
 	{
 		rule: '@n8n/community-nodes/no-restricted-globals',
-		file: /nodes\/FieldFlowConflictResolver\/resolve\.(ts|js)$/,
+		file: /nodes\/shared\/sync\/reserve\.(ts|js)$/,
 		why: 'Same: process.pid names the holder, process.kill(pid, 0) checks whether a holder on this host is still alive.',
 	},
 	{
 		rule: 'n8n-nodes-base/node-param-fixed-collection-type-unsorted-items',
-		file: /nodes\/common\/mapping\.ts$/,
+		file: /nodes\/n8nSide\/properties\/mapping\.ts$/,
 		why: 'The custom mapping row keeps its logical order (FieldFlow field, CRM field, type, direction); disabled inline for `npm run lint`, but the scanner ignores inline directives.',
 	},
 	{
 		rule: 'n8n-nodes-base/node-param-default-wrong-for-options',
-		file: /nodes\/common\/mapping\.ts$/,
+		file: /nodes\/n8nSide\/properties\/mapping\.ts$/,
 		why: 'The FieldFlow field dropdown defaults to company_name, one of its options (the rule misreads the computed option list); disabled inline for `npm run lint`.',
 	},
 	{
@@ -101,7 +101,7 @@ const ACCEPTED = [
 	},
 	{
 		rule: '@n8n/community-nodes/require-node-api-error',
-		file: /nodes\/(FieldFlowConflictResolver|FieldFlowSyncStatus)\/.*\.node\.ts$/,
+		file: /nodes\/(FieldFlowConflictResolver|FieldFlowSyncStatus)\/(.*\.node|actions\/router)\.ts$/,
 		why: 'Re-throws of engine errors that already carry the node context (reported as a scanner finding, not hidden).',
 	},
 	{
@@ -123,6 +123,16 @@ const ACCEPTED = [
 		rule: '@n8n/community-nodes/node-usable-as-tool',
 		file: /nodes\/(FieldFlowMapping|FieldFlowConflictResolver|FieldFlowSyncStatus)\/.*\.node\.ts$/,
 		why: 'Sync plumbing (mapping, two-input conflict resolution, sync state), not actions an AI agent should call; FieldFlow and FieldFlow CRM are usable as tools.',
+	},
+	{
+		rule: '@n8n/community-nodes/icon-validation',
+		file: /nodes\/FieldFlowCrm\/FieldFlowCrm\.node\.ts$/,
+		why: 'The FieldFlow CRM node shows the chosen CRM\'s logo: its icon is an expression on the CRM parameter resolving to a file: icon shipped beside the node (n8n 1.123 and 2.41 both resolve it); the scanner accepts literal file: icons only.',
+	},
+	{
+		rule: 'n8n-nodes-base/node-param-default-missing',
+		file: /nodes\/FieldFlowSyncStatus\/actions\/common\.descriptions\.ts$/,
+		why: 'Record Type (Sync Status 1.1) has a default, the CRM\'s prospect object, computed per CRM; the rule cannot read a computed default (disabled inline for `npm run lint`, which the scanner ignores).',
 	},
 ];
 
