@@ -17,6 +17,7 @@ import type {
 	MeetingInput,
 	NoteInput,
 	ObjectInfo,
+	RelatedQuery,
 	UpsertOptions,
 	WriteCounts,
 	WriteInput,
@@ -36,6 +37,7 @@ export interface CrmOperations<C> {
 	findDuplicates(c: C, object: string, criteria: DuplicateCriteria[]): Promise<DuplicateMatch[]>;
 	listFields(c: C, object: string): Promise<FieldInfo[]>;
 	forecastWrites(c: C, object: string, counts: WriteCounts): CallForecast;
+	listRelated?(c: C, query: RelatedQuery): Promise<CrmRecord[]>;
 }
 
 export abstract class ComposedAdapter<C extends { readonly stats: CallStats }> implements CrmAdapter {
@@ -93,5 +95,11 @@ export abstract class ComposedAdapter<C extends { readonly stats: CallStats }> i
 
 	listFields(object: string): Promise<FieldInfo[]> {
 		return this.ops.listFields(this.api, object);
+	}
+
+	/** Present only where the CRM links these objects by reference fields (see CrmAdapter.listRelated). */
+	get listRelated(): ((query: RelatedQuery) => Promise<CrmRecord[]>) | undefined {
+		const op = this.ops.listRelated;
+		return op ? (query) => op(this.api, query) : undefined;
 	}
 }

@@ -38,7 +38,16 @@ export interface CrmRecord {
 	modifiedAt: string;
 	/** True when the CRM reports the record deleted/archived. */
 	deleted?: boolean;
+	/**
+	 * A record group (see crm/group): the ids of the member records read with this primary record,
+	 * by member object (e.g. `{ organizations: '12', deals: '40' }`). Their fields are in `fields`
+	 * under `<member object>.<field>`.
+	 */
+	members?: MemberIds;
 }
+
+/** Member object → CRM id of the member record in one record group. */
+export type MemberIds = Record<string, string>;
 
 /** One page of a change feed; `cursor` is where the next run continues from. */
 export interface ChangePage {
@@ -53,6 +62,8 @@ export interface WriteInput {
 	/** CRM id when updating; absent = create (or upsert by idProperty). */
 	id?: string;
 	fields: Record<string, unknown>;
+	/** A record group: the member records this input is linked to (from the link). */
+	members?: MemberIds;
 }
 
 export interface WriteResult {
@@ -64,6 +75,8 @@ export interface WriteResult {
 	error?: SyncError;
 	/** The record as stored after the write, when the API returns it. */
 	record?: Record<string, unknown>;
+	/** A record group: the member records written or linked for this input (also on a partial failure). */
+	members?: MemberIds;
 }
 
 export interface UpsertOptions {
@@ -136,6 +149,14 @@ export interface ListOptions {
 	includeDeleted?: boolean;
 }
 
+/** Records of `object` whose reference field `field` holds one of `ids` (e.g. deals by person_id). */
+export interface RelatedQuery {
+	object: string;
+	field: string;
+	ids: string[];
+	fields?: string[];
+}
+
 export interface CrmAdapter {
 	readonly crm: CrmName;
 	readonly stats: CallStats;
@@ -159,4 +180,10 @@ export interface CrmAdapter {
 	 * same chunk sizes and endpoint names as upsert/delete). For a Preview run.
 	 */
 	forecastWrites?(object: string, counts: WriteCounts): CallForecast;
+	/**
+	 * Records whose reference field holds one of the ids, in id order (the record groups' member
+	 * look-ups: an organization's persons, a person's deals). Adapters without reference fields
+	 * between these objects (HubSpot: associations) do not implement it.
+	 */
+	listRelated?(query: RelatedQuery): Promise<CrmRecord[]>;
 }

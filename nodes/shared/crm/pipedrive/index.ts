@@ -17,7 +17,7 @@ import { v1 } from 'pipedrive';
 import type { SyncError } from '../../errors';
 import { ComposedAdapter, type CrmOperations } from '../composed';
 import { PIPEDRIVE_OBJECTS, PipedriveClient, type PipedriveAdapterConfig } from './client';
-import { findDuplicates, getByIds, listChangedSince } from './read';
+import { findDuplicates, getByIds, listChangedSince, listRelated } from './read';
 import { deleteRecords, forecastPipedriveWrites, upsert } from './write';
 import { addNote, logMeeting } from './activities';
 import { listFields } from './fields';
@@ -38,6 +38,7 @@ const OPERATIONS: CrmOperations<PipedriveClient> = {
 	findDuplicates,
 	listFields,
 	forecastWrites: (_pd, object, counts) => forecastPipedriveWrites(object, counts),
+	listRelated,
 };
 
 /** The CrmAdapter for Pipedrive: each operation lives with its concern (read, write, activities, fields). */

@@ -3,7 +3,8 @@
  * by id (the `ids` filter, 100 per call), and the duplicate check (search by email / name).
  */
 import { chunk, uniqBy } from 'lodash';
-import type { ChangePage, CrmRecord, DuplicateCriteria, DuplicateMatch, ListOptions } from '../types';
+import { SyncError } from '../../errors';
+import type { ChangePage, CrmRecord, DuplicateCriteria, DuplicateMatch, ListOptions, RelatedQuery } from '../types';
 import { IDS_MAX, PAGE_MAX, listShape, type PipedriveClient, type PipedriveObject } from './client';
 
 export async function* listChangedSince(pd: PipedriveClient, object: string, since: string | undefined, options: ListOptions = {}): AsyncIterable<ChangePage> {
@@ -38,6 +39,33 @@ export async function getByIds(pd: PipedriveClient, object: string, ids: string[
 	for (const id of ids) {
 		const r = found.get(id);
 		if (r) out.push(fields ? pick(r, fields) : r);
+	}
+	return out;
+}
+
+/** The reference filters the v2 lists take (GET /api/v2/deals|persons|activities: person_id, org_id, deal_id; one id per call). */
+const RELATED_FILTERS = new Set(['person_id', 'org_id', 'deal_id']);
+
+/**
+ * Records whose `person_id` / `org_id` / `deal_id` is one of the ids: the v2 list filter takes one
+ * id (developers.pipedrive.com/docs/api/v1/Deals#getDeals, v2 "Get all deals": `person_id`,
+ * `org_id`), so one listing per id, cursor-paged, in id order.
+ */
+export async function listRelated(pd: PipedriveClient, query: RelatedQuery): Promise<CrmRecord[]> {
+	const o = pd.obj(query.object);
+	if (!RELATED_FILTERS.has(query.field)) throw new SyncError({ kind: 'validation', message: `Pipedrive lists ${o} by person_id, org_id or deal_id, not by "${query.field}".` });
+	const out: CrmRecord[] = [];
+	for (const id of [...new Set(query.ids)]) {
+		const n = pd.numericId(id, query.field.replace(/_id$/, ''));
+		let cursor: string | undefined;
+		do {
+			const page = await pd.call(`${o}.list`, () => pd.ops[o].list({ [query.field]: n, sort_by: 'id', sort_direction: 'asc', limit: PAGE_MAX, cursor }).then(listShape(`GET /api/v2/${o}`)), { what: `list ${o} of ${query.field.replace(/_id$/, '')} ${id}` });
+			for (const e of page.data ?? []) {
+				const r = pd.toRecord(o, e);
+				out.push(query.fields ? pick(r, query.fields) : r);
+			}
+			cursor = page.additional_data?.next_cursor ?? undefined;
+		} while (cursor);
 	}
 	return out;
 }

@@ -1,0 +1,192 @@
+/**
+ * Writing record groups in dependency order: companies (matched by normalised name, each distinct
+ * company created once, shared by every prospect of it), then the primaries with their company
+ * reference, then the deals with their references to both. Each step is one adapter upsert over
+ * the whole batch, so the vendor's batch sizes hold per member object.
+ *
+ * The company-change rule (a prospect's Company Name changes while it is linked to a company):
+ *  - the company is linked to that prospect's primary alone → the company is renamed;
+ *  - other primaries share it → nothing is renamed for them: the prospect is relinked to the
+ *    company of the new name (found by name, or created), and its deal follows.
+ * An empty Company Name unlinks the company (the company itself is kept).
+ *
+ * One bad member fails only its own prospect's group; the error names the member and its field
+ * (`organizations.name`). A failure after the primary was written still reports the primary's id
+ * and members (`WriteResult.id`/`members` with `success: false`), so a retry updates, never
+ * creates a second one.
+ */
+import { SyncError } from '../../errors';
+import { normalizeName } from '../../sync/match';
+import type { CrmAdapter, MemberIds, WriteInput, WriteResult } from '../types';
+import { related } from './read';
+import { splitFields, type GroupSpec } from './spec';
+
+interface GroupWrite {
+	input: WriteInput;
+	primary: Record<string, unknown>;
+	byMember: Record<string, Record<string, unknown>>;
+	members: MemberIds;
+	primaryId?: string;
+	created?: boolean;
+	error?: SyncError;
+}
+
+export async function writeGroups(a: CrmAdapter, spec: GroupSpec, inputs: WriteInput[]): Promise<WriteResult[]> {
+	const writes: GroupWrite[] = inputs.map((input) => {
+		const { primary, byMember } = splitFields(spec, input.fields);
+		return { input, primary, byMember, members: { ...(input.members ?? {}) }, primaryId: input.id };
+	});
+	if (spec.company) await writeCompanies(a, spec, writes);
+	await writePrimaries(a, spec, writes);
+	if (spec.deal) await writeDeals(a, spec, writes);
+	return writes.map((w) => {
+		const out: WriteResult = { ref: w.input.ref, success: !w.error, members: w.members };
+		if (w.primaryId) out.id = w.primaryId;
+		if (w.created !== undefined) out.created = w.created;
+		if (w.error) out.error = w.error;
+		return out;
+	});
+}
+
+/** The error of one member of one group: names the member object and the field as the group record has it. */
+function memberError(e: SyncError | undefined, member: string, label: string, ref: string): SyncError {
+	return new SyncError({
+		kind: e?.kind ?? 'unknown',
+		status: e?.status,
+		code: e?.code,
+		fields: e?.fields?.map((f) => `${member}.${f}`),
+		recordRef: ref,
+		retryAfterMs: e?.retryAfterMs,
+		hint: e?.hint,
+		message: `${label}: ${e?.message ?? 'not written'}`,
+		cause: e,
+	});
+}
+
+async function writeCompanies(a: CrmAdapter, spec: GroupSpec, writes: GroupWrite[]): Promise<void> {
+	const company = spec.company!;
+	const byName: GroupWrite[] = [];
+	const renames: GroupWrite[] = [];
+	const sharedCheck: GroupWrite[] = [];
+	for (const w of writes) {
+		const fields = w.byMember[company.object];
+		const linked = w.members[company.object];
+		if (!fields) continue;
+		const hasName = company.nameField in fields;
+		const name = String(fields[company.nameField] ?? '').trim();
+		if (hasName && !name) {
+			// Company Name emptied: unlink, keep the company.
+			w.primary[company.primaryRef] = null;
+			delete w.members[company.object];
+		} else if (!linked) {
+			if (name) byName.push(w);
+		} else if (hasName) sharedCheck.push(w);
+		else renames.push(w);
+	}
+	if (sharedCheck.length) {
+		const primariesOf = new Map<string, Set<string>>();
+		for (const p of await related(a, spec.primary, company.primaryRef, sharedCheck.map((w) => w.members[company.object]))) {
+			const c = String(p.fields[company.primaryRef] ?? '');
+			(primariesOf.get(c) ?? primariesOf.set(c, new Set()).get(c)!).add(p.id);
+		}
+		for (const w of sharedCheck) {
+			const others = [...(primariesOf.get(w.members[company.object]) ?? [])].filter((id) => id !== w.primaryId);
+			if (others.length === 0) renames.push(w);
+			else byName.push(w);
+		}
+	}
+	if (renames.length) {
+		const results = await a.upsert(company.object, renames.map((w) => ({ ref: w.input.ref, id: w.members[company.object], fields: w.byMember[company.object] })));
+		results.forEach((r, i) => {
+			if (!r.success) renames[i].error = memberError(r.error, company.object, `${company.object} ${renames[i].members[company.object]}`, renames[i].input.ref);
+		});
+	}
+	if (byName.length) await linkByName(a, spec, byName);
+}
+
+/** Each write to the company of its name: an existing one (normalised name, lowest id) or one created per distinct name. */
+async function linkByName(a: CrmAdapter, spec: GroupSpec, writes: GroupWrite[]): Promise<void> {
+	const company = spec.company!;
+	const groups = new Map<string, GroupWrite[]>();
+	for (const w of writes) {
+		const key = normalizeName(w.byMember[company.object][company.nameField]);
+		(groups.get(key) ?? groups.set(key, []).get(key)!).push(w);
+	}
+	const keys = [...groups.keys()];
+	const found = new Map<string, string>();
+	const matches = await a.findDuplicates(company.object, keys.map((k) => ({ ref: k, company: String(groups.get(k)![0].byMember[company.object][company.nameField]) })));
+	for (const m of matches) {
+		const ids = m.matches.filter((x) => x.object === company.object && normalizeName(x.record.fields[company.nameField]) === m.ref).map((x) => x.id);
+		ids.sort((x, y) => (x.length - y.length) || (x < y ? -1 : x > y ? 1 : 0));
+		if (ids[0]) found.set(m.ref, ids[0]);
+	}
+	const toCreate = keys.filter((k) => !found.has(k));
+	if (toCreate.length) {
+		const results = await a.upsert(company.object, toCreate.map((k) => ({ ref: k, fields: groups.get(k)![0].byMember[company.object] })));
+		results.forEach((r, i) => {
+			const k = toCreate[i];
+			if (r.success && r.id) found.set(k, r.id);
+			else for (const w of groups.get(k)!) w.error = memberError(r.error, company.object, `${company.object} "${String(w.byMember[company.object][company.nameField])}"`, w.input.ref);
+		});
+	}
+	for (const [k, ws] of groups) {
+		const id = found.get(k);
+		if (!id) continue;
+		for (const w of ws) {
+			if (w.members[company.object] !== id) w.primary[company.primaryRef] = id;
+			w.members[company.object] = id;
+		}
+	}
+}
+
+async function writePrimaries(a: CrmAdapter, spec: GroupSpec, writes: GroupWrite[]): Promise<void> {
+	// A group whose primary has nothing to write (only its deal changed) makes no primary call.
+	const todo = writes.filter((w) => !w.error && (!w.primaryId || Object.keys(w.primary).length > 0));
+	if (!todo.length) return;
+	const results = await a.upsert(spec.primary, todo.map((w) => ({ ref: w.input.ref, id: w.primaryId, fields: w.primary })));
+	results.forEach((r, i) => {
+		const w = todo[i];
+		if (r.success) {
+			w.primaryId = r.id ?? w.primaryId;
+			w.created = r.created;
+		} else w.error = r.error ?? memberError(undefined, spec.primary, spec.primary, w.input.ref);
+	});
+}
+
+async function writeDeals(a: CrmAdapter, spec: GroupSpec, writes: GroupWrite[]): Promise<void> {
+	const deal = spec.deal!;
+	const todo: Array<{ w: GroupWrite; input: WriteInput }> = [];
+	for (const w of writes) {
+		if (w.error || !w.primaryId) continue;
+		const fields = { ...(w.byMember[deal.object] ?? {}) };
+		const linked = w.members[deal.object];
+		const companyId = spec.company ? w.members[spec.company.object] : undefined;
+		const companyMoved = spec.company && deal.companyRef && companyChanged(w, spec);
+		if (companyMoved) fields[deal.companyRef!] = companyId ?? null;
+		if (linked) {
+			if (Object.keys(fields).length) todo.push({ w, input: { ref: w.input.ref, id: linked, fields } });
+			continue;
+		}
+		if (!Object.values(fields).some((v) => v !== undefined && v !== null && v !== '')) continue;
+		fields[deal.primaryRef] = w.primaryId;
+		if (deal.companyRef && companyId) fields[deal.companyRef] = companyId;
+		if (fields[deal.titleField] === undefined || fields[deal.titleField] === null || fields[deal.titleField] === '') {
+			const companyName = spec.company ? w.byMember[spec.company.object]?.[spec.company.nameField] : undefined;
+			const fallback = w.primary[deal.titleFallback];
+			fields[deal.titleField] = String(companyName || fallback || `${spec.primary} ${w.primaryId}`);
+		}
+		todo.push({ w, input: { ref: w.input.ref, fields } });
+	}
+	if (!todo.length) return;
+	const results = await a.upsert(deal.object, todo.map((t) => t.input));
+	results.forEach((r, i) => {
+		const { w, input } = todo[i];
+		if (r.success && r.id) w.members[deal.object] = r.id;
+		else w.error = memberError(r.error, deal.object, input.id ? `${deal.object} ${input.id}` : `the new ${deal.object} record`, w.input.ref);
+	});
+}
+
+/** Did this write change the primary's company (relinked or unlinked)? */
+function companyChanged(w: GroupWrite, spec: GroupSpec): boolean {
+	return spec.company!.primaryRef in w.primary;
+}

@@ -1,0 +1,173 @@
+/**
+ * Record groups on Pipedrive (Person + Organization + Deal) through the real `pipedrive` SDK
+ * against the Pipedrive sandbox: writes in dependency order with shared organizations, reads that
+ * assemble each person's organization and deal, the company-change rule, and the change feed of a
+ * group (a deal or an organization changed reaches its person).
+ */
+import { PipedriveAdapter } from '../../../nodes/shared/crm/pipedrive';
+import type { ChangePage, CrmRecord } from '../../../nodes/shared/crm/types';
+import { getGroupsByIds, groupSpec, listGroupChanges, writeGroups, type GroupSpec } from '../../../nodes/shared/crm/group';
+import { PipedriveSandbox } from '../../sandboxes/pipedrive';
+
+delete process.env.HTTP_PROXY;
+delete process.env.HTTPS_PROXY;
+
+const TOKEN = 'pd-groups-token-0123456789';
+const sb = new PipedriveSandbox();
+let base = '';
+const spec = groupSpec('pipedrive', 'persons', ['organizations', 'deals']) as GroupSpec;
+
+function adapter(): PipedriveAdapter {
+	return new PipedriveAdapter({ apiToken: TOKEN, baseUrl: base, ratePerSecond: 0, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+}
+
+async function all(it: AsyncIterable<ChangePage>): Promise<ChangePage[]> {
+	const pages: ChangePage[] = [];
+	for await (const p of it) pages.push(p);
+	return pages;
+}
+
+async function api(path: string): Promise<Record<string, unknown>> {
+	const res = await fetch(`${base}${path}`, { headers: { 'x-api-token': TOKEN } });
+	return (await res.json()) as Record<string, unknown>;
+}
+async function list(entity: string): Promise<Array<Record<string, unknown>>> {
+	return ((await api(`/api/v2/${entity}?limit=500`)).data ?? []) as Array<Record<string, unknown>>;
+}
+
+const prospect = (i: number, company: string | null, extra: Record<string, unknown> = {}) => ({
+	ref: `pr_${i}`,
+	fields: {
+		name: `Contact ${i}`,
+		email: `c${i}@example.com`,
+		...(company === null ? {} : { 'organizations.name': company }),
+		'deals.status': 'open',
+		'deals.stage_id': '2',
+		'deals.value': 1000 * i,
+		...extra,
+	},
+});
+
+beforeAll(async () => {
+	base = await sb.start(0);
+	sb.setValidTokens([TOKEN]);
+});
+afterAll(() => sb.stop());
+beforeEach(() => sb.reset());
+
+describe('Pipedrive record groups', () => {
+	test('first write: 20 prospects over 6 companies → 6 organizations, 20 persons with org_id, 20 deals linked to both', async () => {
+		const companies = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark'];
+		const a = adapter();
+		const inputs = Array.from({ length: 20 }, (_, i) => prospect(i + 1, companies[i % 6]));
+		// Two spellings of one company are one organization (normalised name).
+		inputs[19].fields['organizations.name'] = '  acme ';
+		const results = await writeGroups(a, spec, inputs);
+		expect(results.every((r) => r.success)).toBe(true);
+		const orgs = await list('organizations');
+		expect(orgs).toHaveLength(6);
+		const persons = await list('persons');
+		const deals = await list('deals');
+		expect(persons).toHaveLength(20);
+		expect(deals).toHaveLength(20);
+		for (const r of results) {
+			const person = persons.find((p) => String(p.id) === r.id)!;
+			const deal = deals.find((d) => String(d.id) === r.members!.deals)!;
+			expect(String(person.org_id)).toBe(r.members!.organizations);
+			expect(String(deal.person_id)).toBe(r.id);
+			expect(String(deal.org_id)).toBe(r.members!.organizations);
+		}
+		const acme = orgs.find((o) => o.name === 'Acme')!;
+		expect(persons.filter((p) => p.org_id === acme.id)).toHaveLength(5);
+		// The deal is titled from the company; value and stage land on the deal.
+		const d1 = deals.find((d) => String(d.id) === results[0].members!.deals)!;
+		expect(d1).toMatchObject({ title: 'Acme', value: 1000, stage_id: 2, status: 'open' });
+		// Floor: one create per new member record, one search per distinct company name.
+		expect(a.stats.byEndpoint).toMatchObject({ 'organizations.search': 6, 'organizations.create': 6, 'persons.create': 20, 'deals.create': 20 });
+	});
+
+	test('an existing organization of the same name is reused, not duplicated; a prospect without a company creates none', async () => {
+		sb.seed({ organizations: [{ id: 77, name: 'Globex Retail' }] });
+		const results = await writeGroups(adapter(), spec, [prospect(1, 'GLOBEX retail'), prospect(2, null)]);
+		expect(results.map((r) => r.success)).toEqual([true, true]);
+		expect(results[0].members!.organizations).toBe('77');
+		expect(results[1].members!.organizations).toBeUndefined();
+		expect(await list('organizations')).toHaveLength(1);
+		const deal2 = (await list('deals')).find((d) => String(d.id) === results[1].members!.deals)!;
+		// Without a company the deal takes the contact's name.
+		expect(deal2.title).toBe('Contact 2');
+		expect(deal2.org_id ?? null).toBeNull();
+	});
+
+	test('read back: each person with its organization and the deal the link names (a second deal is not it)', async () => {
+		const a = adapter();
+		const [r] = await writeGroups(a, spec, [prospect(1, 'Acme')]);
+		// A newer, second deal on the same person.
+		sb.seed({ deals: [{ id: 900, title: 'Other deal', value: 5, person_id: Number(r.id), status: 'open', stage_id: 1 }] });
+		const [g] = await getGroupsByIds(a, spec, [r.id!], { hints: new Map([[r.id!, r.members!]]) });
+		expect(g.members).toEqual(r.members);
+		expect(g.fields).toMatchObject({ name: 'Contact 1', 'organizations.name': 'Acme', 'deals.value': 1000, 'deals.title': 'Acme' });
+		// Linked to a deal that is gone: the person's oldest deal is not taken silently in its place.
+		const noHint = await getGroupsByIds(a, spec, [r.id!]);
+		expect(noHint[0].members!.deals).toBe(r.members!.deals);
+	});
+
+	test('company change: a company shared by others is not renamed (relink); one linked to this person alone is renamed', async () => {
+		const a = adapter();
+		const res = await writeGroups(a, spec, [prospect(1, 'Acme'), prospect(2, 'Acme'), prospect(3, 'Solo Ltd')]);
+		const acmeId = res[0].members!.organizations;
+		// Prospect 1 moves to "Acme Europe" while prospect 2 stays with Acme.
+		const [moved] = await writeGroups(a, spec, [{ ref: 'pr_1', id: res[0].id, members: res[0].members, fields: { 'organizations.name': 'Acme Europe' } }]);
+		expect(moved.success).toBe(true);
+		expect(moved.members!.organizations).not.toBe(acmeId);
+		const orgs = await list('organizations');
+		expect(orgs.find((o) => String(o.id) === acmeId)!.name).toBe('Acme');
+		expect(orgs.find((o) => String(o.id) === moved.members!.organizations)!.name).toBe('Acme Europe');
+		const persons = await list('persons');
+		expect(String(persons.find((p) => String(p.id) === res[0].id)!.org_id)).toBe(moved.members!.organizations);
+		expect(String(persons.find((p) => String(p.id) === res[1].id)!.org_id)).toBe(acmeId);
+		// Its deal follows it to the new organization.
+		const deal = (await list('deals')).find((d) => String(d.id) === res[0].members!.deals)!;
+		expect(String(deal.org_id)).toBe(moved.members!.organizations);
+		// Prospect 3 is Solo Ltd's only person: the organization is renamed in place.
+		const [renamed] = await writeGroups(a, spec, [{ ref: 'pr_3', id: res[2].id, members: res[2].members, fields: { 'organizations.name': 'Solo Limited' } }]);
+		expect(renamed.members!.organizations).toBe(res[2].members!.organizations);
+		expect((await list('organizations')).find((o) => String(o.id) === res[2].members!.organizations)!.name).toBe('Solo Limited');
+	});
+
+	test('one bad member fails only its own group, naming the member and field', async () => {
+		const a = adapter();
+		const bad = prospect(2, 'Globex', { 'deals.stage_id': '999' });
+		const results = await writeGroups(a, spec, [prospect(1, 'Acme'), bad, prospect(3, 'Initech')]);
+		expect(results.map((r) => r.success)).toEqual([true, false, true]);
+		const e = results[1].error!;
+		expect(e.message).toMatch(/deals/);
+		expect(e.recordRef).toBe('pr_2');
+		// The person was written before its deal failed: the result names it, so a retry updates it.
+		expect(results[1].id).toBeDefined();
+		expect(results[1].members!.organizations).toBeDefined();
+		const retry = await writeGroups(a, spec, [{ ref: 'pr_2', id: results[1].id, members: results[1].members, fields: { 'deals.status': 'open', 'deals.stage_id': '3', 'deals.value': 2000 } }]);
+		expect(retry[0].success).toBe(true);
+		expect(await list('persons')).toHaveLength(3);
+		expect(await list('deals')).toHaveLength(3);
+	});
+
+	test('change feed: a deal stage moved and an organization renamed reach their persons; the last page carries the newest time', async () => {
+		const a = adapter();
+		const res = await writeGroups(a, spec, [prospect(1, 'Acme'), prospect(2, 'Acme'), prospect(3, 'Globex')]);
+		const since = (await all(listGroupChanges(a, spec, undefined))).at(-1)!.cursor;
+		await new Promise((r) => setTimeout(r, 1100));
+		await a.upsert('deals', [{ ref: 'd', id: res[2].members!.deals, fields: { stage_id: 4 } }]);
+		await a.upsert('organizations', [{ ref: 'o', id: res[0].members!.organizations, fields: { name: 'Acme Corp' } }]);
+		const pages = await all(listGroupChanges(a, spec, since, { hints: new Map(res.map((r) => [r.id!, r.members!])) }));
+		const seen = new Map<string, CrmRecord>();
+		for (const p of pages) for (const r of p.records) seen.set(r.id, r);
+		expect([...seen.keys()].sort()).toEqual([res[0].id, res[1].id, res[2].id].sort());
+		expect(seen.get(res[0].id!)!.fields['organizations.name']).toBe('Acme Corp');
+		expect(seen.get(res[1].id!)!.fields['organizations.name']).toBe('Acme Corp');
+		expect(seen.get(res[2].id!)!.fields['deals.stage_id']).toBe(4);
+		const cursors = pages.map((p) => p.cursor);
+		expect(cursors.at(-1)! >= since).toBe(true);
+		for (const c of cursors.slice(0, -1)) expect(c <= cursors.at(-1)!).toBe(true);
+	});
+});
