@@ -200,8 +200,26 @@ export function supportedObjects(crm: CrmName): string[] {
 	return Object.keys(TABLES[crm] ?? {});
 }
 
-/** A fresh copy of the default mapping table for one CRM object ([] for an unknown object). */
-export function defaultMappings(crm: CrmName, object: string): MappingRule[] {
+/**
+ * A fresh copy of the default mapping table for one CRM object ([] for an unknown object). With
+ * `members` (a record group, see crm/group): the primary's table plus each member's, the member's
+ * CRM fields under `<member>.<field>`; a FieldFlow field a member carries back (Company Name from
+ * the organization) is then written to the primary's own copy of it (HubSpot's contact `company`
+ * text) but no longer read from it; a field the primary maps itself (phone, notes) stays the
+ * primary's only.
+ */
+export function defaultMappings(crm: CrmName, object: string, members: readonly string[] = []): MappingRule[] {
 	const t = TABLES[crm]?.[object];
-	return t ? t.map((m) => ({ ...m })) : [];
+	const own = t ? t.map((m) => ({ ...m })) : [];
+	if (!members.length) return own;
+	// The person's own fields stay the person's: a shared company's phone is not each prospect's
+	// phone. Company Name is the company's (and names the deal).
+	const ownFields = new Set(own.map((m) => m.fieldflow));
+	const fromMembers: MappingRule[] = [];
+	for (const member of members) {
+		for (const m of TABLES[crm]?.[member] ?? []) if (!ownFields.has(m.fieldflow) || m.fieldflow === 'company_name') fromMembers.push({ ...m, crm: `${member}.${m.crm}` });
+	}
+	const readFromMembers = new Set(fromMembers.filter((m) => m.direction !== 'toCrm').map((m) => m.fieldflow));
+	for (const m of own) if (readFromMembers.has(m.fieldflow) && !m.direction) m.direction = 'toCrm';
+	return [...own, ...fromMembers];
 }

@@ -30,11 +30,15 @@ export interface MappingConfig {
 	useDefaults: boolean;
 	custom: CustomMappingRow[];
 	statusOverrides: StatusOverrideRow[];
+	/** A record group: the member objects synced with the primary `object` (see crm/group). */
+	members?: string[];
 }
 
 export interface EffectiveMapping {
 	crm: CrmName;
 	object: string;
+	/** A record group's member objects ([] or absent: the object alone). */
+	members?: string[];
 	mappings: MappingRule[];
 	valueMaps: ValueMaps;
 	/** Configuration problems (unknown fields, CRM id fields written, two fields into one CRM field). */
@@ -46,7 +50,8 @@ export const CUSTOM_STATUS_MAP = 'customStatus';
 /** Parameters → rules + value maps. Pure: unit-testable without n8n. */
 export function buildMapping(config: MappingConfig): EffectiveMapping {
 	const { crm, object } = config;
-	const defaults = config.useDefaults ? defaultMappings(crm, object) : [];
+	const members = config.members ?? [];
+	const defaults = config.useDefaults ? defaultMappings(crm, object, members) : [];
 	const custom: MappingRule[] = [];
 	for (const row of config.custom) {
 		const isCustom = row.fieldflowField === CUSTOM_FIELD_OPTION;
@@ -56,7 +61,7 @@ export function buildMapping(config: MappingConfig): EffectiveMapping {
 		if (row.direction && row.direction !== 'both') rule.direction = row.direction;
 		// A custom status pair keeps the default value map of this object's status mapping.
 		if (fieldflow === 'status') {
-			const d = defaults.find((m) => m.fieldflow === 'status' && m.valueMap) ?? defaultMappings(crm, object).find((m) => m.fieldflow === 'status' && m.valueMap);
+			const d = defaults.find((m) => m.fieldflow === 'status' && m.valueMap) ?? defaultMappings(crm, object, members).find((m) => m.fieldflow === 'status' && m.valueMap);
 			if (d?.valueMap && (rule.type === 'picklist' || rule.type === 'text')) rule.valueMap = d.valueMap;
 		}
 		custom.push(rule);
@@ -85,7 +90,9 @@ export function buildMapping(config: MappingConfig): EffectiveMapping {
 		}
 	}
 	const problems = validateMappings(mappings, { crm, valueMaps });
-	return { crm, object, mappings, valueMaps, problems };
+	const out: EffectiveMapping = { crm, object, mappings, valueMaps, problems };
+	if (members.length) out.members = [...members];
+	return out;
 }
 
 /** Which CRM field comes from which canonical field (for grouping a CRM payload by canonical field). */
