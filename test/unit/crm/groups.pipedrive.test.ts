@@ -18,7 +18,7 @@ let base = '';
 const spec = groupSpec('pipedrive', 'persons', ['organizations', 'deals']) as GroupSpec;
 
 function adapter(): PipedriveAdapter {
-	return new PipedriveAdapter({ apiToken: TOKEN, baseUrl: base, ratePerSecond: 0, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+	return new PipedriveAdapter({ apiToken: TOKEN, baseUrl: base, ratePerSecond: 0, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 100 } });
 }
 
 async function all(it: AsyncIterable<ChangePage>): Promise<ChangePage[]> {
