@@ -1,7 +1,7 @@
 /** Links: FieldFlow id to CRM id per object, with the last synced baseline; create reservations. */
 import type { CrmName } from '../crm/types';
 import type { Link, RecordStatus } from '../sync/types';
-import type { Param } from './db';
+import type { Executor, Param } from './db';
 import { isUniqueViolation } from './db';
 import { assertNoSecrets } from './guard';
 import { ROWS_PER_STATEMENT, IN_CHUNK, chunks, placeholders, rowsPlaceholders, normalizeTime, redact, rowToLink, linkKey, reservationMessage, requireText, StorePart } from './sql';
@@ -19,7 +19,7 @@ export class Links extends StorePart {
 		const base = 'SELECT * FROM ff_links WHERE crm = ? AND object = ?';
 		if (!fieldflowIds && !crmIds) {
 			const rows = await this.db.all(`${base} ORDER BY fieldflow_id`, [crm, object]);
-			return rows.map(rowToLink);
+			return this.withMembers(crm, object, rows.map(rowToLink), true);
 		}
 		const found = new Map<string, Link>();
 		for (const [column, ids] of [
@@ -39,7 +39,39 @@ export class Links extends StorePart {
 				}
 			}
 		}
-		return [...found.values()];
+		return this.withMembers(crm, object, [...found.values()]);
+	}
+
+	/** Links of `object` whose group names one of these member records (e.g. the prospects of a deal). */
+	async getLinksByMember(crm: CrmName, object: string, memberObject: string, memberIds: string[]): Promise<Link[]> {
+		const ffIds = new Set<string>();
+		for (const chunk of chunks([...new Set(memberIds)], IN_CHUNK)) {
+			const rows = await this.db.all(
+				`SELECT fieldflow_id FROM ff_link_members WHERE crm = ? AND object = ? AND member_object = ? AND member_id IN (${placeholders(chunk.length)})`,
+				[crm, object, memberObject, ...chunk],
+			);
+			for (const r of rows) ffIds.add(String((r as { fieldflow_id: unknown }).fieldflow_id));
+		}
+		return ffIds.size ? this.getLinks(crm, object, { fieldflowIds: [...ffIds] }) : [];
+	}
+
+	/** Attach each link's member records (links without any keep `members` undefined). */
+	private async withMembers(crm: CrmName, object: string, links: Link[], everyLink = false): Promise<Link[]> {
+		if (!links.length) return links;
+		const byId = new Map(links.map((l) => [l.fieldflowId, l]));
+		const attach = (rows: Array<Record<string, unknown>>) => {
+			for (const r of rows) {
+				const l = byId.get(String(r.fieldflow_id));
+				if (l) (l.members ??= {})[String(r.member_object)] = String(r.member_id);
+			}
+		};
+		if (everyLink) attach(await this.db.all('SELECT * FROM ff_link_members WHERE crm = ? AND object = ?', [crm, object]));
+		else {
+			for (const chunk of chunks([...byId.keys()], IN_CHUNK)) {
+				attach(await this.db.all(`SELECT * FROM ff_link_members WHERE crm = ? AND object = ? AND fieldflow_id IN (${placeholders(chunk.length)})`, [crm, object, ...chunk]));
+			}
+		}
+		return links;
 	}
 
 	async reserveLink(
@@ -127,6 +159,7 @@ export class Links extends StorePart {
 						params,
 					);
 				}
+				await saveMembers(tx, all.filter((l) => l.members !== undefined));
 			});
 		} catch (error) {
 			if (isUniqueViolation(error)) {
@@ -163,11 +196,31 @@ export class Links extends StorePart {
 	}
 
 	async removeLink(crm: CrmName, object: string, fieldflowId: string): Promise<boolean> {
+		await this.db.run('DELETE FROM ff_link_members WHERE crm = ? AND object = ? AND fieldflow_id = ?', [crm, object, fieldflowId]);
 		const n = await this.db.run('DELETE FROM ff_links WHERE crm = ? AND object = ? AND fieldflow_id = ?', [
 			crm,
 			object,
 			fieldflowId,
 		]);
 		return n > 0;
+	}
+}
+
+/** Replace the member rows of these links with their `members` (in the caller's transaction). */
+async function saveMembers(tx: Executor, links: Link[]): Promise<void> {
+	const byObject = new Map<string, Link[]>();
+	for (const l of links) {
+		const k = linkKey(l.crm, l.object, '');
+		(byObject.get(k) ?? byObject.set(k, []).get(k)!).push(l);
+	}
+	for (const group of byObject.values()) {
+		const { crm, object } = group[0];
+		for (const chunk of chunks(group, IN_CHUNK)) {
+			await tx.run(`DELETE FROM ff_link_members WHERE crm = ? AND object = ? AND fieldflow_id IN (${placeholders(chunk.length)})`, [crm, object, ...chunk.map((l) => l.fieldflowId)]);
+		}
+		const rows = group.flatMap((l) => Object.entries(l.members ?? {}).filter(([, id]) => !!id).map(([memberObject, id]) => [l.crm, l.object, l.fieldflowId, memberObject, String(id)] as Param[]));
+		for (const chunk of chunks(rows, ROWS_PER_STATEMENT)) {
+			await tx.run(`INSERT INTO ff_link_members (crm, object, fieldflow_id, member_object, member_id) VALUES ${rowsPlaceholders(chunk.length, 5)}`, chunk.flat());
+		}
 	}
 }

@@ -101,6 +101,24 @@ export const MIGRATIONS: Migration[] = [
 			)`,
 		],
 	},
+	{
+		version: 2,
+		name: 'record groups: the member records of each link',
+		statements: [
+			// A link (prospect ↔ primary CRM record) names the exact member records of its group
+			// (organization, deal, ...). Links made before groups have none; the first group run
+			// fills them in. Many links may name one member (a shared company).
+			`CREATE TABLE ff_link_members (
+				crm TEXT NOT NULL,
+				object TEXT NOT NULL,
+				fieldflow_id TEXT NOT NULL,
+				member_object TEXT NOT NULL,
+				member_id TEXT NOT NULL,
+				PRIMARY KEY (crm, object, fieldflow_id, member_object)
+			)`,
+			'CREATE INDEX ff_link_members_member ON ff_link_members (crm, member_object, member_id)',
+		],
+	},
 ];
 
 /** Arbitrary constant key for pg_advisory_xact_lock ('FFsync' in ASCII). */

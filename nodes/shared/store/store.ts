@@ -64,6 +64,10 @@ export class SqlSyncStore implements SyncStore {
 		return this.links.getLinks(crm, object, query);
 	}
 
+	getLinksByMember(crm: CrmName, object: string, memberObject: string, memberIds: string[]): Promise<Link[]> {
+		return this.links.getLinksByMember(crm, object, memberObject, memberIds);
+	}
+
 	reserveLink(
 		crm: CrmName,
 		object: string,

@@ -147,6 +147,8 @@ export interface SyncStore {
 
 	// Links
 	getLinks(crm: CrmName, object: string, query?: LinkQuery): Promise<Link[]>;
+	/** Links whose record group names one of these member records (a deal → its prospect). */
+	getLinksByMember(crm: CrmName, object: string, memberObject: string, memberIds: string[]): Promise<Link[]>;
 	/** How many records of the CRM object are linked (a lower bound of its size; create reservations not counted). */
 	countLinks(crm: CrmName, object: string): Promise<number>;
 	reserveLink(crm: CrmName, object: string, fieldflowId: string, options?: ReserveOptions): Promise<boolean>;

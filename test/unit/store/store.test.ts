@@ -228,6 +228,25 @@ export function describeStore(name: string, backend: Backend): void {
 			expect(takeovers.filter(Boolean).length).toBeGreaterThanOrEqual(1);
 		});
 
+		test('record groups: each link names its member records; many links may share one (a company); saving without members keeps them', async () => {
+			const pd = (id: string, crmId: string, members?: Record<string, string>) => link(id, crmId, { crm: 'pipedrive', object: 'persons', members });
+			await store.saveLinks([pd('p1', '1', { organizations: '10', deals: '100' }), pd('p2', '2', { organizations: '10', deals: '101' }), pd('p3', '3')]);
+			const got = new Map((await store.getLinks('pipedrive', 'persons')).map((l) => [l.fieldflowId, l]));
+			expect(got.get('p1')!.members).toEqual({ organizations: '10', deals: '100' });
+			expect(got.get('p3')!.members).toBeUndefined();
+			expect((await store.getLinksByMember('pipedrive', 'persons', 'organizations', ['10'])).map((l) => l.fieldflowId).sort()).toEqual(['p1', 'p2']);
+			expect((await store.getLinksByMember('pipedrive', 'persons', 'deals', ['101'])).map((l) => l.fieldflowId)).toEqual(['p2']);
+			// A link saved without members (a run of today's single-object sync) keeps the stored ones.
+			await store.saveLinks([pd('p1', '1')]);
+			expect((await store.getLinks('pipedrive', 'persons', { fieldflowIds: ['p1'] }))[0].members).toEqual({ organizations: '10', deals: '100' });
+			// Relinked to another company, deal kept: the rows are replaced, not added to.
+			await store.saveLinks([pd('p1', '1', { organizations: '11', deals: '100' })]);
+			expect((await store.getLinks('pipedrive', 'persons', { crmIds: ['1'] }))[0].members).toEqual({ organizations: '11', deals: '100' });
+			expect(await store.getLinksByMember('pipedrive', 'persons', 'organizations', ['10'])).toHaveLength(1);
+			await store.removeLink('pipedrive', 'persons', 'p2');
+			expect(await store.getLinksByMember('pipedrive', 'persons', 'organizations', ['10'])).toEqual([]);
+		});
+
 		test('a CRM id can be linked to only one FieldFlow record per object', async () => {
 			await store.saveLinks([link('p1', 'dup')]);
 			await expect(store.saveLinks([link('p9', 'x'), link('p2', 'dup')])).rejects.toThrow(/only one FieldFlow record/);
