@@ -11,7 +11,7 @@ import type { CrmRecord, FieldInfo } from '../crm/types';
 import { SyncError } from '../errors';
 import { defaultMappings } from './defaults';
 import { canonicalFromFieldflow, fieldflowPayload, mapToCrm, mapToFieldflow } from './engine';
-import type { MappedRecord, RecordProblem } from '../sync/protocol';
+import { memberIdsOf, type MappedRecord, type RecordProblem } from '../sync/protocol';
 import { crmFieldSources, fieldsToCrm, type EffectiveMapping } from './effective';
 
 export interface MapItemResult {
@@ -22,7 +22,7 @@ export interface MapItemResult {
 	errors: SyncError[];
 }
 
-const CRM_META_KEYS = new Set(['id', 'object', 'modifiedAt', 'deleted']);
+const CRM_META_KEYS = new Set(['id', 'object', 'modifiedAt', 'deleted', 'members']);
 
 function str(v: unknown): string {
 	return v === undefined || v === null ? '' : String(v).trim();
@@ -112,7 +112,10 @@ export function mapCrmItem(json: Record<string, unknown>, eff: EffectiveMapping)
 			recordRef: id,
 		});
 	}
-	return mapCrmRecord({ id, object: eff.object, fields, modifiedAt: str(json.modifiedAt), deleted: json.deleted === true }, eff);
+	const record: CrmRecord = { id, object: eff.object, fields, modifiedAt: str(json.modifiedAt) ?? '', deleted: json.deleted === true };
+	const members = memberIdsOf(json.members);
+	if (members) record.members = members;
+	return mapCrmRecord(record, eff);
 }
 
 export function mapCrmRecord(r: CrmRecord, eff: EffectiveMapping): MapItemResult {
@@ -126,6 +129,7 @@ export function mapCrmRecord(r: CrmRecord, eff: EffectiveMapping): MapItemResult
 		fields: mapped.fields,
 	};
 	if (r.deleted) record.deleted = true;
+	if (r.members && Object.keys(r.members).length) record.members = { ...r.members };
 	return { payload: fieldflowPayload(mapped.fields), record, errors: r.deleted ? [] : mapped.errors };
 }
 

@@ -201,6 +201,7 @@ class CommitPlanner {
 				crmModifiedAt: (toCrm && outcome.modifiedAt) || meta.crmModifiedAt || null,
 				lastSyncedAt: this.now,
 				message: null,
+				...((outcome.members ?? meta.members) ? { members: outcome.members ?? meta.members } : {}),
 			});
 			// Written now: the record's older queued errors are superseded (retrying them could only
 			// duplicate or roll back).
@@ -221,7 +222,12 @@ class CommitPlanner {
 		const direction = toCrm ? 'toCrm' : 'toFieldflow';
 		const kind: ErrorKind = outcome?.errorKind ?? 'unknown';
 		const message = outcome?.error ?? 'The item carries no write outcome (success/error): was it passed through a write node?';
-		if (meta.action === 'createInCrm' && fieldflowId) this.batch.releases.push({ crm: meta.crm, object: meta.object, fieldflowId });
+		if (meta.action === 'createInCrm' && fieldflowId && outcome?.id) {
+			// A record group whose primary was created before a member failed: link what exists
+			// (no baseline: nothing is synced yet), so the next run or Retry updates it and never
+			// creates a second one.
+			this.batch.links.push({ crm: meta.crm, object: meta.object, fieldflowId, crmId: outcome.id, baseline: {}, status: 'error', message, lastSyncedAt: null, ...(outcome.members ? { members: outcome.members } : {}) });
+		} else if (meta.action === 'createInCrm' && fieldflowId) this.batch.releases.push({ crm: meta.crm, object: meta.object, fieldflowId });
 		else this.setStatus(meta.crm, meta.object, fieldflowId, 'error', message);
 		const payload = beforeWrite(json, toCrm ? meta.crmId : meta.fieldflowId);
 		const hasKey = !!(fieldflowId || crmId);

@@ -263,7 +263,8 @@ function routesOf(w: Work, eff: EffectiveMapping): Routed[] {
 function writeRoutes(w: Work, actions: Set<SyncAction>, ffId: string | null, crmId: string | null, reason: string, eff: EffectiveMapping): Routed[] {
 	const { crm, object } = eff;
 	const d = w.decision!;
-	const common = { kind: 'write' as const, crm, object, fieldflowModifiedAt: w.ff?.modifiedAt ?? null, crmModifiedAt: w.crm?.modifiedAt ?? null, baseline: d.baseline, reason };
+	const members = membersOf(w);
+	const common = { kind: 'write' as const, crm, object, fieldflowModifiedAt: w.ff?.modifiedAt ?? null, crmModifiedAt: w.crm?.modifiedAt ?? null, baseline: d.baseline, reason, ...(members ? { members } : {}) };
 	const withConflicts = (m: WriteMeta): WriteMeta => (d.conflicts?.length ? { ...m, conflicts: d.conflicts } : m);
 	const out: Routed[] = [];
 	if (d.toCrm && (actions.has('updateCrm') || actions.has('createInCrm'))) {
@@ -296,9 +297,11 @@ function matchedLink(w: Work, crm: CrmName, object: string): Link | undefined {
 	const actions = new Set<SyncAction>(d.actions);
 	if (d.toCrm || d.toFieldflow || !w.ff || !w.crm || w.ff.deleted || w.crm.deleted) return undefined;
 	if (!actions.has('unchanged') && !actions.has('conflict')) return undefined;
-	if (w.link && w.link.crmId === w.crm.id && sameBaseline(w.link.baseline, d.baseline)) return undefined;
+	const members = membersOf(w);
+	if (w.link && w.link.crmId === w.crm.id && sameBaseline(w.link.baseline, d.baseline) && sameMembers(w.link.members, members)) return undefined;
 	const kept = !!w.link?.crmId;
 	return {
+		...(members ? { members } : {}),
 		crm,
 		object,
 		fieldflowId: w.ff.id,
@@ -321,6 +324,20 @@ export function applyReservations(routed: Routed[], granted: ReadonlySet<string>
 		const meta: UnchangedMeta = { kind: 'unchanged', crm, object, fieldflowId, crmId: null, action: 'unchanged', reason };
 		return { output: OUTPUT.unchanged, json: { fieldflowId, crmId: null, action: 'unchanged', reason, [SYNC_KEY]: meta }, paired: r.paired };
 	});
+}
+
+/**
+ * A record group's member records for the pair: as the CRM side was read (the members it has now:
+ * a person moved to another organization), else as the link names them.
+ */
+function membersOf(w: Work): Record<string, string> | undefined {
+	return w.crm?.members ?? w.link?.members;
+}
+
+function sameMembers(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+	const keys = new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})]);
+	for (const k of keys) if ((a ?? {})[k] !== (b ?? {})[k]) return false;
+	return true;
 }
 
 function sameBaseline(a: Record<string, unknown>, b: Record<string, unknown>): boolean {

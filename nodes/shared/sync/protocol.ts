@@ -87,6 +87,8 @@ export interface WriteMeta {
 	attempts?: number;
 	/** Error-queue id when the item comes from Retry. */
 	errorId?: number;
+	/** A record group: the member records of the pair as read (CRM side) or linked (see crm/group). */
+	members?: Record<string, string>;
 }
 
 export interface ConflictMeta {
@@ -143,7 +145,7 @@ export function withoutSync<T extends Record<string, unknown>>(json: T): Omit<T,
 // to each input item. Encoded by withOutcome, read by readOutcome; nothing else touches these keys.
 
 /** Keys a write node adds to its input item; never sent to an API again (Retry, chained writes). */
-export const WRITE_OUTCOME_KEYS = ['success', 'created', 'deleted', 'error', 'errorKind', 'hint', 'errorFields', 'errorCode', 'inputId', 'modifiedAt'] as const;
+export const WRITE_OUTCOME_KEYS = ['success', 'created', 'deleted', 'error', 'errorKind', 'hint', 'errorFields', 'errorCode', 'inputId', 'modifiedAt', 'members'] as const;
 
 export const ERROR_KINDS: readonly ErrorKind[] = ['auth_expired', 'validation', 'rate_limit', 'not_found', 'transient', 'unknown'];
 
@@ -164,6 +166,11 @@ export interface WriteOutcome extends Partial<OutcomeError> {
 	deleted?: boolean;
 	/** The written record's modification time, as its API answered it. */
 	modifiedAt?: string;
+	/**
+	 * A record group's write: the member records written or linked. Also on a failed write whose
+	 * primary record was written before a member failed (then `id` is set too).
+	 */
+	members?: Record<string, string>;
 }
 
 /** The one encoding of an error on an item: its message, kind, hint, fields and vendor code. */
@@ -195,6 +202,14 @@ export function withOutcome<T extends Record<string, unknown>>(input: T, outcome
 	return out;
 }
 
+/** A record group's member ids as an item carries them (`{ organizations: '12' }`), or undefined. */
+export function memberIdsOf(v: unknown): Record<string, string> | undefined {
+	if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+	const out: Record<string, string> = {};
+	for (const [k, id] of Object.entries(v as Record<string, unknown>)) if (id !== undefined && id !== null && id !== '') out[k] = String(id);
+	return Object.keys(out).length ? out : undefined;
+}
+
 /** The outcome an item carries, or undefined when it passed no write node. */
 export function readOutcome(json: Record<string, unknown>): WriteOutcome | undefined {
 	if (json.success !== true && json.success !== false && json.error === undefined) return undefined;
@@ -202,6 +217,8 @@ export function readOutcome(json: Record<string, unknown>): WriteOutcome | undef
 	const out: WriteOutcome = { id: json.id === undefined || json.id === null || json.id === '' ? null : String(json.id), success, created: json.created === true };
 	if (json.deleted === true) out.deleted = true;
 	if (typeof json.modifiedAt === 'string' && json.modifiedAt) out.modifiedAt = json.modifiedAt;
+	const members = memberIdsOf(json.members);
+	if (members) out.members = members;
 	if (!success) {
 		// An error item of another node (n8n's own error output: `{ error }`) has no kind: unknown.
 		const kind = (ERROR_KINDS as readonly unknown[]).includes(json.errorKind) ? (json.errorKind as ErrorKind) : 'unknown';

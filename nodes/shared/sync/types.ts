@@ -35,6 +35,8 @@ export interface SyncRecord {
 	deleted?: boolean;
 	/** Canonical (FieldFlow-named) values. */
 	fields: CanonicalFields;
+	/** CRM side, a record group: the member records read with it (see crm/group). */
+	members?: Record<string, string>;
 }
 
 /** A field-level mapping between FieldFlow and one CRM object. */
