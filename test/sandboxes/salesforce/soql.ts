@@ -9,6 +9,8 @@
  * INVALID_FIELD like Salesforce.
  */
 
+import { to18 } from './schema';
+
 export class SoqlError extends Error {
 	constructor(
 		public readonly errorCode: 'MALFORMED_QUERY' | 'INVALID_FIELD' | 'INVALID_TYPE' | 'INVALID_QUERY_FILTER_OPERATOR',
@@ -374,11 +376,22 @@ function compare(a: unknown, b: unknown, fieldType: string): number {
 	if (fieldType === 'datetime') {
 		return toMs(a) - toMs(b);
 	}
+	if ((fieldType === 'id' || fieldType === 'reference') && typeof a === 'string' && typeof b === 'string') {
+		// SOQL takes an id in its 15-character (case-sensitive) or 18-character (case-safe) form
+		// (the ID field type, https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/field_types.htm#i1435616).
+		const sa = idKey(a);
+		const sb = idKey(b);
+		return sa < sb ? -1 : sa > sb ? 1 : 0;
+	}
 	if (typeof a === 'number' && typeof b === 'number') return a - b;
 	if (typeof a === 'boolean' || typeof b === 'boolean') return Number(a) - Number(b);
 	const sa = String(a).toLowerCase();
 	const sb = String(b).toLowerCase();
 	return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+function idKey(id: string): string {
+	return (/^[A-Za-z0-9]{15}$/.test(id) ? to18(id) : id).toLowerCase();
 }
 
 function toMs(v: unknown): number {
