@@ -2,7 +2,10 @@
  * Salesforce REST API sandbox (API v62.0; any vNN.0 is accepted), speaking the wire format jsforce
  * uses: SOQL query / queryMore / queryAll with a real SOQL subset, sObject CRUD, describe, sObject
  * Collections (create / update / upsert by external id / delete / retrieve, 200 records max,
- * allOrNone, per-record results), limits, versions, and the OAuth refresh-token flow.
+ * allOrNone, per-record results), limits, versions, and the OAuth refresh-token flow. Record
+ * groups: Account ← Contact / Opportunity ← OpportunityContactRole with reference checks and
+ * delete cascades, child-to-parent fields in SOQL, and lead conversion (`convertLead`, also at
+ * POST /__sandbox/convert-lead) after which the Lead is read-only.
  *
  * Errors are Salesforce's arrays `[{message, errorCode, fields}]`; collection results carry
  * `{id, success, errors: [{statusCode, message, fields}]}`. Every response carries

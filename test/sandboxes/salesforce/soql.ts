@@ -4,7 +4,9 @@
  * Supported: SELECT f1, f2 FROM Obj [WHERE cond] [ORDER BY f [ASC|DESC] [NULLS FIRST|LAST], ...]
  * [LIMIT n] [OFFSET n] [ALL ROWS]. Conditions: =, !=, <>, <, <=, >, >=, LIKE, [NOT] IN (...),
  * AND / OR / NOT, parentheses. Literals: 'strings' with backslash escapes, numbers, TRUE/FALSE,
- * NULL, date (2024-01-31) and datetime (2024-01-31T10:00:00Z, .000Z, +01:00) literals.
+ * NULL, date (2024-01-31) and datetime (2024-01-31T10:00:00Z, .000Z, +01:00) literals. Id and
+ * reference values compare in their 15- or 18-character form. Dotted names (`Account.Name`) are
+ * resolved by the caller (child-to-parent fields).
  * Errors are thrown as SoqlError(errorCode, message) so the sandbox can answer MALFORMED_QUERY /
  * INVALID_FIELD like Salesforce.
  */
