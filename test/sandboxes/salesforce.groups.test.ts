@@ -145,6 +145,35 @@ describe('Salesforce sandbox record groups through jsforce', () => {
 			expect(reassigned[0]).toMatchObject({ success: true });
 		});
 
+		it('parents named by external id ("Account": {"FieldFlow_Id__c": …}) in collection creates and upserts; an unknown one is INVALID_FIELD for that record only', async () => {
+			const accs = await conn.sobject('Account').upsert([{ FieldFlow_Id__c: 'ff-co-1', Name: 'Ext Co' }], 'FieldFlow_Id__c', { allOrNone: true });
+			const accId = (accs[0] as { id: string }).id;
+			const people = await conn.sobject('Contact').upsert(
+				[
+					{ FieldFlow_Id__c: 'ff-p-1', LastName: 'Ext One', Account: { FieldFlow_Id__c: 'ff-co-1' } },
+					{ FieldFlow_Id__c: 'ff-p-2', LastName: 'Ext Two', Account: { FieldFlow_Id__c: 'ff-nope' } },
+				] as never,
+				'FieldFlow_Id__c',
+				{ allOrNone: false },
+			);
+			expect(people[0]).toMatchObject({ success: true, created: true });
+			expect(people[1]).toEqual({ success: false, errors: [{ statusCode: 'INVALID_FIELD', message: 'Foreign key external ID: ff-nope not found for field FieldFlow_Id__c in entity Account', fields: [] }] });
+			const deals = await conn.sobject('Opportunity').upsert(
+				[{ FieldFlow_Id__c: 'ff-d-1', Name: 'Ext deal', StageName: 'Prospecting', CloseDate: '2026-09-30', Account: { FieldFlow_Id__c: 'ff-co-1' } }] as never,
+				'FieldFlow_Id__c',
+				{ allOrNone: true },
+			);
+			const roles = await conn.sobject('OpportunityContactRole').create([{ Opportunity: { FieldFlow_Id__c: 'ff-d-1' }, Contact: { FieldFlow_Id__c: 'ff-p-1' }, IsPrimary: true }] as never, { allOrNone: true });
+			expect(roles[0]).toMatchObject({ success: true });
+			expect(await query(`SELECT AccountId FROM Contact WHERE FieldFlow_Id__c = 'ff-p-1'`)).toEqual([expect.objectContaining({ AccountId: accId })]);
+			expect(await query(`SELECT OpportunityId, ContactId, Contact.LastName, Opportunity.Name FROM OpportunityContactRole WHERE Id = '${(roles[0] as { id: string }).id}'`)).toEqual([
+				expect.objectContaining({ OpportunityId: (deals[0] as { id: string }).id, ContactId: (people[0] as { id: string }).id, Contact: expect.objectContaining({ LastName: 'Ext One' }), Opportunity: expect.objectContaining({ Name: 'Ext deal' }) }),
+			]);
+			// OpportunityId is not updateable, by id or by external id.
+			const moved = await conn.sobject('OpportunityContactRole').update([{ Id: (roles[0] as { id: string }).id, Opportunity: { FieldFlow_Id__c: 'ff-d-1' } }] as never, { allOrNone: false });
+			expect(moved[0]).toMatchObject({ success: false, errors: [expect.objectContaining({ statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE', fields: ['OpportunityId'] })] });
+		});
+
 		it('deleting an Opportunity deletes its contact roles; deleting an Account its Contacts and Opportunities; a Contact deleted leaves its roles', async () => {
 			const [acc] = (await conn.sobject('Account').create([{ Name: 'Cascade Co' }], { allOrNone: true })) as Array<{ id: string }>;
 			const con = (await conn.sobject('Contact').create({ LastName: 'Child', AccountId: acc.id })) as { id: string };

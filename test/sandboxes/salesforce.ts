@@ -890,6 +890,12 @@ export class SalesforceSandbox extends Sandbox {
 		const clean: Record<string, unknown> = {};
 		for (const [key, raw] of Object.entries(input)) {
 			const f = this.fieldDef(def, key);
+			const byExternalId = !f && raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? this.externalIdReference(def, key, raw as Record<string, unknown>, mode) : undefined;
+			if (byExternalId) {
+				if ('error' in byExternalId) errors.push(byExternalId.error);
+				else clean[byExternalId.field] = byExternalId.id;
+				continue;
+			}
 			if (!f) {
 				errors.push({ statusCode: 'INVALID_FIELD', message: `No such column '${key}' on sobject of type ${def.name}`, fields: [key] });
 				continue;
@@ -1003,6 +1009,33 @@ export class SalesforceSandbox extends Sandbox {
 		if (def.name === 'Event') this.normaliseEvent(merged, clean, missing);
 		if (missing.length) errors.push({ statusCode: 'REQUIRED_FIELD_MISSING', message: `Required fields are missing: [${missing.join(', ')}]`, fields: missing });
 		return { errors, clean };
+	}
+
+	/**
+	 * A parent named by its external id instead of its Salesforce id: the relationship name with
+	 * one external-id field, `"Account": {"FieldFlow_Id__c": "ff-1"}` sets AccountId ("Upserting
+	 * Records and Associating with an External ID", Insert or Update (Upsert) a Record Using an
+	 * External ID, https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm;
+	 * the same works in every create / update / upsert body, sObject Collections included). No
+	 * match: INVALID_FIELD "Foreign key external ID: <value> not found for field <field> in entity
+	 * <parent>" (the message as Salesforce gives it: https://docs.polytomic.com/docs/saleforceinvalid_reference_error).
+	 * undefined = `key` is no such relationship (the caller reports the unknown field).
+	 */
+	private externalIdReference(def: SfObjectDef, key: string, value: Record<string, unknown>, mode: 'create' | 'update'): { field: string; id: string } | { error: SfRecordError } | undefined {
+		const ref = def.fields.find((f) => f.type === 'reference' && f.referenceTo?.length === 1 && relationshipName(f)!.toLowerCase() === key.toLowerCase());
+		if (!ref) return undefined;
+		const parent = OBJECTS[ref.referenceTo![0]];
+		const keys = Object.keys(value).filter((k) => k !== 'attributes');
+		const ext = keys.length === 1 ? this.fieldDef(parent, keys[0]) : undefined;
+		if (!ext?.externalId) return undefined;
+		if ((mode === 'create' && !ref.createable) || (mode === 'update' && !ref.updateable)) {
+			const message = `Unable to create/update fields: ${ref.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`;
+			return { error: { statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE', message, fields: [ref.name] } };
+		}
+		const v = value[keys[0]];
+		const hit = v === null || v === undefined || v === '' ? undefined : this.tables[parent.name].liveWhere(ext.name, v)[0];
+		if (!hit) return { error: { statusCode: 'INVALID_FIELD', message: `Foreign key external ID: ${String(v)} not found for field ${ext.name} in entity ${parent.name}`, fields: [] } };
+		return { field: ref.name, id: hit.id };
 	}
 
 	/** Events keep ActivityDateTime = StartDateTime and EndDateTime = start + duration, as Salesforce does. */
