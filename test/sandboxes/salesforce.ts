@@ -2,7 +2,10 @@
  * Salesforce REST API sandbox (API v62.0; any vNN.0 is accepted), speaking the wire format jsforce
  * uses: SOQL query / queryMore / queryAll with a real SOQL subset, sObject CRUD, describe, sObject
  * Collections (create / update / upsert by external id / delete / retrieve, 200 records max,
- * allOrNone, per-record results), limits, versions, and the OAuth refresh-token flow.
+ * allOrNone, per-record results), limits, versions, and the OAuth refresh-token flow. Record
+ * groups: Account ← Contact / Opportunity ← OpportunityContactRole with reference checks and
+ * delete cascades, child-to-parent fields in SOQL, and lead conversion (`convertLead`, also at
+ * POST /__sandbox/convert-lead) after which the Lead is read-only.
  *
  * Errors are Salesforce's arrays `[{message, errorCode, fields}]`; collection results carry
  * `{id, success, errors: [{statusCode, message, fields}]}`. Every response carries
@@ -12,7 +15,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { bearer, byChange, lowerBound, Sandbox, Table, type Row, type VendorError, type VendorErrorContext } from './common';
 import { oauthTokenState } from './oauth';
-import { OBJECTS, PREFIX_TO_OBJECT, sfDateTime, to18, type SfFieldDef, type SfObjectDef } from './salesforce/schema';
+import { CONVERTED_LEAD_STATUSES, OBJECTS, OPPORTUNITY_STAGES, PREFIX_TO_OBJECT, sfDateTime, to18, type SfFieldDef, type SfObjectDef } from './salesforce/schema';
 import { checkQuery, matches, parseSoql, SoqlError, sortRows, type Cond } from './salesforce/soql';
 
 export { OBJECTS as SALESFORCE_OBJECTS } from './salesforce/schema';
@@ -65,6 +68,35 @@ export interface SfRequestFault {
 	times?: number;
 	field?: string;
 	message?: string;
+}
+
+/**
+ * A lead conversion as Database.LeadConvert describes it (the settings the sandbox honours):
+ * https://developer.salesforce.com/docs/atlas.en-us.apexref.meta/apexref/apex_dml_convertLead.htm
+ */
+export interface SfLeadConvert {
+	leadId: string;
+	/** A converted Lead Status (default: the org's one, 'Closed - Converted'). */
+	convertedStatus?: string;
+	/** Merge into this Account instead of creating one. */
+	accountId?: string;
+	/** Merge into this Contact (of `accountId`) instead of creating one. */
+	contactId?: string;
+	/** Relate this existing Opportunity instead of creating one. */
+	opportunityId?: string;
+	doNotCreateOpportunity?: boolean;
+	/** Name of the new Opportunity (default: the lead's Company). */
+	opportunityName?: string;
+}
+
+/** LeadConvertResult, https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_convertlead_leadconvertresult.htm */
+export interface SfLeadConvertResult {
+	leadId: string;
+	accountId: string | null;
+	contactId: string | null;
+	opportunityId: string | null;
+	success: boolean;
+	errors: SfRecordError[];
 }
 
 /** Thrown by handlers: answered as `status` with a Salesforce error array. */
@@ -164,9 +196,10 @@ export class SalesforceSandbox extends Sandbox {
 		this.dailyLimit = opts.dailyLimit ?? 15000;
 		this.validTokens.add(this.accessToken);
 		for (const def of Object.values(OBJECTS)) {
-			// Unique fields (the FieldFlow external id) and Email are indexed: duplicate checks, upsert
+			// Unique fields (the FieldFlow external id), Email and references are indexed: duplicate checks, upsert
 			// matching and SOQL `Email IN (...)` / `FieldFlow_Id__c = '...'` look rows up instead of scanning.
-			const indexed = def.fields.filter((f) => f.unique || f.type === 'email').map((f) => f.name);
+			// Reference fields too: the group reads (`AccountId IN (...)`, `ContactId IN (...)`).
+			const indexed = def.fields.filter((f) => f.unique || f.type === 'email' || f.type === 'reference').map((f) => f.name);
 			this.tables[def.name] = this.watchVisibility(new Table(this.clock, (n) => to18(def.keyPrefix + '5g0000' + n.toString(36).toUpperCase().padStart(6, '0')), indexed));
 		}
 		this.app.use((req, res, next) => {
@@ -176,8 +209,10 @@ export class SalesforceSandbox extends Sandbox {
 			}
 			next();
 		});
+		this.keepOnePrimaryContactRole(this.tables.OpportunityContactRole);
 		this.installRoutes();
 		this.installDataRoutes();
+		this.installControlRoutes();
 	}
 
 	// ---------------------------------------------------------------- tokens
@@ -343,6 +378,18 @@ export class SalesforceSandbox extends Sandbox {
 		return { statusCode: 'INSUFFICIENT_ACCESS_OR_READONLY', message: 'insufficient access rights on object id', fields: [] };
 	}
 
+	/**
+	 * A converted Lead is read-only: every update (PATCH, sObject Collections update, an upsert that
+	 * matches it) answers CANNOT_UPDATE_CONVERTED_LEAD "cannot reference converted lead" with no
+	 * fields (StatusCode enum, core_data_objects.htm#statuscode; the message as Salesforce gives it,
+	 * https://help.salesforce.com/s/articleView?id=000384333&type=1 and
+	 * https://kb.commvault.com/article/67630). It stays readable and queryable (IsConverted = true).
+	 */
+	private convertedLeadRefusal(type: string, row: Row): SfRecordError | undefined {
+		if (type !== 'Lead' || row.data.IsConverted !== true) return undefined;
+		return { statusCode: 'CANNOT_UPDATE_CONVERTED_LEAD', message: 'cannot reference converted lead', fields: [] };
+	}
+
 	/** The record fault a record of a collection write meets, if any (counted). */
 	private recordFault(def: SfObjectDef | undefined, rec: Record<string, unknown>): SfRecordError | undefined {
 		for (const f of this.recordFaults) {
@@ -373,7 +420,7 @@ export class SalesforceSandbox extends Sandbox {
 	/** Seed records: `{ Account: [{ Name: 'Acme' }], Lead: [...] }`; an `Id` key keeps that id. Invalid data throws. */
 	seed(data: unknown): void {
 		const input = (data ?? {}) as Record<string, Array<Record<string, unknown>>>;
-		const order = ['Account', 'Contact', 'Lead', 'Opportunity', 'Event', 'Task'];
+		const order = ['Account', 'Contact', 'Lead', 'Opportunity', 'OpportunityContactRole', 'Event', 'Task'];
 		const types = [...order.filter((t) => t in input), ...Object.keys(input).filter((t) => !order.includes(t))];
 		for (const type of types) {
 			const def = this.def(type);
@@ -386,10 +433,15 @@ export class SalesforceSandbox extends Sandbox {
 		}
 	}
 
-	/** About 20 realistic demo records: accounts, contacts, leads, opportunities, one event and one task. */
+	/**
+	 * About 25 realistic demo records: accounts, their contacts, leads (open ones can be converted
+	 * through /__sandbox/convert-lead), opportunities on the accounts each with its contact as the
+	 * primary contact role, one event and one task.
+	 */
 	seedSample(): void {
 		const acc = (n: number) => to18(`0015g0000SAMP${String.fromCharCode(64 + n)}`.padEnd(15, '0'));
 		const con = (n: number) => to18(`0035g0000SAMP${String.fromCharCode(64 + n)}`.padEnd(15, '0'));
+		const opp = (n: number) => to18(`0065g0000SAMP${String.fromCharCode(64 + n)}`.padEnd(15, '0'));
 		this.seed({
 			Account: [
 				{ Id: acc(1), Name: 'Northwind Traders', Phone: '+1 415 555 0100', Website: 'https://northwind.example', Industry: 'Retail' },
@@ -413,9 +465,14 @@ export class SalesforceSandbox extends Sandbox {
 				{ FirstName: 'Helvetius', LastName: 'Nagy', Company: 'Trail\'s Head Gourmet', Email: 'h.nagy@trailshead.example', Status: 'Open - Not Contacted', LeadSource: 'Other' },
 			],
 			Opportunity: [
-				{ Name: 'Northwind - 40 field tablets', StageName: 'Proposal/Price Quote', CloseDate: '2025-09-30', Amount: 48000, AccountId: acc(1) },
-				{ Name: 'Contoso - route planning pilot', StageName: 'Qualification', CloseDate: '2025-10-15', Amount: 15000, AccountId: acc(2) },
-				{ Name: 'Fabrikam - site visit automation', StageName: 'Negotiation/Review', CloseDate: '2025-08-31', Amount: 72000, AccountId: acc(3) },
+				{ Id: opp(1), Name: 'Northwind - 40 field tablets', StageName: 'Proposal/Price Quote', CloseDate: '2025-09-30', Amount: 48000, AccountId: acc(1) },
+				{ Id: opp(2), Name: 'Contoso - route planning pilot', StageName: 'Qualification', CloseDate: '2025-10-15', Amount: 15000, AccountId: acc(2) },
+				{ Id: opp(3), Name: 'Fabrikam - site visit automation', StageName: 'Negotiation/Review', CloseDate: '2025-08-31', Amount: 72000, AccountId: acc(3) },
+			],
+			OpportunityContactRole: [
+				{ OpportunityId: opp(1), ContactId: con(1), Role: 'Decision Maker', IsPrimary: true },
+				{ OpportunityId: opp(2), ContactId: con(2), Role: 'Evaluator', IsPrimary: true },
+				{ OpportunityId: opp(3), ContactId: con(3), Role: 'Economic Buyer', IsPrimary: true },
 			],
 			Event: [
 				{ Subject: 'On-site demo', StartDateTime: '2025-06-02T14:00:00.000Z', DurationInMinutes: 45, WhoId: con(1), WhatId: acc(1), Type: 'Meeting', Description: 'Demoed route planning.' },
@@ -605,6 +662,8 @@ export class SalesforceSandbox extends Sandbox {
 			const row = table.rows.get(param(req, 'id'));
 			if (!row) throw new SfHttpError(404, 'NOT_FOUND', 'The requested resource does not exist');
 			if (row.deletedAt) throw new SfHttpError(404, 'ENTITY_IS_DELETED', 'entity is deleted', []);
+			const converted = this.convertedLeadRefusal(def.name, row);
+			if (converted) throw errorsToHttp([converted]);
 			const { errors, clean } = this.validate(def, stripAttributes((req.body ?? {}) as Record<string, unknown>), 'update', row);
 			if (errors.length) throw errorsToHttp(errors);
 			table.update(row.id, clean);
@@ -617,9 +676,154 @@ export class SalesforceSandbox extends Sandbox {
 			const row = table.rows.get(param(req, 'id'));
 			if (!row) throw new SfHttpError(404, 'NOT_FOUND', 'The requested resource does not exist');
 			if (row.deletedAt) throw new SfHttpError(404, 'ENTITY_IS_DELETED', 'entity is deleted', []);
-			table.remove(row.id);
+			this.transaction(() => this.removeWithChildren(def.name, row.id));
 			res.status(204).end();
 			return undefined;
+		});
+	}
+
+	// ---------------------------------------------------------------- record groups
+
+	/**
+	 * "Each Opportunity has only one primary contact" (OpportunityContactRole.IsPrimary,
+	 * sforce_api_objects_opportunitycontactrole.htm): saving a role as primary makes the
+	 * opportunity's other roles non-primary (each of them a change, with a new SystemModstamp).
+	 */
+	private keepOnePrimaryContactRole(table: Table): void {
+		const { insert, update } = table;
+		const demoteOthers = (row: Row) => {
+			if (row.data.IsPrimary !== true || !row.data.OpportunityId) return;
+			for (const other of table.liveWhere('OpportunityId', row.data.OpportunityId)) {
+				if (other.id !== row.id && other.data.IsPrimary === true) update.call(table, other.id, { IsPrimary: false });
+			}
+		};
+		table.insert = (data, id) => {
+			const row = insert.call(table, data, id);
+			demoteOthers(row);
+			return row;
+		};
+		table.update = (id, patch) => {
+			const row = update.call(table, id, patch);
+			if (row) demoteOthers(row);
+			return row;
+		};
+	}
+
+	/**
+	 * Delete a record and what Salesforce deletes with it: an Account takes its Contacts and
+	 * Opportunities to the Recycle Bin ("Deleted accounts are moved to the Recycle Bin, along with
+	 * these associated items: Contacts, Opportunities, ..." Delete Accounts,
+	 * https://help.salesforce.com/s/articleView?id=sf.account_delete.htm, quoted at
+	 * https://trailblazers.salesforce.com/answers?id=90630000000gyRjAAI); an Opportunity takes its
+	 * contact roles. A Contact's deletion leaves its roles ("[the API] may also return values for
+	 * this field for contacts that have been deleted", OpportunityContactRole.ContactId).
+	 */
+	private removeWithChildren(type: string, id: string): void {
+		if (!this.tables[type].remove(id)) return;
+		const children: Array<[string, string]> =
+			type === 'Account' ? [['Contact', 'AccountId'], ['Opportunity', 'AccountId']] : type === 'Opportunity' ? [['OpportunityContactRole', 'OpportunityId']] : [];
+		for (const [childType, field] of children) {
+			for (const child of this.tables[childType].liveWhere(field, id)) this.removeWithChildren(childType, child.id);
+		}
+	}
+
+	/**
+	 * Convert a Lead as Salesforce's convertLead does (Database.LeadConvert,
+	 * https://developer.salesforce.com/docs/atlas.en-us.apexref.meta/apexref/apex_dml_convertLead.htm;
+	 * convertLead(), https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_convertlead.htm):
+	 * - an Account (Company → Name, Phone) and a Contact of it (FirstName, LastName, Email, Phone,
+	 *   Title, Description) are created, or the given ones are used and only their empty fields are
+	 *   filled ("only empty fields in the target object are overwritten"); the standard field map is
+	 *   Lead Conversion Field Mapping, https://help.salesforce.com/s/articleView?id=sales.lead_conversion_mapping.htm;
+	 * - unless doNotCreateOpportunity, an Opportunity on the Account (Name: opportunityName, else the
+	 *   Company; StageName: the picklist's first stage; CloseDate: "the last day of the current
+	 *   fiscal quarter", same page) with the Contact as its primary contact role;
+	 * - the Lead's activities move to the Contact (WhoId) and the new Opportunity (WhatId, when
+	 *   empty), https://help.salesforce.com/s/articleView?id=000385227&type=1;
+	 * - the Lead gets the converted Status, IsConverted, ConvertedAccountId/ContactId/OpportunityId
+	 *   and ConvertedDate (Change Events for Lead Conversion,
+	 *   https://developer.salesforce.com/docs/atlas.en-us.change_data_capture.meta/change_data_capture/cdc_standard_objects_lead_conversion.htm)
+	 *   and becomes read-only (https://help.salesforce.com/s/articleView?id=sales.leads_notes.htm).
+	 * All of it in one transaction: every touched record gets a new SystemModstamp.
+	 */
+	convertLead(lc: SfLeadConvert): SfLeadConvertResult {
+		const leadId = String(lc?.leadId ?? '');
+		const failWith = (errors: SfRecordError[]): SfLeadConvertResult => ({ leadId, accountId: null, contactId: null, opportunityId: null, success: false, errors });
+		const fail = (statusCode: string, message: string) => failWith([{ statusCode, message, fields: [] }]);
+		const badRef = () => fail('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id');
+		const live = (type: string, id: unknown) => {
+			const found = typeof id === 'string' ? this.findRow(id) : undefined;
+			return found && found.type === type && !found.row.deletedAt ? found.row : undefined;
+		};
+		const lead = live('Lead', leadId);
+		if (!lead) return badRef();
+		if (lead.data.IsConverted === true) return fail('CANNOT_UPDATE_CONVERTED_LEAD', 'cannot reference converted lead');
+		const status = lc.convertedStatus ?? CONVERTED_LEAD_STATUSES[0];
+		if (!CONVERTED_LEAD_STATUSES.includes(status)) return fail('INVALID_STATUS', `invalid convertedStatus: ${status}`);
+		const account = lc.accountId ? live('Account', lc.accountId) : undefined;
+		if (lc.accountId && !account) return badRef();
+		// "this contact must be associated with the specified accountId, and an accountId must be specified"
+		const contact = lc.contactId ? live('Contact', lc.contactId) : undefined;
+		if (lc.contactId && (!contact || !account || contact.data.AccountId !== account.id)) return badRef();
+		const existingOpp = lc.opportunityId ? live('Opportunity', lc.opportunityId) : undefined;
+		if (lc.opportunityId && !existingOpp) return badRef();
+
+		const l = lead.data;
+		const pick = (map: Record<string, string>) => Object.fromEntries(Object.entries(map).filter(([, from]) => l[from] != null).map(([to, from]) => [to, l[from]]));
+		const accountFields = pick({ Name: 'Company', Phone: 'Phone' });
+		const contactFields = pick({ FirstName: 'FirstName', LastName: 'LastName', Email: 'Email', Phone: 'Phone', Title: 'Title', Description: 'Description' });
+		const emptyOnly = (row: Row, fields: Record<string, unknown>) => Object.fromEntries(Object.entries(fields).filter(([k]) => row.data[k] == null));
+		const check = (type: string, fields: Record<string, unknown>, row?: Row) => {
+			const { errors, clean } = this.validate(OBJECTS[type], fields, row ? 'update' : 'create', row);
+			return errors.length ? { errors } : { clean };
+		};
+		const accountPlan = check('Account', account ? emptyOnly(account, accountFields) : accountFields, account);
+		if (accountPlan.errors) return failWith(accountPlan.errors);
+		const contactPlan = check('Contact', contact ? emptyOnly(contact, contactFields) : contactFields, contact);
+		if (contactPlan.errors) return failWith(contactPlan.errors);
+		const makeOpp = !lc.doNotCreateOpportunity && !existingOpp;
+		const now = new Date(Date.now() + this.clock.offsetMs);
+		const quarterEnd = new Date(Date.UTC(now.getUTCFullYear(), Math.floor(now.getUTCMonth() / 3) * 3 + 3, 0));
+		const oppFields = { Name: lc.opportunityName ?? l.Company, StageName: OPPORTUNITY_STAGES[0], CloseDate: quarterEnd.toISOString().slice(0, 10) };
+		const oppPlan = makeOpp ? check('Opportunity', oppFields) : undefined;
+		if (oppPlan?.errors) return failWith(oppPlan.errors);
+
+		return this.transaction(() => {
+			const accountId = account ? (this.tables.Account.update(account.id, accountPlan.clean!), account.id) : this.tables.Account.insert(accountPlan.clean!).id;
+			const contactId = contact
+				? (this.tables.Contact.update(contact.id, contactPlan.clean!), contact.id)
+				: this.tables.Contact.insert({ ...contactPlan.clean!, AccountId: accountId }).id;
+			let opportunityId: string | null = existingOpp?.id ?? null;
+			if (oppPlan) {
+				opportunityId = this.tables.Opportunity.insert({ ...oppPlan.clean!, AccountId: accountId }).id;
+				this.tables.OpportunityContactRole.insert({ OpportunityId: opportunityId, ContactId: contactId, Role: null, IsPrimary: true });
+			}
+			for (const type of ['Event', 'Task']) {
+				for (const act of this.tables[type].liveWhere('WhoId', lead.id)) {
+					this.tables[type].update(act.id, { WhoId: contactId, ...(oppPlan && act.data.WhatId == null ? { WhatId: opportunityId } : {}) });
+				}
+			}
+			this.tables.Lead.update(lead.id, {
+				Status: status,
+				IsConverted: true,
+				ConvertedAccountId: accountId,
+				ConvertedContactId: contactId,
+				ConvertedOpportunityId: opportunityId,
+				ConvertedDate: now.toISOString().slice(0, 10),
+			});
+			return { leadId: lead.id, accountId, contactId, opportunityId, success: true, errors: [] };
+		});
+	}
+
+	/**
+	 * Sandbox control routes of this sandbox (next to the common /__sandbox/* ones):
+	 * POST /__sandbox/convert-lead with an SfLeadConvert body converts a Lead as a Salesforce user
+	 * would (convertLead above) and answers its LeadConvertResult (200, or 400 when it fails).
+	 */
+	private installControlRoutes(): void {
+		this.app.post('/__sandbox/convert-lead', (req: Request, res: Response) => {
+			const result = this.convertLead((req.body ?? {}) as SfLeadConvert);
+			res.status(result.success ? 200 : 400).json(result);
 		});
 	}
 
@@ -686,6 +890,12 @@ export class SalesforceSandbox extends Sandbox {
 		const clean: Record<string, unknown> = {};
 		for (const [key, raw] of Object.entries(input)) {
 			const f = this.fieldDef(def, key);
+			const byExternalId = !f && raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? this.externalIdReference(def, key, raw as Record<string, unknown>, mode) : undefined;
+			if (byExternalId) {
+				if ('error' in byExternalId) errors.push(byExternalId.error);
+				else clean[byExternalId.field] = byExternalId.id;
+				continue;
+			}
 			if (!f) {
 				errors.push({ statusCode: 'INVALID_FIELD', message: `No such column '${key}' on sobject of type ${def.name}`, fields: [key] });
 				continue;
@@ -758,9 +968,21 @@ export class SalesforceSandbox extends Sandbox {
 					errors.push({ statusCode: 'MALFORMED_ID', message: `${f.label}: id value of incorrect type: ${id}`, fields: [f.name] });
 					continue;
 				}
-				const target = this.findRow(id);
-				if (!target || !f.referenceTo?.includes(target.type)) {
+				// Reference checks as Salesforce makes them: not an id at all → MALFORMED_ID (above); an id
+				// of another object (by its key prefix) → FIELD_INTEGRITY_EXCEPTION "id value of incorrect
+				// type"; an id of the right object that does not exist → INVALID_CROSS_REFERENCE_KEY
+				// "invalid cross reference id" with no fields (StatusCode enum,
+				// https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_concepts_core_data_objects.htm#statuscode;
+				// the three cases as an org answers them for Contact.AccountId:
+				// https://www.salto.io/blog-posts/invalid-cross-reference-id).
+				const prefixType = PREFIX_TO_OBJECT[id.slice(0, 3)];
+				if (!prefixType || !f.referenceTo?.includes(prefixType)) {
 					errors.push({ statusCode: 'FIELD_INTEGRITY_EXCEPTION', message: `${f.label}: id value of incorrect type: ${id}`, fields: [f.name] });
+					continue;
+				}
+				const target = this.findRow(id);
+				if (!target) {
+					errors.push({ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: [] });
 					continue;
 				}
 				if (target.row.deletedAt) {
@@ -787,6 +1009,33 @@ export class SalesforceSandbox extends Sandbox {
 		if (def.name === 'Event') this.normaliseEvent(merged, clean, missing);
 		if (missing.length) errors.push({ statusCode: 'REQUIRED_FIELD_MISSING', message: `Required fields are missing: [${missing.join(', ')}]`, fields: missing });
 		return { errors, clean };
+	}
+
+	/**
+	 * A parent named by its external id instead of its Salesforce id: the relationship name with
+	 * one external-id field, `"Account": {"FieldFlow_Id__c": "ff-1"}` sets AccountId ("Upserting
+	 * Records and Associating with an External ID", Insert or Update (Upsert) a Record Using an
+	 * External ID, https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm;
+	 * the same works in every create / update / upsert body, sObject Collections included). No
+	 * match: INVALID_FIELD "Foreign key external ID: <value> not found for field <field> in entity
+	 * <parent>" (the message as Salesforce gives it: https://docs.polytomic.com/docs/saleforceinvalid_reference_error).
+	 * undefined = `key` is no such relationship (the caller reports the unknown field).
+	 */
+	private externalIdReference(def: SfObjectDef, key: string, value: Record<string, unknown>, mode: 'create' | 'update'): { field: string; id: string } | { error: SfRecordError } | undefined {
+		const ref = def.fields.find((f) => f.type === 'reference' && f.referenceTo?.length === 1 && relationshipName(f)!.toLowerCase() === key.toLowerCase());
+		if (!ref) return undefined;
+		const parent = OBJECTS[ref.referenceTo![0]];
+		const keys = Object.keys(value).filter((k) => k !== 'attributes');
+		const ext = keys.length === 1 ? this.fieldDef(parent, keys[0]) : undefined;
+		if (!ext?.externalId) return undefined;
+		if ((mode === 'create' && !ref.createable) || (mode === 'update' && !ref.updateable)) {
+			const message = `Unable to create/update fields: ${ref.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`;
+			return { error: { statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE', message, fields: [ref.name] } };
+		}
+		const v = value[keys[0]];
+		const hit = v === null || v === undefined || v === '' ? undefined : this.tables[parent.name].liveWhere(ext.name, v)[0];
+		if (!hit) return { error: { statusCode: 'INVALID_FIELD', message: `Foreign key external ID: ${String(v)} not found for field ${ext.name} in entity ${parent.name}`, fields: [] } };
+		return { field: ref.name, id: hit.id };
 	}
 
 	/** Events keep ActivityDateTime = StartDateTime and EndDateTime = start + duration, as Salesforce does. */
@@ -837,6 +1086,9 @@ export class SalesforceSandbox extends Sandbox {
 				unique: !!f.unique,
 				restrictedPicklist: !!f.restrictedPicklist,
 				referenceTo: f.referenceTo ?? [],
+				// The name a SOQL relationship query uses (Field in DescribeSObjectResult,
+				// https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_describesobjects_describesobjectresult.htm).
+				relationshipName: relationshipName(f),
 				picklistValues: f.picklistValues ?? [],
 				defaultValue: f.defaultValue ?? null,
 			})),
@@ -854,23 +1106,75 @@ export class SalesforceSandbox extends Sandbox {
 		if (!def || this.permissions.deniedObjects.has(def.name)) {
 			throw new SoqlError('INVALID_TYPE', `\n${parsed.from}\n^\nERROR at Row:1:Column:1\nsObject type '${parsed.from}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`);
 		}
-		checkQuery(parsed, def.name, (n) => this.fieldDef(def, n));
-		const canon = (n: string) => this.fieldDef(def, n)!.name;
-		const typeOf = (n: string) => this.fieldDef(def, n)!.type;
+		const resolve = (n: string) => {
+			const own = this.fieldDef(def, n);
+			if (own) return own;
+			const p = this.parentField(def, n);
+			return p && { name: p.canon, type: p.field.type, filterable: p.field.filterable };
+		};
+		checkQuery(parsed, def.name, resolve);
+		const canon = (n: string) => resolve(n)!.name;
+		const typeOf = (n: string) => resolve(n)!.type;
+		const get = (r: Row, f: string) => {
+			if (!f.includes('.')) return this.value(r, f);
+			const parent = this.parentRow(def, r, f);
+			return parent ? this.value(parent.row, parent.field) : null;
+		};
 		const includeDeleted = all || parsed.allRows;
 		const table = this.tables[def.name];
 		const candidates = (includeDeleted ? undefined : this.candidates(table, parsed.where, canon)) ?? (includeDeleted ? table.all() : table.live());
-		let rows = candidates.filter((r) => this.visible(r) && matches(parsed.where, (f) => this.value(r, canon(f)), typeOf));
-		rows = sortRows(rows, parsed.orderBy, (r, f) => this.value(r, canon(f)), typeOf);
+		let rows = candidates.filter((r) => this.visible(r) && matches(parsed.where, (f) => get(r, canon(f)), typeOf));
+		rows = sortRows(rows, parsed.orderBy, (r, f) => get(r, canon(f)), typeOf);
 		if (parsed.offset) rows = rows.slice(parsed.offset);
 		if (parsed.limit !== undefined) rows = rows.slice(0, parsed.limit);
 		const fields = parsed.fields.map(canon);
-		const records = rows.map((r) => this.toRecord(def.name, r, fields, param(req, 'version')));
+		const version = param(req, 'version');
+		const records = rows.map((r) => {
+			const rec = this.toRecord(def.name, r, fields.filter((f) => !f.includes('.')), version);
+			// A parent's fields nest under the relationship name, with the parent's attributes; null
+			// when the reference is empty (Relationship Queries, child-to-parent,
+			// https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_relationships_query_using.htm).
+			for (const f of fields.filter((x) => x.includes('.'))) {
+				const rel = f.slice(0, f.indexOf('.'));
+				const parent = this.parentRow(def, r, f);
+				if (!parent) {
+					rec[rel] = null;
+					continue;
+				}
+				const nested = (rec[rel] ??= { attributes: { type: parent.type, url: this.recordUrl(parent.type, parent.row.id, version) } }) as Record<string, unknown>;
+				nested[parent.field] = this.value(parent.row, parent.field);
+			}
+			return rec;
+		});
 		const m = /batchSize=(\d+)/i.exec(String(req.headers['sforce-query-options'] ?? ''));
 		const batch = m ? Math.min(DEFAULT_BATCH, Math.max(200, Number(m[1]))) : DEFAULT_BATCH;
 		const id = `01g5g00000${(++this.locatorSeq).toString(36).toUpperCase().padStart(5, '0')}`;
 		this.locators.set(id, { type: def.name, records, pos: 0, batch, all: includeDeleted });
-		return this.page(id, param(req, 'version'));
+		return this.page(id, version);
+	}
+
+	/**
+	 * A child-to-parent field (`Account.Name` on Contact): the relationship name of a reference to
+	 * one object is the field's name without its `Id` (the describe's relationshipName), then one
+	 * of the parent's fields.
+	 */
+	private parentField(def: SfObjectDef, name: string): { ref: SfFieldDef; parent: SfObjectDef; field: SfFieldDef; canon: string } | undefined {
+		const dot = name.indexOf('.');
+		if (dot < 0) return undefined;
+		const rel = name.slice(0, dot).toLowerCase();
+		const ref = def.fields.find((f) => f.type === 'reference' && f.referenceTo?.length === 1 && relationshipName(f)!.toLowerCase() === rel);
+		if (!ref) return undefined;
+		const parent = OBJECTS[ref.referenceTo![0]];
+		const field = this.fieldDef(parent, name.slice(dot + 1));
+		return field && { ref, parent, field, canon: `${relationshipName(ref)}.${field.name}` };
+	}
+
+	/** The live parent record a child-to-parent field reads, and the parent's field name. */
+	private parentRow(def: SfObjectDef, row: Row, name: string): { type: string; row: Row; field: string } | undefined {
+		const p = this.parentField(def, name)!;
+		const id = row.data[p.ref.name];
+		const parent = typeof id === 'string' ? this.tables[p.parent.name].get(id) : undefined;
+		return parent && { type: p.parent.name, row: parent, field: p.field.name };
 	}
 
 	/**
@@ -888,9 +1192,25 @@ export class SalesforceSandbox extends Sandbox {
 			}
 			return undefined;
 		}
+		if (where.type === 'or') {
+			// The keyset page `(SystemModstamp > x OR (SystemModstamp = x AND Id > y))`: every branch
+			// starts at or after the earliest stamp any branch allows.
+			const floor = this.modstampFloor(where, canon);
+			if (floor === undefined) return undefined;
+			const live = table.liveView();
+			return live.slice(lowerBound(live, { updatedAt: floor, id: '' }));
+		}
 		if (where.type !== 'cmp' && where.type !== 'in') return undefined;
 		const field = canon(where.field);
 		const keys = where.type === 'cmp' ? (where.op === '=' ? [where.value] : []) : where.negate ? [] : where.values;
+		if (keys.length && field === 'Id' && keys.every((k) => k.kind === 'string')) {
+			const hits = new Map<string, Row>();
+			for (const k of keys) {
+				const r = this.findRow((k as { value: string }).value)?.row;
+				if (r && !r.deletedAt && table.rows.get(r.id) === r) hits.set(r.id, r);
+			}
+			return [...hits.values()].sort(byChange);
+		}
 		if (keys.length && table.indexed(field) && keys.every((k) => k.kind === 'string')) {
 			const hits = new Map<string, Row>();
 			for (const k of keys) for (const r of table.liveWhere(field, (k as { value: string }).value)) hits.set(r.id, r);
@@ -900,6 +1220,24 @@ export class SalesforceSandbox extends Sandbox {
 			const live = table.liveView();
 			return live.slice(lowerBound(live, { updatedAt: where.value.value + (where.op === '>' ? 1 : 0), id: '' }));
 		}
+		return undefined;
+	}
+
+	/** The earliest change time (ms) a condition can match by SystemModstamp / LastModifiedDate, if it bounds it. */
+	private modstampFloor(c: Cond, canon: (n: string) => string): number | undefined {
+		if (c.type === 'and') {
+			const floors = c.parts.map((p) => this.modstampFloor(p, canon)).filter((f): f is number => f !== undefined);
+			return floors.length ? Math.max(...floors) : undefined;
+		}
+		if (c.type === 'or') {
+			const floors = c.parts.map((p) => this.modstampFloor(p, canon));
+			return floors.every((f): f is number => f !== undefined) ? Math.min(...floors) : undefined;
+		}
+		if (c.type !== 'cmp' || c.value.kind !== 'datetime') return undefined;
+		const field = canon(c.field);
+		if (field !== 'SystemModstamp' && field !== 'LastModifiedDate') return undefined;
+		if (c.op === '>') return c.value.value + 1;
+		if (c.op === '>=' || c.op === '=') return c.value.value;
 		return undefined;
 	}
 
@@ -995,6 +1333,8 @@ export class SalesforceSandbox extends Sandbox {
 				};
 			}
 			if (row.deletedAt) return { errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }] };
+			const converted = this.convertedLeadRefusal(def.name, row);
+			if (converted) return { errors: [converted] };
 			const { errors, clean } = this.validate(def, fields, 'update', row);
 			return { errors, apply: () => ({ id: this.tables[def.name].update(id, clean)!.id }) };
 		});
@@ -1028,6 +1368,8 @@ export class SalesforceSandbox extends Sandbox {
 			}
 			if (hits.length === 1) {
 				const row = hits[0];
+				const converted = this.convertedLeadRefusal(def.name, row);
+				if (converted) return { errors: [converted] };
 				const { errors, clean } = this.validate(def, fields, 'update', row);
 				return { errors, apply: () => ({ id: table.update(row.id, clean)!.id, created: false }) };
 			}
@@ -1049,7 +1391,7 @@ export class SalesforceSandbox extends Sandbox {
 			const fault = this.recordFault(OBJECTS[found.type], { Id: found.row.id });
 			if (fault) return { errors: [fault] };
 			if (found.row.deletedAt) return { errors: [{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted', fields: [] }] };
-			return { errors: [], apply: () => (this.tables[found.type].remove(found.row.id), { id: found.row.id }) };
+			return { errors: [], apply: () => (this.removeWithChildren(found.type, found.row.id), { id: found.row.id }) };
 		});
 		return this.finishCollection(allOrNone, plans, ids);
 	}
@@ -1078,6 +1420,11 @@ function splitList(v: unknown): string[] {
 		.split(',')
 		.map((x) => x.trim())
 		.filter(Boolean);
+}
+
+/** A reference field's relationship name: AccountId → Account, WhoId → Who; null for other fields. */
+function relationshipName(f: SfFieldDef): string | null {
+	return f.type === 'reference' ? f.name.replace(/Id$/, '') : null;
 }
 
 function stripAttributes(body: Record<string, unknown>): Record<string, unknown> {

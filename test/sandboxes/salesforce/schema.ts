@@ -59,6 +59,19 @@ const SYSTEM: FieldSpec[] = [
 const EXTERNAL_ID: FieldSpec = { name: 'FieldFlow_Id__c', type: 'string', length: 64, externalId: true, unique: true, label: 'FieldFlow ID' };
 
 export const LEAD_STATUSES = ['Open - Not Contacted', 'Working - Contacted', 'Closed - Converted', 'Closed - Not Converted'];
+/**
+ * The Lead Status values that mean "converted" (LeadStatus.IsConverted = true; "Multiple lead
+ * status values can represent a converted lead", LeadStatus in the Object Reference,
+ * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_leadstatus.htm).
+ * A lead conversion must name one of them (LeadConvert.setConvertedStatus).
+ */
+export const CONVERTED_LEAD_STATUSES = ['Closed - Converted'];
+/**
+ * OpportunityContactRole.Role: the standard picklist ("the name of the role ... such as Business
+ * User or Decision Maker"; not restricted: Create, Filter, Group, Sort, Nillable, Update),
+ * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunitycontactrole.htm
+ */
+export const CONTACT_ROLES = ['Business User', 'Decision Maker', 'Economic Buyer', 'Economic Decision Maker', 'Evaluator', 'Executive Sponsor', 'Influencer', 'Technical Buyer', 'Other'];
 export const OPPORTUNITY_STAGES = ['Prospecting', 'Qualification', 'Needs Analysis', 'Proposal/Price Quote', 'Negotiation/Review', 'Closed Won', 'Closed Lost'];
 
 function obj(name: string, label: string, labelPlural: string, keyPrefix: string, specs: FieldSpec[]): SfObjectDef {
@@ -87,6 +100,17 @@ export const OBJECTS: Record<string, SfObjectDef> = {
 		{ name: 'Title', type: 'string', length: 128 },
 		{ name: 'LeadSource', type: 'picklist', length: 255, picklistValues: picklist(['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other']), label: 'Lead Source' },
 		{ name: 'AnnualRevenue', type: 'currency', label: 'Annual Revenue' },
+		// Lead conversion, set only by convertLead and read-only through the API (the Lead object,
+		// https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_lead.htm;
+		// field labels and types from the Field Reference,
+		// https://developer.salesforce.com/docs/atlas.en-us.sfFieldRef.meta/sfFieldRef/salesforce_field_reference_Lead.htm;
+		// what a conversion sets: Change Events for Lead Conversion,
+		// https://developer.salesforce.com/docs/atlas.en-us.change_data_capture.meta/change_data_capture/cdc_standard_objects_lead_conversion.htm).
+		{ name: 'IsConverted', type: 'boolean', nillable: false, createable: false, updateable: false, defaultedOnCreate: true, defaultValue: false, label: 'Converted' },
+		{ name: 'ConvertedAccountId', type: 'reference', length: 18, referenceTo: ['Account'], createable: false, updateable: false, label: 'Converted Account ID' },
+		{ name: 'ConvertedContactId', type: 'reference', length: 18, referenceTo: ['Contact'], createable: false, updateable: false, label: 'Converted Contact ID' },
+		{ name: 'ConvertedOpportunityId', type: 'reference', length: 18, referenceTo: ['Opportunity'], createable: false, updateable: false, label: 'Converted Opportunity ID' },
+		{ name: 'ConvertedDate', type: 'date', createable: false, updateable: false, label: 'Converted Date' },
 		EXTERNAL_ID,
 	]),
 	Contact: obj('Contact', 'Contact', 'Contacts', '003', [
@@ -120,6 +144,18 @@ export const OBJECTS: Record<string, SfObjectDef> = {
 		{ name: 'AccountId', type: 'reference', length: 18, referenceTo: ['Account'], label: 'Account ID' },
 		{ name: 'Description', type: 'textarea', length: 32000 },
 		EXTERNAL_ID,
+	]),
+	/**
+	 * The role a Contact plays on an Opportunity. OpportunityId: required, "non-nullable, and it
+	 * cannot be updated" (Create, Filter, Group, Sort); ContactId: Create, Filter, Group, Sort,
+	 * Update; IsPrimary: defaulted false, "Each Opportunity has only one primary contact"; key
+	 * prefix 00K. https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunitycontactrole.htm
+	 */
+	OpportunityContactRole: obj('OpportunityContactRole', 'Contact Role', 'Contact Roles', '00K', [
+		{ name: 'OpportunityId', type: 'reference', length: 18, nillable: false, updateable: false, referenceTo: ['Opportunity'], label: 'Opportunity ID' },
+		{ name: 'ContactId', type: 'reference', length: 18, nillable: false, referenceTo: ['Contact'], label: 'Contact ID' },
+		{ name: 'Role', type: 'picklist', length: 255, picklistValues: picklist(CONTACT_ROLES) },
+		{ name: 'IsPrimary', type: 'boolean', nillable: false, defaultedOnCreate: true, defaultValue: false, label: 'Primary' },
 	]),
 	Event: obj('Event', 'Event', 'Events', '00U', [
 		{ name: 'Subject', type: 'combobox', length: 255 },

@@ -4,10 +4,14 @@
  * Supported: SELECT f1, f2 FROM Obj [WHERE cond] [ORDER BY f [ASC|DESC] [NULLS FIRST|LAST], ...]
  * [LIMIT n] [OFFSET n] [ALL ROWS]. Conditions: =, !=, <>, <, <=, >, >=, LIKE, [NOT] IN (...),
  * AND / OR / NOT, parentheses. Literals: 'strings' with backslash escapes, numbers, TRUE/FALSE,
- * NULL, date (2024-01-31) and datetime (2024-01-31T10:00:00Z, .000Z, +01:00) literals.
+ * NULL, date (2024-01-31) and datetime (2024-01-31T10:00:00Z, .000Z, +01:00) literals. Id and
+ * reference values compare in their 15- or 18-character form. Dotted names (`Account.Name`) are
+ * resolved by the caller (child-to-parent fields).
  * Errors are thrown as SoqlError(errorCode, message) so the sandbox can answer MALFORMED_QUERY /
  * INVALID_FIELD like Salesforce.
  */
+
+import { to18 } from './schema';
 
 export class SoqlError extends Error {
 	constructor(
@@ -374,11 +378,22 @@ function compare(a: unknown, b: unknown, fieldType: string): number {
 	if (fieldType === 'datetime') {
 		return toMs(a) - toMs(b);
 	}
+	if ((fieldType === 'id' || fieldType === 'reference') && typeof a === 'string' && typeof b === 'string') {
+		// SOQL takes an id in its 15-character (case-sensitive) or 18-character (case-safe) form
+		// (the ID field type, https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/field_types.htm#i1435616).
+		const sa = idKey(a);
+		const sb = idKey(b);
+		return sa < sb ? -1 : sa > sb ? 1 : 0;
+	}
 	if (typeof a === 'number' && typeof b === 'number') return a - b;
 	if (typeof a === 'boolean' || typeof b === 'boolean') return Number(a) - Number(b);
 	const sa = String(a).toLowerCase();
 	const sb = String(b).toLowerCase();
 	return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+function idKey(id: string): string {
+	return (/^[A-Za-z0-9]{15}$/.test(id) ? to18(id) : id).toLowerCase();
 }
 
 function toMs(v: unknown): number {

@@ -6,7 +6,7 @@ for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) dele
 import { SalesforceAdapter, type SalesforceAdapterConfig } from '../../../nodes/shared/crm/salesforce';
 import type { ChangePage, WriteInput } from '../../../nodes/shared/crm/types';
 import { SyncError } from '../../../nodes/shared/errors';
-import { SalesforceSandbox } from '../../sandboxes/salesforce';
+import { SALESFORCE_OBJECTS, SalesforceSandbox } from '../../sandboxes/salesforce';
 
 const FAST = { maxAttempts: 6, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 2_000 };
 
@@ -342,7 +342,7 @@ describe('SalesforceAdapter', () => {
 			sb.resetCounters();
 			sb.injectFault({ kind: 'server', endpoint: 'sobject.describe', times: 1 });
 			const b = make();
-			await expect(b.listFields('Lead')).resolves.toHaveLength(16);
+			await expect(b.listFields('Lead')).resolves.toHaveLength(SALESFORCE_OBJECTS.Lead.fields.length);
 			expect(b.stats).toMatchObject({ calls: 2, retries: 1 });
 			expect(sb.calls.get('sobject.describe')).toBe(2);
 		});
