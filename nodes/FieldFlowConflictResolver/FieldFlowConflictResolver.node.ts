@@ -16,7 +16,7 @@ import { getFieldFlowClient } from '../n8nSide/transport/fieldflow';
 import { toNodeError } from '../n8nSide/errors';
 import type { FieldFlowRecord } from '../shared/fieldflow/client';
 import { describeErrors, mappingConfigProblems } from '../shared/mapping/records';
-import { BULK_MATCH_COST } from '../shared/sync/lookups';
+import { BULK_MATCH_COST, crmLookups } from '../shared/sync/lookups';
 import { OUTPUT, type InputRecord, type Routed } from '../shared/sync/plan';
 import { commit, matchedOnly, planCommit } from '../shared/sync/commit';
 import { toPreview } from '../shared/sync/preview';
@@ -182,9 +182,7 @@ export class FieldFlowConflictResolver implements INodeType {
 				inputs[1],
 				{
 					store,
-					getCrmByIds: (ids) => adapter.getByIds(eff.object, ids),
-					findDuplicates: (criteria) => adapter.findDuplicates(eff.object, criteria),
-					listCrm: () => adapter.listChangedSince(eff.object, undefined),
+					...crmLookups(adapter, eff),
 					getFieldflowByIds: async (ids) => {
 						fieldflow ??= await getFieldFlowClient.call(this);
 						return (await fieldflow.getByIds<FieldFlowRecord>(resource, ids)) as Array<Record<string, unknown>>;

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { NodeConnectionTypes } from 'n8n-workflow';
 import { properties } from './actions/properties';
 import { router } from './actions/router';
-import { getFields, getWritableFields } from '../n8nSide/methods/loadOptions';
+import { getFields, getLinkedObjects, getWritableFields } from '../n8nSide/methods/loadOptions';
 import { fieldFlowCrmConnectionTest } from '../n8nSide/methods/credentialTest';
 import { searchRecords } from './methods/listSearch';
 
@@ -55,7 +55,7 @@ export class FieldFlowCrm implements INodeType {
 	};
 
 	methods = {
-		loadOptions: { getFields, getWritableFields },
+		loadOptions: { getFields, getLinkedObjects, getWritableFields },
 		listSearch: { searchRecords },
 		credentialTest: { fieldFlowCrmConnectionTest },
 	};

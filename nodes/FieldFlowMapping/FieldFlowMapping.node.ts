@@ -15,7 +15,8 @@ import { SyncError } from '../shared/errors';
 import { diffFields, mapToCrm } from '../shared/mapping/engine';
 import { outcomeError, SYNC_KEY, withoutSync, type RecordMeta } from '../shared/sync/protocol';
 import type { Link } from '../shared/sync/types';
-import { getFields } from '../n8nSide/methods/loadOptions';
+import { getFields, getLinkedObjects } from '../n8nSide/methods/loadOptions';
+import { linkedObjectsProperty } from '../n8nSide/properties/crm';
 import { fieldFlowCrmConnectionTest } from '../n8nSide/methods/credentialTest';
 import { customCrmRules, describeErrors, mapCrmItem, mapFieldflowRecord, mappingConfigProblems, recordProblem, type MapItemResult } from '../shared/mapping/records';
 import { getCrmAdapter } from '../n8nSide/transport/crm';
@@ -94,6 +95,7 @@ export class FieldFlowMapping implements INodeType {
 			// 1.1 adds "FieldFlow ⇄ CRM": both sides of a sync in one node.
 			directionProperty(1, ONE_WAY),
 			directionProperty(1.1, [BOTH_WAYS, ...ONE_WAY]),
+			linkedObjectsProperty({ displayOptions: { show: { '@version': [{ _cnd: { gte: 1.1 } }] } } }),
 			...mappingProperties,
 			{
 				displayName: 'Dry Run',
@@ -108,7 +110,7 @@ export class FieldFlowMapping implements INodeType {
 	};
 
 	methods = {
-		loadOptions: { getFields },
+		loadOptions: { getFields, getLinkedObjects },
 		credentialTest: { fieldFlowCrmConnectionTest },
 	};
 

@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescrip
 import { NodeConnectionTypes } from 'n8n-workflow';
 import { properties } from './actions/properties';
 import { router } from './actions/router';
+import { getLinkedObjects } from '../n8nSide/methods/loadOptions';
 
 /**
  * Bookkeeping of a sync workflow: run cursors, the outcome of every write (links, baselines,
@@ -42,6 +43,8 @@ export class FieldFlowSyncStatus implements INodeType {
 		],
 		properties,
 	};
+
+	methods = { loadOptions: { getLinkedObjects } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return router.call(this);

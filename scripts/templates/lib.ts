@@ -16,6 +16,11 @@ export interface CrmInfo {
 	credentialType: string;
 	credentialId: string;
 	credentialName: string;
+	/**
+	 * The records linked to each person that sync with it as one prospect (Start Run's Linked
+	 * Records, the guide's full set by default); [] = the person alone.
+	 */
+	linked: string[];
 }
 
 export const CRM_INFO: Record<Crm, CrmInfo> = {
@@ -26,6 +31,7 @@ export const CRM_INFO: Record<Crm, CrmInfo> = {
 		credentialType: 'fieldFlowSalesforceApi',
 		credentialId: 'ffSalesforce0001',
 		credentialName: 'Salesforce sandbox',
+		linked: [],
 	},
 	hubspot: {
 		label: 'HubSpot',
@@ -34,6 +40,7 @@ export const CRM_INFO: Record<Crm, CrmInfo> = {
 		credentialType: 'fieldFlowHubSpotApi',
 		credentialId: 'ffHubSpot0000001',
 		credentialName: 'HubSpot sandbox',
+		linked: [],
 	},
 	pipedrive: {
 		label: 'Pipedrive',
@@ -42,6 +49,7 @@ export const CRM_INFO: Record<Crm, CrmInfo> = {
 		credentialType: 'fieldFlowPipedriveApi',
 		credentialId: 'ffPipedrive00001',
 		credentialName: 'Pipedrive sandbox',
+		linked: ['organizations', 'deals'],
 	},
 };
 

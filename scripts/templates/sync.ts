@@ -124,6 +124,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 		crm,
 		operation: 'startRun',
 		object: info.object,
+		...(info.linked.length ? { linkedObjects: info.linked } : {}),
 		...(t.fullSync ? { fullSync: true } : {}),
 		...(paged ? { pageSize: t.pageSize } : {}),
 		...store,
@@ -169,6 +170,8 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 	const ffSince = paged ? "={{ $json.phase === 'fieldflow' ? $json.fieldflowSince : $json.startedAt }}" : '={{ $json.fieldflowSince }}';
 	const crmSince = paged ? "={{ $json.phase === 'crm' ? $json.crmSince : $json.startedAt }}" : '={{ $json.crmSince }}';
 	const ffReadName = 'FieldFlow: changed prospects';
+	// Start Run's Linked Records (one place to select the objects), for every node that reads, maps or writes the CRM.
+	const linked = info.linked.length ? { linkedObjects: `={{ $('${paged ? 'Page or run?' : 'Start Run'}').first().json.linkedObjects ?? [] }}` } : {};
 	// One Mapping node holds the sync's field mapping: both sides (FieldFlow ⇄ CRM) in a two-way
 	// template, the one side read in a one-way template. The Conflict Resolver takes its rules from it.
 	const mapDirection = readsFieldflow && readsCrm ? 'both' : readsFieldflow ? 'toCrm' : 'toFieldflow';
@@ -178,7 +181,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 		`${P}fieldFlowMapping`,
 		1.1,
 		[480, (mapDirection === 'both' ? 100 : mapDirection === 'toCrm' ? -20 : 220) + dy],
-		{ crm, object: info.object, direction: mapDirection, onTypeMismatch: 'markInvalid' },
+		{ crm, object: info.object, direction: mapDirection, ...linked, onTypeMismatch: 'markInvalid' },
 		{ credentials: crmCred },
 	);
 	if (mapDirection === 'both') {
@@ -203,7 +206,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 			`${P}fieldFlowCrm`,
 			1,
 			[220, 220 + dy],
-			{ crm, operation: 'getChangedSince', object: info.object, since: crmSince, returnAll: true, options: { ...crmPage } },
+			{ crm, operation: 'getChangedSince', object: info.object, since: crmSince, returnAll: true, options: { ...crmPage, ...linked } },
 			{ credentials: crmCred, alwaysOutputData: true },
 		);
 		b.connect(entry.node, crmRead, entry.output);
@@ -218,7 +221,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 			`${P}fieldFlowCrm`,
 			1,
 			[1020, -60 + dy],
-			{ crm, operation: 'upsert', object: info.object, fieldsToSend: 'autoMapInputData', options: {} },
+			{ crm, operation: 'upsert', object: info.object, fieldsToSend: 'autoMapInputData', options: { ...linked } },
 			{ credentials: crmCred, onError: 'continueRegularOutput' },
 		);
 		b.connect(resolver, crmWrite, 0);

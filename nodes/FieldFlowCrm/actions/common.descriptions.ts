@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { crmObjects, type CrmName } from '../../shared/crm';
 import type { FieldFlowCrmOperation } from './node.type';
+import { linkedObjectsProperty } from '../../n8nSide/properties/crm';
 
 /** The id in a record URL: Salesforce Lightning (/lightning/r/<Object>/<id>) or Classic (/<id>), HubSpot (/record/<type>/<id>), Pipedrive (/person|organization|deal|activity/<id>). */
 export const CRM_RECORD_URL =
@@ -80,6 +81,7 @@ export const readOptions = (operation: FieldFlowCrmOperation, extra: INodeProper
 			hint: 'Leave empty to read the fields FieldFlow maps by default',
 		},
 		...extra,
+		linkedObjectsProperty({ hint: 'Each record comes with its linked records\' fields as <object>.<field> (e.g. organizations.name, deals.value) and their ids under members' }),
 		{
 			displayName: 'Nest Fields',
 			name: 'nestFields',

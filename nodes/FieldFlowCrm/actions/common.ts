@@ -1,6 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import type { CrmAdapter, CrmRecord, WriteInput, WriteResult } from '../../shared/crm/types';
+import type { CrmAdapter, CrmName, CrmRecord, WriteInput, WriteResult } from '../../shared/crm/types';
+import type { GroupSpec } from '../../shared/crm/group';
+import { groupFor, linkedObjectsOf } from '../../n8nSide/properties/crm';
 import { SyncError } from '../../shared/errors';
 import { toNodeError } from '../../n8nSide/errors';
 import { failedOutcome, outcomeError } from '../../shared/sync/protocol';
@@ -111,6 +113,11 @@ export function errorJson(error: unknown): IDataObject {
 }
 
 // ------------------------------------------------------------------ parameters
+
+/** The record group the Linked Records option asks for at item `i` (undefined: records alone). */
+export function groupOfItem(this: IExecuteFunctions, crm: CrmName, object: string, options: IDataObject): GroupSpec | undefined {
+	return groupFor(crm, object, linkedObjectsOf(options.linkedObjects));
+}
 
 /** The Fields to Read option: undefined (the default fields) when empty. */
 export function fieldsToRead(options: IDataObject): string[] | undefined {

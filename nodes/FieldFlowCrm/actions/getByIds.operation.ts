@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { NodeOperationError } from 'n8n-workflow';
 import type { CrmAdapter } from '../../shared/crm/types';
 import { readOptions, show } from './common.descriptions';
-import { fieldsToRead, forEachItem, recordJson } from './common';
+import { fieldsToRead, forEachItem, groupOfItem, recordJson } from './common';
+import { getGroupsByIds } from '../../shared/crm/group';
 import type { CrmContext } from './node.type';
 
 export const description: INodeProperties[] = [
@@ -29,7 +30,8 @@ async function getByIds(this: IExecuteFunctions, adapter: CrmAdapter, i: number)
 	const options = this.getNodeParameter('options', i, {}) as IDataObject;
 	const ids = idList(this.getNodeParameter('ids', i, '') as unknown);
 	if (!ids.length) throw new NodeOperationError(this.getNode(), 'No CRM IDs given', { itemIndex: i, description: 'Set CRM IDs to a comma-separated list or an expression returning an array' });
-	const records = await adapter.getByIds(object, ids, fieldsToRead(options));
+	const group = groupOfItem.call(this, adapter.crm, object, options);
+	const records = group ? await getGroupsByIds(adapter, group, ids) : await adapter.getByIds(object, ids, fieldsToRead(options));
 	return records.map((r) => recordJson(r, options.nestFields === true));
 }
 

@@ -1,7 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import type { CrmAdapter } from '../../shared/crm/types';
 import { readOptions, show } from './common.descriptions';
-import { fieldsToRead, forEachItem, recordJson, toIso } from './common';
+import { fieldsToRead, forEachItem, groupOfItem, recordJson, toIso } from './common';
+import { listGroupChanges } from '../../shared/crm/group';
 import type { CrmContext } from './node.type';
 
 export const description: INodeProperties[] = [
@@ -67,7 +68,10 @@ async function changedSince(this: IExecuteFunctions, adapter: CrmAdapter, i: num
 	if (until !== undefined && since && Date.parse(since) >= until) return [];
 	const includeDeleted = options.includeDeleted === true;
 	const out: IDataObject[] = [];
-	read: for await (const page of adapter.listChangedSince(object, since, { includeDeleted, fields })) {
+	const group = groupOfItem.call(this, adapter.crm, object, options);
+	// A record group: each person with its organization and deal; a change of any of them counts.
+	const feed = group ? listGroupChanges(adapter, group, since) : adapter.listChangedSince(object, since, { includeDeleted, fields });
+	read: for await (const page of feed) {
 		for (const r of page.records) {
 			if (out.length >= max) break read;
 			// Changed at or after Until: the next run reads it. The live feed comes oldest change

@@ -5,7 +5,9 @@ import type { SyncError } from '../../shared/errors';
 import { failedOutcome, readSync, SYNC_KEY, withOutcome } from '../../shared/sync/protocol';
 import { recordError, toNodeError } from '../../n8nSide/errors';
 import { crmIdLocator, show } from './common.descriptions';
-import { deleteGrouped, str, writeError, writeGrouped, type Pending } from './common';
+import { deleteGrouped, groupOfItem, str, writeError, writeGrouped, type Pending } from './common';
+import { writeGroups } from '../../shared/crm/group';
+import { linkedObjectsProperty } from '../../n8nSide/properties/crm';
 import type { CrmContext } from './node.type';
 
 export const description: INodeProperties[] = [
@@ -81,6 +83,9 @@ export const description: INodeProperties[] = [
 				description:
 					'Unique field that matches existing records when no CRM ID is given: a Salesforce external ID field, a HubSpot unique property (e.g. email), or Pipedrive email (persons) / name (organizations)',
 			},
+			linkedObjectsProperty({
+				hint: 'Input fields named <object>.<field> (organizations.name, deals.value) go to the linked record: companies first (found by name or created once), then the person, then its deal',
+			}),
 		],
 	},
 ];
@@ -95,17 +100,24 @@ export async function execute(this: IExecuteFunctions, { adapter, crm, items }: 
 	const out: INodeExecutionData[] = new Array(items.length);
 	const { pending, deletes } = collect.call(this, items, out);
 	const failures: Array<{ p: Pending; error: SyncError }> = [];
-	const idProperty = str((this.getNodeParameter('options', 0, {}) as IDataObject).idProperty);
-	const results = await writeGrouped(pending, (object, inputs) => adapter.upsert(object, inputs, idProperty ? { idProperty } : {}));
+	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
+	const idProperty = str(options.idProperty);
+	const results = await writeGrouped(pending, (object, inputs) => {
+		// A record group: the members in dependency order (see crm/group/write.ts).
+		const group = groupOfItem.call(this, crm, object, options);
+		return group ? writeGroups(adapter, group, inputs) : adapter.upsert(object, inputs, idProperty ? { idProperty } : {});
+	});
 	for (const p of pending) {
 		const r = results.get(p.i);
+		const members = r?.members && Object.keys(r.members).length ? { members: r.members } : {};
 		if (r?.success) {
-			out[p.i] = { json: withOutcome(items[p.i].json, { id: r.id ?? null, created: r.created ?? false, success: true }) as IDataObject, pairedItem: { item: p.i } };
+			out[p.i] = { json: withOutcome(items[p.i].json, { id: r.id ?? null, created: r.created ?? false, success: true, ...members }) as IDataObject, pairedItem: { item: p.i } };
 			continue;
 		}
 		const error = writeError(r, p.input.ref);
 		failures.push({ p, error });
-		out[p.i] = { json: withOutcome(items[p.i].json, failedOutcome(p.input.id, error)) as IDataObject, pairedItem: { item: p.i } };
+		// A group whose person was written before a member failed keeps its id: a retry updates it.
+		out[p.i] = { json: withOutcome(items[p.i].json, { ...failedOutcome(p.input.id ?? r?.id, error), ...members }) as IDataObject, pairedItem: { item: p.i } };
 	}
 	const deleted = await deleteGrouped(adapter, deletes);
 	for (const p of deletes) {
@@ -145,7 +157,9 @@ function collect(this: IExecuteFunctions, items: INodeExecutionData[], out: INod
 				deletes.push({ i, object, input: { ref: String(i), id, fields: {} } });
 				continue;
 			}
-			pending.push({ i, object, input: { ref: String(i), id, fields: fieldsOf.call(this, items[i], i) } });
+			const input: WriteInput = { ref: String(i), id, fields: fieldsOf.call(this, items[i], i) };
+			if (write?.members) input.members = write.members;
+			pending.push({ i, object, input });
 		} catch (error) {
 			if (!this.continueOnFail()) throw toNodeError(this.getNode(), error, i);
 			out[i] = { json: withOutcome(items[i].json, failedOutcome(null, error)) as IDataObject, pairedItem: { item: i } };

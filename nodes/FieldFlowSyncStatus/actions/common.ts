@@ -19,7 +19,15 @@ export function objectParam(this: IExecuteFunctions): string {
 	return object;
 }
 
-export const cursorKeys = (object: string) => ({ fieldflow: `fieldflow:${object}`, crm: `crm:${object}` });
+export const cursorKeys = (object: string) => ({ fieldflow: `fieldflow:${object}`, crm: `crm:${object}`, linked: `linked:${object}` });
+
+/**
+ * The Linked Records of a run's object, as the store keeps them between runs: `<members>` while
+ * the first run with them is under way, `<members>|done` once a run with them finished. A run
+ * whose Linked Records are new reads the whole CRM side (every person gets its organization and
+ * deal, also those that did not change), so links made before record groups are filled in.
+ */
+export const linkedMarker = (members: string[], done: boolean) => `${[...members].sort().join(',')}${done ? '|done' : ''}`;
 
 /** Disconnect / Reconnect: stop or resume syncing with the CRM; links, logs and data are kept. */
 export async function setConnection(this: IExecuteFunctions, store: SyncStore, crm: CrmName, connected: boolean): Promise<INodeExecutionData[]> {

@@ -37,6 +37,9 @@ export async function execute(this: IExecuteFunctions, { store, crm, items }: Sy
 	const keys = cursorKeys(object);
 	const ffMoved = await store.setCursor(crm, keys.fieldflow, startedAt, { onlyForward: true });
 	const crmMoved = await store.setCursor(crm, keys.crm, startedAt, { onlyForward: true });
+	// The first run with new Linked Records is done: the next one reads changes only.
+	const linked = await store.getCursor(crm, keys.linked);
+	if (linked && !linked.endsWith('|done')) await store.setCursor(crm, keys.linked, `${linked}|done`);
 	// Totals of the Record Results summaries that reached this node, for the run's log entry.
 	const totals = { synced: 0, errors: 0, conflicts: 0, unchanged: 0 };
 	for (const it of items) for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += Number(it.json[k] ?? 0) || 0;

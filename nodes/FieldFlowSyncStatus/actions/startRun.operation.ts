@@ -2,10 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { show } from './common.descriptions';
-import { cursorKeys, objectParam, toIso } from './common';
+import { cursorKeys, linkedMarker, objectParam, toIso } from './common';
+import { groupFor, linkedObjectsOf, linkedObjectsProperty } from '../../n8nSide/properties/crm';
+import { toNodeError } from '../../n8nSide/errors';
 import type { SyncStatusContext } from './node.type';
 
 export const description: INodeProperties[] = [
+	linkedObjectsProperty({ displayOptions: show('startRun') }),
 	{
 		displayName: 'Overlap Window (Minutes)',
 		name: 'overlapMinutes',
@@ -81,6 +84,15 @@ export async function execute(this: IExecuteFunctions, { store, crm }: SyncStatu
 	}
 	const [ffCursor, crmCursor] = [await store.getCursor(crm, keys.fieldflow), await store.getCursor(crm, keys.crm)];
 	const preview = this.getNodeParameter('preview', 0, false) as boolean;
+	const linkedObjects = linkedObjectsOf(this.getNodeParameter('linkedObjects', 0, []));
+	try {
+		groupFor(crm, object, linkedObjects);
+	} catch (error) {
+		throw toNodeError(this.getNode(), error);
+	}
+	// New Linked Records: the CRM side is read whole once (see linkedMarker).
+	const linkedDone = !linkedObjects.length || (await store.getCursor(crm, keys.linked)) === linkedMarker(linkedObjects, true);
+	if (!linkedDone && !preview) await store.setCursor(crm, keys.linked, linkedMarker(linkedObjects, false));
 	return [
 		{
 			json: {
@@ -89,9 +101,10 @@ export async function execute(this: IExecuteFunctions, { store, crm }: SyncStatu
 				runId: randomUUID(),
 				startedAt: new Date().toISOString(),
 				fieldflowSince: since(ffCursor),
-				crmSince: since(crmCursor),
+				crmSince: linkedDone ? since(crmCursor) : initial,
 				firstRun: !ffCursor && !crmCursor,
 				fullSync: full,
+				...(linkedObjects.length ? { linkedObjects } : {}),
 				...(pageSize ? { pageSize, page: 1, phase: 'fieldflow', fieldflowAfter: '', done: false } : {}),
 				...(preview ? { preview: true, previewLimit: Math.max(0, Number(this.getNodeParameter('previewLimit', 0, 10)) || 0) } : {}),
 			},

@@ -1,5 +1,6 @@
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
-import type { CrmName } from '../../shared/crm';
+import { crmObjects, type CrmName } from '../../shared/crm';
+import { groupMembers } from '../../shared/crm/group';
 import { toNodeError } from '../errors';
 import { getCrmAdapter } from '../transport/crm';
 
@@ -31,4 +32,13 @@ export async function getFields(this: ILoadOptionsFunctions): Promise<INodePrope
 /** Fields that can be written (upsert field dropdowns). */
 export async function getWritableFields(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 	return fieldOptions.call(this, true);
+}
+
+/** The member objects a person can sync with as one prospect (Linked Records); no API call. */
+export async function getLinkedObjects(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+	const crm = this.getCurrentNodeParameter('crm') as CrmName;
+	const object = this.getCurrentNodeParameter('object') as string;
+	if (!crm || !object) return [];
+	const labels = new Map(crmObjects(crm).map((o) => [o.name, o.label]));
+	return groupMembers(crm, object).map((m) => ({ name: labels.get(m) ?? m, value: m, description: `Sync each ${object} record's linked ${labels.get(m) ?? m} with it` }));
 }

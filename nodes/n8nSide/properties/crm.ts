@@ -1,5 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { CRM_LABELS, CRM_NAMES } from '../../shared/crm';
+import { CRM_LABELS, CRM_NAMES, type CrmName } from '../../shared/crm';
+import { groupMembers, groupSpec, type GroupSpec } from '../../shared/crm/group';
+import { SyncError } from '../../shared/errors';
 
 /** The "CRM" parameter every FieldFlow node that talks to a CRM shows. */
 export const crmProperty: INodeProperties = {
@@ -10,3 +12,40 @@ export const crmProperty: INodeProperties = {
 	options: CRM_NAMES.map((value) => ({ name: CRM_LABELS[value], value })).sort((a, b) => a.name.localeCompare(b.name)),
 	default: 'salesforce',
 };
+
+/**
+ * "Linked Records": the member objects synced with each person as one prospect (a record group:
+ * Pipedrive Organization + Deal). Start Run is where a template selects them ("select objects");
+ * the CRM reads and writes and Finish Run take them from Start Run's output by expression.
+ */
+export const linkedObjectsProperty = (extra: Partial<INodeProperties> = {}): INodeProperties => ({
+	displayName: 'Linked Records Names or IDs',
+	name: 'linkedObjects',
+	type: 'multiOptions',
+	typeOptions: { loadOptionsMethod: 'getLinkedObjects', loadOptionsDependsOn: ['crm', 'object'] },
+	default: [],
+	description:
+		'The records linked to each person that sync with it as one prospect, as the guide\'s mapping tables lay them out (Pipedrive: Organization for Company Name, Deal for Status and Estimated Value). Empty = the person alone. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+	...extra,
+});
+
+/** The Linked Records value (array, comma list or empty) → the member objects. */
+export function linkedObjectsOf(value: unknown): string[] {
+	const list = Array.isArray(value) ? value : String(value ?? '').split(',');
+	return [...new Set(list.map((v) => String(v ?? '').trim()).filter(Boolean))];
+}
+
+/** The record group of `object` with these linked records, undefined for none; an unknown one is a clear error. */
+export function groupFor(crm: CrmName, object: string, linked: string[]): GroupSpec | undefined {
+	if (!linked.length) return undefined;
+	const known = groupMembers(crm, object);
+	const unknown = linked.filter((m) => !known.includes(m));
+	if (unknown.length) {
+		throw new SyncError({
+			kind: 'validation',
+			message: `${CRM_LABELS[crm]} ${object} cannot be synced with linked ${unknown.join(', ')}`,
+			hint: known.length ? `Linked Records for ${object}: ${known.join(', ')}` : `${CRM_LABELS[crm]} ${object} has no linked records here: leave Linked Records empty`,
+		});
+	}
+	return groupSpec(crm, object, linked);
+}

@@ -10,6 +10,7 @@ import type { FieldType } from '../../shared/crm/types';
 import { DEFAULT_PROSPECT_OBJECT, supportedObjects } from '../../shared/mapping/defaults';
 import { PROSPECT_FIELDS } from '../../shared/mapping/engine';
 import { PROSPECT_STATUSES } from '../../shared/fieldflow/client';
+import { linkedObjectsOf } from './crm';
 
 /** FieldFlow's prospect statuses as dropdown options (one list: the API client's). */
 export const prospectStatusOptions = PROSPECT_STATUSES.map((s) => ({ name: s.charAt(0).toUpperCase() + s.slice(1), value: s })).sort((a, b) =>
@@ -196,7 +197,11 @@ export function getMappingConfig(this: IExecuteFunctions, itemIndex = 0): Mappin
 	const object = this.getNodeParameter('object', itemIndex, DEFAULT_PROSPECT_OBJECT[crm]) as string;
 	const custom = ((this.getNodeParameter('customMappings', itemIndex, {}) as IDataObject).mapping ?? []) as CustomMappingRow[];
 	const statusOverrides = ((this.getNodeParameter('statusValueMap', itemIndex, {}) as IDataObject).value ?? []) as StatusOverrideRow[];
-	return { crm, object, useDefaults: this.getNodeParameter('useDefaultMappings', itemIndex, true) as boolean, custom, statusOverrides };
+	const config: MappingConfig = { crm, object, useDefaults: this.getNodeParameter('useDefaultMappings', itemIndex, true) as boolean, custom, statusOverrides };
+	// A record group (FieldFlow Mapping 1.1: Linked Records, set from Start Run by the templates).
+	const members = linkedObjectsOf(this.getNodeParameter('linkedObjects', itemIndex, []));
+	if (members.length) config.members = members;
+	return config;
 }
 
 /** The effective mapping of the node's parameters (read at `itemIndex`). */

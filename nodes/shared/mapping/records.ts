@@ -176,7 +176,7 @@ export function mappingConfigProblems(eff: EffectiveMapping, crmFields?: readonl
 
 /** Rules that are not part of the object's default table (custom pairs): their CRM fields need checking. */
 export function customCrmRules(eff: EffectiveMapping): EffectiveMapping['mappings'] {
-	const defaults = new Set(defaultMappings(eff.crm, eff.object).map((d) => d.crm));
+	const defaults = new Set(defaultMappings(eff.crm, eff.object, eff.members).map((d) => d.crm));
 	return eff.mappings.filter((m) => m.crm && !defaults.has(m.crm));
 }
 

@@ -3,16 +3,19 @@
  * the duplicate check of planned CRM creates (searches, or one listing of the CRM object when that
  * costs fewer calls). Reads only: nothing here writes the store or an API.
  */
-import type { ChangePage, CrmName, CrmRecord, DuplicateCriteria, DuplicateMatch } from '../crm/types';
+import type { ChangePage, CrmAdapter, CrmName, CrmRecord, DuplicateCriteria, DuplicateMatch } from '../crm/types';
+import { assembleGroups, getGroupsByIds, groupSpec } from '../crm/group';
 import type { EffectiveMapping } from '../mapping/effective';
 import { mapCrmRecord } from '../mapping/records';
 import type { SyncStore } from '../store';
 import { findDuplicatesIn } from './match';
 import type { DuplicateLookup, Pairing } from './plan';
+import type { Link } from './types';
 
 export interface LookupDeps {
 	store: SyncStore;
-	getCrmByIds(ids: string[]): Promise<CrmRecord[]>;
+	/** `links`: the links of these records (a record group reads the members they name). */
+	getCrmByIds(ids: string[], links?: Link[]): Promise<CrmRecord[]>;
 	findDuplicates(criteria: DuplicateCriteria[]): Promise<DuplicateMatch[]>;
 	/** FieldFlow records by id, batched; a missing id means the record does not exist (deleted). */
 	getFieldflowByIds(ids: string[]): Promise<Array<Record<string, unknown>>>;
@@ -46,7 +49,7 @@ export const BULK_MATCH_COST: Record<CrmName, BulkMatchCost> = {
 export async function readCounterparts(pairing: Pairing, deps: LookupDeps): Promise<{ crm: Map<string, CrmRecord>; fieldflow: Map<string, Record<string, unknown>> }> {
 	const crmIds = [...new Set(pairing.needCrm.map((w) => w.link!.crmId!))];
 	const ffIds = [...new Set(pairing.needFieldflow.map((w) => w.link!.fieldflowId))];
-	const crm = new Map(crmIds.length ? (await deps.getCrmByIds(crmIds)).map((r) => [r.id, r] as const) : []);
+	const crm = new Map(crmIds.length ? (await deps.getCrmByIds(crmIds, pairing.needCrm.map((w) => w.link!))).map((r) => [r.id, r] as const) : []);
 	const fieldflow = new Map(ffIds.length ? (await deps.getFieldflowByIds(ffIds)).map((r) => [String(r.id), r] as const) : []);
 	return { crm, fieldflow };
 }
@@ -104,4 +107,32 @@ async function duplicatesFromListing(
 /** A record's further emails (Pipedrive persons: `emails: [{ value, primary }]`), which its searches also find. */
 function otherEmails(v: unknown): unknown[] {
 	return Array.isArray(v) ? v.map((e) => (e && typeof e === 'object' ? (e as { value?: unknown }).value : e)) : [];
+}
+
+/**
+ * The CRM look-ups of a run over one adapter: plain records, or record groups when the mapping
+ * has members (each person with the organization and deal its link names; a duplicate found by
+ * email comes with the organization and deal it has in the CRM, so matching it creates none).
+ */
+export function crmLookups(adapter: CrmAdapter, eff: EffectiveMapping): Pick<LookupDeps, 'getCrmByIds' | 'findDuplicates' | 'listCrm'> {
+	const spec = groupSpec(eff.crm, eff.object, eff.members ?? []);
+	if (!spec) {
+		return {
+			getCrmByIds: (ids) => adapter.getByIds(eff.object, ids),
+			findDuplicates: (criteria) => adapter.findDuplicates(eff.object, criteria),
+			listCrm: () => adapter.listChangedSince(eff.object, undefined),
+		};
+	}
+	return {
+		getCrmByIds: (ids, links = []) => getGroupsByIds(adapter, spec, ids, { hints: new Map(links.filter((l) => l.crmId && l.members).map((l) => [l.crmId!, l.members!])) }),
+		findDuplicates: async (criteria) => {
+			const found = await adapter.findDuplicates(eff.object, criteria);
+			const primaries = [...new Map(found.flatMap((d) => d.matches.filter((m) => m.object === eff.object).map((m) => [m.id, m.record] as const))).values()];
+			const groups = new Map((await assembleGroups(adapter, spec, primaries)).map((g) => [g.id, g]));
+			return found.map((d) => ({ ...d, matches: d.matches.map((m) => (m.object === eff.object && groups.has(m.id) ? { ...m, record: groups.get(m.id)! } : m)) }));
+		},
+		listCrm: async function* () {
+			for await (const page of adapter.listChangedSince(eff.object, undefined)) yield { ...page, records: await assembleGroups(adapter, spec, page.records) };
+		},
+	};
 }
