@@ -123,8 +123,9 @@ describe('HubSpot sandbox: record groups through @hubspot/api-client', () => {
 		const [a, b] = (await client.crm.companies.batchApi.create({ inputs: [{ properties: { name: 'A' }, associations: [] }, { properties: { name: 'B' }, associations: [] }] })).results.map((r) => r.id);
 		const contact = (await client.crm.contacts.basicApi.create({ properties: { email: 'p@example.com' }, associations: [{ to: { id: a }, types: [{ associationCategory: HS, associationTypeId: 1 }] }] })).id;
 		const read = await client.crm.associations.v4.batchApi.getPage('contacts', 'companies', { inputs: [{ id: contact }] });
-		expect(read.results[0].to).toEqual([{ toObjectId: Number(a), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 279, label: null }, { category: 'HUBSPOT_DEFINED', typeId: 1, label: 'Primary' }] }]);
-		await client.crm.associations.v4.batchApi.create('contacts', 'companies', { inputs: [{ _from: { id: contact }, to: { id: b }, types: [{ associationCategory: HS, associationTypeId: 1 }] }] });
+		expect(read.results[0].to).toEqual([{ toObjectId: Number(a), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 279, label: null }, { category: 'HUBSPOT_DEFINED', typeId: 1, label: 'Contact with Primary Company' }] }]);
+		const moved = await client.crm.associations.v4.batchApi.create('contacts', 'companies', { inputs: [{ _from: { id: contact }, to: { id: b }, types: [{ associationCategory: HS, associationTypeId: 1 }] }] });
+		expect(moved.results[0].labels).toEqual(['Contact with Primary Company']);
 		const byCompany = sb.associationsOf('contacts', contact, 'companies').map((x) => `${x.toId}:${x.typeId}`);
 		expect(byCompany.sort()).toEqual([`${a}:279`, `${b}:1`, `${b}:279`].sort());
 		// v3 names them as HubSpot does: the primary `contact_to_company`, the others `_unlabeled`.

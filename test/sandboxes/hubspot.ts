@@ -144,8 +144,8 @@ export const HS_PROPERTIES: Record<string, HsPropertyDef[]> = {
 /**
  * The account's deal pipeline: HubSpot's default "Sales Pipeline" (id 'default') and its default
  * stages, whose ids are the `dealstage` options above (probability and isClosed as the stage
- * metadata: https://developers.hubspot.com/docs/api/crm/pipelines, "Pipeline stages";
- * https://knowledge.hubspot.com/object-settings/set-up-and-customize-pipelines).
+ * metadata, strings as the v3 pipelines API answers them: https://developers.hubspot.com/docs/api-reference/crm-pipelines-v3/guide;
+ * the default stages' probabilities 20 %, 40 %, 60 %, 80 %, 90 %, won 100 %, lost 0 %).
  */
 export const HS_DEAL_PIPELINE = {
 	id: 'default',
@@ -193,13 +193,18 @@ export const HS_ASSOCIATION_TYPES: Record<string, number> = {
 /**
  * HUBSPOT_DEFINED "Primary" association types (from -> to), besides the unlabeled ones above. A
  * primary association is always listed alongside the unlabeled one ("Unlabeled: an association type
- * added when any ... record is associated ... When a record has a primary association ..., those
- * types will be listed alongside the unlabeled association type"; the unlabeled type's label is
- * null, the primary's 'Primary'): associations v4 guide, https://developers.hubspot.com/docs/api/crm/associations
- * ("HubSpot defined association types"). Ids from the association types reference
- * (https://developers.hubspot.com/docs/guides/api/crm/associations/associations-v4#association-type-id-values):
- * 1 contact to company (Primary), 2 company to contact (Primary), 5 deal to company (Primary),
- * 6 company to deal (Primary). A record has one primary company: a new primary replaces the old one.
+ * added when any ... record is associated ... will always returned in responses with a label value
+ * of null. When a record has a primary association ..., those types will be listed alongside the
+ * unlabeled association type": associations v4, "HubSpot defined association types",
+ * https://developers.hubspot.com/docs/api/crm/associations). Ids from the default type ids that
+ * page and https://developers.hubspot.com/docs/reference/api/crm/associations/association-details
+ * point to: 1 contact to company (Primary), 2 company to contact (Primary), 5 deal to company
+ * (Primary), 6 company to deal (Primary). Their label is "<Object> with Primary Company" since
+ * 2024-02-19 ("Changes to primary labels for HubSpot-defined association labels",
+ * https://developers.hubspot.com/changelog/changes-to-primary-labels-for-hubspot-defined-association-labels,
+ * which also says to rely on typeId, never the label); the company side carries the same label here.
+ * A record has one primary company: a new primary replaces the old one ("this API supports changing
+ * which company is considered the primary").
  */
 export const HS_PRIMARY_TYPES: Record<string, number> = {
 	'contacts->companies': 1,
@@ -207,14 +212,15 @@ export const HS_PRIMARY_TYPES: Record<string, number> = {
 	'deals->companies': 5,
 	'companies->deals': 6,
 };
+const PRIMARY_LABEL: Record<number, string> = { 1: 'Contact with Primary Company', 2: 'Contact with Primary Company', 5: 'Deal with Primary Company', 6: 'Deal with Primary Company' };
 
-/** Every HUBSPOT_DEFINED type id → its direction and label (null for unlabeled). */
-const HS_TYPE_BY_ID = new Map<number, { fromType: string; toType: string; label: string | null }>([
-	...Object.entries(HS_ASSOCIATION_TYPES).map(([k, id]) => [id, { fromType: k.split('->')[0], toType: k.split('->')[1], label: null }] as const),
-	...Object.entries(HS_PRIMARY_TYPES).map(([k, id]) => [id, { fromType: k.split('->')[0], toType: k.split('->')[1], label: 'Primary' }] as const),
+/** Every HUBSPOT_DEFINED type id → its direction, whether it is a primary one, and its label (null for unlabeled). */
+const HS_TYPE_BY_ID = new Map<number, { fromType: string; toType: string; primary: boolean; label: string | null }>([
+	...Object.entries(HS_ASSOCIATION_TYPES).map(([k, id]) => [id, { fromType: k.split('->')[0], toType: k.split('->')[1], primary: false, label: null }] as const),
+	...Object.entries(HS_PRIMARY_TYPES).map(([k, id]) => [id, { fromType: k.split('->')[0], toType: k.split('->')[1], primary: true, label: PRIMARY_LABEL[id] }] as const),
 ]);
 
-/** HubSpot's object type ids (contacts 0-1, companies 0-2, deals 0-3, notes 0-46, meetings 0-47): https://developers.hubspot.com/docs/guides/api/crm/understanding-the-crm#object-type-ids */
+/** HubSpot's object type ids (contacts 0-1, companies 0-2, deals 0-3, notes 0-46, meetings 0-47; the "list of object type IDs" of the association-details page above). */
 const OBJECT_TYPE_ID: Record<string, string> = { contacts: '0-1', companies: '0-2', deals: '0-3', notes: '0-46', meetings: '0-47' };
 
 interface Assoc {
@@ -541,7 +547,7 @@ export class HubSpotSandbox extends Sandbox {
 			from.push(a);
 			this.assocFrom.set(key, from);
 		};
-		if (HS_TYPE_BY_ID.get(fwd)?.label === 'Primary') {
+		if (HS_TYPE_BY_ID.get(fwd)?.primary) {
 			// A primary association comes with the unlabeled one, both ways; the record's previous
 			// primary company (if another) stops being primary (see HS_PRIMARY_TYPES).
 			const [holderType, holderId, companyId] = fromType === 'companies' ? [toType, toId, fromId] : [fromType, fromId, toId];
@@ -694,7 +700,7 @@ export class HubSpotSandbox extends Sandbox {
 			// `<a>_to_<b>_unlabeled` and the primary `<a>_to_<b>` (as HubSpot answers
 			// GET /crm/v3/objects/deals?associations=companies); otherwise `<a>_to_<b>`.
 			const hasPrimary = HS_PRIMARY_TYPES[`${type}->${to}`] !== undefined;
-			const name = (a: Assoc): string => `${SINGULAR[type]}_to_${SINGULAR[to]}${hasPrimary && HS_TYPE_BY_ID.get(a.typeId)?.label !== 'Primary' ? '_unlabeled' : ''}`;
+			const name = (a: Assoc): string => `${SINGULAR[type]}_to_${SINGULAR[to]}${hasPrimary && !HS_TYPE_BY_ID.get(a.typeId)?.primary ? '_unlabeled' : ''}`;
 			if (list.length) associations[to] = { results: list.map((a) => ({ id: a.toId, type: name(a) })) };
 		}
 		return Object.keys(associations).length ? { ...obj, associations } : obj;
@@ -1094,7 +1100,7 @@ export class HubSpotSandbox extends Sandbox {
 		});
 
 		// Read: results per input id that has associations, `to` grouped per associated record with
-		// every type between the pair (label null for unlabeled, 'Primary' for primary). An id with none
+		// every type between the pair (label null for unlabeled, PRIMARY_LABEL for primary). An id with none
 		// (or that does not exist) is an error, not an empty result, as HubSpot answers it:
 		// {category:'OBJECT_NOT_FOUND', subCategory:'crm.associations.NO_ASSOCIATIONS_FOUND', message:
 		// 'No company is associated with contact 1.', context:{fromObjectId, fromObjectType, toObjectType}}
@@ -1132,7 +1138,7 @@ export class HubSpotSandbox extends Sandbox {
 
 		// Create (labelled): inputs [{from:{id}, to:{id}, types:[{associationCategory, associationTypeId}]}]
 		// → 201 results [{fromObjectTypeId, fromObjectId, toObjectTypeId, toObjectId, labels}] (labels:
-		// the labelled types between the pair, e.g. ['Primary']; unlabeled ones add none). An input
+		// the labelled types between the pair, e.g. ['Contact with Primary Company']; unlabeled ones add none). An input
 		// with a type the pair of objects lacks, or a record that does not exist, is a per-input error.
 		this.r('post', `${A}/create`, 'associations.batch.create', (req, res) => {
 			const { from, to } = types(req);
@@ -1211,8 +1217,7 @@ export class HubSpotSandbox extends Sandbox {
 	/**
 	 * Deal pipelines (GET /crm/v3/pipelines/deals, the SDK's client.crm.pipelines.pipelinesApi.getAll):
 	 * the account's one default "Sales Pipeline" with HubSpot's default stages, whose ids are the
-	 * `dealstage` options (https://developers.hubspot.com/docs/api/crm/pipelines; default stages and
-	 * probabilities: https://knowledge.hubspot.com/object-settings/set-up-and-customize-pipelines).
+	 * `dealstage` options (https://developers.hubspot.com/docs/api-reference/crm-pipelines-v3/guide).
 	 */
 	private installPipelines(): void {
 		this.r('get', '/crm/v3/pipelines/:type', 'pipelines.list', (req) => {
