@@ -128,6 +128,17 @@ describe('HubSpot sandbox: record groups through @hubspot/api-client', () => {
 		expect(moved.results[0].labels).toEqual(['Contact with Primary Company']);
 		const byCompany = sb.associationsOf('contacts', contact, 'companies').map((x) => `${x.toId}:${x.typeId}`);
 		expect(byCompany.sort()).toEqual([`${a}:279`, `${b}:1`, `${b}:279`].sort());
+		// A failed all-or-nothing batch that would have moved the primary leaves it where it was.
+		const failed = await apiError(
+			client.crm.companies.batchApi.create({
+				inputs: [
+					{ properties: { name: 'C' }, associations: [{ to: { id: contact }, types: [{ associationCategory: HS, associationTypeId: 2 }] }] },
+					{ properties: { name: 'D', numberofemployees: 'many' }, associations: [] },
+				],
+			}),
+		);
+		expect(failed.code).toBe(400);
+		expect(sb.associationsOf('contacts', contact, 'companies').map((x) => `${x.toId}:${x.typeId}`).sort()).toEqual(byCompany);
 		// v3 names them as HubSpot does: the primary `contact_to_company`, the others `_unlabeled`.
 		const one = await client.crm.contacts.basicApi.getById(contact, undefined, undefined, ['companies']);
 		expect(one.associations?.companies.results.map((r) => `${r.id}:${r.type}`).sort()).toEqual([`${a}:contact_to_company_unlabeled`, `${b}:contact_to_company`, `${b}:contact_to_company_unlabeled`].sort());

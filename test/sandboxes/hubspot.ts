@@ -312,6 +312,8 @@ export class HubSpotSandbox extends Sandbox {
 	private validTokens = new Set<string>(['hs-sandbox-token']);
 	readonly tables: Record<string, Table> = {};
 	private assocs: Assoc[] = [];
+	/** The associations an all-or-nothing batch added and removed so far, to undo them if it fails. */
+	private assocTx?: { added: Assoc[]; removed: Assoc[] };
 	/** `${fromType}|${fromId}` → that record's associations (the same objects as in `assocs`). */
 	private assocFrom = new Map<string, Assoc[]>();
 	private lastId: Record<string, number> = {};
@@ -546,6 +548,7 @@ export class HubSpotSandbox extends Sandbox {
 			this.assocs.push(a);
 			from.push(a);
 			this.assocFrom.set(key, from);
+			this.assocTx?.added.push(a);
 		};
 		if (HS_TYPE_BY_ID.get(fwd)?.primary) {
 			// A primary association comes with the unlabeled one, both ways; the record's previous
@@ -568,29 +571,40 @@ export class HubSpotSandbox extends Sandbox {
 	 * (v4 batch archive removes every type between the pair:
 	 * https://developers.hubspot.com/docs/api-reference/crm-associations-v4/batch/post-crm-v4-associations-fromObjectType-toObjectType-batch-archive).
 	 */
-	private unassociate(fromType: string, fromId: string, toType: string, toId: string, typeIds?: number[]): number {
+	private unassociate(fromType: string, fromId: string, toType: string, toId: string, typeIds?: number[], compact = true): Set<Assoc> {
 		const hit = (a: Assoc): boolean =>
 			((a.fromType === fromType && a.fromId === fromId && a.toType === toType && a.toId === toId) || (a.fromType === toType && a.fromId === toId && a.toType === fromType && a.toId === fromId)) &&
 			(!typeIds || typeIds.includes(a.typeId));
-		const before = this.assocs.length;
-		if (!this.assocs.some(hit)) return 0;
-		this.assocs = this.assocs.filter((a) => !hit(a));
+		const removed = new Set<Assoc>();
 		for (const key of [`${fromType}|${fromId}`, `${toType}|${toId}`]) {
-			const list = (this.assocFrom.get(key) ?? []).filter((a) => !hit(a));
-			if (list.length) this.assocFrom.set(key, list);
+			const list = this.assocFrom.get(key) ?? [];
+			const keep = list.filter((a) => !(hit(a) && removed.add(a)));
+			if (keep.length === list.length) continue;
+			if (keep.length) this.assocFrom.set(key, keep);
 			else this.assocFrom.delete(key);
 		}
-		return before - this.assocs.length;
+		if (compact) this.compactAssociations(removed);
+		return removed;
 	}
 
-	/** Forget the associations made after the first `count` (a rolled-back batch). */
-	private dropAssociationsFrom(count: number): void {
-		if (this.assocs.length === count) return;
-		this.assocs.length = count;
+	/** Drop removed pairs from the list of all associations (one pass, whatever their number). */
+	private compactAssociations(removed: Set<Assoc>): void {
+		if (!removed.size) return;
+		this.assocs = this.assocs.filter((a) => !removed.has(a));
+		this.assocTx?.removed.push(...removed);
+	}
+
+	/** Undo the association changes of a rolled-back batch (see assocTx). */
+	private rollbackAssociations(tx: { added: Assoc[]; removed: Assoc[] }): void {
+		if (!tx.added.length && !tx.removed.length) return;
+		const added = new Set(tx.added);
+		this.assocs = this.assocs.filter((a) => !added.has(a)).concat(tx.removed.filter((a) => !added.has(a)));
 		this.assocFrom.clear();
 		for (const a of this.assocs) {
 			const key = `${a.fromType}|${a.fromId}`;
-			this.assocFrom.set(key, [...(this.assocFrom.get(key) ?? []), a]);
+			const list = this.assocFrom.get(key);
+			if (list) list.push(a);
+			else this.assocFrom.set(key, [a]);
 		}
 	}
 
@@ -1207,9 +1221,11 @@ export class HubSpotSandbox extends Sandbox {
 		// pair is removed, both directions. Pairs that have none are ignored.
 		this.r('post', `${A}/archive`, 'associations.batch.archive', (req, res) => {
 			const { from, to } = types(req);
+			const removed = new Set<Assoc>();
 			for (const inp of this.batchInputs(req, 1000) as Array<{ from?: { id?: string }; to?: Array<{ id?: string }> }>) {
-				for (const t of inp?.to ?? []) this.unassociate(from, String(inp?.from?.id ?? ''), to, String(t?.id ?? ''));
+				for (const t of inp?.to ?? []) for (const a of this.unassociate(from, String(inp?.from?.id ?? ''), to, String(t?.id ?? ''), undefined, false)) removed.add(a);
 			}
+			this.compactAssociations(removed);
 			res.status(204).end();
 		});
 	}
@@ -1265,20 +1281,21 @@ export class HubSpotSandbox extends Sandbox {
 			// A transaction so a failing batch writes nothing (only the rows it touched are remembered).
 			const tables = Object.values(this.tables);
 			for (const t of tables) t.begin();
-			const assocCount = this.assocs.length;
+			const tx = (this.assocTx = { added: [], removed: [] });
 			const results: unknown[] = [];
 			try {
 				for (const inp of inputs) {
 					const out = write(inp);
 					if (isRecordError(out)) {
 						for (const t of tables) t.rollback();
-						this.dropAssociationsFrom(assocCount);
+						this.rollbackAssociations(tx);
 						this.throwRecordError(out);
 					}
 					results.push(this.batchResult(type, out, inp));
 				}
 			} finally {
 				for (const t of tables) t.commit();
+				this.assocTx = undefined;
 			}
 			res.status(okStatus);
 			return { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() };
