@@ -50,6 +50,11 @@ describe('Pipedrive sandbox: record groups through the pipedrive SDK v2', () => 
 		expect(person.org_id).toBe(org.id);
 		const deal = (await deals.addDeal({ AddDealRequest: { title: 'Acme Hardware', value: 12000, person_id: person.id, org_id: org.id, stage_id: 3 } })).data!;
 		expect(deal).toMatchObject({ person_id: person.id, org_id: org.id, stage_id: 3, pipeline_id: 1, status: 'open', is_deleted: false, won_time: null, close_time: null });
+		// The organization's people and deals, read by link.
+		expect((await persons.getPersons({ org_id: org.id })).data!.map((p) => p.id)).toEqual([person.id]);
+		expect((await deals.getDeals({ org_id: org.id, person_id: person.id })).data!.map((d) => d.id)).toEqual([deal.id]);
+		// Moving the person to another organization is validated the same way.
+		expect((await refused(persons.updatePerson({ id: person.id!, UpdatePersonRequest: { org_id: 998 } }))).error).toBe('Validation failed: org_id: Organization with id 998 not found');
 
 		expect(await refused(persons.addPerson({ AddPersonRequest: { name: 'Nobody', org_id: 999 } }))).toMatchObject({ success: false, error: 'Validation failed: org_id: Organization with id 999 not found' });
 		expect((await refused(deals.addDeal({ AddDealRequest: { title: 'X', person_id: 999 } }))).error).toBe('Validation failed: person_id: Person with id 999 not found');
