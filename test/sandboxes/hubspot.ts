@@ -1,6 +1,8 @@
 /**
  * HubSpot CRM v3 sandbox: the wire format @hubspot/api-client 14 speaks (objects, batch, search,
- * properties, v4 default associations), with HubSpot's error bodies
+ * properties, deal pipelines, v4 associations: default PUT, list, batch read / create /
+ * associate default / archive, inline `associations` on single and batch create, primary
+ * companies; an archived record is unassociated), with HubSpot's error bodies
  * `{status:'error', message, correlationId, category, errors?}`, 207 multi-status batch creates
  * (update / upsert are all-or-nothing: see runBatch) and the
  * X-HubSpot-RateLimit-* headers on 429. Behaviour switches (off by default unless said):
@@ -139,6 +141,29 @@ export const HS_PROPERTIES: Record<string, HsPropertyDef[]> = {
 	]),
 };
 
+/**
+ * The account's deal pipeline: HubSpot's default "Sales Pipeline" (id 'default') and its default
+ * stages, whose ids are the `dealstage` options above (probability and isClosed as the stage
+ * metadata, strings as the v3 pipelines API answers them: https://developers.hubspot.com/docs/api-reference/crm-pipelines-v3/guide;
+ * the default stages' probabilities 20 %, 40 %, 60 %, 80 %, 90 %, won 100 %, lost 0 %).
+ */
+export const HS_DEAL_PIPELINE = {
+	id: 'default',
+	label: 'Sales Pipeline',
+	displayOrder: 0,
+	stages: (
+		[
+			['appointmentscheduled', 'Appointment Scheduled', '0.2'],
+			['qualifiedtobuy', 'Qualified To Buy', '0.4'],
+			['presentationscheduled', 'Presentation Scheduled', '0.6'],
+			['decisionmakerboughtin', 'Decision Maker Bought-In', '0.8'],
+			['contractsent', 'Contract Sent', '0.9'],
+			['closedwon', 'Closed Won', '1.0'],
+			['closedlost', 'Closed Lost', '0.0'],
+		] as const
+	).map(([id, label, probability], displayOrder) => ({ id, label, displayOrder, metadata: { isClosed: String(id.startsWith('closed')), probability } })),
+};
+
 /** Object type → singular name used in HubSpot messages and association labels. */
 const SINGULAR: Record<string, string> = { contacts: 'contact', companies: 'company', deals: 'deal', meetings: 'meeting', notes: 'note' };
 const ID_BASE: Record<string, number> = { contacts: 1000, companies: 5_000_000, deals: 9_000_000, meetings: 40_000_000, notes: 70_000_000 };
@@ -164,6 +189,39 @@ export const HS_ASSOCIATION_TYPES: Record<string, number> = {
 	'notes->deals': 214,
 	'deals->notes': 213,
 };
+
+/**
+ * HUBSPOT_DEFINED "Primary" association types (from -> to), besides the unlabeled ones above. A
+ * primary association is always listed alongside the unlabeled one ("Unlabeled: an association type
+ * added when any ... record is associated ... will always returned in responses with a label value
+ * of null. When a record has a primary association ..., those types will be listed alongside the
+ * unlabeled association type": associations v4, "HubSpot defined association types",
+ * https://developers.hubspot.com/docs/api/crm/associations). Ids from the default type ids that
+ * page and https://developers.hubspot.com/docs/reference/api/crm/associations/association-details
+ * point to: 1 contact to company (Primary), 2 company to contact (Primary), 5 deal to company
+ * (Primary), 6 company to deal (Primary). Their label is "<Object> with Primary Company" since
+ * 2024-02-19 ("Changes to primary labels for HubSpot-defined association labels",
+ * https://developers.hubspot.com/changelog/changes-to-primary-labels-for-hubspot-defined-association-labels,
+ * which also says to rely on typeId, never the label); the company side carries the same label here.
+ * A record has one primary company: a new primary replaces the old one ("this API supports changing
+ * which company is considered the primary").
+ */
+export const HS_PRIMARY_TYPES: Record<string, number> = {
+	'contacts->companies': 1,
+	'companies->contacts': 2,
+	'deals->companies': 5,
+	'companies->deals': 6,
+};
+const PRIMARY_LABEL: Record<number, string> = { 1: 'Contact with Primary Company', 2: 'Contact with Primary Company', 5: 'Deal with Primary Company', 6: 'Deal with Primary Company' };
+
+/** Every HUBSPOT_DEFINED type id → its direction, whether it is a primary one, and its label (null for unlabeled). */
+const HS_TYPE_BY_ID = new Map<number, { fromType: string; toType: string; primary: boolean; label: string | null }>([
+	...Object.entries(HS_ASSOCIATION_TYPES).map(([k, id]) => [id, { fromType: k.split('->')[0], toType: k.split('->')[1], primary: false, label: null }] as const),
+	...Object.entries(HS_PRIMARY_TYPES).map(([k, id]) => [id, { fromType: k.split('->')[0], toType: k.split('->')[1], primary: true, label: PRIMARY_LABEL[id] }] as const),
+]);
+
+/** HubSpot's object type ids (contacts 0-1, companies 0-2, deals 0-3, notes 0-46, meetings 0-47; the "list of object type IDs" of the association-details page above). */
+const OBJECT_TYPE_ID: Record<string, string> = { contacts: '0-1', companies: '0-2', deals: '0-3', notes: '0-46', meetings: '0-47' };
 
 interface Assoc {
 	fromType: string;
@@ -254,6 +312,8 @@ export class HubSpotSandbox extends Sandbox {
 	private validTokens = new Set<string>(['hs-sandbox-token']);
 	readonly tables: Record<string, Table> = {};
 	private assocs: Assoc[] = [];
+	/** The associations an all-or-nothing batch added and removed so far, to undo them if it fails. */
+	private assocTx?: { added: Assoc[]; removed: Assoc[] };
 	/** `${fromType}|${fromId}` → that record's associations (the same objects as in `assocs`). */
 	private assocFrom = new Map<string, Assoc[]>();
 	private lastId: Record<string, number> = {};
@@ -262,8 +322,10 @@ export class HubSpotSandbox extends Sandbox {
 		super();
 		for (const type of Object.keys(HS_PROPERTIES)) {
 			const base = ID_BASE[type];
-			// Unique properties (contacts' email) are indexed: duplicate checks and idProperty lookups are O(1).
-			this.tables[type] = new Table(this.clock, (n) => String(base + n), HS_PROPERTIES[type].filter((d) => d.unique).map((d) => d.name));
+			// Unique properties (contacts' email) are indexed: duplicate checks and idProperty lookups are O(1);
+			// so are companies' name and domain (the EQ / IN searches a group's company is matched by).
+			const indexed = [...HS_PROPERTIES[type].filter((d) => d.unique).map((d) => d.name), ...(type === 'companies' ? ['name', 'domain'] : [])];
+			this.tables[type] = new Table(this.clock, (n) => String(base + n), indexed);
 		}
 		this.installRoutes();
 	}
@@ -385,8 +447,17 @@ export class HubSpotSandbox extends Sandbox {
 			.map((r) => this.toPublic(type, r, HS_PROPERTIES[type].map((d) => d.name)));
 	}
 
+	/**
+	 * A record's associations (to `toType` only, if given). An archived record has none, and is in
+	 * none of the other records' associations: HubSpot unassociates a deleted record ("All activity
+	 * is deleted and unassociated from the record ... If the contact is restored, activities will be
+	 * restored": https://knowledge.hubspot.com/privacy-and-consent/understand-restorable-and-permanent-contact-deletions;
+	 * records of every object are restorable for 90 days: https://knowledge.hubspot.com/contacts/delete-a-list-of-contacts).
+	 * The pairs are kept while a record is archived, so a restore would bring them back.
+	 */
 	associationsOf(type: string, id: string, toType?: string): Assoc[] {
-		return (this.assocFrom.get(`${type}|${id}`) ?? []).filter((a) => !toType || a.toType === toType);
+		if (!this.tables[type]?.get(id)) return [];
+		return (this.assocFrom.get(`${type}|${id}`) ?? []).filter((a) => (!toType || a.toType === toType) && !!this.tables[a.toType]?.get(a.toId));
 	}
 
 	// ------------------------------------------------------------------ errors
@@ -477,19 +548,63 @@ export class HubSpotSandbox extends Sandbox {
 			this.assocs.push(a);
 			from.push(a);
 			this.assocFrom.set(key, from);
+			this.assocTx?.added.push(a);
 		};
+		if (HS_TYPE_BY_ID.get(fwd)?.primary) {
+			// A primary association comes with the unlabeled one, both ways; the record's previous
+			// primary company (if another) stops being primary (see HS_PRIMARY_TYPES).
+			const [holderType, holderId, companyId] = fromType === 'companies' ? [toType, toId, fromId] : [fromType, fromId, toId];
+			const old = this.associationsOf(holderType, holderId, 'companies').find((a) => a.typeId === HS_PRIMARY_TYPES[`${holderType}->companies`] && a.toId !== companyId);
+			if (old) this.unassociate(holderType, holderId, 'companies', old.toId, [HS_PRIMARY_TYPES[`${holderType}->companies`], HS_PRIMARY_TYPES[`companies->${holderType}`]]);
+			add({ fromType, fromId, toType, toId, typeId: HS_ASSOCIATION_TYPES[`${fromType}->${toType}`] });
+			add({ fromType, fromId, toType, toId, typeId: fwd });
+			add({ fromType: toType, fromId: toId, toType: fromType, toId: fromId, typeId: back });
+			add({ fromType: toType, fromId: toId, toType: fromType, toId: fromId, typeId: HS_PRIMARY_TYPES[`${toType}->${fromType}`] });
+			return;
+		}
 		add({ fromType, fromId, toType, toId, typeId: fwd });
 		if (back !== undefined) add({ fromType: toType, fromId: toId, toType: fromType, toId: fromId, typeId: back });
 	}
 
-	/** Forget the associations made after the first `count` (a rolled-back batch). */
-	private dropAssociationsFrom(count: number): void {
-		if (this.assocs.length === count) return;
-		this.assocs.length = count;
+	/**
+	 * Remove the associations between two records, both directions: every type, or only `typeIds`
+	 * (v4 batch archive removes every type between the pair:
+	 * https://developers.hubspot.com/docs/api-reference/crm-associations-v4/batch/post-crm-v4-associations-fromObjectType-toObjectType-batch-archive).
+	 */
+	private unassociate(fromType: string, fromId: string, toType: string, toId: string, typeIds?: number[], compact = true): Set<Assoc> {
+		const hit = (a: Assoc): boolean =>
+			((a.fromType === fromType && a.fromId === fromId && a.toType === toType && a.toId === toId) || (a.fromType === toType && a.fromId === toId && a.toType === fromType && a.toId === fromId)) &&
+			(!typeIds || typeIds.includes(a.typeId));
+		const removed = new Set<Assoc>();
+		for (const key of [`${fromType}|${fromId}`, `${toType}|${toId}`]) {
+			const list = this.assocFrom.get(key) ?? [];
+			const keep = list.filter((a) => !(hit(a) && removed.add(a)));
+			if (keep.length === list.length) continue;
+			if (keep.length) this.assocFrom.set(key, keep);
+			else this.assocFrom.delete(key);
+		}
+		if (compact) this.compactAssociations(removed);
+		return removed;
+	}
+
+	/** Drop removed pairs from the list of all associations (one pass, whatever their number). */
+	private compactAssociations(removed: Set<Assoc>): void {
+		if (!removed.size) return;
+		this.assocs = this.assocs.filter((a) => !removed.has(a));
+		this.assocTx?.removed.push(...removed);
+	}
+
+	/** Undo the association changes of a rolled-back batch (see assocTx). */
+	private rollbackAssociations(tx: { added: Assoc[]; removed: Assoc[] }): void {
+		if (!tx.added.length && !tx.removed.length) return;
+		const added = new Set(tx.added);
+		this.assocs = this.assocs.filter((a) => !added.has(a)).concat(tx.removed.filter((a) => !added.has(a)));
 		this.assocFrom.clear();
 		for (const a of this.assocs) {
 			const key = `${a.fromType}|${a.fromId}`;
-			this.assocFrom.set(key, [...(this.assocFrom.get(key) ?? []), a]);
+			const list = this.assocFrom.get(key);
+			if (list) list.push(a);
+			else this.assocFrom.set(key, [a]);
 		}
 	}
 
@@ -595,24 +710,46 @@ export class HubSpotSandbox extends Sandbox {
 		const associations: Record<string, unknown> = {};
 		for (const to of toTypes) {
 			const list = this.associationsOf(type, obj.id as string, to);
-			if (list.length) associations[to] = { results: list.map((a) => ({ id: a.toId, type: `${SINGULAR[type]}_to_${SINGULAR[to]}` })) };
+			// v3 names the types: where a primary exists between the objects the unlabeled one is
+			// `<a>_to_<b>_unlabeled` and the primary `<a>_to_<b>` (as HubSpot answers
+			// GET /crm/v3/objects/deals?associations=companies); otherwise `<a>_to_<b>`.
+			const hasPrimary = HS_PRIMARY_TYPES[`${type}->${to}`] !== undefined;
+			const name = (a: Assoc): string => `${SINGULAR[type]}_to_${SINGULAR[to]}${hasPrimary && !HS_TYPE_BY_ID.get(a.typeId)?.primary ? '_unlabeled' : ''}`;
+			if (list.length) associations[to] = { results: list.map((a) => ({ id: a.toId, type: name(a) })) };
 		}
 		return Object.keys(associations).length ? { ...obj, associations } : obj;
 	}
 
-	private applyAssociations(type: string, id: string, input: unknown): void {
-		if (!Array.isArray(input)) return;
+	/**
+	 * The `associations` of a create (single or batch: `[{to:{id}, types:[{associationCategory,
+	 * associationTypeId}]}]`, https://developers.hubspot.com/docs/api/crm/associations "Associate
+	 * records during creation"), checked before anything is written: the type id must be one the
+	 * record's object has (HUBSPOT_DEFINED: HS_ASSOCIATION_TYPES / HS_PRIMARY_TYPES; no
+	 * USER_DEFINED labels exist here) and the target must exist. The error is HubSpot's
+	 * VALIDATION_ERROR with the associations subCategory (INVALID_ASSOCIATION_TYPE as HubSpot
+	 * answers a bad type; the wording of the missing-target message is the sandbox's, HubSpot's
+	 * reference gives none). Returns the pairs to write.
+	 */
+	private checkAssociations(type: string, input: unknown): Array<{ toType: string; toId: string; typeId: number }> | RecordError {
+		if (input === undefined || input === null) return [];
+		if (!Array.isArray(input)) return { status: 400, category: 'VALIDATION_ERROR', message: 'Invalid input JSON: associations must be an array' };
+		const out: Array<{ toType: string; toId: string; typeId: number }> = [];
 		for (const a of input as Array<{ to?: { id?: string }; types?: Array<{ associationCategory?: string; associationTypeId?: number }> }>) {
 			const toId = String(a?.to?.id ?? '');
-			for (const t of a?.types ?? []) {
-				const typeId = Number(t.associationTypeId);
-				const key = Object.entries(HS_ASSOCIATION_TYPES).find(([k, v]) => v === typeId && k.startsWith(`${type}->`));
-				if (!key) throw new SandboxHttpError(400, 'validation', `${typeId} is not a valid association type id for ${SINGULAR[type]}`);
-				const toType = key[0].split('->')[1];
-				if (!this.table(toType).get(toId)) throw new SandboxHttpError(400, 'validation', `One or more associations are invalid: ${SINGULAR[toType]} ${toId} does not exist`);
-				this.associate(type, id, toType, toId, typeId);
+			if (!Array.isArray(a?.types) || !a.types.length) return { status: 400, category: 'VALIDATION_ERROR', message: 'Invalid input JSON: associations[].types is required' };
+			for (const t of a.types) {
+				const typeId = Number(t?.associationTypeId);
+				const def = t?.associationCategory === 'HUBSPOT_DEFINED' ? HS_TYPE_BY_ID.get(typeId) : undefined;
+				if (!def || def.fromType !== type) {
+					return { status: 400, category: 'VALIDATION_ERROR', subCategory: 'crm.associations.INVALID_ASSOCIATION_TYPE', message: `${String(t?.associationCategory)} ${String(t?.associationTypeId)} is not a valid association type from ${SINGULAR[type].toUpperCase()}` };
+				}
+				if (!/^\d+$/.test(toId) || !this.table(def.toType).get(toId)) {
+					return { status: 400, category: 'VALIDATION_ERROR', message: `One or more associations are invalid: ${SINGULAR[def.toType]} ${toId} does not exist`, context: { toObjectId: [toId], toObjectType: [SINGULAR[def.toType].toUpperCase()] } };
+				}
+				out.push({ toType: def.toType, toId, typeId });
 			}
 		}
+		return out;
 	}
 
 	/** Validate and write one create; returns the row or the per-record error. */
@@ -621,13 +758,10 @@ export class HubSpotSandbox extends Sandbox {
 		if (errs.length) return { status: 400, category: 'VALIDATION_ERROR', errs };
 		const clash = this.uniqueClash(type, props);
 		if (clash) return { status: 409, category: 'CONFLICT', message: `${cap(SINGULAR[type])} already exists. Existing ID: ${clash.id}`, existingId: clash.id };
+		const pairs = this.checkAssociations(type, associations);
+		if (isRecordError(pairs)) return pairs;
 		const row = this.insertRow(type, this.normalize(type, props));
-		try {
-			this.applyAssociations(type, row.id, associations);
-		} catch (e) {
-			this.table(type).discard(row.id);
-			return { status: 400, category: 'VALIDATION_ERROR', message: (e as Error).message };
-		}
+		for (const p of pairs) this.associate(type, row.id, p.toType, p.toId, p.typeId);
 		return row;
 	}
 
@@ -676,7 +810,7 @@ export class HubSpotSandbox extends Sandbox {
 		if (!this.grantedScopes) return;
 		const type = req.params.type ?? req.params.from;
 		if (!type || !['contacts', 'companies', 'deals'].includes(type)) return;
-		const write = !['objects.list', 'objects.get', 'objects.batch.read', 'objects.search', 'properties.list', 'associations.list'].includes(endpoint);
+		const write = !['objects.list', 'objects.get', 'objects.batch.read', 'objects.search', 'properties.list', 'associations.list', 'associations.batch.read', 'pipelines.list'].includes(endpoint);
 		const scope = endpoint === 'properties.list' ? `crm.schemas.${type}.read` : `crm.objects.${type}.${write ? 'write' : 'read'}`;
 		if (this.grantedScopes.has(scope)) return;
 		throw new SandboxHttpError(403, 'validation', "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.", {
@@ -945,14 +1079,176 @@ export class HubSpotSandbox extends Sandbox {
 				})),
 			};
 		});
+		this.installAssociationBatches();
+		this.installPipelines();
 	}
 
-	private batchInputs(req: HsReq): unknown[] {
+	/**
+	 * Associations v4 batch endpoints (the SDK's client.crm.associations.v4.batchApi: getPage = read,
+	 * create, createDefault = associate/default, archive), shapes from the v4 reference
+	 * (https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/batch/get-associations
+	 * and its sibling pages create-associations, …/batch/associate/default, …/batch/archive).
+	 * {fromObjectType}/{toObjectType} are the plural object names. Per-input problems are 207
+	 * multi-status `errors[]` (StandardError: status, category, subCategory, message, context);
+	 * what the reference does not cover is said at each endpoint.
+	 */
+	private installAssociationBatches(): void {
+		const A = '/crm/v4/associations/:from/:to/batch';
+		const types = (req: HsReq): { from: string; to: string } => {
+			const { from, to } = req.params;
+			this.table(from);
+			this.table(to);
+			return { from, to };
+		};
+		const done = (res: Response, status: number, results: unknown[], errors: unknown[]): Record<string, unknown> => {
+			const now = new Date().toISOString();
+			res.status(errors.length ? 207 : status);
+			return { status: 'COMPLETE', results, ...(errors.length ? { numErrors: errors.length, errors } : {}), startedAt: now, completedAt: now };
+		};
+		const notFound = (type: string, id: string): Record<string, unknown> => ({
+			status: 'error',
+			category: 'OBJECT_NOT_FOUND',
+			message: `${cap(SINGULAR[type])} ${id} does not exist`,
+			context: { objectType: [SINGULAR[type].toUpperCase()], id: [id] },
+			errors: [],
+		});
+
+		// Read: results per input id that has associations, `to` grouped per associated record with
+		// every type between the pair (label null for unlabeled, PRIMARY_LABEL for primary). An id with none
+		// (or that does not exist) is an error, not an empty result, as HubSpot answers it:
+		// {category:'OBJECT_NOT_FOUND', subCategory:'crm.associations.NO_ASSOCIATIONS_FOUND', message:
+		// 'No company is associated with contact 1.', context:{fromObjectId, fromObjectType, toObjectType}}
+		// with 207. At most 1,000 inputs ("Batch Read Limit for HubSpot Associations API",
+		// https://developers.hubspot.com/changelog/bug-fix-batch-read-limit-for-hubspot-associations-api).
+		// Not modelled: per-record paging of the `to` list (`after`); every association comes in one page.
+		this.r('post', `${A}/read`, 'associations.batch.read', (req, res) => {
+			const { from, to } = types(req);
+			const inputs = this.batchInputs(req, 1000) as Array<{ id?: string }>;
+			const results: unknown[] = [];
+			const errors: unknown[] = [];
+			for (const inp of inputs) {
+				const id = String(inp?.id ?? '');
+				const byTarget = new Map<string, Array<{ category: string; typeId: number; label: string | null }>>();
+				for (const a of this.associationsOf(from, id, to)) {
+					const list = byTarget.get(a.toId) ?? [];
+					list.push({ category: 'HUBSPOT_DEFINED', typeId: a.typeId, label: HS_TYPE_BY_ID.get(a.typeId)?.label ?? null });
+					byTarget.set(a.toId, list);
+				}
+				if (byTarget.size) {
+					results.push({ from: { id }, to: [...byTarget].map(([toId, associationTypes]) => ({ toObjectId: Number(toId), associationTypes })) });
+				} else {
+					errors.push({
+						status: 'error',
+						category: 'OBJECT_NOT_FOUND',
+						subCategory: 'crm.associations.NO_ASSOCIATIONS_FOUND',
+						message: `No ${SINGULAR[to]} is associated with ${SINGULAR[from]} ${id}.`,
+						context: { fromObjectId: [id], fromObjectType: [SINGULAR[from]], toObjectType: [SINGULAR[to]] },
+						errors: [],
+					});
+				}
+			}
+			return done(res, 200, results, errors);
+		});
+
+		// Create (labelled): inputs [{from:{id}, to:{id}, types:[{associationCategory, associationTypeId}]}]
+		// → 201 results [{fromObjectTypeId, fromObjectId, toObjectTypeId, toObjectId, labels}] (labels:
+		// the labelled types between the pair, e.g. ['Contact with Primary Company']; unlabeled ones add none). An input
+		// with a type the pair of objects lacks, or a record that does not exist, is a per-input error.
+		this.r('post', `${A}/create`, 'associations.batch.create', (req, res) => {
+			const { from, to } = types(req);
+			const inputs = this.batchInputs(req, 1000) as Array<{ from?: { id?: string }; to?: { id?: string }; types?: Array<{ associationCategory?: string; associationTypeId?: number }> }>;
+			const results: unknown[] = [];
+			const errors: unknown[] = [];
+			for (const inp of inputs) {
+				const fromId = String(inp?.from?.id ?? '');
+				const toId = String(inp?.to?.id ?? '');
+				if (!this.table(from).get(fromId)) {
+					errors.push(notFound(from, fromId));
+					continue;
+				}
+				if (!this.table(to).get(toId)) {
+					errors.push(notFound(to, toId));
+					continue;
+				}
+				const bad = (inp?.types ?? []).find((t) => {
+					const def = t?.associationCategory === 'HUBSPOT_DEFINED' ? HS_TYPE_BY_ID.get(Number(t?.associationTypeId)) : undefined;
+					return !def || def.fromType !== from || def.toType !== to;
+				});
+				if (bad || !inp?.types?.length) {
+					errors.push({
+						status: 'error',
+						category: 'VALIDATION_ERROR',
+						subCategory: 'crm.associations.INVALID_ASSOCIATION_TYPE',
+						message: `${String(bad?.associationTypeId ?? 'none')} is not a valid association type between ${SINGULAR[from].toUpperCase()} and ${SINGULAR[to].toUpperCase()}`,
+						context: { type: [String(bad?.associationTypeId ?? '')], fromObjectType: [SINGULAR[from].toUpperCase()], toObjectType: [SINGULAR[to].toUpperCase()] },
+						errors: [],
+					});
+					continue;
+				}
+				for (const t of inp.types) this.associate(from, fromId, to, toId, Number(t.associationTypeId));
+				const labels = uniq(this.associationsOf(from, fromId, to).filter((a) => a.toId === toId).map((a) => HS_TYPE_BY_ID.get(a.typeId)?.label).filter((l): l is string => !!l));
+				results.push({ fromObjectTypeId: OBJECT_TYPE_ID[from], fromObjectId: Number(fromId), toObjectTypeId: OBJECT_TYPE_ID[to], toObjectId: Number(toId), labels });
+			}
+			return done(res, 201, results, errors);
+		});
+
+		// Create, associate/default and archive: the reference gives no input limit; the sandbox caps
+		// them at batch read's 1,000.
+		// Default (unlabeled) associations: inputs [{from:{id}, to:{id}}] → 200 results [{from, to,
+		// associationSpec:{associationCategory:'HUBSPOT_DEFINED', associationTypeId}}], as the single
+		// PUT …/associations/default/… answers.
+		this.r('post', `${A}/associate/default`, 'associations.batch.default', (req, res) => {
+			const { from, to } = types(req);
+			const typeId = HS_ASSOCIATION_TYPES[`${from}->${to}`];
+			if (typeId === undefined) throw new SandboxHttpError(400, 'validation', `No default association between ${from} and ${to}`);
+			const inputs = this.batchInputs(req, 1000) as Array<{ from?: { id?: string }; to?: { id?: string } }>;
+			const results: unknown[] = [];
+			const errors: unknown[] = [];
+			for (const inp of inputs) {
+				const fromId = String(inp?.from?.id ?? '');
+				const toId = String(inp?.to?.id ?? '');
+				if (!this.table(from).get(fromId)) errors.push(notFound(from, fromId));
+				else if (!this.table(to).get(toId)) errors.push(notFound(to, toId));
+				else {
+					this.associate(from, fromId, to, toId, typeId);
+					results.push({ from: { id: fromId }, to: { id: toId }, associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: typeId } });
+				}
+			}
+			return done(res, 200, results, errors);
+		});
+
+		// Archive: inputs [{from:{id}, to:[{id}]}] → 204; every association (all types) between each
+		// pair is removed, both directions. Pairs that have none are ignored.
+		this.r('post', `${A}/archive`, 'associations.batch.archive', (req, res) => {
+			const { from, to } = types(req);
+			const removed = new Set<Assoc>();
+			for (const inp of this.batchInputs(req, 1000) as Array<{ from?: { id?: string }; to?: Array<{ id?: string }> }>) {
+				for (const t of inp?.to ?? []) for (const a of this.unassociate(from, String(inp?.from?.id ?? ''), to, String(t?.id ?? ''), undefined, false)) removed.add(a);
+			}
+			this.compactAssociations(removed);
+			res.status(204).end();
+		});
+	}
+
+	/**
+	 * Deal pipelines (GET /crm/v3/pipelines/deals, the SDK's client.crm.pipelines.pipelinesApi.getAll):
+	 * the account's one default "Sales Pipeline" with HubSpot's default stages, whose ids are the
+	 * `dealstage` options (https://developers.hubspot.com/docs/api-reference/crm-pipelines-v3/guide).
+	 */
+	private installPipelines(): void {
+		this.r('get', '/crm/v3/pipelines/:type', 'pipelines.list', (req) => {
+			if (req.params.type !== 'deals') throw new SandboxHttpError(400, 'validation', `Unable to infer object type from: ${req.params.type}`);
+			const created = new Date(0).toISOString();
+			return { results: [HS_DEAL_PIPELINE].map((p) => ({ ...p, createdAt: created, updatedAt: created, archived: false, stages: p.stages.map((st) => ({ ...st, createdAt: created, updatedAt: created, archived: false, writePermissions: 'CRM_PERMISSIONS_ENFORCEMENT' })) })) };
+		});
+	}
+
+	private batchInputs(req: HsReq, max = this.maxBatchSize): unknown[] {
 		const inputs = req.body?.inputs;
 		if (!Array.isArray(inputs)) throw new SandboxHttpError(400, 'validation', 'Invalid input JSON on line 1, column 1: inputs is required');
-		if (inputs.length > this.maxBatchSize) {
-			throw new SandboxHttpError(400, 'validation', `Batch input must contain at most ${this.maxBatchSize} items, but ${inputs.length} were provided.`, {
-				extraBody: { errors: [{ message: `size must be between 1 and ${this.maxBatchSize}`, code: 'INVALID_BATCH_SIZE', context: { inputs: [String(inputs.length)] } }] },
+		if (inputs.length > max) {
+			throw new SandboxHttpError(400, 'validation', `Batch input must contain at most ${max} items, but ${inputs.length} were provided.`, {
+				extraBody: { errors: [{ message: `size must be between 1 and ${max}`, code: 'INVALID_BATCH_SIZE', context: { inputs: [String(inputs.length)] } }] },
 			});
 		}
 		return inputs;
@@ -985,20 +1281,21 @@ export class HubSpotSandbox extends Sandbox {
 			// A transaction so a failing batch writes nothing (only the rows it touched are remembered).
 			const tables = Object.values(this.tables);
 			for (const t of tables) t.begin();
-			const assocCount = this.assocs.length;
+			const tx = (this.assocTx = { added: [], removed: [] });
 			const results: unknown[] = [];
 			try {
 				for (const inp of inputs) {
 					const out = write(inp);
 					if (isRecordError(out)) {
 						for (const t of tables) t.rollback();
-						this.dropAssociationsFrom(assocCount);
+						this.rollbackAssociations(tx);
 						this.throwRecordError(out);
 					}
 					results.push(this.batchResult(type, out, inp));
 				}
 			} finally {
 				for (const t of tables) t.commit();
+				this.assocTx = undefined;
 			}
 			res.status(okStatus);
 			return { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() };
@@ -1012,8 +1309,9 @@ export class HubSpotSandbox extends Sandbox {
 				errors.push({
 					status: 'error',
 					category: out.category,
+					...(out.subCategory ? { subCategory: out.subCategory } : {}),
 					message: body.message,
-					context: { objectWriteTraceId: [inp.objectWriteTraceId!], ...(out.errs ? { propertyName: out.errs.map((e) => e.name) } : {}), ...(out.id ? { ids: [out.id] } : {}) },
+					context: { objectWriteTraceId: [inp.objectWriteTraceId!], ...(out.context ?? {}), ...(out.errs ? { propertyName: out.errs.map((e) => e.name) } : {}), ...(out.id ? { ids: [out.id] } : {}) },
 					errors: body.errors ?? [],
 				});
 			} else results.push(this.batchResult(type, out, inp));
@@ -1213,6 +1511,8 @@ interface Filter {
 interface RecordError {
 	status: number;
 	category: string;
+	subCategory?: string;
+	context?: Record<string, string[]>;
 	message?: string;
 	errs?: PropError[];
 	existingId?: string;
@@ -1239,7 +1539,7 @@ function recordErrorBody(e: RecordError): Record<string, unknown> {
 		const b = validationBody(e.errs, randomUUID());
 		return { message: b.message, category: b.category, errors: b.errors };
 	}
-	return { message: e.message ?? 'error', category: e.category };
+	return { message: e.message ?? 'error', category: e.category, ...(e.subCategory ? { subCategory: e.subCategory } : {}), ...(e.context ? { context: e.context } : {}) };
 }
 
 const DEFAULT_PROPS: Record<string, string[]> = {

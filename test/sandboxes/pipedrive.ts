@@ -3,7 +3,10 @@
  *
  *  - v2 `/api/v2/persons|organizations|deals|activities`: cursor-paginated lists (limit <= 500,
  *    `cursor`, `additional_data.next_cursor`) with `ids`, `updated_since`, `sort_by`,
- *    `sort_direction`, `person_id`/`org_id`/`deal_id` filters; GET/PATCH/DELETE by id; POST.
+ *    `sort_direction`, `person_id`/`org_id`/`deal_id` filters (deals also `pipeline_id`, `stage_id`,
+ *    `status` incl. `deleted`); GET/PATCH/DELETE by id; POST. Links (`org_id`, `person_id`,
+ *    `deal_id`) must name live records; a deal's pipeline follows its stage.
+ *  - v2 `/api/v2/stages` and `/api/v2/pipelines` (list and by id).
  *  - v2 search: `/api/v2/persons/search` and `/api/v2/organizations/search` (term, fields,
  *    exact_match).
  *  - v1 `/api/v1/notes` (start/limit pagination), v1 field metadata (`/api/v1/personFields` ...),
@@ -14,7 +17,8 @@
  * (x-ratelimit-limit / -remaining / -reset, x-daily-requests-left); 429 adds Retry-After.
  *
  * Deletions: like the real API, deleted records disappear from v2 lists and GET by id answers 404.
- * v2 offers no deletion feed (only webhooks), so the sandbox exposes none either.
+ * v2 offers no deletion feed (only webhooks) except deals listed with `status=deleted`. Deleting an
+ * organization changes nothing on its persons / deals (the reference documents no such effect).
  */
 import type { Request } from 'express';
 import { MonotonicClock, Sandbox, SandboxHttpError, Table, byChange, type IndexSpec, type Row, type VendorError, type VendorErrorContext } from './common';
@@ -150,6 +154,15 @@ const STAGES = [
 	{ id: 4, order_nr: 4, name: 'Proposal Made', pipeline_id: 1, pipeline_name: 'Sales', deal_probability: 75, active_flag: true },
 	{ id: 5, order_nr: 5, name: 'Negotiations Started', pipeline_id: 1, pipeline_name: 'Sales', deal_probability: 90, active_flag: true },
 ];
+
+/**
+ * The account's one pipeline (the stages above), as v2 GET /api/v2/pipelines lists it
+ * (developers.pipedrive.com/docs/api/v1/Pipelines#getPipelines; fields as the SDK's v2 model
+ * get-pipelines-response-all-of-data-inner). Pipelines and stages are account settings: their
+ * times are fixed.
+ */
+const PIPELINES = [{ id: 1, name: 'Sales', order_nr: 1, is_deleted: false, is_deal_probability_enabled: true }];
+const SETTINGS_TIME = '2025-01-01T00:00:00Z';
 
 const ME = {
 	id: 1001,
@@ -449,7 +462,11 @@ export class PipedriveSandbox extends Sandbox {
 			base.emails = row.data.emails ?? [];
 			base.phones = row.data.phones ?? [];
 		}
-		if (e === 'deals') base.status = row.data.status ?? 'open';
+		if (e === 'deals') {
+			base.status = row.data.status ?? 'open';
+			base.is_deleted = !!row.deletedAt;
+			for (const f of ['stage_change_time', 'won_time', 'lost_time', 'close_time']) base[f] = row.data[f] ?? null;
+		}
 		if (e !== 'activities') base.custom_fields = row.data.custom_fields ?? {};
 		return base;
 	}
@@ -522,7 +539,33 @@ export class PipedriveSandbox extends Sandbox {
 			if (out.currency !== undefined && !/^[A-Z]{3}$/.test(String(out.currency))) throw bad('currency', `Parameter 'currency' must be a 3-letter currency code`);
 			if (out.status !== undefined && !['open', 'won', 'lost'].includes(String(out.status))) throw bad('status', `Parameter 'status' must be one of open, won, lost`);
 			if (out.stage_id !== undefined && !STAGES.some((s) => s.id === Number(out.stage_id))) throw bad('stage_id', `Stage with id ${String(out.stage_id)} not found`);
+			if (out.pipeline_id !== undefined && out.pipeline_id !== null && !PIPELINES.some((pl) => pl.id === Number(out.pipeline_id))) throw bad('pipeline_id', `Pipeline with id ${String(out.pipeline_id)} not found`);
+			/*
+			 * The deal's pipeline follows its stage: "a pipeline will be assigned automatically based on
+			 * the stage_id"; with pipeline_id alone the deal goes to that pipeline's first stage; with
+			 * neither, to the first stage of the first pipeline (Add a deal / Update a deal, v2 request
+			 * bodies: developers.pipedrive.com/docs/api/v1/Deals#addDeal, #updateDeal).
+			 * `stage_change_time` is set when the stage changes; `won_time` / `lost_time` / `close_time`
+			 * when the status becomes won / lost (cleared when it is reopened), as the v2 Deal model
+			 * describes them ("The date and time of changing the deal status as won", …).
+			 */
+			if (out.stage_id !== undefined) {
+				out.stage_id = Number(out.stage_id);
+				out.pipeline_id = STAGES.find((st) => st.id === out.stage_id)!.pipeline_id;
+			} else if (out.pipeline_id !== undefined && out.pipeline_id !== null) {
+				out.pipeline_id = Number(out.pipeline_id);
+				if (creating || Number(existing!.data.pipeline_id) !== out.pipeline_id) out.stage_id = STAGES.filter((st) => st.pipeline_id === out.pipeline_id).sort((a, b) => a.order_nr - b.order_nr)[0].id;
+			}
 			if (creating && out.stage_id === undefined) out.stage_id = 1;
+			if (creating && out.pipeline_id === undefined) out.pipeline_id = STAGES.find((st) => st.id === Number(out.stage_id))!.pipeline_id;
+			const now = v2Time(this.clock.nowMs());
+			if (!creating && out.stage_id !== undefined && Number(existing!.data.stage_id) !== out.stage_id) out.stage_change_time = now;
+			const was = creating ? 'open' : String(existing!.data.status ?? 'open');
+			if (out.status !== undefined && out.status !== was) {
+				out.won_time = out.status === 'won' ? now : null;
+				out.lost_time = out.status === 'lost' ? now : null;
+				out.close_time = out.status === 'open' ? null : now;
+			}
 			if (creating && out.currency === undefined) out.currency = 'USD';
 			refExists('person_id', 'persons');
 			refExists('org_id', 'organizations');
@@ -565,6 +608,46 @@ export class PipedriveSandbox extends Sandbox {
 	private installRoutes(): void {
 		this.on('get', '/api/v1/users/me', 'users.me', () => ({ success: true, data: ME }));
 		this.on('get', '/api/v1/stages', 'stages.list', () => ({ success: true, data: STAGES, additional_data: { pagination: { start: 0, limit: 500, more_items_in_collection: false } } }));
+
+		/*
+		 * v2 stages and pipelines, the SDK's StagesApi.getStages / getStage and PipelinesApi.getPipelines
+		 * / getPipeline (Get all stages: developers.pipedrive.com/docs/api/v1/Stages#getStages, v2:
+		 * `pipeline_id` filter, `sort_by` id | update_time | add_time | order_nr, `sort_direction`,
+		 * cursor pagination; Get all pipelines: developers.pipedrive.com/docs/api/v1/Pipelines#getPipelines).
+		 * Item fields as the SDK's v2 models (stage-item, get-pipelines-response-all-of-data-inner).
+		 */
+		const stageV2 = (st: (typeof STAGES)[number]): Record<string, unknown> => ({
+			id: st.id,
+			order_nr: st.order_nr,
+			name: st.name,
+			is_deleted: false,
+			deal_probability: st.deal_probability,
+			pipeline_id: st.pipeline_id,
+			is_deal_rot_enabled: false,
+			days_to_rotten: null,
+			add_time: SETTINGS_TIME,
+			update_time: SETTINGS_TIME,
+		});
+		this.on('get', '/api/v2/stages', 'stages.v2.list', (req) => {
+			const q = req.query as Record<string, string | undefined>;
+			const sortBy = q.sort_by ?? 'id';
+			if (!['id', 'update_time', 'add_time', 'order_nr'].includes(sortBy)) throw bad('sort_by', `Parameter 'sort_by' must be one of id, update_time, add_time, order_nr`);
+			const dir = q.sort_direction === 'desc' ? -1 : 1;
+			const list = STAGES.filter((st) => q.pipeline_id === undefined || st.pipeline_id === Number(q.pipeline_id)).sort((a, b) => dir * (sortBy === 'order_nr' ? a.order_nr - b.order_nr || a.id - b.id : a.id - b.id));
+			return v2Page(list.map(stageV2), q);
+		});
+		this.on('get', '/api/v2/stages/:id', 'stages.v2.get', (req) => {
+			const st = STAGES.find((x) => x.id === Number(req.params.id));
+			if (!st) throw new SandboxHttpError(404, 'notFound', 'Stage not found');
+			return { success: true, data: stageV2(st) };
+		});
+		const pipelineV2 = (pl: (typeof PIPELINES)[number]): Record<string, unknown> => ({ ...pl, add_time: SETTINGS_TIME, update_time: SETTINGS_TIME });
+		this.on('get', '/api/v2/pipelines', 'pipelines.v2.list', (req) => v2Page(PIPELINES.map(pipelineV2), req.query as Record<string, string | undefined>));
+		this.on('get', '/api/v2/pipelines/:id', 'pipelines.v2.get', (req) => {
+			const pl = PIPELINES.find((x) => x.id === Number(req.params.id));
+			if (!pl) throw new SandboxHttpError(404, 'notFound', 'Pipeline not found');
+			return { success: true, data: pipelineV2(pl) };
+		});
 
 		for (const [entity, path] of [
 			['persons', 'personFields'],
@@ -636,12 +719,30 @@ export class PipedriveSandbox extends Sandbox {
 			const limit = q.limit === undefined ? 100 : Number(q.limit);
 			if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw bad('limit', 'Parameter \'limit\' must be between 1 and 500');
 			let rows: Row[];
+			// Deleted deals are listed only when `status` names `deleted` (see the deals filters below).
+			const withDeleted = e === 'deals' && String(q.status ?? '').split(',').includes('deleted');
 			if (q.ids !== undefined) {
 				const ids = String(q.ids).split(',').filter(Boolean);
 				if (ids.length > 100) throw bad('ids', 'Parameter \'ids\' must contain at most 100 items');
 				// By id: look the rows up instead of scanning the table.
-				rows = [...new Set(ids.map((s) => String(Number(s))))].map((id) => t.get(id)).filter((r): r is Row => !!r);
-			} else rows = t.live();
+				rows = [...new Set(ids.map((s) => String(Number(s))))].map((id) => (withDeleted ? t.rows.get(id) : t.get(id))).filter((r): r is Row => !!r);
+			} else rows = withDeleted ? t.all() : t.live();
+			if (e === 'deals') {
+				/*
+				 * Deals also filter by pipeline_id, stage_id and status (open, won, lost, deleted; comma
+				 * separated): "If omitted, all not deleted deals are returned. If set to deleted, deals
+				 * that have been deleted up to 30 days ago will be included" (Get all deals, v2:
+				 * developers.pipedrive.com/docs/api/v1/Deals#getDeals). A deletion is a change: with
+				 * updated_since it reads the deals deleted since then. Not modelled: the 30 days
+				 * (deleted deals stay listed).
+				 */
+				if (q.status !== undefined) {
+					const wanted = String(q.status).split(',').filter(Boolean);
+					for (const st of wanted) if (!['open', 'won', 'lost', 'deleted'].includes(st)) throw bad('status', `Parameter 'status' must be one of open, won, lost, deleted`);
+					rows = rows.filter((r) => (r.deletedAt ? wanted.includes('deleted') : wanted.includes(String(r.data.status ?? 'open'))));
+				}
+				for (const f of ['pipeline_id', 'stage_id']) if (q[f] !== undefined) rows = rows.filter((r) => String(r.data[f] ?? '') === String(Number(q[f])));
+			}
 			for (const f of ['person_id', 'org_id', 'deal_id', 'owner_id']) {
 				if (q[f] !== undefined) rows = rows.filter((r) => String(r.data[f] ?? '') === String(q[f]) || (f === 'person_id' && e === 'activities' && participantOf(r, q[f]!)));
 			}
@@ -835,7 +936,7 @@ function endpointScope(endpoint: string): string {
 	const [res, op] = [parts[0], parts[parts.length - 1]];
 	if (res === 'users') return 'base';
 	if (op === 'search') return 'search:read';
-	const area = ({ persons: 'contacts', organizations: 'contacts', personFields: 'contacts', organizationFields: 'contacts', deals: 'deals', dealFields: 'deals', stages: 'deals', notes: 'deals', activities: 'activities', activityFields: 'activities' } as Record<string, string>)[res] ?? 'base';
+	const area = ({ persons: 'contacts', organizations: 'contacts', personFields: 'contacts', organizationFields: 'contacts', deals: 'deals', dealFields: 'deals', stages: 'deals', pipelines: 'deals', notes: 'deals', activities: 'activities', activityFields: 'activities' } as Record<string, string>)[res] ?? 'base';
 	return area === 'base' ? 'base' : ['list', 'get'].includes(op) ? `${area}:read` : `${area}:full`;
 }
 
