@@ -77,6 +77,48 @@ const useDefaultsProperty: INodeProperties = {
 		"Whether to start from the FieldFlow CRM Integration Guide's field tables (Company, Contact Name, Email, Phone, Status, Notes / Estimated Value). Custom mappings below override defaults for the same field.",
 };
 
+const fieldflowFieldOptions = [
+	...Object.keys(PROSPECT_FIELDS)
+		.map((f) => ({ name: FIELD_LABELS[f] ?? f, value: f }))
+		.sort((a, b) => a.name.localeCompare(b.name)),
+	{ name: 'Custom Field…', value: CUSTOM_FIELD_OPTION },
+];
+
+/** FieldFlow Field of a row, versions 1 and 1.1: Company Name until changed. */
+const fieldflowFieldCompany: INodeProperties = {
+	displayName: 'FieldFlow Field',
+	name: 'fieldflowField',
+	type: 'options',
+	options: fieldflowFieldOptions,
+	// eslint-disable-next-line n8n-nodes-base/node-param-default-wrong-for-options
+	default: 'company_name',
+};
+
+/** FieldFlow Field of a row, version 1.2: empty until chosen (an incomplete row is ignored, not a failed run). */
+const fieldflowFieldEmpty: INodeProperties = {
+	displayName: 'FieldFlow Field',
+	name: 'fieldflowField',
+	type: 'options',
+	options: fieldflowFieldOptions,
+	// eslint-disable-next-line n8n-nodes-base/node-param-default-wrong-for-options
+	default: '',
+};
+
+const TYPE_DESCRIPTION = 'Values are checked against this type; a value that does not fit is an error for that item (or skipped, see On Type Mismatch)';
+
+/** Type of a row, versions 1 and 1.1: Text until changed. */
+const typeText: INodeProperties = { displayName: 'Type', name: 'type', type: 'options', options: TYPE_OPTIONS, default: 'text', description: TYPE_DESCRIPTION };
+
+/** Type of a row, version 1.2: the CRM field's own type (listFields) until changed. */
+const typeFromCrm: INodeProperties = {
+	displayName: 'Type',
+	name: 'type',
+	type: 'options',
+	options: [{ name: 'From the CRM Field', value: TYPE_FROM_CRM, description: "The CRM field's own type (an enumeration is a picklist, a number a number)" }, ...TYPE_OPTIONS],
+	default: TYPE_FROM_CRM,
+	description: `${TYPE_DESCRIPTION}. Default: the type the CRM's metadata gives the field.`,
+};
+
 /**
  * Custom Mappings. `fromCrmType` (FieldFlow Mapping 1.2): a new row starts empty (no FieldFlow
  * field pre-selected) and its Type defaults to the CRM field's own type. Earlier versions keep
@@ -101,22 +143,7 @@ function customMappingsProperty(fromCrmType: boolean): INodeProperties {
 				// Logical order (FieldFlow field, CRM field, type, direction), not alphabetical.
 				// eslint-disable-next-line n8n-nodes-base/node-param-fixed-collection-type-unsorted-items
 				values: [
-					// The default depends on the node version (set below); the linter sees no literal.
-					// eslint-disable-next-line n8n-nodes-base/node-param-default-missing
-					{
-						displayName: 'FieldFlow Field',
-						name: 'fieldflowField',
-						type: 'options',
-						options: [
-							...Object.keys(PROSPECT_FIELDS)
-								.map((f) => ({ name: FIELD_LABELS[f] ?? f, value: f }))
-								.sort((a, b) => a.name.localeCompare(b.name)),
-							{ name: 'Custom Field…', value: CUSTOM_FIELD_OPTION },
-						],
-						// 1.2: empty until chosen (an incomplete row is ignored, not a failed run).
-						// eslint-disable-next-line n8n-nodes-base/node-param-default-wrong-for-options
-						default: fromCrmType ? '' : 'company_name',
-					},
+					fromCrmType ? fieldflowFieldEmpty : fieldflowFieldCompany,
 					{
 						displayName: 'Custom Field Key',
 						name: 'customKey',
@@ -134,17 +161,7 @@ function customMappingsProperty(fromCrmType: boolean): INodeProperties {
 						default: '',
 						description: 'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
 					},
-					// eslint-disable-next-line n8n-nodes-base/node-param-default-missing
-					{
-						displayName: 'Type',
-						name: 'type',
-						type: 'options',
-						options: fromCrmType ? [{ name: 'From the CRM Field', value: TYPE_FROM_CRM, description: "The CRM field's own type (an enumeration is a picklist, a number a number)" }, ...TYPE_OPTIONS] : TYPE_OPTIONS,
-						default: fromCrmType ? TYPE_FROM_CRM : 'text',
-						description: fromCrmType
-							? "Values are checked against this type; a value that does not fit is an error for that item (or skipped, see On Type Mismatch). Default: the type the CRM's metadata gives the field."
-							: 'Values are checked against this type; a value that does not fit is an error for that item (or skipped, see On Type Mismatch)',
-					},
+					fromCrmType ? typeFromCrm : typeText,
 					{
 						displayName: 'Direction',
 						name: 'direction',
