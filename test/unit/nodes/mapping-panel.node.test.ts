@@ -5,7 +5,7 @@
  * CRM's metadata. The node runs in process with n8n-core's real ExecuteContext
  * (test/support/node-context.ts) against the Salesforce sandbox (its describe metadata).
  */
-import type { IDataObject, INodeExecutionData, INodeParameters, INodeProperties } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, INodeParameters, INodeProperties } from 'n8n-workflow';
 import { FieldFlowMapping } from '../../../nodes/FieldFlowMapping/FieldFlowMapping.node';
 import { buildMapping, TYPE_FROM_CRM } from '../../../nodes/shared/mapping/effective';
 import { SYNC_KEY } from '../../../nodes/shared/sync/protocol';
@@ -19,11 +19,11 @@ delete process.env.https_proxy;
 
 const mappingNode = new FieldFlowMapping();
 let sb: Sandboxes;
-let credentials: Record<string, IDataObject>;
+let credentials: Record<string, ICredentialDataDecryptedObject>;
 
 beforeAll(async () => {
 	sb = await startSandboxes();
-	credentials = Object.fromEntries(sandboxCredentials(sb).map((c) => [c.type, c.data as IDataObject]));
+	credentials = Object.fromEntries(sandboxCredentials(sb).map((c) => [c.type, c.data as ICredentialDataDecryptedObject]));
 });
 afterAll(() => sb.stop());
 
