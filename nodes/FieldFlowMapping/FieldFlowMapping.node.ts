@@ -8,8 +8,8 @@ import type {
 	INodeTypeDescription,
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { crmProperty, getMappingConfig, mappingProperties, objectProperties } from '../n8nSide/properties/mapping';
-import { buildMapping, type EffectiveMapping, type MappingConfig } from '../shared/mapping/effective';
+import { crmProperty, getMappingConfig, mappingNodeProperties, objectProperties } from '../n8nSide/properties/mapping';
+import { buildMapping, needsCrmFieldTypes, withCrmFieldTypes, type EffectiveMapping, type MappingConfig } from '../shared/mapping/effective';
 import { getSyncStore, storeProperties } from '../n8nSide/store';
 import { SyncError } from '../shared/errors';
 import { diffFields, mapToCrm } from '../shared/mapping/engine';
@@ -53,8 +53,8 @@ const BOTH_WAYS: INodePropertyOptions = {
 };
 
 /** The Direction parameter of one node version. */
-function directionProperty(version: number, options: INodePropertyOptions[]): INodeProperties {
-	return { displayName: 'Direction', name: 'direction', type: 'options', noDataExpression: true, options, default: 'toCrm', displayOptions: { show: { '@version': [version] } } };
+function directionProperty(versions: number[], options: INodePropertyOptions[]): INodeProperties {
+	return { displayName: 'Direction', name: 'direction', type: 'options', noDataExpression: true, options, default: 'toCrm', displayOptions: { show: { '@version': versions } } };
 }
 
 export class FieldFlowMapping implements INodeType {
@@ -65,8 +65,10 @@ export class FieldFlowMapping implements INodeType {
 		group: ['transform'],
 		// 1.1: a record failing the type checks is queued per record only with On Type Mismatch "Queue
 		// That Record as an Error"; version 1 (saved workflows) also did so when a Conflict Resolver followed.
-		version: [1, 1.1],
-		defaultVersion: 1.1,
+		// 1.2: a new Custom Mappings row starts empty and its Type defaults to the CRM field's own type
+		// (saved 1.1 rows keep Company Name / Text, which n8n does not store when left at the default).
+		version: [1, 1.1, 1.2],
+		defaultVersion: 1.2,
 		subtitle: '={{$parameter["direction"] === "both" ? "FieldFlow ⇄ " + $parameter["crm"] + " " + $parameter["object"] : $parameter["direction"] === "toCrm" ? "FieldFlow → " + $parameter["crm"] + " " + $parameter["object"] : $parameter["crm"] + " " + $parameter["object"] + " → FieldFlow"}}',
 		description: 'Map FieldFlow prospects to CRM fields and back: default tables, custom pairs, status value maps, type checks, dry run',
 		defaults: { name: 'FieldFlow Mapping' },
@@ -93,10 +95,10 @@ export class FieldFlowMapping implements INodeType {
 			crmProperty,
 			...objectProperties,
 			// 1.1 adds "FieldFlow ⇄ CRM": both sides of a sync in one node.
-			directionProperty(1, ONE_WAY),
-			directionProperty(1.1, [BOTH_WAYS, ...ONE_WAY]),
+			directionProperty([1], ONE_WAY),
+			directionProperty([1.1, 1.2], [BOTH_WAYS, ...ONE_WAY]),
 			linkedObjectsProperty({ displayOptions: { show: { '@version': [{ _cnd: { gte: 1.1 } }] } } }),
-			...mappingProperties,
+			...mappingNodeProperties(),
 			{
 				displayName: 'Dry Run',
 				name: 'dryRun',
@@ -118,14 +120,20 @@ export class FieldFlowMapping implements INodeType {
 		const direction = this.getNodeParameter('direction', 0) as Direction | 'both';
 		const dryRun = this.getNodeParameter('dryRun', 0, false) as boolean;
 		const onMismatch = this.getNodeParameter('onTypeMismatch', 0, 'error') as string;
-		const config = getMappingConfig.call(this, 0);
+		const saved = getMappingConfig.call(this, 0);
+		const fields = await customFieldList.call(this, buildMapping(saved), needsCrmFieldTypes(saved));
+		// Rows typed "From the CRM Field" take the type the CRM's metadata gives the field; the config
+		// passed on to the Conflict Resolver carries the resolved types.
+		const config = withCrmFieldTypes(saved, fields);
 		const eff = buildMapping(config);
-		const problems = mappingConfigProblems(eff, await customFieldList.call(this, eff));
+		const problems = mappingConfigProblems(eff, fields);
 		if (problems.length) {
 			throw new NodeOperationError(this.getNode(), `The field mapping is not valid: ${describeErrors(problems)}`, {
 				description: 'Fix the CRM Object / Custom Mappings / Status Value Map parameters (or turn Use Default Mappings back on). Nothing was mapped or written.',
 			});
 		}
+		// Half-filled Custom Mappings rows are left out: the run says so instead of failing.
+		if (eff.ignored.length) this.addExecutionHints?.(...eff.ignored.map((message) => ({ message, type: 'warning' as const, location: 'outputPane' as const })));
 		// In a sync a record that fails the type checks is not an error of the node: it travels on marked
 		// invalid, the resolver never writes it and Record Results queues it as a validation error for
 		// that record while the rest syncs. Version 1 chose this by looking at the next node (kept for
@@ -200,9 +208,12 @@ function feedsConflictResolver(ctx: IExecuteFunctions): boolean {
 	}
 }
 
-/** The CRM object's fields, read only when custom pairs name CRM fields to check (undefined if unreadable). */
-async function customFieldList(this: IExecuteFunctions, eff: EffectiveMapping): Promise<FieldInfo[] | undefined> {
-	if (!customCrmRules(eff).length) return undefined;
+/**
+ * The CRM object's fields, read only when custom pairs name CRM fields to check or take their type
+ * from the CRM (undefined if unreadable).
+ */
+async function customFieldList(this: IExecuteFunctions, eff: EffectiveMapping, typesFromCrm: boolean): Promise<FieldInfo[] | undefined> {
+	if (!typesFromCrm && !customCrmRules(eff).length) return undefined;
 	try {
 		const adapter = await getCrmAdapter.call(this, eff.crm);
 		return await adapter.listFields(eff.object);

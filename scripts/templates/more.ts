@@ -71,7 +71,7 @@ export function buildSelectiveSync(crm: Crm): Workflow {
 		{ resource: 'prospect', operation: 'get', id: '={{ $json.body.prospectId }}' },
 		{ credentials: FIELDFLOW_CREDENTIAL, onError: 'continueErrorOutput' },
 	);
-	const map = b.add(`Map FieldFlow → ${info.label}`, `${P}fieldFlowMapping`, 1.1, [220, 40], { crm, object: info.object, direction: 'toCrm', onTypeMismatch: 'markInvalid' }, { credentials: crmCred });
+	const map = b.add(`Map FieldFlow → ${info.label}`, `${P}fieldFlowMapping`, 1.2, [220, 40], { crm, object: info.object, direction: 'toCrm', onTypeMismatch: 'markInvalid' }, { credentials: crmCred });
 	const resolver = b.add(
 		'Conflict Resolver',
 		`${P}fieldFlowConflictResolver`,

@@ -179,7 +179,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 	const map = b.add(
 		mapName,
 		`${P}fieldFlowMapping`,
-		1.1,
+		1.2,
 		[480, (mapDirection === 'both' ? 100 : mapDirection === 'toCrm' ? -20 : 220) + dy],
 		{ crm, object: info.object, direction: mapDirection, ...linked, onTypeMismatch: 'markInvalid' },
 		{ credentials: crmCred },

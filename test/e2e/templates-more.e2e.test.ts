@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { N8n, type RunResult } from './harness';
+import { DEMO_OWNER, N8n, type RunResult } from './harness';
 import { startSandboxes, sandboxCredentials, type Sandboxes } from '../sandboxes';
 import type { Sandbox } from '../sandboxes/common';
 import { openStore, type SyncStore } from '../../nodes/shared/store';
@@ -378,6 +378,56 @@ describe('webhook templates (n8n server)', () => {
 			fs.rmSync(userDataDir, { recursive: true, force: true });
 		}
 		timings.push(`${crm} dashboard in Chromium: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+	}, 180_000);
+
+	it("the Mapping panel in Chromium shows the effective mapping table of the chosen CRM object; a new Custom Mappings row starts empty; Dry Run is there", async () => {
+		const t0 = Date.now();
+		const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ff-chromium-'));
+		let context: BrowserContext | undefined;
+		try {
+			context = await chromium.launchPersistentContext(userDataDir, {
+				executablePath: CHROMIUM,
+				headless: true,
+				args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+				viewport: { width: 1440, height: 1000 },
+			});
+			// Signed in as the owner (the session cookie lands in the browser context).
+			const login = await context.request.post(`${n8n.url()}/rest/login`, { data: { emailOrLdapLoginId: DEMO_OWNER.email, password: DEMO_OWNER.password } });
+			expect(login.ok()).toBe(true);
+			const page = await context.newPage();
+			await page.goto(`${n8n.url()}/workflow/${ids['bidirectional-sync.salesforce']}`);
+			const nodeName = 'Map FieldFlow ⇄ Salesforce';
+			await page.locator('[data-test-id="canvas-node"]', { hasText: nodeName }).first().dblclick({ timeout: 60_000 });
+			const ndv = page.locator('[data-test-id="ndv"]');
+			const table = ndv.locator('.notice', { hasText: 'Default mappings, Salesforce Lead (FieldFlow ⇄ CRM):' });
+			await table.waitFor({ timeout: 30_000 });
+			// The guide's table for Salesforce Lead, as the engine maps it, one line per pair.
+			const lines = (await table.locator('li').allTextContents()).map((l) => l.trim());
+			expect(lines.slice(0, 6)).toEqual([
+				'Company Name ⇄ Company — Text',
+				'Contact Name (first name) ⇄ FirstName — Text',
+				'Contact Name (last name) ⇄ LastName — Text',
+				'Email ⇄ Email — Email',
+				'Phone ⇄ Phone — Phone',
+				expect.stringMatching(/^Status ⇄ Status — Picklist; new = Open - Not Contacted/),
+			]);
+			expect(lines).toHaveLength(7);
+			expect(await table.textContent()).toContain('replaces just that pair; the others stay');
+			// "Add Mapping": the new row has no FieldFlow field chosen (no Company Name pre-selected).
+			await ndv.getByRole('button', { name: 'Add Mapping' }).first().click();
+			const ffField = ndv.locator('[data-test-id="parameter-input-fieldflowField"] input').first();
+			await ffField.waitFor({ timeout: 15_000 });
+			expect(await ffField.inputValue()).toBe('');
+			await page.screenshot({ path: path.join(__dirname, '..', '..', 'docs', 'mapping-panel.png') });
+			// The Dry Run switch the README describes is in the panel.
+			const dryRun = ndv.getByText('Dry Run', { exact: true }).first();
+			await dryRun.scrollIntoViewIfNeeded();
+			expect(await dryRun.isVisible()).toBe(true);
+		} finally {
+			await context?.close();
+			fs.rmSync(userDataDir, { recursive: true, force: true });
+		}
+		timings.push(`Mapping panel in Chromium: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 	}, 180_000);
 });
 

@@ -72,6 +72,8 @@ export interface RunNodeOptions {
 	continueOnFail?: boolean;
 	downstream?: DownstreamNode[];
 	mode?: WorkflowExecuteMode;
+	/** The node's version, as saved in a workflow (default: the type's latest). */
+	typeVersion?: number;
 }
 
 /** The node's outputs, one array of items per output, exactly as `execute` returned them. */
@@ -90,7 +92,7 @@ export function buildContext(options: RunNodeOptions): { context: ExecuteContext
 		id: 'node-under-test',
 		name: options.name ?? type.description.defaults.name ?? type.description.displayName,
 		type: nodeTypeName(type),
-		typeVersion: latestVersion(type),
+		typeVersion: options.typeVersion ?? latestVersion(type),
 		position: [0, 0],
 		parameters: structuredClone(options.parameters ?? {}),
 		credentials: Object.fromEntries(Object.keys(options.credentials ?? {}).map((t) => [t, { id: `cred-${t}`, name: t }])),

@@ -1,6 +1,7 @@
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 import { crmObjects, type CrmName } from '../../shared/crm';
 import { groupMembers } from '../../shared/crm/group';
+import { ruleTypeOf } from '../../shared/mapping/effective';
 import { toNodeError } from '../errors';
 import { getCrmAdapter } from '../transport/crm';
 
@@ -16,7 +17,8 @@ async function fieldOptions(this: ILoadOptionsFunctions, writableOnly: boolean):
 			.map((f) => ({
 				name: f.label && f.label !== f.name ? `${f.label} (${f.name})` : f.name,
 				value: f.name,
-				description: `${f.vendorType}${f.required ? ', required' : ''}${f.readOnly ? ', read-only' : ''}`,
+				// The type a custom row "From the CRM Field" takes, and the CRM's own type name.
+				description: `${ruleTypeOf(f)} (${f.vendorType})${f.required ? ', required' : ''}${f.readOnly ? ', read-only' : ''}`,
 			}))
 			.sort((a, b) => a.name.localeCompare(b.name));
 	} catch (error) {

@@ -3,7 +3,7 @@
  * status value overrides, built from the mapping settings. Pure: the n8n nodes read the settings
  * (nodes/n8nSide/properties/mapping.ts) and call buildMapping.
  */
-import type { CrmName, FieldType } from '../crm/types';
+import type { CrmName, FieldInfo, FieldType } from '../crm/types';
 import { DEFAULT_VALUE_MAPS, defaultMappings } from './defaults';
 import { CUSTOM_PREFIX, mergeMappings, validateMappings, type MappingRule, type ValueMaps } from './engine';
 import type { SyncError } from '../errors';
@@ -11,11 +11,14 @@ import type { SyncError } from '../errors';
 /** The value of the FieldFlow Field dropdown that means "a custom field, key typed below". */
 export const CUSTOM_FIELD_OPTION = '__custom';
 
+/** The Type of a custom row (Mapping 1.2's default) that means "the CRM field's own type (listFields)". */
+export const TYPE_FROM_CRM = 'fromCrm';
+
 export interface CustomMappingRow {
 	fieldflowField?: string;
 	customKey?: string;
 	crmField?: string;
-	type?: FieldType;
+	type?: FieldType | typeof TYPE_FROM_CRM;
 	direction?: 'both' | 'toCrm' | 'toFieldflow';
 }
 
@@ -43,6 +46,8 @@ export interface EffectiveMapping {
 	valueMaps: ValueMaps;
 	/** Configuration problems (unknown fields, CRM id fields written, two fields into one CRM field). */
 	problems: SyncError[];
+	/** Custom rows left out because they are incomplete (no FieldFlow field, custom key or CRM field), for a hint. */
+	ignored: string[];
 }
 
 export const CUSTOM_STATUS_MAP = 'customStatus';
@@ -53,11 +58,20 @@ export function buildMapping(config: MappingConfig): EffectiveMapping {
 	const members = config.members ?? [];
 	const defaults = config.useDefaults ? defaultMappings(crm, object, members) : [];
 	const custom: MappingRule[] = [];
-	for (const row of config.custom) {
+	const ignored: string[] = [];
+	config.custom.forEach((row, i) => {
 		const isCustom = row.fieldflowField === CUSTOM_FIELD_OPTION;
 		const key = String(row.customKey ?? '').trim().replace(new RegExp(`^${CUSTOM_PREFIX.replace('.', '\\.')}`), '');
 		const fieldflow = isCustom ? (key ? CUSTOM_PREFIX + key : '') : String(row.fieldflowField ?? '').trim();
-		const rule: MappingRule = { fieldflow, crm: String(row.crmField ?? '').trim(), type: row.type ?? 'text' };
+		const crmField = String(row.crmField ?? '').trim();
+		// A half-filled row (e.g. just added in the editor and saved) is left out, not an error of the run.
+		if (!fieldflow || !crmField) {
+			const missing = !fieldflow ? (isCustom ? 'Custom Field Key' : 'FieldFlow Field') : 'CRM Field';
+			ignored.push(`Custom Mappings row ${i + 1} (${fieldflow || '?'} → ${crmField || '?'}) has no ${missing} and was ignored.`);
+			return;
+		}
+		const type = !row.type || row.type === TYPE_FROM_CRM ? 'text' : row.type;
+		const rule: MappingRule = { fieldflow, crm: crmField, type };
 		if (row.direction && row.direction !== 'both') rule.direction = row.direction;
 		// A custom status pair keeps the default value map of this object's status mapping.
 		if (fieldflow === 'status') {
@@ -65,7 +79,7 @@ export function buildMapping(config: MappingConfig): EffectiveMapping {
 			if (d?.valueMap && (rule.type === 'picklist' || rule.type === 'text')) rule.valueMap = d.valueMap;
 		}
 		custom.push(rule);
-	}
+	});
 	const mappings = mergeMappings(defaults, custom);
 	const valueMaps: ValueMaps = { ...DEFAULT_VALUE_MAPS };
 
@@ -90,9 +104,35 @@ export function buildMapping(config: MappingConfig): EffectiveMapping {
 		}
 	}
 	const problems = validateMappings(mappings, { crm, valueMaps });
-	const out: EffectiveMapping = { crm, object, mappings, valueMaps, problems };
+	const out: EffectiveMapping = { crm, object, mappings, valueMaps, problems, ignored };
 	if (members.length) out.members = [...members];
 	return out;
+}
+
+/** The rule type of a CRM field's metadata type (reference and other fields hold text). */
+export function ruleTypeOf(field: FieldInfo): FieldType {
+	return field.type === 'reference' || field.type === 'other' ? 'text' : field.type;
+}
+
+/**
+ * Custom rows whose Type is "From the CRM Field" get the CRM field's type from the CRM's metadata
+ * (listFields: an enumeration is a picklist, a number a number); without metadata, or for a field the
+ * object does not have, they stay as they are (read as text). Pure: the caller lists the fields.
+ */
+export function withCrmFieldTypes(config: MappingConfig, fields: readonly FieldInfo[] | undefined): MappingConfig {
+	if (!fields) return config;
+	const byName = new Map(fields.map((f) => [f.name, f]));
+	const custom = config.custom.map((row) => {
+		if (row.type !== TYPE_FROM_CRM) return row;
+		const f = byName.get(String(row.crmField ?? '').trim());
+		return f ? { ...row, type: ruleTypeOf(f) } : row;
+	});
+	return { ...config, custom };
+}
+
+/** Whether any custom row takes its type from the CRM field. */
+export function needsCrmFieldTypes(config: MappingConfig): boolean {
+	return config.custom.some((row) => row.type === TYPE_FROM_CRM);
 }
 
 /** Which CRM field comes from which canonical field (for grouping a CRM payload by canonical field). */
