@@ -1,0 +1,164 @@
+/**
+ * Record groups end to end: the Pipedrive two-way template (Start Run's Linked Records:
+ * Organization + Deal, the default) imported as users import it and run in a real n8n against the
+ * sandboxes. Every field of the guide's Pipedrive table is checked on the member record it belongs
+ * to, through Pipedrive's API, and back in FieldFlow. One n8n for the file.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { N8n, type RunResult } from './harness';
+import { startSandboxes, sandboxCredentials, type Sandboxes } from '../sandboxes';
+
+const WORKFLOWS = path.join(__dirname, '..', '..', 'workflows');
+const TWO_WAY = 'tgroupstwowaypd';
+const CRM_WRITE = /(create|update|delete)/;
+
+let sb: Sandboxes;
+let n8n: N8n;
+let token = '';
+
+beforeAll(async () => {
+	delete process.env.HTTP_PROXY;
+	delete process.env.HTTPS_PROXY;
+	sb = await startSandboxes();
+	n8n = await new N8n().prepare();
+	const creds = sandboxCredentials(sb);
+	token = String(creds.find((c) => c.type === 'fieldFlowPipedriveApi')!.data.apiToken);
+	await n8n.importCredentials(creds);
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ff-groups-'));
+	const wf = JSON.parse(fs.readFileSync(path.join(WORKFLOWS, 'bidirectional-sync.pipedrive.json'), 'utf8'));
+	fs.writeFileSync(path.join(dir, `${TWO_WAY}.json`), JSON.stringify({ ...wf, id: TWO_WAY }));
+	await n8n.cli(['import:workflow', '--separate', `--input=${dir}`]);
+	fs.rmSync(dir, { recursive: true, force: true });
+	sb.pipedrive.reset();
+	sb.fieldflow.reset();
+}, 600_000);
+
+afterAll(async () => {
+	await n8n?.stop();
+	await sb?.stop();
+});
+
+async function run(): Promise<RunResult> {
+	const r = await n8n.execute(TWO_WAY);
+	if (r.error) throw new Error(`two-way run failed: ${r.error}\n${n8n.logTail(30)}`);
+	return r;
+}
+
+async function list(entity: string): Promise<Array<Record<string, unknown>>> {
+	const res = await fetch(`${sb.pipedrive.url}/api/v2/${entity}?limit=500`, { headers: { 'x-api-token': token } });
+	return ((await res.json()) as { data?: Array<Record<string, unknown>> }).data ?? [];
+}
+async function patch(entity: string, id: unknown, body: Record<string, unknown>): Promise<void> {
+	const res = await fetch(`${sb.pipedrive.url}/api/v2/${entity}/${String(id)}`, { method: 'PATCH', headers: { 'x-api-token': token, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+	if (!res.ok) throw new Error(`PATCH ${entity}/${String(id)}: ${res.status} ${await res.text()}`);
+}
+const email = (p: Record<string, unknown>) => String((p.emails as Array<{ value: string }> | undefined)?.[0]?.value ?? '');
+const prospects = () => sb.fieldflow.snapshot().prospects!;
+const crmWrites = () => sb.pipedrive.callLog.filter((c) => c.method !== 'GET' && CRM_WRITE.test(c.endpoint)).length;
+const ffWrites = () => sb.fieldflow.callLog.filter((c) => c.method !== 'GET').length;
+const resetCounters = () => [sb.fieldflow, sb.pipedrive].forEach((s) => s.resetCounters());
+
+const COMPANIES = ['Acme Logistics', 'Birch Bakery', 'Cobalt Dental', 'Delta Farms', 'Evergreen Tools', 'Fjord Fisheries'];
+const STATUSES = ['new', 'contacted', 'qualified', 'proposal', 'won', 'lost'];
+
+describe('Pipedrive record groups through the two-way template', () => {
+	test('first sync: 20 prospects over 6 companies → 6 organizations, 20 persons and 20 deals, each field on its member record; a Pipedrive person with its organization and deal arrives whole in FieldFlow', async () => {
+		sb.fieldflow.seed({
+			prospects: Array.from({ length: 20 }, (_, i) => ({
+				company_name: COMPANIES[i % 6],
+				contact_name: `Contact ${i + 1}`,
+				email: `c${i + 1}@groups.example`,
+				phone: `+1 555 01${String(i).padStart(2, '0')}`,
+				status: STATUSES[i % 6],
+				estimated_value: 1000 * (i + 1),
+			})),
+		});
+		// Only in Pipedrive: a person of an organization with a 12,000 deal.
+		sb.pipedrive.seed({
+			organizations: [{ id: 500, name: 'Zephyr Labs' }],
+			persons: [{ id: 600, name: 'Zoe Zephyr', emails: [{ value: 'zoe@zephyr.example', primary: true, label: 'work' }], org_id: 500 }],
+			deals: [{ id: 700, title: 'Zephyr Labs', value: 12000, currency: 'USD', stage_id: 3, status: 'open', person_id: 600, org_id: 500 }],
+		});
+		resetCounters();
+
+		await run();
+
+		const orgs = await list('organizations');
+		const persons = await list('persons');
+		const deals = await list('deals');
+		expect(orgs.map((o) => o.name).sort()).toEqual([...COMPANIES, 'Zephyr Labs'].sort());
+		expect(persons).toHaveLength(21);
+		expect(deals).toHaveLength(21);
+		for (const ff of prospects().filter((p) => String(p.email).endsWith('@groups.example'))) {
+			const person = persons.find((p) => email(p) === ff.email)!;
+			expect(person.name).toBe(ff.contact_name);
+			const org = orgs.find((o) => o.id === person.org_id)!;
+			expect(org.name).toBe(ff.company_name);
+			const deal = deals.filter((d) => d.person_id === person.id);
+			expect(deal).toHaveLength(1);
+			expect(deal[0]).toMatchObject({ org_id: org.id, value: ff.estimated_value, title: ff.company_name });
+			// Status → deal status (won/lost) and stage (open deals).
+			const status = String(ff.status);
+			if (status === 'won' || status === 'lost') expect(deal[0].status).toBe(status);
+			else expect(deal[0]).toMatchObject({ status: 'open', stage_id: { new: 1, contacted: 2, qualified: 3, proposal: 4 }[status] });
+		}
+		const zoe = prospects().find((p) => p.email === 'zoe@zephyr.example')!;
+		expect(zoe).toMatchObject({ contact_name: 'Zoe Zephyr', company_name: 'Zephyr Labs', status: 'qualified', estimated_value: 12000 });
+		// Shared organizations were created once each: one create per new member record.
+		const creates = (e: string) => sb.pipedrive.callLog.filter((c) => c.method === 'POST' && c.endpoint.startsWith(`${e}.`)).length;
+		expect({ organizations: creates('organizations'), persons: creates('persons'), deals: creates('deals') }).toEqual({ organizations: 6, persons: 20, deals: 20 });
+
+		resetCounters();
+		await run();
+		expect(crmWrites()).toBe(0);
+		expect(ffWrites()).toBe(0);
+	}, 300_000);
+
+	test('changes from any member flow back: a deal stage moved, an organization renamed (all its prospects), a FieldFlow value edit reaches the deal', async () => {
+		const persons = await list('persons');
+		const deals = await list('deals');
+		const orgs = await list('organizations');
+		const c1 = persons.find((p) => email(p) === 'c1@groups.example')!;
+		const acme = orgs.find((o) => o.name === 'Acme Logistics')!;
+		const c2 = prospects().find((p) => p.email === 'c2@groups.example')!;
+		await patch('deals', deals.find((d) => d.person_id === c1.id)!.id, { stage_id: 4 });
+		await patch('organizations', acme.id, { name: 'Acme Logistics Group' });
+		await new Promise((r) => setTimeout(r, 1100));
+		sb.fieldflow.prospects.update(String(c2.id), { estimated_value: 2500 });
+		resetCounters();
+
+		await run();
+
+		const after = prospects();
+		expect(after.find((p) => p.email === 'c1@groups.example')).toMatchObject({ status: 'proposal', company_name: 'Acme Logistics Group' });
+		// Every prospect of Acme (1, 7, 13, 19) has the new name.
+		for (const n of [1, 7, 13, 19]) expect(after.find((p) => p.email === `c${n}@groups.example`)!.company_name).toBe('Acme Logistics Group');
+		const c2Person = (await list('persons')).find((p) => email(p) === 'c2@groups.example')!;
+		expect((await list('deals')).find((d) => d.person_id === c2Person.id)!.value).toBe(2500);
+
+		resetCounters();
+		await run();
+		expect(crmWrites()).toBe(0);
+		expect(ffWrites()).toBe(0);
+	}, 300_000);
+
+	test('company change: a prospect moved to another company is relinked, the shared organization is not renamed for the others', async () => {
+		const c3 = prospects().find((p) => p.email === 'c3@groups.example')!;
+		const before = await list('organizations');
+		const cobalt = before.find((o) => o.name === 'Cobalt Dental')!;
+		sb.fieldflow.prospects.update(String(c3.id), { company_name: 'Cobalt Dental North' });
+		resetCounters();
+
+		await run();
+
+		const orgs = await list('organizations');
+		expect(orgs.find((o) => o.id === cobalt.id)!.name).toBe('Cobalt Dental');
+		const north = orgs.find((o) => o.name === 'Cobalt Dental North')!;
+		const persons = await list('persons');
+		expect(persons.find((p) => email(p) === 'c3@groups.example')!.org_id).toBe(north.id);
+		expect(persons.find((p) => email(p) === 'c9@groups.example')!.org_id).toBe(cobalt.id);
+		expect(prospects().find((p) => p.email === 'c9@groups.example')!.company_name).toBe('Cobalt Dental');
+	}, 300_000);
+});
