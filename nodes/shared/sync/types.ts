@@ -109,6 +109,9 @@ export interface LogEntry {
 	action?: SyncAction | string;
 	message?: string | null;
 	errorKind?: ErrorKind | null;
+	/** The record's name and company (FieldFlow's contact_name / company_name) as the sync saw them. */
+	recordName?: string | null;
+	recordCompany?: string | null;
 }
 
 export interface QueuedError {
@@ -126,6 +129,9 @@ export interface QueuedError {
 	createdAt: string;
 	updatedAt: string;
 	resolvedAt?: string | null;
+	/** The record's name and company, for the dashboard (never secrets). */
+	recordName?: string | null;
+	recordCompany?: string | null;
 }
 
 export interface ConflictRecord {
@@ -138,6 +144,8 @@ export interface ConflictRecord {
 	createdAt: string;
 	resolvedAt?: string | null;
 	resolution?: 'fieldflow' | 'crm' | null;
+	recordName?: string | null;
+	recordCompany?: string | null;
 }
 
 export interface DashboardSummary {

@@ -114,7 +114,7 @@ describe('SQLite store drivers', () => {
 	test('Node 20 uses better-sqlite3; forcing node:sqlite there says why it cannot', async () => {
 		expect(process.versions.node.split('.')[0]).toBe('20');
 		store = await openStore({ kind: 'sqlite', path: join(dir, 'n20.sqlite') });
-		expect(store.info).toEqual({ kind: 'sqlite', driver: 'better-sqlite3', schemaVersion: 1 });
+		expect(store.info).toEqual({ kind: 'sqlite', driver: 'better-sqlite3', schemaVersion: 2 });
 		await expect(openStore({ kind: 'sqlite', path: join(dir, 'x.sqlite'), driver: 'node:sqlite' })).rejects.toThrow(
 			/node:sqlite is not available/,
 		);
@@ -134,7 +134,7 @@ describe('SQLite store drivers', () => {
 		console.log(`[store drivers] Node 24 child (tsx + node:sqlite) ran in ${Date.now() - started} ms`);
 		expect(json).toMatchObject({
 			driver: 'node:sqlite',
-			schemaVersion: 1,
+			schemaVersion: 2,
 			fromNode20: ['n20-1=h20-1', 'n20-reserved=null'],
 			reservedByNode20: false,
 			cursorMoved: true,
