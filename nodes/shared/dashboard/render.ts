@@ -216,9 +216,14 @@ export function fieldLabels(fields: string[]): string {
 	return fields.map((f) => FIELD_LABELS[f] ?? (f.charAt(0).toUpperCase() + f.slice(1)).replace(/_/g, ' ')).join(', ');
 }
 
-/** An error message without the technical prefix ("Salesforce Lead 20: ", "HubSpot contacts record 3: ": 20 is a batch position). */
+/**
+ * An error message without the technical prefix: "Salesforce Lead 20: " / "HubSpot contacts record
+ * 3: " (20 is the record's position in a batch) and a vendor code such as "REQUIRED_FIELD_MISSING: ".
+ */
 export function userErrorMessage(message: string | null | undefined): string {
-	return String(message ?? '').replace(/^(Salesforce|HubSpot|Pipedrive) [A-Za-z0-9_]+(?: record)? [^\s:]+: /, '');
+	return String(message ?? '')
+		.replace(/^(Salesforce|HubSpot|Pipedrive) [A-Za-z0-9_]+(?: record)? [^\s:]+: /, '')
+		.replace(/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+: /, '');
 }
 
 /** What a log entry says, for the person reading the dashboard. */
@@ -370,7 +375,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans
 header{background:#1f3a5f;color:#fff;padding:14px 24px}header h1{margin:0;font-size:20px}header .sub{opacity:.8;font-size:12px}
 main{padding:16px 24px}section{background:#fff;border-radius:8px;box-shadow:0 1px 2px rgba(0,0,0,.08);padding:12px 16px;margin-bottom:16px}
 h2{font-size:16px;margin:0 0 8px;display:flex;align-items:center;gap:8px;flex-wrap:wrap}.cards{display:flex;gap:12px;flex-wrap:wrap}.card{flex:1 1 160px;background:#fafbfc;border:1px solid #e6e8ec;border-radius:8px;padding:10px 14px}
-.card .label{font-size:12px;color:#5a6270;display:flex;align-items:center;gap:4px}.card .value{font-size:22px;font-weight:600}.types{margin:4px 0 0;padding-left:18px;font-size:12px}
+.card .label{font-size:12px;color:#5a6270;display:flex;align-items:center;gap:4px}.card .value{font-size:22px;font-weight:600}.card[data-testid="last-sync"] .value{font-size:15px;padding-top:6px}.types{margin:4px 0 0;padding-left:18px;font-size:12px}
 .conn{font-size:12px;font-weight:400;border-radius:10px;padding:0 8px}.conn.on{background:#dafbe1;color:#1a7f37}.conn.off{background:#fff1e5;color:#9b5c00}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;border-bottom:1px solid #e6e8ec;padding:6px 8px;vertical-align:top}th{background:#fafbfc}
 .icon{vertical-align:-3px;flex:none}.status{white-space:nowrap}.who .company{color:#5a6270}.who .company::before{content:"· "}.where{font-size:12px}.id{color:#5a6270}
@@ -388,7 +393,7 @@ ${d.errors.length ? `<table><thead><tr>${crmHead}<th>Record</th><th>Type</th><th
 <section data-testid="conflicts"><h2>${labelled('conflict', `Conflicts (${conflictCount})`)}</h2>
 ${d.conflicts.length ? `<table><thead><tr>${crmHead}<th>Record</th><th>Type</th><th>Fields</th><th>Since</th><th>Keep</th></tr></thead><tbody>${conflictRows}</tbody></table>` : '<p class="empty">No conflicts.</p>'}
 </section>
-<section data-testid="logs"><h2>Sync log (<span data-testid="log-total">${esc(d.logTotal)}</span>)</h2>
+<section data-testid="logs"><h2><span>Sync log (<span data-testid="log-total">${esc(d.logTotal)}</span>)</span></h2>
 ${filterForm}
 ${d.logs.length ? `<table><thead><tr><th>Time</th>${crmHead}<th>Record</th><th>Type</th><th>Status</th><th>What happened</th></tr></thead><tbody>${logRows}</tbody></table>` : '<p class="empty">No log entries match.</p>'}
 </section>

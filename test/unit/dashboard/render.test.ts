@@ -104,6 +104,7 @@ describe('dashboard page', () => {
 			'Salesforce refused it (Rejected data): Required fields are missing: [LastName]',
 		);
 		expect(describeLog({ time: '', direction: 'none', recordType: 'Lead', status: 'skipped', action: 'unlink', message: 'Record deleted in the CRM: link removed, the other record is kept (policy: unlink).' }, 'Pipedrive')).toContain('deleted in Pipedrive');
+		expect(userErrorMessage('Salesforce Lead 0: REQUIRED_FIELD_MISSING: Required fields are missing: [Company]')).toBe('Required fields are missing: [Company]');
 		expect(userErrorMessage('HubSpot contacts record 3: Property values were not valid (property email): bad')).toBe('Property values were not valid (property email): bad');
 		const html = renderDashboard(data());
 		expect(html).toContain('Created in Salesforce.');
