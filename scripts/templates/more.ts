@@ -248,8 +248,11 @@ export function buildMeetingSummarySync(crm: Crm): Workflow {
 
 // ---------------------------------------------------------------------------- 8. error retry
 
-/** Retry Errors → Switch on _sync.target → writes → Merge → Record Results (also used by the dashboard). */
-function retryWritePath(b: Builder, key: string, crm: Crm, from: string[], x: number, y: number): { record: string; merge: string } {
+/**
+ * Retry Errors → Switch on _sync.target → writes → Merge → Record Results (also used by the
+ * dashboard). The Merge has 3 inputs (CRM write, FieldFlow write, one free) plus `extraInputs`.
+ */
+function retryWritePath(b: Builder, key: string, crm: Crm, from: string[], x: number, y: number, extraInputs = 0): { record: string; merge: string; crmWrite: string } {
 	const info = CRM_INFO[crm];
 	const crmCred = crmCredential(crm);
 	const route = b.add('Route by target', 'n8n-nodes-base.switch', 3, [x, y], switchRules(`${key}/route`, '={{ $json._sync.target }}', [
@@ -266,14 +269,14 @@ function retryWritePath(b: Builder, key: string, crm: Crm, from: string[], x: nu
 		{ credentials: crmCred, onError: 'continueRegularOutput' },
 	);
 	const ffWrite = b.add('FieldFlow: write', `${P}fieldFlow`, 1, [x + 260, y + 80], { resource: 'prospect', operation: 'upsert' }, { credentials: FIELDFLOW_CREDENTIAL, onError: 'continueRegularOutput' });
-	const merge = b.add('Collect results', 'n8n-nodes-base.merge', 3, [x + 520, y], { numberInputs: 3 });
+	const merge = b.add('Collect results', 'n8n-nodes-base.merge', 3, [x + 520, y], { numberInputs: 3 + extraInputs });
 	const record = b.add('Record Results', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [x + 760, y], { crm, operation: 'recordResults', ...store });
 	b.connect(route, crmWrite, 0);
 	b.connect(route, ffWrite, 1);
 	b.connect(crmWrite, merge, 0, 0);
 	b.connect(ffWrite, merge, 0, 1);
 	b.connect(merge, record);
-	return { record, merge };
+	return { record, merge, crmWrite };
 }
 
 export const ERROR_HANDLING_NOTE = `### What to do per error kind (the guide's Error Resolution)
@@ -308,24 +311,30 @@ export function buildErrorRetry(crm: Crm): Workflow {
 
 // ---------------------------------------------------------------------------- 9. dashboard
 
+/** The demo and the README: what Render Dashboard's Record Links need per CRM (set them to your accounts). */
+export const DASHBOARD_RECORD_LINKS_NOTE = 'Set **Record Links** on **Render Dashboard** (your Salesforce instance URL, HubSpot portal ID, Pipedrive company domain) and every record on the page links to its CRM page.';
+
 export function buildSyncDashboard(crm: Crm): Workflow {
 	const info = CRM_INFO[crm];
 	const key = `sync-dashboard/${crm}`;
 	const b = new Builder(key);
+	const crmCred = crmCredential(crm);
 	b.note(
 		'About this template',
 		[-420, -460],
-		`## ${info.label} sync dashboard (a web page served by n8n)\n${PUBLISH} and open \`<your n8n>/webhook/${dashboardPath(crm)}\` in a browser; it asks for the **Basic Auth** credential's user and password.\n\n- Last sync, records synced by type, pending changes, errors and conflicts (✅ Synced 🔄 Pending ⚠️ Conflict ❌ Error)\n- The sync log, filtered by date range, record type and status\n- **Retry** buttons on errors, **Keep FieldFlow / Keep ${info.label}** on conflicts: they POST to \`/webhook/${dashboardActionPath(crm)}\`, which writes, records the result and sends you back to the page.`,
-		580,
-		360,
+		`## Sync dashboard (a web page served by n8n)\n1. Pick the **Basic Auth** credential (user and password of the page) on both webhooks.\n2. ${PUBLISH} and open \`<your n8n>/webhook/${dashboardPath(crm)}\` in a browser; it asks for that user and password.\n\n- One page for every CRM the sync store holds: last sync, records synced by type, pending changes, errors and conflicts\n- Each record by name and company; ${DASHBOARD_RECORD_LINKS_NOTE}\n- The sync log, filtered by date range, record type and status\n- **Retry** on errors: a FieldFlow → ${info.label} record is read again from FieldFlow (so a record you fixed goes with its new values); **Keep FieldFlow / Keep ${info.label}** on conflicts. They POST to \`/webhook/${dashboardActionPath(crm)}\`, which writes, records the result and sends you back to the page. Records of another CRM are retried by that CRM's dashboard workflow: publish it too.`,
+		600,
+		420,
 	);
 	const page = webhook(b, key, 'Dashboard page', [-300, 60], { httpMethod: 'GET', path: dashboardPath(crm), authentication: 'basicAuth', responseMode: 'responseNode' }, DASHBOARD_BASIC_AUTH);
 	const render = b.add('Render Dashboard', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [-40, 60], {
 		crm,
 		operation: 'renderDashboard',
 		dashboardQuery: '={{ $json.query }}',
-		actionUrl: `/webhook/${dashboardActionPath(crm)}`,
+		dashboardCrms: 'all',
+		actionUrl: '/webhook/fieldflow/dashboard/{crm}/action',
 		pageUrl: `/webhook/${dashboardPath(crm)}`,
+		recordLinks: {},
 		logLimit: 100,
 		...store,
 	});
@@ -342,15 +351,40 @@ export function buildSyncDashboard(crm: Crm): Workflow {
 		{ value: 'retry', name: 'Retry' },
 		{ value: 'resolve', name: 'Resolve conflict' },
 	]));
-	const retry = b.add('Retry Errors', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [220, 320], {
+	// Retry: the asked-for queued errors (one, or all). A FieldFlow → CRM record is read again from
+	// FieldFlow and synced like Sync to CRM does (fixed data goes out, the error resolves); the others
+	// are sent again as queued.
+	const queued = b.add('Queued errors', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [220, 240], { crm, operation: 'getErrors', errorOptions: {}, ...store });
+	const asked = b.add(
+		'Asked for?',
+		'n8n-nodes-base.if',
+		2,
+		[460, 240],
+		ifTrue(
+			stableId(`${key}/asked`),
+			"={{ (() => { const body = $('Dashboard action').first().json.body; return (!body.errorId || String(body.errorId) === String($json.id)) && ($json.kind !== 'auth_expired' || body.includeAuth === 'true'); })() }}",
+		),
+	);
+	const fresh = b.add('From FieldFlow?', 'n8n-nodes-base.if', 2, [700, 240], ifTrue(stableId(`${key}/fresh`), "={{ $json.direction === 'toCrm' && !!$json.fieldflowId }}"));
+	const get = b.add('FieldFlow: get prospect', `${P}fieldFlow`, 1, [940, 40], { resource: 'prospect', operation: 'get', id: '={{ $json.fieldflowId }}' }, { credentials: FIELDFLOW_CREDENTIAL, onError: 'continueErrorOutput' });
+	const map = b.add(`Map FieldFlow → ${info.label}`, `${P}fieldFlowMapping`, 1.1, [1180, 40], { crm, object: info.object, direction: 'toCrm', onTypeMismatch: 'markInvalid' }, { credentials: crmCred });
+	const resolver = b.add(
+		'Conflict Resolver',
+		`${P}fieldFlowConflictResolver`,
+		1.1,
+		[1420, 40],
+		{ crm, object: info.object, syncDirection: 'fieldflowToCrm', conflictStrategy: 'fieldflowWins', onDeleted: 'recreate', matchBy: ['externalId', 'email', 'name'], ...store },
+		{ credentials: { ...FIELDFLOW_CREDENTIAL, ...crmCred } },
+	);
+	const retry = b.add('Retry Errors', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [940, 320], {
 		crm,
 		operation: 'retryErrors',
-		errorIds: '={{ $json.body.errorId || "" }}',
+		errorIds: "={{ $input.all().map((i) => i.json.id).join(',') }}",
 		notFound: 'unlink',
-		retryOptions: { includeAuth: "={{ $json.body.includeAuth === 'true' }}" },
+		retryOptions: { includeAuth: "={{ $('Dashboard action').first().json.body.includeAuth === 'true' }}" },
 		...store,
 	});
-	const resolve = b.add('Resolve Conflict', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [220, 500], {
+	const resolve = b.add('Resolve Conflict', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [940, 560], {
 		crm,
 		operation: 'resolveConflict',
 		conflictId: '={{ Number($json.body.conflictId) }}',
@@ -358,15 +392,24 @@ export function buildSyncDashboard(crm: Crm): Workflow {
 		...store,
 	});
 	b.connect(action, which);
-	b.connect(which, retry, 0);
+	b.connect(which, queued, 0);
+	b.connect(queued, asked);
+	b.connect(asked, fresh, 0);
+	b.connect(fresh, get, 0);
+	b.connect(fresh, retry, 1);
+	b.connect(get, map, 0);
+	b.connect(map, resolver, 0, 0);
 	b.connect(which, resolve, 1);
-	const { record, merge } = retryWritePath(b, key, crm, [retry, resolve], 480, 400);
+	const { record, merge, crmWrite } = retryWritePath(b, key, crm, [retry, resolve], 1680, 400, 2);
+	b.connect(resolver, crmWrite, 0);
 	// The request itself also reaches the Merge, so the answer is sent even when there was nothing to write.
 	b.connect(action, merge, 0, 2);
-	const back = b.add('Back to the dashboard', 'n8n-nodes-base.respondToWebhook', 1.1, [1500, 400], {
+	b.connect(resolver, merge, 2, 3);
+	b.connect(resolver, merge, 3, 4);
+	const back = b.add('Back to the dashboard', 'n8n-nodes-base.respondToWebhook', 1.1, [2700, 400], {
 		respondWith: 'redirect',
-		// n8n needs an absolute URL here: the page's own, from the request's host (and proxy protocol).
-		redirectURL: `={{ ($('Dashboard action').first().json.headers['x-forwarded-proto'] || 'http') + '://' + $('Dashboard action').first().json.headers.host + '/webhook/${dashboardPath(crm)}' }}`,
+		// n8n needs an absolute URL here: the page the button was on (returnTo, a path on this n8n), from the request's host (and proxy protocol).
+		redirectURL: `={{ (() => { const req = $('Dashboard action').first().json; const back = String(req.body.returnTo || ''); const path = /^\\/webhook\\/[A-Za-z0-9/_-]+$/.test(back) ? back : '/webhook/${dashboardPath(crm)}'; return (req.headers['x-forwarded-proto'] || 'http') + '://' + req.headers.host + path; })() }}`,
 		options: { responseCode: 303 },
 	});
 	b.connect(record, back);

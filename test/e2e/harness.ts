@@ -57,6 +57,10 @@ export interface OwnerSpec {
 
 export const DEMO_OWNER: OwnerSpec = { email: 'demo@fieldflow.example', password: 'FieldFlow-demo-1', firstName: 'Demo', lastName: 'Owner' };
 
+/** The demo's webhook sign-ins: the dashboard's Basic Auth and the Sync to CRM webhook's header. */
+export const DEMO_DASHBOARD_LOGIN = { user: 'fieldflow', password: 'FieldFlow-dash-1' };
+export const DEMO_WEBHOOK_HEADER = { name: 'X-FieldFlow-Key', value: 'ff-demo-webhook-1' };
+
 export interface N8nOptions {
 	/** n8n line: 'v2' (n8n 2.x on Node 24) or 'v1' (the last n8n 1.x on Node 20); default: $N8N_LINE, else 'v2'. */
 	line?: string;

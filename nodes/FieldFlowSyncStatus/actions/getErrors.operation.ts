@@ -42,6 +42,8 @@ function errorJson(e: StoredError, includePayload: boolean): IDataObject {
 		direction: e.direction,
 		fieldflowId: e.fieldflowId ?? null,
 		crmId: e.crmId ?? null,
+		recordName: e.recordName ?? null,
+		recordCompany: e.recordCompany ?? null,
 		kind: e.kind,
 		hint: ERROR_HINTS[e.kind] ?? ERROR_HINTS.unknown,
 		message: e.message,

@@ -20,10 +20,12 @@ export class Conflicts extends StorePart {
 			for (const c of conflicts) {
 				// One open conflict per record: a later run with the same conflict refreshes it.
 				const rows = await tx.all(
-					`INSERT INTO ff_conflicts (crm, object, fieldflow_id, crm_id, fields, created_at, updated_at)
-					 VALUES (?, ?, ?, ?, ?, ?, ?)
+					`INSERT INTO ff_conflicts (crm, object, fieldflow_id, crm_id, fields, created_at, updated_at, record_name, record_company)
+					 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 					 ON CONFLICT (crm, object, fieldflow_id) WHERE resolved_at IS NULL DO UPDATE SET
-						crm_id = excluded.crm_id, fields = excluded.fields, updated_at = excluded.updated_at
+						crm_id = excluded.crm_id, fields = excluded.fields, updated_at = excluded.updated_at,
+						record_name = COALESCE(excluded.record_name, ff_conflicts.record_name),
+						record_company = COALESCE(excluded.record_company, ff_conflicts.record_company)
 					 RETURNING *`,
 					[
 						c.crm,
@@ -33,6 +35,8 @@ export class Conflicts extends StorePart {
 						JSON.stringify(c.fields ?? []),
 						c.createdAt ? toIso(c.createdAt) : now,
 						now,
+						c.recordName ?? null,
+						c.recordCompany ?? null,
 					],
 				);
 				out.push(rowToConflict(rows[0]));

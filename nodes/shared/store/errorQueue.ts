@@ -31,8 +31,8 @@ export class ErrorQueue extends StorePart {
 				const updatedAt = e.updatedAt ? toIso(e.updatedAt) : now;
 				const rows = await tx.all(
 					`INSERT INTO ff_errors (crm, object, direction, fieldflow_id, crm_id, record_key, kind, message, payload,
-						attempts, state, created_at, updated_at)
-					 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)
+						attempts, state, created_at, updated_at, record_name, record_company)
+					 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?)
 					 ON CONFLICT (crm, object, direction, record_key) WHERE resolved_at IS NULL DO UPDATE SET
 						attempts = ff_errors.attempts + 1,
 						kind = excluded.kind,
@@ -40,6 +40,8 @@ export class ErrorQueue extends StorePart {
 						payload = excluded.payload,
 						fieldflow_id = COALESCE(excluded.fieldflow_id, ff_errors.fieldflow_id),
 						crm_id = COALESCE(excluded.crm_id, ff_errors.crm_id),
+						record_name = COALESCE(excluded.record_name, ff_errors.record_name),
+						record_company = COALESCE(excluded.record_company, ff_errors.record_company),
 						state = 'open',
 						taken_at = NULL,
 						updated_at = excluded.updated_at
@@ -57,6 +59,8 @@ export class ErrorQueue extends StorePart {
 						e.attempts ?? 1,
 						createdAt,
 						updatedAt,
+						e.recordName ?? null,
+						e.recordCompany ?? null,
 					],
 				);
 				out.push(rowToError(rows[0]));

@@ -21,13 +21,15 @@ export class Logs extends StorePart {
 				e.action ?? null,
 				redact(e.message),
 				e.errorKind ?? null,
+				e.recordName ?? null,
+				e.recordCompany ?? null,
 			] as Param[];
 		});
 		await this.db.transaction(async (tx) => {
 			for (const chunk of chunks(rows, ROWS_PER_STATEMENT)) {
 				await tx.run(
-					`INSERT INTO ff_logs (log_time, crm, direction, record_type, fieldflow_id, crm_id, status, action, message, error_kind)
-					 VALUES ${rowsPlaceholders(chunk.length, 10)}`,
+					`INSERT INTO ff_logs (log_time, crm, direction, record_type, fieldflow_id, crm_id, status, action, message, error_kind, record_name, record_company)
+					 VALUES ${rowsPlaceholders(chunk.length, 12)}`,
 					chunk.flat(),
 				);
 			}

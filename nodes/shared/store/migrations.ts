@@ -103,6 +103,13 @@ export const MIGRATIONS: Migration[] = [
 	},
 	{
 		version: 2,
+		// What the dashboard shows for a record besides its ids (the FieldFlow prospect's name and
+		// company as the sync saw them): kept with the entry, since a failed create has no link.
+		name: 'record name and company on logs, errors and conflicts',
+		statements: ['ff_logs', 'ff_errors', 'ff_conflicts'].flatMap((t) => [`ALTER TABLE ${t} ADD COLUMN record_name TEXT`, `ALTER TABLE ${t} ADD COLUMN record_company TEXT`]),
+	},
+	{
+		version: 3,
 		name: 'record groups: the member records of each link',
 		statements: [
 			// A link (prospect ↔ primary CRM record) names the exact member records of its group

@@ -104,6 +104,8 @@ export function rowToLog(r: Row): LogEntry {
 		action: str(r.action) ?? undefined,
 		message: str(r.message),
 		errorKind: str(r.error_kind) as ErrorKind | null,
+		recordName: str(r.record_name) ?? undefined,
+		recordCompany: str(r.record_company) ?? undefined,
 	};
 }
 
@@ -123,6 +125,8 @@ export function rowToError(r: Row): StoredError {
 		updatedAt: String(r.updated_at),
 		resolvedAt: str(r.resolved_at),
 		state: r.state as ErrorState,
+		recordName: str(r.record_name) ?? undefined,
+		recordCompany: str(r.record_company) ?? undefined,
 	};
 }
 
@@ -137,6 +141,8 @@ export function rowToConflict(r: Row): StoredConflict {
 		createdAt: String(r.created_at),
 		resolvedAt: str(r.resolved_at),
 		resolution: (str(r.resolution) as StoredConflict['resolution']) ?? null,
+		recordName: str(r.record_name) ?? undefined,
+		recordCompany: str(r.record_company) ?? undefined,
 	};
 }
 

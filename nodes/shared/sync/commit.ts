@@ -75,6 +75,26 @@ export interface CommitOptions {
 	logUnchanged?: boolean;
 }
 
+/**
+ * The record's name and company as people know it (FieldFlow's contact_name and company_name, in
+ * canonical space), kept with its log entries, queued error and conflict for the dashboard.
+ */
+export function recordIdentity(...sources: Array<Record<string, unknown> | null | undefined>): { recordName?: string; recordCompany?: string } {
+	const pick = (field: string): string | undefined => {
+		for (const f of sources) {
+			const v = f?.[field];
+			if (typeof v === 'string' && v.trim()) return v.trim().slice(0, 200);
+		}
+		return undefined;
+	};
+	const out: { recordName?: string; recordCompany?: string } = {};
+	const name = pick('contact_name') ?? pick('name') ?? pick('title');
+	const company = pick('company_name');
+	if (name) out.recordName = name;
+	if (company) out.recordCompany = company;
+	return out;
+}
+
 /** Items (in the protocol) → what the commit writes. Pure. */
 export function planCommit(items: Array<Record<string, unknown>>, options: CommitOptions = {}): PlannedCommit {
 	const c = new CommitPlanner(options.now ?? new Date().toISOString(), options.logUnchanged === true);
@@ -136,25 +156,27 @@ class CommitPlanner {
 
 	private conflict(meta: Extract<ReturnType<typeof readSync>, { kind: 'conflict' }>, i: number): void {
 		const fields = meta.conflicts.map((c) => c.field).join(', ');
-		if (meta.fieldflowId && meta.crmId) this.batch.conflicts.push({ crm: meta.crm, object: meta.object, fieldflowId: meta.fieldflowId, crmId: meta.crmId, fields: meta.conflicts });
+		const who = recordIdentity(meta.baseline, meta.link?.baseline, Object.fromEntries(meta.conflicts.map((c) => [c.field, c.fieldflow])));
+		if (meta.fieldflowId && meta.crmId) this.batch.conflicts.push({ crm: meta.crm, object: meta.object, fieldflowId: meta.fieldflowId, crmId: meta.crmId, fields: meta.conflicts, ...who });
 		this.matched(meta.link);
 		this.setStatus(meta.crm, meta.object, meta.fieldflowId, 'conflict', `Conflict in ${fields}`);
-		this.batch.logs.push({ time: this.now, crm: meta.crm, direction: 'none', recordType: meta.object, fieldflowId: meta.fieldflowId, crmId: meta.crmId, status: 'conflict', action: 'conflict', message: `Fields in conflict: ${fields}` });
+		this.batch.logs.push({ time: this.now, crm: meta.crm, direction: 'none', recordType: meta.object, fieldflowId: meta.fieldflowId, crmId: meta.crmId, status: 'conflict', action: 'conflict', message: `Fields in conflict: ${fields}`, ...who });
 		this.badges.push({ fieldflowId: meta.fieldflowId, crm: meta.crm, status: 'conflict', crmId: meta.crmId, message: 'Data differs, needs resolution' });
 		this.results.push({ item: i, status: 'conflict', crm: meta.crm, object: meta.object, action: 'conflict', fieldflowId: meta.fieldflowId, crmId: meta.crmId });
 	}
 
 	private unchanged(meta: UnchangedMeta, i: number): void {
 		const base = { item: i, crm: meta.crm, object: meta.object, action: meta.action, fieldflowId: meta.fieldflowId, crmId: meta.crmId };
+		const who = recordIdentity(meta.baseline, meta.link?.baseline);
 		if (meta.action === 'unlink') {
 			if (meta.fieldflowId) this.batch.removals.push({ crm: meta.crm, object: meta.object, fieldflowId: meta.fieldflowId });
-			this.batch.logs.push({ time: this.now, crm: meta.crm, direction: 'none', recordType: meta.object, fieldflowId: meta.fieldflowId, crmId: meta.crmId, status: 'skipped', action: 'unlink', message: meta.reason });
+			this.batch.logs.push({ time: this.now, crm: meta.crm, direction: 'none', recordType: meta.object, fieldflowId: meta.fieldflowId, crmId: meta.crmId, status: 'skipped', action: 'unlink', message: meta.reason, ...who });
 			this.results.push({ ...base, status: 'unlinked' });
 			return;
 		}
 		this.matched(meta.link);
 		if (this.logUnchanged) {
-			this.batch.logs.push({ time: this.now, crm: meta.crm, direction: 'none', recordType: meta.object, fieldflowId: meta.fieldflowId, crmId: meta.crmId, status: 'skipped', action: meta.action, message: meta.reason });
+			this.batch.logs.push({ time: this.now, crm: meta.crm, direction: 'none', recordType: meta.object, fieldflowId: meta.fieldflowId, crmId: meta.crmId, status: 'skipped', action: meta.action, message: meta.reason, ...who });
 		}
 		this.results.push({ ...base, status: 'unchanged' });
 	}
@@ -165,10 +187,12 @@ class CommitPlanner {
 		const { fieldflowId, crmId } = meta;
 		const message = meta.problem.message;
 		const kind: ErrorKind = 'validation';
+		const synced = readSync(json);
+		const who = recordIdentity(synced?.kind === 'record' ? synced.record.fields : undefined, json);
 		if (fieldflowId && crmId) this.setStatus(meta.crm, meta.object, fieldflowId, 'error', message);
 		const result: ItemResult = { item: i, status: 'error', crm: meta.crm, object: meta.object, action: 'invalid', fieldflowId, crmId, errorKind: kind, hint: ERROR_HINTS[kind], message };
-		this.batch.errors.push({ input: { crm: meta.crm, object: meta.object, direction, fieldflowId, crmId, kind, message, payload: json }, result });
-		this.batch.logs.push({ time: this.now, crm: meta.crm, direction, recordType: meta.object, fieldflowId, crmId, status: 'error', action: 'invalid', message, errorKind: kind });
+		this.batch.errors.push({ input: { crm: meta.crm, object: meta.object, direction, fieldflowId, crmId, kind, message, payload: json, ...who }, result });
+		this.batch.logs.push({ time: this.now, crm: meta.crm, direction, recordType: meta.object, fieldflowId, crmId, status: 'error', action: 'invalid', message, errorKind: kind, ...who });
 		if (fieldflowId) this.badges.push({ fieldflowId, crm: meta.crm, status: 'error', crmId, message: message.slice(0, 500) });
 		this.results.push(result);
 	}
@@ -212,7 +236,7 @@ class CommitPlanner {
 			this.batch.resolveIds.push(meta.errorId);
 			this.retriesSucceeded++;
 		}
-		this.batch.logs.push({ time: this.now, crm: meta.crm, direction: toCrm ? 'toCrm' : 'toFieldflow', recordType: meta.object, fieldflowId, crmId, status: 'success', action: meta.action, message: meta.reason ?? null });
+		this.batch.logs.push({ time: this.now, crm: meta.crm, direction: toCrm ? 'toCrm' : 'toFieldflow', recordType: meta.object, fieldflowId, crmId, status: 'success', action: meta.action, message: meta.reason ?? null, ...recordIdentity(meta.fields, meta.baseline) });
 		this.results.push({ item: i, crm: meta.crm, object: meta.object, action: meta.action, fieldflowId, crmId, status: isDelete ? 'deleted' : 'synced' });
 	}
 
@@ -230,14 +254,15 @@ class CommitPlanner {
 		} else if (meta.action === 'createInCrm' && fieldflowId) this.batch.releases.push({ crm: meta.crm, object: meta.object, fieldflowId });
 		else this.setStatus(meta.crm, meta.object, fieldflowId, 'error', message);
 		const payload = beforeWrite(json, toCrm ? meta.crmId : meta.fieldflowId);
+		const who = recordIdentity(meta.fields, meta.baseline);
 		const hasKey = !!(fieldflowId || crmId);
 		if (meta.errorId && !hasKey) this.batch.resolveIds.push(meta.errorId); // no record key to re-queue onto: replace it
 		const result: ItemResult = { item: i, crm: meta.crm, object: meta.object, action: meta.action, fieldflowId, crmId, status: 'error', errorKind: kind, hint: outcome?.hint ?? ERROR_HINTS[kind], message };
 		this.batch.errors.push({
-			input: { crm: meta.crm, object: meta.object, direction, fieldflowId, crmId, kind, message, payload, attempts: !hasKey && meta.attempts ? meta.attempts + 1 : undefined },
+			input: { crm: meta.crm, object: meta.object, direction, fieldflowId, crmId, kind, message, payload, attempts: !hasKey && meta.attempts ? meta.attempts + 1 : undefined, ...who },
 			result,
 		});
-		this.batch.logs.push({ time: this.now, crm: meta.crm, direction, recordType: meta.object, fieldflowId, crmId, status: 'error', action: meta.action, message, errorKind: kind });
+		this.batch.logs.push({ time: this.now, crm: meta.crm, direction, recordType: meta.object, fieldflowId, crmId, status: 'error', action: meta.action, message, errorKind: kind, ...who });
 		if (fieldflowId) this.badges.push({ fieldflowId, crm: meta.crm, status: 'error', crmId, message: message.slice(0, 500) });
 		this.results.push(result);
 	}

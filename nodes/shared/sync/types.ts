@@ -116,6 +116,9 @@ export interface LogEntry {
 	action?: SyncAction | string;
 	message?: string | null;
 	errorKind?: ErrorKind | null;
+	/** The record's name and company (FieldFlow's contact_name / company_name) as the sync saw them. */
+	recordName?: string | null;
+	recordCompany?: string | null;
 }
 
 export interface QueuedError {
@@ -133,6 +136,9 @@ export interface QueuedError {
 	createdAt: string;
 	updatedAt: string;
 	resolvedAt?: string | null;
+	/** The record's name and company, for the dashboard (never secrets). */
+	recordName?: string | null;
+	recordCompany?: string | null;
 }
 
 export interface ConflictRecord {
@@ -145,6 +151,8 @@ export interface ConflictRecord {
 	createdAt: string;
 	resolvedAt?: string | null;
 	resolution?: 'fieldflow' | 'crm' | null;
+	recordName?: string | null;
+	recordCompany?: string | null;
 }
 
 export interface DashboardSummary {

@@ -1,52 +1,150 @@
-import { esc, renderDashboard, type DashboardData } from '../../../nodes/shared/dashboard/render';
+import { crmRecordUrl, describeLog, esc, renderDashboard, userErrorMessage, type DashboardCrm, type DashboardData } from '../../../nodes/shared/dashboard/render';
+
+const salesforce: DashboardCrm = {
+	crm: 'salesforce',
+	label: 'Salesforce',
+	connected: true,
+	lastSyncAt: '2026-11-24T09:55:00.000Z',
+	syncedByType: { Lead: 12, Contact: 3 },
+	pending: 2,
+	errorCount: 1,
+	conflictCount: 1,
+	actionUrl: '/webhook/fieldflow/dashboard/salesforce/action',
+};
+const hubspot: DashboardCrm = { crm: 'hubspot', label: 'HubSpot', connected: false, lastSyncAt: null, syncedByType: { contacts: 4 }, pending: 0, errorCount: 1, conflictCount: 0, actionUrl: '/webhook/fieldflow/dashboard/hubspot/action' };
+const LINKS = { salesforceUrl: 'https://acme.my.salesforce.com/', hubspotPortalId: '4242', pipedriveDomain: 'acme' };
 
 function data(over: Partial<DashboardData> = {}): DashboardData {
 	return {
-		crm: 'salesforce',
-		crmLabel: 'Salesforce',
 		generatedAt: '2026-11-24T10:00:00.000Z',
-		connected: true,
-		lastSyncAt: '2026-11-24T09:55:00.000Z',
-		syncedByType: { Lead: 12, Contact: 3 },
-		pending: 2,
-		errorCount: 1,
-		conflictCount: 1,
+		crms: [salesforce],
 		logs: [
-			{ time: '2026-11-24T09:55:00.000Z', direction: 'toCrm', recordType: 'Lead', fieldflowId: 'pr_1', crmId: '00Q1', status: 'success', action: 'createInCrm', message: 'New in FieldFlow' },
-			{ time: '2026-11-24T09:54:00.000Z', direction: 'toCrm', recordType: 'Lead', fieldflowId: 'pr_2', status: 'error', action: 'createInCrm', message: 'Email: invalid', errorKind: 'validation' },
+			{ crm: 'salesforce', time: '2026-11-24T09:55:00.000Z', direction: 'toCrm', recordType: 'Lead', fieldflowId: 'pr_1', crmId: '00Q1', status: 'success', action: 'createInCrm', message: 'New in FieldFlow: create in the CRM.', recordName: 'Ada Lovelace', recordCompany: 'Analytical Engines' },
+			{ crm: 'salesforce', time: '2026-11-24T09:54:00.000Z', direction: 'toCrm', recordType: 'Lead', fieldflowId: 'pr_2', status: 'error', action: 'createInCrm', message: 'Salesforce Lead 20: Required fields are missing: [LastName]', errorKind: 'validation', recordName: 'Grace Hopper', recordCompany: 'Cobol Inc' },
 		],
 		logTotal: 2,
-		errors: [{ id: 7, object: 'Lead', direction: 'toCrm', fieldflowId: 'pr_2', kind: 'validation', hint: 'Fix the record, then retry.', message: 'Email: invalid', attempts: 1, updatedAt: '2026-11-24T09:54:00.000Z' }],
-		conflicts: [{ id: 3, object: 'Lead', fieldflowId: 'pr_3', crmId: '00Q3', fields: [{ field: 'phone', fieldflow: '+1 1', crm: '+1 2' }], createdAt: '2026-11-24T09:50:00.000Z' }],
+		errors: [{ id: 7, crm: 'salesforce', object: 'Lead', direction: 'toCrm', fieldflowId: 'pr_2', kind: 'validation', hint: 'Fix the record, then retry.', message: 'Salesforce Lead 20: Required fields are missing: [LastName]', attempts: 1, updatedAt: '2026-11-24T09:54:00.000Z', recordName: 'Grace Hopper', recordCompany: 'Cobol Inc' }],
+		conflicts: [{ id: 3, crm: 'salesforce', object: 'Lead', fieldflowId: 'pr_3', crmId: '00Q3', fields: [{ field: 'phone', fieldflow: '+1 1', crm: '+1 2' }], createdAt: '2026-11-24T09:50:00.000Z', recordName: 'Alan Turing', recordCompany: 'Bletchley' }],
 		filters: {},
 		recordTypes: ['Lead', 'Contact'],
 		pageUrl: '/webhook/fieldflow/dashboard/salesforce',
-		actionUrl: '/webhook/fieldflow/dashboard/salesforce/action',
+		links: LINKS,
 		...over,
 	};
 }
 
+/** Emoji and pictograph code points (incl. the variation selector that turns ⚠ into an emoji). */
+const EMOJI = /[\u{1F000}-\u{1FAFF}\u{2600}-\u{27BF}\u{2B00}-\u{2BFF}\u{2300}-\u{23FF}\u{FE0F}\u{200D}]/u;
+
 describe('dashboard page', () => {
-	it('shows last sync, synced by type, pending, errors and conflicts with the seed status icons', () => {
+	it('shows last sync, synced by type, pending, errors and conflicts with SVG status icons', () => {
 		const html = renderDashboard(data());
-		expect(html).toContain('<div class="label">✅ Synced</div><div class="value">15</div>');
-		expect(html).toContain('<div class="label">🔄 Pending</div><div class="value">2</div>');
-		expect(html).toContain('<div class="label">⚠️ Conflict</div><div class="value">1</div>');
-		expect(html).toContain('<div class="label">❌ Error</div><div class="value">1</div>');
+		expect(html).toMatch(/data-testid="count-synced"><div class="label"><svg [^>]*data-icon="synced"[^]*?<\/svg> Synced<\/div><div class="value">15<\/div>/);
+		expect(html).toMatch(/data-testid="count-pending"><div class="label"><svg [^>]*data-icon="pending"[^]*?<\/svg> Pending<\/div><div class="value">2<\/div>/);
+		expect(html).toMatch(/data-testid="count-conflicts"><div class="label"><svg [^>]*data-icon="conflict"[^]*?<\/svg> Conflict<\/div><div class="value">1<\/div>/);
+		expect(html).toMatch(/data-testid="count-errors"><div class="label"><svg [^>]*data-icon="error"[^]*?<\/svg> Error<\/div><div class="value">1<\/div>/);
 		expect(html).toContain('2026-11-24 09:55:00 UTC');
 		expect(html).toMatch(/data-testid="synced-Contact">Contact: <b>3<\/b>/);
 		expect(html).toContain('Fix the record, then retry.');
 		expect(html).toContain('data-status="error"');
 	});
 
-	it('has Retry and pick-a-side forms posting to the action URL, and a GET filter form on the page URL', () => {
+	it('uses no emoji code points anywhere (they render as boxes without an emoji font)', () => {
+		const html = renderDashboard(data({ crms: [salesforce, hubspot] }));
+		const found = [...html].filter((ch) => EMOJI.test(ch)).map((ch) => `U+${ch.codePointAt(0)!.toString(16).toUpperCase()}`);
+		expect(found).toEqual([]);
+		expect(html).toContain('<svg');
+	});
+
+	it('shows each record by name and company, with its ids as the small print', () => {
 		const html = renderDashboard(data());
-		expect(html).toContain('<form method="post" action="/webhook/fieldflow/dashboard/salesforce/action"><input type="hidden" name="action" value="retry"><input type="hidden" name="errorId" value="7">');
+		const errorRow = /<tr data-testid="error-row"[^]*?<\/tr>/.exec(html)![0];
+		expect(errorRow).toContain('<b class="name">Grace Hopper</b> <span class="company">Cobol Inc</span>');
+		expect(errorRow).toContain('FieldFlow pr_2');
+		expect(errorRow).toContain('not in Salesforce yet');
+		// The technical "Salesforce Lead 20:" (20 is a batch position) is not shown.
+		expect(errorRow).toContain('Required fields are missing: [LastName]');
+		expect(errorRow).not.toContain('Lead 20');
+		const conflictRow = /<tr data-testid="conflict-row"[^]*?<\/tr>/.exec(html)![0];
+		expect(conflictRow).toContain('Alan Turing');
+		expect(conflictRow).toContain('<b>Phone</b>: FieldFlow “+1 1” · Salesforce “+1 2”');
+		expect(html).toContain('<b class="name">Ada Lovelace</b> <span class="company">Analytical Engines</span>');
+		// A record the store has no name for still says what it is.
+		const unnamed = renderDashboard(data({ errors: [{ ...data().errors[0], recordName: null, recordCompany: null }] }));
+		expect(/<tr data-testid="error-row"[^]*?<\/tr>/.exec(unnamed)![0]).toContain('<b class="name unnamed">FieldFlow prospect</b>');
+	});
+
+	it('links each record to its page in its CRM', () => {
+		const html = renderDashboard(data());
+		expect(html).toContain('<a href="https://acme.my.salesforce.com/lightning/r/Lead/00Q1/view" target="_blank" rel="noopener noreferrer" data-testid="crm-link">Open in Salesforce</a>');
+		expect(html).toContain('href="https://acme.my.salesforce.com/lightning/r/Lead/00Q3/view"');
+		expect(crmRecordUrl('salesforce', 'Lead', '00Q5g00000ABCDEFGH', LINKS)).toBe('https://acme.my.salesforce.com/lightning/r/Lead/00Q5g00000ABCDEFGH/view');
+		expect(crmRecordUrl('hubspot', 'contacts', '1234567890', LINKS)).toBe('https://app.hubspot.com/contacts/4242/record/0-1/1234567890');
+		expect(crmRecordUrl('hubspot', 'companies', '9', { ...LINKS, hubspotUrl: 'https://app-eu1.hubspot.com' })).toBe('https://app-eu1.hubspot.com/contacts/4242/record/0-2/9');
+		expect(crmRecordUrl('pipedrive', 'persons', '51', LINKS)).toBe('https://acme.pipedrive.com/person/51');
+		expect(crmRecordUrl('pipedrive', 'persons', '51', { pipedriveDomain: 'acme.pipedrive.com' })).toBe('https://acme.pipedrive.com/person/51');
+		expect(crmRecordUrl('pipedrive', 'organizations', '8', { pipedriveDomain: 'http://127.0.0.1:4013/' })).toBe('http://127.0.0.1:4013/organization/8');
+		// Not configured (or not a URL): no link, the id is shown as text.
+		expect(crmRecordUrl('salesforce', 'Lead', '00Q1', {})).toBeNull();
+		expect(crmRecordUrl('salesforce', 'Lead', '00Q1', { salesforceUrl: 'javascript:alert(1)' })).toBeNull();
+		expect(crmRecordUrl('hubspot', 'contacts', '1', { hubspotPortalId: 'x' })).toBeNull();
+		expect(crmRecordUrl('salesforce', 'Lead', null, LINKS)).toBeNull();
+		const plain = renderDashboard(data({ links: {} }));
+		expect(plain).not.toContain('data-testid="crm-link"');
+		expect(plain).toContain('<span class="id">Salesforce Lead 00Q1</span>');
+	});
+
+	it('writes the log for people: what happened to the record, in words', () => {
+		expect(describeLog({ time: '', direction: 'toCrm', recordType: 'Lead', status: 'success', action: 'createInCrm', message: 'New in FieldFlow: create in the CRM.' }, 'Salesforce')).toBe('Created in Salesforce.');
+		expect(describeLog({ time: '', direction: 'toCrm', recordType: 'Lead', status: 'success', action: 'updateCrm', message: 'To CRM: phone, contact_name.' }, 'Salesforce')).toBe('Updated in Salesforce: Phone, Name.');
+		expect(describeLog({ time: '', direction: 'toFieldflow', recordType: 'contacts', status: 'success', action: 'updateFieldflow', message: 'To FieldFlow: estimated_value.' }, 'HubSpot')).toBe('Updated in FieldFlow: Estimated value.');
+		expect(describeLog({ time: '', direction: 'toFieldflow', recordType: 'contacts', status: 'success', action: 'createInFieldflow', message: 'New in the CRM: create in FieldFlow.' }, 'HubSpot')).toBe('Created in FieldFlow from HubSpot.');
+		expect(describeLog({ time: '', direction: 'none', recordType: 'Lead', status: 'conflict', action: 'conflict', message: 'Fields in conflict: phone, email' }, 'Salesforce')).toBe('Changed on both sides (Phone, Email): pick the value to keep under Conflicts.');
+		expect(describeLog({ time: '', direction: 'toCrm', recordType: 'Lead', status: 'error', action: 'createInCrm', message: 'Salesforce Lead 20: Required fields are missing: [LastName]', errorKind: 'validation' }, 'Salesforce')).toBe(
+			'Salesforce refused it (Rejected data): Required fields are missing: [LastName]',
+		);
+		expect(describeLog({ time: '', direction: 'none', recordType: 'Lead', status: 'skipped', action: 'unlink', message: 'Record deleted in the CRM: link removed, the other record is kept (policy: unlink).' }, 'Pipedrive')).toContain('deleted in Pipedrive');
+		expect(userErrorMessage('Salesforce Lead 0: REQUIRED_FIELD_MISSING: Required fields are missing: [Company]')).toBe('Required fields are missing: [Company]');
+		expect(userErrorMessage('HubSpot contacts record 3: Property values were not valid (property email): bad')).toBe('Property values were not valid (property email): bad');
+		const html = renderDashboard(data());
+		expect(html).toContain('Created in Salesforce.');
+		expect(html).not.toContain('create in the CRM');
+	});
+
+	it('shows every CRM it is given on one page: a section each, the CRM on every row, buttons posting to that CRM', () => {
+		const html = renderDashboard(
+			data({
+				crms: [salesforce, hubspot],
+				errors: [...data().errors, { id: 9, crm: 'hubspot', object: 'contacts', direction: 'toCrm', fieldflowId: 'pr_9', crmId: '501', kind: 'rate_limit', hint: 'Wait.', message: 'HubSpot rate limit reached', attempts: 2, updatedAt: '2026-11-24T09:00:00.000Z', recordName: 'Linus T', recordCompany: 'Kernel' }],
+				logs: [...data().logs, { crm: 'hubspot', time: '2026-11-24T09:00:00.000Z', direction: 'toCrm', recordType: 'contacts', fieldflowId: 'pr_9', crmId: '501', status: 'success', action: 'updateCrm', message: 'To CRM: phone.', recordName: 'Linus T' }],
+				logTotal: 3,
+			}),
+		);
+		expect(html).toContain('<h1>FieldFlow ⇄ Salesforce, HubSpot sync</h1>');
+		expect(html).toMatch(/<section class="crm" data-crm="salesforce"[^]*?data-testid="count-errors"><div class="label">[^]*?<div class="value">1<\/div>/);
+		const hs = /<section class="crm" data-crm="hubspot"[^]*?<\/section>/.exec(html)![0];
+		expect(hs).toContain('Disconnected: no new syncing');
+		expect(hs).toContain('data-testid="synced-contacts">contacts: <b>4</b>');
+		expect(hs).toContain('Retry all HubSpot errors');
+		expect(html).toContain('Errors (2)');
+		const hsError = /<tr data-testid="error-row" data-error-id="9" data-crm="hubspot">[^]*?<\/tr>/.exec(html)![0];
+		expect(hsError).toContain('<td>HubSpot</td>');
+		expect(hsError).toContain('<b class="name">Linus T</b>');
+		expect(hsError).toContain('href="https://app.hubspot.com/contacts/4242/record/0-1/501"');
+		expect(hsError).toContain('<form method="post" action="/webhook/fieldflow/dashboard/hubspot/action"><input type="hidden" name="action" value="retry"><input type="hidden" name="errorId" value="9"><input type="hidden" name="returnTo" value="/webhook/fieldflow/dashboard/salesforce">');
+		expect(html).toMatch(/<tr data-testid="log-row" data-status="success" data-crm="hubspot">[^]*?<td>HubSpot<\/td>[^]*?Updated in HubSpot: Phone\./);
+		// One CRM: no CRM column.
+		expect(renderDashboard(data())).not.toContain('<th>CRM</th>');
+	});
+
+	it('has Retry and pick-a-side forms posting to the action URL with the page to come back to, and a GET filter form on the page URL', () => {
+		const html = renderDashboard(data());
+		expect(html).toContain('<form method="post" action="/webhook/fieldflow/dashboard/salesforce/action"><input type="hidden" name="action" value="retry"><input type="hidden" name="errorId" value="7"><input type="hidden" name="returnTo" value="/webhook/fieldflow/dashboard/salesforce">');
 		expect(html).toContain('<input type="hidden" name="conflictId" value="3"><input type="hidden" name="side" value="fieldflow">');
-		expect(html).toContain('<input type="hidden" name="side" value="crm"><button type="submit" data-testid="keep-crm-3">Keep Salesforce</button>');
+		expect(html).toContain('<button type="submit" data-testid="keep-crm-3">Keep Salesforce</button>');
 		expect(html).toContain('<form method="get" action="/webhook/fieldflow/dashboard/salesforce"');
 		// Without an action URL: no buttons.
-		const readOnly = renderDashboard(data({ actionUrl: '' }));
+		const readOnly = renderDashboard(data({ crms: [{ ...salesforce, actionUrl: '' }] }));
 		expect(readOnly).not.toContain('method="post"');
 	});
 
@@ -55,22 +153,20 @@ describe('dashboard page', () => {
 		expect(html).toContain('name="from" value="2026-11-01"');
 		expect(html).toContain('name="to" value="2026-11-24"');
 		expect(html).toContain('<option value="Contact" selected>Contact</option>');
-		expect(html).toContain('<option value="error" selected>❌ Error</option>');
+		expect(html).toContain('<option value="error" selected>Error</option>');
 	});
 
 	it('escapes every value: record data cannot inject markup or script', () => {
 		const evil = '<script>alert(1)</script>"\'&';
 		const html = renderDashboard(
 			data({
-				crmLabel: evil,
-				syncedByType: { [evil]: 1 },
-				logs: [{ time: evil, direction: evil, recordType: evil, fieldflowId: evil, crmId: evil, status: evil, action: evil, message: evil, errorKind: evil }],
-				errors: [{ id: 1, object: evil, direction: evil, fieldflowId: evil, crmId: evil, kind: evil, hint: evil, message: evil, attempts: 1, updatedAt: evil }],
-				conflicts: [{ id: 2, object: evil, fieldflowId: evil, crmId: evil, fields: [{ field: evil, fieldflow: { x: evil }, crm: evil }], createdAt: evil }],
+				crms: [{ ...salesforce, label: evil, syncedByType: { [evil]: 1 }, actionUrl: `x" onmouseover="alert(1)` }],
+				logs: [{ time: evil, direction: evil, recordType: evil, fieldflowId: evil, crmId: evil, status: evil, action: evil, message: evil, errorKind: evil, recordName: evil, recordCompany: evil }],
+				errors: [{ id: 1, object: evil, direction: evil, fieldflowId: evil, crmId: evil, kind: evil, hint: evil, message: evil, attempts: 1, updatedAt: evil, recordName: evil }],
+				conflicts: [{ id: 2, object: evil, fieldflowId: evil, crmId: evil, fields: [{ field: evil, fieldflow: { x: evil }, crm: evil }], createdAt: evil, recordCompany: evil }],
 				filters: { recordType: evil },
 				recordTypes: [evil],
 				pageUrl: evil,
-				actionUrl: `x" onmouseover="alert(1)`,
 				notices: [evil],
 			}),
 		);
@@ -82,7 +178,7 @@ describe('dashboard page', () => {
 	});
 
 	it('says so when there is nothing to show', () => {
-		const html = renderDashboard(data({ errors: [], conflicts: [], logs: [], logTotal: 0, errorCount: 0, conflictCount: 0, lastSyncAt: null, connected: false }));
+		const html = renderDashboard(data({ crms: [{ ...salesforce, errorCount: 0, conflictCount: 0, lastSyncAt: null, connected: false }], errors: [], conflicts: [], logs: [], logTotal: 0 }));
 		expect(html).toContain('No errors.');
 		expect(html).toContain('No conflicts.');
 		expect(html).toContain('No log entries match.');

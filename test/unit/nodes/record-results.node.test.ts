@@ -328,3 +328,40 @@ describe('Record Results: FieldFlow badges (Update Badges on)', () => {
 		expect(badges.pr_bad.hubspot).toMatchObject({ status: 'error', crm_record_id: 'c-bad', message: '400 invalid phone' });
 	});
 });
+
+describe('Record Results → Render Dashboard: records by name, company and CRM link, every CRM on one page', () => {
+	it('keeps each record’s name and company with its log entry, error and conflict, and the page shows them with links to the CRM', async () => {
+		await record([
+			write({ action: 'createInCrm', target: 'crm', fieldflowId: 'p1', baseline: baseline('p1'), fields: baseline('p1') }, { id: 'c-101', success: true }),
+			write({ action: 'createInCrm', target: 'crm', fieldflowId: 'p2', baseline: {}, fields: { contact_name: 'Grace Hopper', company_name: 'Cobol Inc' } }, { id: null, success: false, error: 'HubSpot contacts record 1: Property values were not valid (property email): bad', errorKind: 'validation' }),
+			envelope({ kind: 'conflict', crm: 'hubspot', object: 'contacts', fieldflowId: 'p3', crmId: 'c-3', conflicts: [{ field: 'phone', fieldflow: '1', crm: '2', baseline: '0' }], baseline: baseline('p3'), reason: 'both changed' }),
+		]);
+		const [error] = await store.listErrors({ crm: 'hubspot' });
+		expect(error).toMatchObject({ fieldflowId: 'p2', recordName: 'Grace Hopper', recordCompany: 'Cobol Inc' });
+		const { entries } = await store.queryLogs({ crm: 'hubspot' });
+		expect(entries.find((e) => e.fieldflowId === 'p1')).toMatchObject({ recordName: 'Pat p1', recordCompany: 'Co p1' });
+		expect((await store.listConflicts({ crm: 'hubspot' }))[0]).toMatchObject({ recordName: 'Pat p3', recordCompany: 'Co p3' });
+		// Another CRM with data in the store.
+		await store.log([{ time: new Date().toISOString(), crm: 'pipedrive', direction: 'toCrm', recordType: 'persons', fieldflowId: 'p9', crmId: '51', status: 'success', action: 'createInCrm', message: 'New in FieldFlow: create in the CRM.', recordName: 'Linus T' }]);
+
+		const render = async (extra: INodeParameters) => {
+			const [out] = await runNode({
+				type: node,
+				parameters: { operation: 'renderDashboard', crm: 'hubspot', sqlitePath, dashboardQuery: {}, actionUrl: '/webhook/fieldflow/dashboard/{crm}/action', pageUrl: '/webhook/fieldflow/dashboard/hubspot', recordLinks: { hubspotPortalId: '4242', pipedriveDomain: 'acme' }, ...extra },
+				inputs: [[{ json: {} }]],
+			});
+			return out[0].json as { html: string; crms: string[] };
+		};
+		const all = await render({ dashboardCrms: 'all' });
+		expect(all.crms).toEqual(['hubspot', 'pipedrive']);
+		expect(all.html).toContain('<b class="name">Grace Hopper</b> <span class="company">Cobol Inc</span>');
+		expect(all.html).toContain('Property values were not valid (property email): bad');
+		expect(all.html).toContain('href="https://app.hubspot.com/contacts/4242/record/0-1/c-101"');
+		expect(all.html).toContain('href="https://acme.pipedrive.com/person/51"');
+		expect(all.html).toContain(`<form method="post" action="/webhook/fieldflow/dashboard/hubspot/action"><input type="hidden" name="action" value="retry"><input type="hidden" name="errorId" value="${error.id}">`);
+		expect(all.html).toContain('Created in Pipedrive.');
+		const one = await render({});
+		expect(one.crms).toEqual(['hubspot']);
+		expect(one.html).not.toContain('Linus T');
+	});
+});
