@@ -158,7 +158,10 @@ describe.each(CRMS)('error retry, meetings and summaries with %s', (crm) => {
 		ff.eve = sb.fieldflow.prospects.insert({ company_name: 'Elm Energy', contact_name: 'Eve Moss', email: `eve.${crm}@elm.example`, phone: '+1 555 0202', status: 'new' }).id;
 		sb[crm].injectFault({ kind: 'validation', endpoint: CREATE_ENDPOINT[crm], message: 'Phone: invalid format' });
 
-		await run('bidirectional-sync', crm);
+		// The rejected creates make the template's Finish Run end the execution in error, after recording the run.
+		const failedRun = await n8n.execute(ids[`bidirectional-sync.${crm}`]);
+		expect(failedRun.error).toMatch(/^\d+ records? failed in this \w+ \w+ sync run$/);
+		expect(failedRun.lastNodeExecuted).toBe('Finish Run');
 		sb[crm].clearFaults();
 
 		const queued = await store.listErrors({ crm });
