@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, NodeExecutionHint } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
+import { FieldFlow } from '../../../nodes/FieldFlow/FieldFlow.node';
 import { FieldFlowCrm } from '../../../nodes/FieldFlowCrm/FieldFlowCrm.node';
 import { FieldFlowSyncStatus } from '../../../nodes/FieldFlowSyncStatus/FieldFlowSyncStatus.node';
 import { addHints } from '../../../nodes/n8nSide/hints';
@@ -174,6 +175,27 @@ describe('a Salesforce run in which creates are rejected (REQUIRED_FIELD_MISSING
 		const f = await finish([{ json: { preview: true, errors: 3 } }], true);
 		expect(f.out[0][0].json).toMatchObject({ preview: true, fieldflowCursorAdvanced: false });
 		expect(f.hints).toEqual([]);
+	});
+});
+
+describe('FieldFlow prospect writes', () => {
+	it('Create or Update of sync items (continue on failure): FieldFlow\'s rejection is a hint naming the CRM record and what to do', async () => {
+		sb.fieldflow.clearData();
+		const toFieldflow = (crmId: string, fields: IDataObject): INodeExecutionData => {
+			const meta: WriteMeta = { kind: 'write', target: 'fieldflow', action: 'createInFieldflow', crm: 'salesforce', object: 'Lead', fieldflowId: null, crmId, baseline: {}, fields: {}, reason: 'New in Salesforce' };
+			return { json: { ...fields, [SYNC_KEY]: meta as unknown as IDataObject } };
+		};
+		const { out, hints } = await runWithHints({
+			type: new FieldFlow(),
+			parameters: { resource: 'prospect', operation: 'upsert' },
+			inputs: [[toFieldflow('00Q000000000001AAA', { contact_name: 'Ida Good', email: 'ida@good.example' }), toFieldflow('00Q000000000002AAA', { contact_name: 'Bo Bad', company_name: 'Bad Mail Co', email: 'not-an-email' })]],
+			credentials: credentials as never,
+			continueOnFail: true,
+		});
+		expect(out[0].map((i) => i.json.success)).toEqual([true, false]);
+		expect(hints).toHaveLength(1);
+		expect(hints[0].message).toMatch(/^1 of 2 records was rejected by FieldFlow: "Bo Bad · Bad Mail Co \(not-an-email\)" \(00Q000000000002AAA\): .*email/);
+		expect(hints[0].message).toMatch(/What to do: /);
 	});
 });
 
