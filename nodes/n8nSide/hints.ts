@@ -102,9 +102,10 @@ export const RETRY_PLACES = 'the sync dashboard, Sync Status → Get Errors / Re
 
 /**
  * A write node's hint: "3 of 40 records were rejected by Salesforce: … What to do: … ". The failed
- * items stay in the output (On Error → Continue), so Record Results queues them.
+ * items stay in the output (On Error → Continue); `sync`: they are sync items (with `_sync`), which
+ * Record Results puts in the error queue.
  */
-export function writeFailuresHint(o: { system: string; total: number; failed: FailedRecord[] }): NodeExecutionHint {
+export function writeFailuresHint(o: { system: string; total: number; failed: FailedRecord[]; sync: boolean }): NodeExecutionHint {
 	const n = o.failed.length;
 	const todo = whatToDo(o.failed);
 	return {
@@ -113,7 +114,8 @@ export function writeFailuresHint(o: { system: string; total: number; failed: Fa
 		message: esc(
 			`${n} of ${plural(o.total, 'record')} ${n === 1 ? 'was' : 'were'} rejected by ${o.system}: ${failedList(o.failed)}.` +
 				`${todo ? ` What to do: ${todo}` : ''}` +
-				` Each failed item is in the output with success false, its error and hint; Record Results puts them in the error queue, to retry from ${RETRY_PLACES}.`,
+				` Each failed item is in the output with success false, its error and hint` +
+				(o.sync ? `; Record Results puts them in the error queue, to retry from ${RETRY_PLACES}.` : '.'),
 		),
 	};
 }

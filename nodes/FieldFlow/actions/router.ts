@@ -155,7 +155,7 @@ async function writeProspects(this: IExecuteFunctions, client: FieldFlowClient, 
 		const input = inputs.find((x) => x.ref === r.ref);
 		failed.push(failedRecord({ ...input?.fields, ...out[i].json }, { ids: [input?.id] }));
 	}
-	if (failed.length) addHints.call(this, writeFailuresHint({ system: 'FieldFlow', total: inputs.length, failed }));
+	if (failed.length) addHints.call(this, writeFailuresHint({ system: 'FieldFlow', total: inputs.length, failed, sync: false }));
 	return out;
 }
 

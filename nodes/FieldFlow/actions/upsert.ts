@@ -93,7 +93,7 @@ export async function upsertSyncItems(this: IExecuteFunctions, client: FieldFlow
 	if (failures.length) {
 		// On Error → Continue (the sync templates): the run goes on, and the editor says which records FieldFlow rejected.
 		failures.sort((a, b) => a.i - b.i);
-		addHints.call(this, writeFailuresHint({ system: 'FieldFlow', total: items.length - previews, failed: failures.map((f) => failedRecord(out[f.i].json)) }));
+		addHints.call(this, writeFailuresHint({ system: 'FieldFlow', total: items.length - previews, failed: failures.map((f) => failedRecord(out[f.i].json)), sync: failures.some((f) => readSync(items[f.i].json)?.kind === 'write') }));
 	}
 	return out;
 }

@@ -45,6 +45,6 @@ export async function execute(this: IExecuteFunctions, { adapter, crm, items }: 
 	if (firstFailure && !this.continueOnFail()) {
 		throw recordError(this.getNode(), crm, firstFailure.p.object, firstFailure.error, firstFailure.p.i, firstFailure.p.input.id!);
 	}
-	if (failed.length) addHints.call(this, writeFailuresHint({ system: CRM_LABELS[crm], total: pending.length, failed }));
+	if (failed.length) addHints.call(this, writeFailuresHint({ system: CRM_LABELS[crm], total: pending.length, failed, sync: false }));
 	return out;
 }

@@ -128,7 +128,7 @@ export async function execute(this: IExecuteFunctions, { adapter, crm, items }: 
 		// On Error → Continue (the sync templates): the run goes on, and the editor says which records the CRM rejected.
 		failures.sort((a, b) => a.p.i - b.p.i);
 		const failed = failures.map(({ p }) => failedRecord(out[p.i].json));
-		addHints.call(this, writeFailuresHint({ system: CRM_LABELS[crm], total: pending.length + deletes.length, failed }));
+		addHints.call(this, writeFailuresHint({ system: CRM_LABELS[crm], total: pending.length + deletes.length, failed, sync: failures.some(({ p }) => readSync(items[p.i].json)?.kind === 'write') }));
 	}
 	return out;
 }

@@ -106,6 +106,20 @@ describe('a Salesforce run in which creates are rejected (REQUIRED_FIELD_MISSING
 		expect(m).not.toContain('Pat Quinn');
 	});
 
+	it('plain items (no sync workflow): the hint names the record and what to do, without pointing at Record Results', async () => {
+		const { hints } = await runWithHints({
+			type: crmNode,
+			parameters: { crm: 'salesforce', operation: 'upsert', object: 'Lead', fieldsToSend: 'autoMapInputData', options: {} },
+			inputs: [[{ json: { LastName: 'Moss', FirstName: 'Eve', Email: 'eve@elm.example' } }]],
+			credentials: credentials as never,
+			continueOnFail: true,
+		});
+		expect(hints).toHaveLength(1);
+		expect(hints[0].message).toMatch(/^1 of 1 record was rejected by Salesforce: "Eve Moss \(eve@elm.example\)": .*Required fields are missing: \[Company\]/);
+		expect(hints[0].message).toMatch(/Each failed item is in the output with success false, its error and hint\.$/);
+		expect(hints[0].message).not.toContain('Record Results');
+	});
+
 	it('without On Error → Continue the first rejected record fails the node (no hint needed: the node is red)', async () => {
 		await expect(write(false)).rejects.toThrow(/Item 1: Salesforce Lead new record "Eve Moss \(eve@elm.example\)" failed \(field Company\)/);
 	});
