@@ -20,6 +20,7 @@ import { CRMS, CRM_INFO, type Crm } from '../../scripts/templates/lib';
 import { DASHBOARD_BASIC_AUTH, MORE_TEMPLATES, WEBHOOK_HEADER_AUTH, dashboardPath, selectiveSyncPath } from '../../scripts/templates/more';
 
 const WORKFLOWS = path.join(__dirname, '..', '..', 'workflows');
+const FAILURE_SCREENSHOT = path.join(__dirname, '..', '..', 'docs', 'failed-run.png');
 const CRM_WRITE = /(create|update|upsert|delete|archive)/;
 const HEADER = { name: 'X-FieldFlow-Key', value: 'ff-webhook-secret-1' };
 const LOGIN = { username: 'dashboard', password: 'dash-secret-1' };
@@ -157,7 +158,10 @@ describe.each(CRMS)('error retry, meetings and summaries with %s', (crm) => {
 		ff.eve = sb.fieldflow.prospects.insert({ company_name: 'Elm Energy', contact_name: 'Eve Moss', email: `eve.${crm}@elm.example`, phone: '+1 555 0202', status: 'new' }).id;
 		sb[crm].injectFault({ kind: 'validation', endpoint: CREATE_ENDPOINT[crm], message: 'Phone: invalid format' });
 
-		await run('bidirectional-sync', crm);
+		// The rejected creates make the template's Finish Run end the execution in error, after recording the run.
+		const failedRun = await n8n.execute(ids[`bidirectional-sync.${crm}`]);
+		expect(failedRun.error).toMatch(/^\d+ records? failed in this \w+ \w+ sync run$/);
+		expect(failedRun.lastNodeExecuted).toBe('Finish Run');
 		sb[crm].clearFaults();
 
 		const queued = await store.listErrors({ crm });
@@ -246,10 +250,19 @@ async function syncProspect(crm: Crm, prospectId: string, headers: Record<string
 	return { status: res.status, body };
 }
 
-describe('webhook templates (n8n server)', () => {
-	beforeAll(async () => {
+/** The n8n server with its owner, started once for the describes that need it. */
+let server: Promise<void> | undefined;
+function ensureServer(): Promise<void> {
+	server ??= (async () => {
 		await n8n.start();
 		await n8n.setupOwner();
+	})();
+	return server;
+}
+
+describe('webhook templates (n8n server)', () => {
+	beforeAll(async () => {
+		await ensureServer();
 		for (const key of WEBHOOK_KEYS) for (const crm of CRMS) await n8n.publish(ids[`${key}.${crm}`]);
 	}, 300_000);
 
@@ -430,6 +443,79 @@ describe('webhook templates (n8n server)', () => {
 		}
 		timings.push(`Mapping panel in Chromium: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 	}, 180_000);
+});
+
+describe('a run with a rejected record, from the editor (Chromium)', () => {
+	beforeAll(() => ensureServer(), 300_000);
+
+	it('Salesforce two-way template, Execute workflow: the write node and Record Results show a warning naming the record and what to do; the execution is marked failed with the count', async () => {
+		const crm: Crm = 'salesforce';
+		const id = ids[`bidirectional-sync.${crm}`];
+		const t0 = Date.now();
+		expect(fs.existsSync(CHROMIUM)).toBe(true);
+		// No company: Salesforce rejects the Lead create with REQUIRED_FIELD_MISSING (Company).
+		const nora = sb.fieldflow.prospects.insert({ contact_name: 'Nora Nocompany', email: 'nora@nocompany.example', phone: '+1 555 0401', status: 'new' }).id;
+		const before = await n8n.rest<{ data: { results?: Array<{ id: string }> } | Array<{ id: string }> }>('GET', `/rest/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId: id }))}`);
+		const listed = (r: typeof before) => (Array.isArray(r.data) ? r.data : (r.data.results ?? [])) as Array<{ id: string; status: string }>;
+		const known = new Set(listed(before).map((e) => e.id));
+
+		const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ff-chromium-'));
+		let context: BrowserContext | undefined;
+		try {
+			context = await chromium.launchPersistentContext(userDataDir, {
+				executablePath: CHROMIUM,
+				headless: true,
+				args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+				viewport: { width: 1600, height: 1000 },
+			});
+			// Sign in as the owner (the browser context keeps the session cookie), then open the workflow.
+			const login = await context.request.post(`${n8n.url()}/rest/login`, { data: { emailOrLdapLoginId: DEMO_OWNER.email, email: DEMO_OWNER.email, password: DEMO_OWNER.password } });
+			expect(login.status()).toBe(200);
+			const page = await context.newPage();
+			await page.goto(`${n8n.url()}/workflow/${id}`);
+			const canvasNode = (name: string) => page.locator(`[data-test-id="canvas-node"][data-node-name="${name}"]`);
+			await canvasNode('Finish Run').waitFor({ timeout: 60_000 });
+
+			// "Execute workflow" (n8n 1.x: "Test workflow"): the run ends in Finish Run's error, shown in the editor.
+			await page.locator('[data-test-id="execute-workflow-button"]').first().click();
+			await page.getByText(/1 record failed in this Salesforce Lead sync run/).first().waitFor({ timeout: 180_000 });
+
+			// The write node: a warning above its output naming Nora and what to do.
+			await canvasNode('Salesforce: write').dblclick();
+			const writeHint = page.locator('[data-test-id="node-hint"]').filter({ hasText: 'rejected by Salesforce' });
+			await writeHint.first().waitFor({ timeout: 30_000 });
+			const writeText = (await writeHint.first().innerText()).replace(/\s+/g, ' ');
+			expect(writeText).toMatch(/^1 of \d+ records? was rejected by Salesforce: "Nora Nocompany \(nora@nocompany.example\)" \(pr_\d+\): .*Required fields are missing: \[Company\]/);
+			expect(writeText).toMatch(/What to do: .*Fix the record or the field mapping/);
+			await page.screenshot({ path: FAILURE_SCREENSHOT });
+			await page.keyboard.press('Escape');
+
+			// Record Results: the same record, now in the error queue.
+			await canvasNode('Record Results').dblclick();
+			const recordHint = page.locator('[data-test-id="node-hint"]').filter({ hasText: 'in the error queue' });
+			await recordHint.first().waitFor({ timeout: 30_000 });
+			expect((await recordHint.first().innerText()).replace(/\s+/g, ' ')).toMatch(/^1 of \d+ records? failed in this run and is in the error queue: "Nora Nocompany/);
+			await page.keyboard.press('Escape');
+
+			// The workflow's executions: the new one is marked failed ("Error"), and the server says so too.
+			let run: { id: string; status: string } | undefined;
+			for (const deadline = Date.now() + 30_000; !run && Date.now() < deadline; await new Promise((r) => setTimeout(r, 500))) {
+				run = listed(await n8n.rest('GET', `/rest/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId: id }))}`)).find((e) => !known.has(e.id) && e.status !== 'running' && e.status !== 'new');
+			}
+			expect(run?.status).toBe('error');
+			await page.goto(`${n8n.url()}/workflow/${id}/executions`);
+			const card = page.locator('.execution-card').first();
+			await card.waitFor({ timeout: 30_000 });
+			expect(await card.innerText()).toMatch(/Error/);
+			expect(await card.innerText()).not.toMatch(/Succeeded/);
+		} finally {
+			await context?.close();
+			fs.rmSync(userDataDir, { recursive: true, force: true });
+		}
+		// The record is queued for Retry, as the hint says.
+		expect((await store.listErrors({ crm })).find((e) => e.fieldflowId === nora)).toMatchObject({ kind: 'validation', state: 'open' });
+		timings.push(`${crm} failed run in the editor: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+	}, 300_000);
 });
 
 describe('network', () => {

@@ -4,6 +4,7 @@ import type { FieldFlowClient, FieldFlowRecord, ListQuery } from '../../shared/f
 import { getFieldFlowClient } from '../../n8nSide/transport/fieldflow';
 import { outcomeError } from '../../shared/sync/protocol';
 import { toNodeError } from '../../n8nSide/errors';
+import { addHints, failedRecord, writeFailuresHint, type FailedRecord } from '../../n8nSide/hints';
 import { RESOURCE_PATHS, type ResourceKey } from './descriptions';
 import { upsertSyncItems } from './upsert';
 
@@ -142,6 +143,7 @@ async function writeProspects(this: IExecuteFunctions, client: FieldFlowClient, 
 		}
 	}
 	const results = await client.upsertProspects(inputs);
+	const failed: FailedRecord[] = [];
 	for (const r of results) {
 		const i = Number(r.ref);
 		if (r.success) {
@@ -150,7 +152,10 @@ async function writeProspects(this: IExecuteFunctions, client: FieldFlowClient, 
 		}
 		if (!this.continueOnFail()) throw toNodeError(this.getNode(), r.error, i);
 		out[i] = { json: outcomeError(r.error) as unknown as IDataObject, pairedItem: { item: i } };
+		const input = inputs.find((x) => x.ref === r.ref);
+		failed.push(failedRecord({ ...input?.fields, ...out[i].json }, { ids: [input?.id] }));
 	}
+	if (failed.length) addHints.call(this, writeFailuresHint({ system: 'FieldFlow', total: inputs.length, failed, sync: false }));
 	return out;
 }
 

@@ -11,6 +11,7 @@ import { SyncError } from '../../shared/errors';
 import { fieldflowPayload } from '../../shared/mapping/engine';
 import { beforeWrite, failedOutcome, readSync, withOutcome, withoutSync, type WriteOutcome } from '../../shared/sync/protocol';
 import { toNodeError } from '../../n8nSide/errors';
+import { addHints, failedRecord, writeFailuresHint } from '../../n8nSide/hints';
 
 /** FieldFlow fields the API sets itself. */
 const READ_ONLY_KEYS = ['id', 'created_at', 'updated_at', 'deleted_at'];
@@ -26,6 +27,7 @@ export async function upsertSyncItems(this: IExecuteFunctions, client: FieldFlow
 	const writes: Pending[] = [];
 	const deletes: Pending[] = [];
 	const failures: Array<{ i: number; error: unknown }> = [];
+	let previews = 0;
 
 	const fail = (i: number, id: string | null | undefined, error: unknown) => {
 		failures.push({ i, error });
@@ -37,6 +39,7 @@ export async function upsertSyncItems(this: IExecuteFunctions, client: FieldFlow
 		const meta = readSync(json);
 		if (meta?.kind === 'preview') {
 			out[i] = { json, pairedItem: { item: i } }; // a preview: shown, never written
+			previews++;
 			continue;
 		}
 		const write = meta?.kind === 'write' && meta.target === 'fieldflow' ? meta : undefined;
@@ -86,6 +89,11 @@ export async function upsertSyncItems(this: IExecuteFunctions, client: FieldFlow
 	if (failures.length && !this.continueOnFail()) {
 		failures.sort((a, b) => a.i - b.i);
 		throw toNodeError(this.getNode(), failures[0].error, failures[0].i);
+	}
+	if (failures.length) {
+		// On Error → Continue (the sync templates): the run goes on, and the editor says which records FieldFlow rejected.
+		failures.sort((a, b) => a.i - b.i);
+		addHints.call(this, writeFailuresHint({ system: 'FieldFlow', total: items.length - previews, failed: failures.map((f) => failedRecord(out[f.i].json)), sync: failures.some((f) => readSync(items[f.i].json)?.kind === 'write') }));
 	}
 	return out;
 }

@@ -1,6 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import type { SyncError } from '../../shared/errors';
 import { recordError, toNodeError } from '../../n8nSide/errors';
+import { addHints, writeFailuresHint, type FailedRecord } from '../../n8nSide/hints';
+import { CRM_LABELS } from '../../shared/crm';
 import { crmIdLocator, show } from './common.descriptions';
 import { deleteGrouped, failureJson, required, writeError, type Pending } from './common';
 import type { CrmContext } from './node.type';
@@ -28,6 +30,7 @@ export async function execute(this: IExecuteFunctions, { adapter, crm, items }: 
 	}
 	const results = await deleteGrouped(adapter, pending);
 	let firstFailure: { p: Pending; error: SyncError } | undefined;
+	const failed: FailedRecord[] = [];
 	for (const p of pending) {
 		const r = results.get(p.i);
 		if (r?.success) {
@@ -36,10 +39,12 @@ export async function execute(this: IExecuteFunctions, { adapter, crm, items }: 
 		}
 		const error = writeError(r, p.input.id);
 		firstFailure ??= { p, error };
+		failed.push({ name: '', ids: [p.input.id], error: error.message, hint: error.hint });
 		out[p.i] = { json: { ...failureJson(error, p.input.id), deleted: false }, pairedItem: { item: p.i } };
 	}
 	if (firstFailure && !this.continueOnFail()) {
 		throw recordError(this.getNode(), crm, firstFailure.p.object, firstFailure.error, firstFailure.p.i, firstFailure.p.input.id!);
 	}
+	if (failed.length) addHints.call(this, writeFailuresHint({ system: CRM_LABELS[crm], total: pending.length, failed, sync: false }));
 	return out;
 }

@@ -4,6 +4,8 @@ import type { WriteInput } from '../../shared/crm/types';
 import type { SyncError } from '../../shared/errors';
 import { failedOutcome, readSync, SYNC_KEY, withOutcome } from '../../shared/sync/protocol';
 import { recordError, toNodeError } from '../../n8nSide/errors';
+import { addHints, failedRecord, recordLabel, writeFailuresHint } from '../../n8nSide/hints';
+import { CRM_LABELS } from '../../shared/crm';
 import { crmIdLocator, show } from './common.descriptions';
 import { deleteGrouped, groupOfItem, str, writeError, writeGrouped, type Pending } from './common';
 import { writeGroups } from '../../shared/crm/group';
@@ -134,6 +136,12 @@ export async function execute(this: IExecuteFunctions, { adapter, crm, items }: 
 		const { p, error } = failures[0];
 		throw recordError(this.getNode(), crm, p.object, error, p.i, describeRecord(p.input));
 	}
+	if (failures.length) {
+		// On Error → Continue (the sync templates): the run goes on, and the editor says which records the CRM rejected.
+		failures.sort((a, b) => a.p.i - b.p.i);
+		const failed = failures.map(({ p }) => failedRecord(out[p.i].json));
+		addHints.call(this, writeFailuresHint({ system: CRM_LABELS[crm], total: pending.length + deletes.length, failed, sync: failures.some(({ p }) => readSync(items[p.i].json)?.kind === 'write') }));
+	}
 	return out;
 }
 
@@ -195,13 +203,9 @@ function fieldsOf(this: IExecuteFunctions, item: INodeExecutionData, i: number):
 	return fields;
 }
 
-/** A short name for a record in error messages: its id, else a recognisable field. */
+/** A short name for a record in error messages: its id, else what names it (name, company, email). */
 function describeRecord(input: WriteInput): string {
 	if (input.id) return `record ${input.id}`;
-	const f = input.fields;
-	for (const key of ['Email', 'email', 'Name', 'name', 'LastName', 'lastname', 'Company', 'company', 'dealname', 'Subject']) {
-		const v = f[key];
-		if (typeof v === 'string' && v) return `new record "${v.slice(0, 80)}"`;
-	}
-	return 'new record';
+	const label = recordLabel(input.fields);
+	return label ? `new record "${label.slice(0, 80)}"` : 'new record';
 }

@@ -2,27 +2,11 @@ import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult
 import type { CrmName, CrmRecord } from '../../shared/crm/types';
 import { getCrmAdapter } from '../../n8nSide/transport/crm';
 import { toNodeError } from '../../n8nSide/errors';
-
-/** Vendor fields that name a record, in the order they are tried (people, companies, deals, activities). */
-const NAME_FIELDS = [['FirstName', 'LastName'], ['firstname', 'lastname'], ['Name'], ['name'], ['dealname'], ['Subject'], ['subject'], ['hs_meeting_title'], ['title']];
-const COMPANY_FIELDS = ['Company', 'company', 'org_name'];
-const EMAIL_FIELDS = ['Email', 'email', 'emails'];
-
-function text(value: unknown): string {
-	if (Array.isArray(value)) return text(value.find((v) => (v as { primary?: boolean })?.primary) ?? value[0]);
-	if (value && typeof value === 'object') return text((value as { value?: unknown; name?: unknown }).value ?? (value as { name?: unknown }).name);
-	return value === null || value === undefined ? '' : String(value).trim();
-}
+import { recordLabel as fieldsLabel } from '../../n8nSide/hints';
 
 /** "Ada Lovelace · Analytical Engines (ada@example.com)", or the id when the record has nothing to show. */
 export function recordLabel(r: CrmRecord): string {
-	const f = r.fields;
-	const name = NAME_FIELDS.map((keys) => keys.map((k) => text(f[k])).filter(Boolean).join(' ')).find(Boolean) ?? '';
-	const company = COMPANY_FIELDS.map((k) => text(f[k])).find(Boolean) ?? '';
-	const email = EMAIL_FIELDS.map((k) => text(f[k])).find(Boolean) ?? '';
-	const main = [name, company && company !== name ? company : ''].filter(Boolean).join(' · ');
-	if (main && email) return `${main} (${email})`;
-	return main || email || r.id;
+	return fieldsLabel(r.fields) || r.id;
 }
 
 const PAGE = 100;

@@ -1,6 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+import { ERROR_HINTS } from '../../shared/errors';
+import type { CrmName } from '../../shared/crm/types';
+import type { SyncStore } from '../../shared/store';
+import { addHints, describeFailed, failedRecord, NAMED_RECORDS, runFailuresHint, runFailuresText, type FailedRecord } from '../../n8nSide/hints';
 import { show } from './common.descriptions';
-import { cursorKeys, objectParam, toIso } from './common';
+import { CRM_LABELS, cursorKeys, objectParam, toIso } from './common';
 import type { SyncStatusContext } from './node.type';
 
 export const description: INodeProperties[] = [
@@ -20,6 +25,16 @@ export const description: INodeProperties[] = [
 		type: 'string',
 		default: "={{ $('Start Run').first().json.runId }}",
 		description: 'Optional, for the run\'s log entry',
+		displayOptions: show('finishRun'),
+	},
+	{
+		displayName: 'Fail Execution When Records Fail',
+		name: 'failOnRecordErrors',
+		type: 'boolean',
+		// Off: workflows saved before this option keep ending in success (the sync templates turn it on).
+		default: false,
+		description:
+			'Whether to end the execution in error when records of this run failed, after recording the run (the records stay in the error queue either way), so n8n lists the execution as failed and runs the workflow\'s error workflow',
 		displayOptions: show('finishRun'),
 	},
 ];
@@ -46,10 +61,32 @@ export async function execute(this: IExecuteFunctions, { store, crm, items }: Sy
 	const finishedAt = new Date().toISOString();
 	const message = `Run ${runId ?? ''} finished: ${totals.synced} synced, ${totals.errors} errors, ${totals.conflicts} conflicts, ${totals.unchanged} unchanged`.replace('Run  ', 'Run ');
 	await store.log([{ time: finishedAt, crm, direction: 'none', recordType: object, status: 'success', action: 'runFinished', message }]);
-	return [
-		{
-			json: { crm, object, runId, startedAt, finishedAt, cursor: startedAt, fieldflowCursorAdvanced: ffMoved, crmCursorAdvanced: crmMoved, ...totals },
-			pairedItem: items.map((_, i) => ({ item: i })),
-		},
-	];
+	const named = totals.errors ? await failedInRun(store, crm, object, startedAt) : [];
+	const json = {
+		crm,
+		object,
+		runId,
+		startedAt,
+		finishedAt,
+		cursor: startedAt,
+		fieldflowCursorAdvanced: ffMoved,
+		crmCursorAdvanced: crmMoved,
+		...totals,
+		// The first few failed records, as the hint and the error name them.
+		failedRecords: named.map(describeFailed),
+	};
+	const pairedItem = items.map((_, i) => ({ item: i }));
+	if (totals.errors) {
+		const text = runFailuresText({ errors: totals.errors, run: `${CRM_LABELS[crm] ?? crm} ${object}`, named });
+		if (!(this.getNodeParameter('failOnRecordErrors', 0, false) as boolean)) addHints.call(this, runFailuresHint(text));
+		else if (this.continueOnFail()) return [{ json: { ...json, error: text.message, description: text.description }, pairedItem }];
+		else throw new NodeOperationError(this.getNode(), text.message, { description: text.description });
+	}
+	return [{ json, pairedItem }];
+}
+
+/** The first few records whose errors this run queued (or re-queued), from the error queue: it also knows the failures of every page of a paged run. */
+async function failedInRun(store: SyncStore, crm: CrmName, object: string, startedAt: string): Promise<FailedRecord[]> {
+	const queued = (await store.listErrors({ crm, object })).filter((e) => e.updatedAt >= startedAt).slice(0, NAMED_RECORDS);
+	return queued.map((e) => failedRecord(e.payload, { ids: [e.fieldflowId, e.crmId], error: e.message, hint: ERROR_HINTS[e.kind] }));
 }

@@ -9,6 +9,7 @@ import type { FieldFlowClient } from '../../shared/fieldflow/client';
 import type { SyncStore } from '../../shared/store';
 import { commit, lastBadges, planCommit, summarize } from '../../shared/sync/commit';
 import { isPreview, previewSummary } from '../../shared/sync/preview';
+import { addHints, failedRecord, recordedFailuresHint } from '../../n8nSide/hints';
 
 export async function recordResults(
 	this: IExecuteFunctions,
@@ -41,6 +42,11 @@ export async function recordResults(
 		}
 	}
 
+	const failed = planned.results.filter((r) => r.status === 'error');
+	if (failed.length) {
+		const total = planned.results.filter((r) => r.status !== 'ignored').length;
+		addHints.call(this, recordedFailuresHint({ total, failed: failed.map((r) => failedRecord(items[r.item].json, { ids: [r.fieldflowId, r.crmId], error: r.message ?? 'Failed', hint: r.hint })) }));
+	}
 	const summary = summarize(planned, items.length, now) as unknown as IDataObject;
 	if (options.includeResults === true) summary.results = planned.results as unknown as IDataObject[];
 	return [{ json: summary, pairedItem: items.map((_, i) => ({ item: i })) }];

@@ -38,6 +38,21 @@ export interface Person {
 
 const WORKFLOWS = path.join(__dirname, '..', '..', '..', 'workflows');
 
+/**
+ * How a template run ended: the templates' Finish Run has Fail Execution When Records Fail on, so a
+ * run that queued failed records ends in error — after recording everything (Finish Run is the
+ * last node, its message counts the records) — and a run without failed records ends in success.
+ * `failed`: how many records the run failed, or 'some' when the case does not pin the number.
+ */
+export function expectRunOutcome(r: RunResult, failed: number | 'some'): void {
+	if (failed === 0) {
+		expect(r.error).toBeUndefined();
+		return;
+	}
+	expect(r.lastNodeExecuted).toBe('Finish Run');
+	expect(r.error).toMatch(failed === 'some' ? /^\d+ records? failed in this \w+ \w+ sync run$/ : new RegExp(`^${failed} records? failed in this \\w+ \\w+ sync run$`));
+}
+
 export class FaultEnv {
 	sb!: Sandboxes;
 	n8n!: N8n;

@@ -159,7 +159,7 @@ describe('FieldFlow CRM node operations', () => {
 	it('upsert without continueOnFail: the first failed item throws a NodeApiError naming the item, record, field and hint', async () => {
 		const err = await run({ crm: 'hubspot', operation: 'upsert', object: 'contacts', fieldsToSend: 'defineBelow', fieldValues: { values: [{ fieldId: 'email', fieldValue: 'not-an-email' }, { fieldId: 'lastname', fieldValue: 'X' }] } }).catch((e) => e);
 		expect(err).toBeInstanceOf(NodeApiError);
-		expect(err.message).toMatch(/^Item 0: HubSpot contacts new record "not-an-email" failed \(field email\)/);
+		expect(err.message).toMatch(/^Item 0: HubSpot contacts new record "X \(not-an-email\)" failed \(field email\)/);
 		expect(err.description).toMatch(/Fix the record or the field mapping/);
 	});
 

@@ -72,3 +72,17 @@ describe('template names and wording (issue 17)', () => {
 		}
 	});
 });
+
+describe('failures show in the sync templates (issue 17)', () => {
+	it('every sync template ends the execution in error when records failed (Finish Run: Fail Execution When Records Fail), and its write nodes continue on failure so Record Results gets every failed record', () => {
+		const sync = Object.keys(templates).filter((f) => templates[f].nodes.some((n) => n.parameters.operation === 'recordResults') && templates[f].nodes.some((n) => n.name === 'Finish Run'));
+		expect(sync.map((f) => f.split('.')[0]).filter((k, i, a) => a.indexOf(k) === i).sort()).toEqual(['bidirectional-sync', 'crm-to-fieldflow-sync', 'fieldflow-to-crm-sync', 'hourly-batch-sync', 'sync-all-prospects', 'sync-now']);
+		for (const f of sync) {
+			const nodes = templates[f].nodes;
+			expect(nodes.find((n) => n.name === 'Finish Run')!.parameters.failOnRecordErrors).toBe(true);
+			const writes = nodes.filter((n) => n.parameters.operation === 'upsert');
+			expect(writes.length).toBeGreaterThan(0);
+			for (const w of writes) expect(w.onError).toBe('continueRegularOutput');
+		}
+	});
+});
