@@ -9,7 +9,8 @@
  * Plain TypeScript, no n8n imports.
  */
 import { CRM_LABELS, forecastWrites } from '../crm';
-import type { CrmName } from '../crm/types';
+import type { CallForecast, CrmName, WriteInput } from '../crm/types';
+import { forecastGroupWrites, groupMembers, groupSpec } from '../crm/group';
 import { forecastFieldflowWrites } from '../fieldflow/client';
 import type { Routed } from './plan';
 import { readSync, SYNC_KEY, type PreviewMeta, type SyncMeta } from './protocol';
@@ -92,6 +93,16 @@ export interface PreviewSummaryOptions {
 	badges?: boolean;
 }
 
+/** The CRM calls of the planned writes: per member object for a record group (fields `<member>.<field>`). */
+function crmForecast(crm: CrmName, object: string, writes: WriteInput[], counts: PreviewCounts): CallForecast {
+	const members = groupMembers(crm, object).filter((m) => writes.some((w) => Object.keys(w.fields).some((k) => k.startsWith(`${m}.`)) || w.members?.[m]));
+	const spec = groupSpec(crm, object, members);
+	if (!spec) return forecastWrites(crm, object, { creates: counts.createInCrm, updates: counts.updateCrm, deletes: counts.deleteInCrm });
+	const out = forecastGroupWrites(spec, writes, (o, c) => forecastWrites(crm, o, c));
+	for (const [k, n] of Object.entries(forecastWrites(crm, object, { deletes: counts.deleteInCrm }))) out[k] = (out[k] ?? 0) + n;
+	return out;
+}
+
 /** Sums preview items up: what the run would write, and the calls those writes would cost. */
 export function previewSummary(items: Array<Record<string, unknown>>, options: PreviewSummaryOptions = {}): PreviewSummary {
 	const counts: PreviewCounts = { createInCrm: 0, updateCrm: 0, deleteInCrm: 0, createInFieldflow: 0, updateFieldflow: 0, deleteInFieldflow: 0, conflicts: 0, invalid: 0, unchanged: 0, unlink: 0 };
@@ -100,12 +111,17 @@ export function previewSummary(items: Array<Record<string, unknown>>, options: P
 	const badges = new Set<string>();
 	let crm: CrmName | null = null;
 	let object: string | null = null;
+	// The CRM writes as the write node would send them (a record group's forecast counts per member).
+	const crmWrites: WriteInput[] = [];
 	for (const json of items) {
 		const meta = readSync(json);
 		if (meta?.kind !== 'preview') continue;
 		const p = meta.planned;
 		crm ??= p.crm;
 		object ??= p.object;
+		if (p.kind === 'write' && (p.action === 'createInCrm' || p.action === 'updateCrm')) {
+			crmWrites.push({ ref: String(crmWrites.length), id: p.crmId ?? undefined, fields: (json.send as Record<string, unknown> | undefined) ?? {}, ...(p.members ? { members: p.members } : {}) });
+		}
 		records.add(recordKey(p));
 		if (p.kind === 'write') counts[p.action as keyof PreviewCounts]++;
 		else if (p.kind === 'conflict') counts.conflicts++;
@@ -116,7 +132,7 @@ export function previewSummary(items: Array<Record<string, unknown>>, options: P
 		if (badged && (p.fieldflowId || (p.kind === 'write' && p.action === 'createInFieldflow'))) badges.add(recordKey(p));
 	}
 	const forecast = {
-		crm: crm && object ? forecastWrites(crm, object, { creates: counts.createInCrm, updates: counts.updateCrm, deletes: counts.deleteInCrm }) : {},
+		crm: crm && object ? crmForecast(crm, object, crmWrites, counts) : {},
 		fieldflow: forecastFieldflowWrites({ upserts: counts.createInFieldflow + counts.updateFieldflow, deletes: counts.deleteInFieldflow, badges: options.badges ? badges.size : 0 }),
 	};
 	const forecastCalls = [...Object.values(forecast.crm), ...Object.values(forecast.fieldflow)].reduce((a, b) => a + b, 0);

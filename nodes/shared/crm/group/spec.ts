@@ -23,6 +23,8 @@ export interface CompanyMember {
 	nameField: string;
 	/** The primary's reference field holding the company id (person.org_id, Contact.AccountId). */
 	primaryRef: string;
+	/** The endpoint (as the adapter counts calls) of one look-up of a company by name, for forecasts. */
+	searchEndpoint: string;
 }
 
 /** The deal member: one per prospect; the link names the exact deal (a second deal is not it). */
@@ -50,7 +52,7 @@ const SPECS: Partial<Record<CrmName, Record<string, GroupSpec>>> = {
 		persons: {
 			crm: 'pipedrive',
 			primary: 'persons',
-			company: { object: 'organizations', nameField: 'name', primaryRef: 'org_id' },
+			company: { object: 'organizations', nameField: 'name', primaryRef: 'org_id', searchEndpoint: 'organizations.search' },
 			deal: { object: 'deals', titleField: 'title', primaryRef: 'person_id', companyRef: 'org_id', titleFallback: 'name' },
 		},
 	},

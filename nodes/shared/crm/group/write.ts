@@ -17,7 +17,7 @@
  */
 import { SyncError } from '../../errors';
 import { normalizeName } from '../../sync/match';
-import type { CrmAdapter, MemberIds, WriteInput, WriteResult } from '../types';
+import type { CallForecast, CrmAdapter, MemberIds, WriteCounts, WriteInput, WriteResult } from '../types';
 import { related } from './read';
 import { splitFields, type GroupSpec } from './spec';
 
@@ -189,4 +189,52 @@ async function writeDeals(a: CrmAdapter, spec: GroupSpec, writes: GroupWrite[]):
 /** Did this write change the primary's company (relinked or unlinked)? */
 function companyChanged(w: GroupWrite, spec: GroupSpec): boolean {
 	return spec.company!.primaryRef in w.primary;
+}
+
+/**
+ * Pure: the calls writeGroups makes for these inputs when none is retried, no company of a new
+ * name exists yet (each distinct name is looked up once and created once) and a changed company
+ * name renames (the look-up of who shares it included). `forecast` is the CRM's per-object write
+ * forecast (CrmAdapter.forecastWrites). For a Preview.
+ */
+export function forecastGroupWrites(spec: GroupSpec, inputs: WriteInput[], forecast: (object: string, counts: WriteCounts) => CallForecast): CallForecast {
+	const out: CallForecast = {};
+	const add = (f: CallForecast) => {
+		for (const [k, n] of Object.entries(f)) if (n > 0) out[k] = (out[k] ?? 0) + n;
+	};
+	const names = new Set<string>();
+	let companyUpdates = 0;
+	let sharedChecks = 0;
+	const primary: WriteCounts = { creates: 0, updates: 0 };
+	const deals: WriteCounts = { creates: 0, updates: 0 };
+	for (const input of inputs) {
+		const { primary: own, byMember } = splitFields(spec, input.fields);
+		const company = spec.company ? byMember[spec.company.object] : undefined;
+		if (spec.company && company) {
+			const linked = input.members?.[spec.company.object];
+			const hasName = spec.company.nameField in company;
+			const name = String(company[spec.company.nameField] ?? '').trim();
+			if (!linked && name) names.add(normalizeName(name));
+			else if (linked && hasName && name) {
+				sharedChecks++;
+				companyUpdates++;
+			} else if (linked && !hasName) companyUpdates++;
+		}
+		if (!input.id) primary.creates!++;
+		else if (Object.keys(own).length) primary.updates!++;
+		if (spec.deal) {
+			const deal = byMember[spec.deal.object] ?? {};
+			if (input.members?.[spec.deal.object]) {
+				if (Object.keys(deal).length) deals.updates!++;
+			} else if (Object.values(deal).some((v) => v !== undefined && v !== null && v !== '')) deals.creates!++;
+		}
+	}
+	if (spec.company) {
+		if (names.size) add({ [spec.company.searchEndpoint]: names.size });
+		if (sharedChecks) add({ [`${spec.primary}.list`]: sharedChecks });
+		add(forecast(spec.company.object, { creates: names.size, updates: companyUpdates }));
+	}
+	add(forecast(spec.primary, primary));
+	if (spec.deal) add(forecast(spec.deal.object, deals));
+	return out;
 }
