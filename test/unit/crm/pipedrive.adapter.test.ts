@@ -518,13 +518,7 @@ describe('errors', () => {
 	});
 });
 
-describe('update_time in whole seconds (Pipedrive keeps no fractions)', () => {
-	beforeEach(() => {
-		sb.wholeSeconds = true;
-	});
-	afterEach(() => {
-		sb.wholeSeconds = false;
-	});
+describe('update_time in whole seconds (Pipedrive keeps no fractions; the sandbox default)', () => {
 
 	/**
 	 * Hold the sandbox's clock inside one second (a busy second of a bulk load, whatever this
