@@ -23,8 +23,16 @@
  * `--render=<saved.json> [--why=<text>] [--note=<text>]` only rewrites docs/bench from a saved, possibly
  * partial, result file (`why`: for the sizes not reached; `note`: appended under the table).
  *
+ * `--throttled`: the bulk first sync of N = 1,000 (default; --n=… to change) per CRM with the
+ * vendors' limits on in the sandboxes and the adapters' own vendor throttles (no
+ * FIELDFLOW_SANDBOX_RATE_PER_SECOND=0): HubSpot's rolling window (100 calls per 10 s, search 5/s)
+ * with its X-HubSpot-RateLimit-* headers, Pipedrive's 2-second window (20 requests, the smallest
+ * plan) with x-ratelimit-*, Salesforce's daily allocation (15,000 calls, Developer Edition;
+ * Sforce-Limit-Info). Reports records/s, API calls and the rate-limit refusals (429; Salesforce:
+ * 403 REQUEST_LIMIT_EXCEEDED) per CRM; writes docs/bench/throttled.json and throttled-table.md.
+ *
  * Options: --quick, --crm=salesforce,hubspot, --n 1000,10000,100000 (default; or --n=…), --latency=25,
- * --throttled (keep the adapters' vendor throttles instead of FIELDFLOW_SANDBOX_RATE_PER_SECOND=0),
+ * --throttled (above),
  * --pipedrive-max=<N> (skip larger Pipedrive sizes), --no-naive, --no-engine, --out=<file>,
  * --heap=<MB> (n8n's V8 heap limit; default Node's own), --bulk-only (skip the incremental runs),
  * --bulk-two-way (the bulk through the two-way template, one execution: the unpaged comparison).
@@ -56,18 +64,45 @@ const opt = (name: string): string | undefined => {
 const QUICK = flag('quick');
 const LATENCY = Number(opt('latency') ?? 25);
 const CRMS = (opt('crm')?.split(',') ?? ['salesforce', 'hubspot', 'pipedrive']) as BenchCrm[];
-const SIZES = opt('n')?.split(',').map((x) => Number(x.replace(/_/g, ''))) ?? (QUICK ? [1000] : [1000, 10_000, 100_000]);
+const THROTTLED = flag('throttled');
+const SIZES = opt('n')?.split(',').map((x) => Number(x.replace(/_/g, ''))) ?? (QUICK || THROTTLED ? [1000] : [1000, 10_000, 100_000]);
 /** Pipedrive has no batch API: N single-record writes (4 in parallel), so N = 100,000 is ≥ 100,000 calls; `--pipedrive-max=10000` skips the larger sizes. */
 const PIPEDRIVE_MAX = Number(opt('pipedrive-max') ?? Infinity);
-const THROTTLED = flag('throttled');
 /** `--heap=<MB>`: n8n's V8 heap limit (--max-old-space-size); default: Node's own. */
 const HEAP_MB = Number(opt('heap') ?? 0) || 0;
 /** `--bulk-only`: only the bulk first sync of each scenario. */
-const BULK_ONLY = flag('bulk-only');
+const BULK_ONLY = flag('bulk-only') || THROTTLED;
 /** `--bulk-two-way`: run the bulk first sync through the two-way template (one execution, not paged), for comparison. */
 const BULK_TWO_WAY = flag('bulk-two-way');
 const RATE_ENV: Record<string, string> = THROTTLED ? {} : { FIELDFLOW_SANDBOX_RATE_PER_SECOND: '0' };
-const OUT = opt('out') ?? path.join(REPO_ROOT, 'bench-results', `bench-${QUICK ? 'quick' : 'full'}.json`);
+const OUT = opt('out') ?? path.join(REPO_ROOT, 'bench-results', `bench-${THROTTLED ? 'throttled' : QUICK ? 'quick' : 'full'}.json`);
+
+/**
+ * `--throttled`: the vendors' published limits, switched on in the sandboxes (each switch cites its
+ * vendor page in the sandbox): HubSpot private apps 100 calls per rolling 10 s on the Free/Starter
+ * tier and CRM search 5 requests/s (https://developers.hubspot.com/docs/guides/apps/api-usage/usage-details);
+ * Pipedrive 20 requests per 2 s per token on the smallest plan
+ * (https://developers.pipedrive.com/changelog/post/new-rate-limits-window-now-in-effect; headers:
+ * https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting); Salesforce the org's daily
+ * allocation (15,000 for a Developer Edition org; no per-second limit is published).
+ */
+const VENDOR_LIMITS: Record<BenchCrm, string> = {
+	salesforce: 'daily allocation 15,000 calls (403 REQUEST_LIMIT_EXCEEDED past it)',
+	hubspot: '100 calls / rolling 10 s + search 5/s, X-HubSpot-RateLimit-* headers',
+	pipedrive: '20 requests / 2 s, x-ratelimit-* headers',
+};
+
+function vendorLimitsOn(sb: Sandboxes): void {
+	sb.hubspot.rateLimit = { max: 100, intervalMs: 10_000, searchPerSecond: 5 };
+	sb.pipedrive.enforceRateLimit = true;
+	sb.pipedrive.rateLimitPerWindow = 20;
+	sb.salesforce.enforceDailyLimit = true;
+}
+
+/** Rate-limit refusals the CRM sandbox answered so far (its enforced limits, not injected faults). */
+function refusals(sb: Sandboxes, crm: BenchCrm): number {
+	return sb[crm].rateLimited;
+}
 
 const FLOOR_BATCH: Record<BenchCrm, number> = { salesforce: 200, hubspot: 100, pipedrive: 1 };
 const LABEL: Record<BenchCrm, string> = { salesforce: 'Salesforce', hubspot: 'HubSpot', pipedrive: 'Pipedrive' };
@@ -92,6 +127,8 @@ interface RunMeasure {
 	/** 1-minute load average at the start and end of the run (2 cores; other work shares them). */
 	load: [number, number];
 	calls: Calls;
+	/** Rate-limit refusals by the CRM sandbox during the run (429; Salesforce 403 REQUEST_LIMIT_EXCEEDED). */
+	rateLimited: number;
 }
 
 interface Scenario {
@@ -216,6 +253,7 @@ class Bench {
 	/** One `n8n execute` of the runner workflow; max RSS of the n8n process; calls from the sandboxes. */
 	async run(crm: BenchCrm, kind: RunKind = 'sync'): Promise<RunMeasure> {
 		resetCounters(this.sb);
+		const refused0 = refusals(this.sb, crm);
 		const node = path.join(nodeBinDir(this.n8n.line), 'node');
 		const bin = path.join(runtimeDir(this.n8n.line), 'node_modules', 'n8n', 'bin', 'n8n');
 		const useTime = fs.existsSync('/usr/bin/time');
@@ -269,7 +307,7 @@ class Bench {
 		const ok = code === 0;
 		const error = ok ? undefined : `${stdout.slice(-3000)}\n${stderr.slice(-3000)}\n${this.n8n.logTail(30)}`;
 		const load: [number, number] = [Math.round(load0 * 100) / 100, Math.round(os.loadavg()[0] * 100) / 100];
-		return { ok, error, wallMs, maxRssMb, maxRssMainMb, load, calls: callsOf(this.sb, crm) };
+		return { ok, error, wallMs, maxRssMb, maxRssMainMb, load, calls: callsOf(this.sb, crm), rateLimited: refusals(this.sb, crm) - refused0 };
 	}
 
 	async scenario(crm: BenchCrm, n: number): Promise<Scenario> {
@@ -277,6 +315,7 @@ class Bench {
 		const s: Scenario = { crm, n };
 		for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.reset();
 		for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.latencyMs = LATENCY;
+		if (THROTTLED) vendorLimitsOn(sb);
 		fs.rmSync(this.storePath(crm), { force: true });
 		seedProspects(sb, n);
 		log(`${LABEL[crm]} N=${n}: bulk first sync (${BULK_TWO_WAY ? 'two-way template, one execution' : 'Sync All Prospects, paged'})…`);
@@ -290,7 +329,7 @@ class Bench {
 			log(`  bulk failed: ${s.bulk.error.slice(-2000)}`);
 			return s;
 		}
-		log(`  bulk: ${fmtCalls(bulk.calls)} in ${sec(bulk.wallMs)}, peak RSS ${bulk.maxRssMb} MB (main process ${bulk.maxRssMainMb} MB)`);
+		log(`  bulk: ${fmtCalls(bulk.calls)} in ${sec(bulk.wallMs)}, ${bulk.rateLimited} rate-limit refusals, peak RSS ${bulk.maxRssMb} MB (main process ${bulk.maxRssMainMb} MB)`);
 		if (BULK_ONLY) return s;
 		log('  settle run (re-reads its own writes)…');
 		s.settle = await this.run(crm);
@@ -406,7 +445,29 @@ interface NaiveRow {
 	timeRatio?: number;
 }
 
+/** The `--throttled` table: per CRM, the bulk first sync under the vendors' limits. */
+function throttledTable(results: { scenarios: Scenario[] }, meta: Record<string, any>): string {
+	const fmt = (x: number | undefined) => (x === undefined ? '–' : x.toLocaleString('en-US'));
+	const lines = [
+		`Machine: ${meta.machine.cpu}, ${meta.machine.cores} cores, ${meta.machine.os}; n8n ${meta.machine.n8n} (\`n8n execute\`); sandboxes with ${meta.latencyMs} ms per call and the vendors' limits on; the adapters' vendor-default throttles (HubSpot 8/s, Pipedrive 10/s, Salesforce 10/s) and header pacing (RateGate.observe); ${meta.date}.`,
+		'',
+		'| CRM | N | limit modelled | records/s | time | API calls (CRM + FieldFlow) | CRM writes | rate-limit refusals (429) |',
+		'| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+	];
+	for (const s of results.scenarios) {
+		const b = s.bulk;
+		if (!b) {
+			lines.push(`| ${LABEL[s.crm]} | ${fmt(s.n)} | ${VENDOR_LIMITS[s.crm]} | ${s.skipped ?? 'not run'} | | | | |`);
+			continue;
+		}
+		const state = b.ok ? '' : ` (failed: ${(b.error ?? '').split('\n').find((l) => l.trim()) ?? ''})`;
+		lines.push(`| ${LABEL[s.crm]} | ${fmt(s.n)} | ${VENDOR_LIMITS[s.crm]} | ${fmt(b.recordsPerSecond)}${state} | ${sec(b.wallMs)} | ${fmt(b.calls.total)} (${fmt(b.calls.crm.reads + b.calls.crm.writes)} + ${fmt(b.calls.fieldflow.reads + b.calls.fieldflow.writes)}) | ${fmt(b.calls.crm.writes)} | ${fmt(b.rateLimited)} |`);
+	}
+	return lines.join('\n');
+}
+
 function table(results: { scenarios: Scenario[]; naive: NaiveRow[]; engine: EngineResult[] }, meta: Record<string, any>): string {
+	if (meta.throttled) return throttledTable(results, meta);
 	const lines: string[] = [];
 	const fmt = (x: number | undefined) => (x === undefined ? '–' : x.toLocaleString('en-US'));
 	lines.push(`Machine: ${meta.machine.cpu}, ${meta.machine.cores} cores, ${meta.machine.memoryGiB} GiB RAM, ${meta.machine.os}; n8n ${meta.machine.n8n} on its own Node 24 (\`n8n execute\`${meta.heapMb ? `, V8 heap limit ${meta.heapMb} MB` : ", Node's default heap limit"}); sandboxes with ${meta.latencyMs} ms per call; client throttles ${meta.throttled ? 'at vendor defaults' : 'off (FIELDFLOW_SANDBOX_RATE_PER_SECOND=0)'}; ${meta.date}.`);
@@ -469,11 +530,12 @@ function renderDocs(file: string, why: string, note?: string): void {
 	console.log(out.table);
 }
 
-function writeDocs(out: { table: string }): void {
+function writeDocs(out: { table: string; meta?: Record<string, any> }): void {
 	const docs = path.join(REPO_ROOT, 'docs', 'bench');
 	fs.mkdirSync(docs, { recursive: true });
-	fs.writeFileSync(path.join(docs, 'latest.json'), JSON.stringify(out, null, 2));
-	fs.writeFileSync(path.join(docs, 'README-table.md'), `${out.table}\n`);
+	const throttled = !!out.meta?.throttled;
+	fs.writeFileSync(path.join(docs, throttled ? 'throttled.json' : 'latest.json'), JSON.stringify(out, null, 2));
+	fs.writeFileSync(path.join(docs, throttled ? 'throttled-table.md' : 'README-table.md'), `${out.table}\n`);
 }
 
 async function main(): Promise<void> {
@@ -490,7 +552,7 @@ async function main(): Promise<void> {
 		return out;
 	};
 
-	if (!flag('no-engine')) {
+	if (!flag('no-engine') && !THROTTLED) {
 		for (const kind of ['bulk', 'steady'] as const) {
 			log(`engine path: 100,000 records, ${kind}…`);
 			const e = await engineBench('salesforce', 100_000, kind);
@@ -506,7 +568,7 @@ async function main(): Promise<void> {
 		// Sizes outer, CRMs inner: every CRM at 1,000 first, the largest runs last.
 		for (const n of SIZES) {
 			for (const crm of CRMS) {
-				if (n === 1000 && !flag('no-naive')) {
+				if (n === 1000 && !flag('no-naive') && !THROTTLED) {
 					const sb = bench.sb;
 					for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.reset();
 					for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.latencyMs = LATENCY;

@@ -155,6 +155,8 @@ export class N8n {
 			N8N_LOG_LEVEL: 'warn',
 			N8N_LOG_OUTPUT: 'file',
 			N8N_LOG_FILE_LOCATION: path.join(this.userFolder, 'n8n.log'),
+			// MB before the log file rotates (n8n's default 16): the runs' data is parsed from it.
+			N8N_LOG_FILE_SIZE_MAX: '1024',
 			DB_SQLITE_POOL_SIZE: '2',
 			N8N_RUNNERS_MODE: 'internal',
 			N8N_RUNNERS_BROKER_PORT: String(this.brokerPort || 5679),
@@ -218,7 +220,10 @@ export class N8n {
 		await this.cli(['execute', `--id=${id}`, '--rawOutput'], 300_000, { N8N_LOG_LEVEL: 'info', N8N_USE_WORKFLOW_PUBLICATION_SERVICE: 'false' }).catch((err: Error) => {
 			failure = err;
 		});
-		const added = fs.readFileSync(logFile).subarray(offset).toString('utf8');
+		// n8n's file logger rotates at N8N_LOG_FILE_SIZE_MAX (the env sets it high; big runs log
+		// megabytes of run data): a log now shorter than the offset was rotated, read it whole.
+		const log = fs.readFileSync(logFile);
+		const added = log.subarray(log.length < offset ? 0 : offset).toString('utf8');
 		for (const line of added.split('\n').reverse()) {
 			if (!line.trim()) continue;
 			let message: unknown;

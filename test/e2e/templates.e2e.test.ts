@@ -336,6 +336,80 @@ describe.each(CRMS)('templates with %s', (crm) => {
 	}, 300_000);
 });
 
+/**
+ * Issue #16: the CRM keeps whole seconds (Salesforce SystemModstamp, Pipedrive update_time; the
+ * sandboxes' default) and a bulk edit gives every record one stamp. More records than one page of
+ * the template's CRM read (Salesforce 2,000 per query batch, Pipedrive 500 per list page), so a page
+ * boundary falls inside the tie: every edit must reach FieldFlow exactly once, and the next run
+ * write nothing.
+ */
+describe.each([
+	['salesforce', 2050],
+	['pipedrive', 550],
+] as Array<[Crm, number]>)('whole-second tie through the two-way template (%s)', (crm, n) => {
+	it(`a bulk ${crm} edit of ${n} records in one second, read across a page boundary: each edit in FieldFlow once; the next run writes nothing`, async () => {
+		resetAll();
+		const email = (k: number) => `tie${k}.${crm}@tie.example`;
+		const phone = (k: number, v: number) => `+1 555 ${v}${String(k).padStart(6, '0')}`;
+		sb.fieldflow.seed({ prospects: Array.from({ length: n }, (_, k) => ({ company_name: `Tie ${k}`, contact_name: `Tie Person${k}`, email: email(k), phone: phone(k, 1), status: 'new' })) });
+		if (crm === 'salesforce') sb.salesforce.seed({ Lead: Array.from({ length: n }, (_, k) => ({ FirstName: 'Tie', LastName: `Person${k}`, Email: email(k), Phone: phone(k, 1), Company: `Tie ${k}`, Status: 'Open - Not Contacted' })) });
+		else sb.pipedrive.seed({ persons: Array.from({ length: n }, (_, k) => ({ name: `Tie Person${k}`, emails: [{ value: email(k), primary: true, label: 'work' }], phones: [{ value: phone(k, 1), primary: true, label: 'work' }] })) });
+		// Run 1 links every pair by email (same values on both sides).
+		await run('bidirectional-sync', crm);
+		expect(sb.fieldflow.prospects.size).toBe(n);
+
+		// The bulk edit: every record's phone, through the CRM's API, with the CRM's clock held in one second.
+		const people = await crmPeople(crm);
+		expect(people).toHaveLength(n);
+		const k = (p: { fields: Record<string, unknown> }) => Number(/^tie(\d+)\./.exec(String(p.fields.email))![1]);
+		const adapter = adapterFor(crm);
+		const clock = crmSandbox(crm).clock;
+		clock.offsetMs += 1000; // a second of its own, after run 1's reads
+		clock.freeze();
+		try {
+			const res = await adapter.upsert(CRM_INFO[crm].object, people.map((p) => ({ ref: p.id, id: p.id, fields: { [phoneField(crm)]: phone(k(p), 2) } })));
+			expect(res.filter((r) => !r.success)).toEqual([]);
+		} finally {
+			clock.thaw();
+			clock.offsetMs -= 1000;
+		}
+		const stamps = new Set<string>();
+		for await (const page of adapter.listChangedSince(CRM_INFO[crm].object, undefined)) for (const r of page.records) stamps.add(r.modifiedAt);
+		expect(stamps.size).toBe(1); // all n records share one whole-second stamp
+		expect([...stamps][0]).toMatch(/:\d\d\.000Z$/);
+
+		// Run 2: count every FieldFlow prospect update per record.
+		const updates = new Map<string, number>();
+		const table = sb.fieldflow.prospects;
+		const update = table.update;
+		table.update = (id, patch) => {
+			updates.set(id, (updates.get(id) ?? 0) + 1);
+			return update.call(table, id, patch);
+		};
+		resetCounters();
+		try {
+			await run('bidirectional-sync', crm);
+		} finally {
+			table.update = update;
+		}
+		// The CRM read paged through the tie: Salesforce queryMore, Pipedrive a second list page.
+		if (crm === 'salesforce') expect(sb.salesforce.calls.get('queryMore')).toBeGreaterThanOrEqual(1);
+		else expect(sb.pipedrive.calls.get('persons.list')).toBeGreaterThanOrEqual(2);
+		const prospects = sb.fieldflow.snapshot().prospects!;
+		expect(prospects).toHaveLength(n);
+		for (const p of prospects) expect(p.phone).toBe(phone(k({ fields: p }), 2));
+		expect(updates.size).toBe(n);
+		expect([...updates.values()].every((c) => c === 1)).toBe(true);
+		expect(writes(crmSandbox(crm))).toBe(0);
+
+		// Run 3: nothing to do (the tie is re-read as the same versions).
+		resetCounters();
+		await run('bidirectional-sync', crm);
+		expect(writes(crmSandbox(crm))).toBe(0);
+		expect(writes(sb.fieldflow, true)).toBe(0);
+	}, 600_000);
+});
+
 describe('network', () => {
 	it('n8n never tried to reach anything but 127.0.0.1 while running the templates', () => {
 		expect(n8n.blockedConnections()).toEqual([]);

@@ -78,15 +78,18 @@ export class MonotonicClock {
 	public offsetMs = 0;
 	/** While set, every write gets this time (one transaction: see `freeze`). */
 	private frozen?: number;
+	/** Open freezes: a sandbox's own transaction inside a test's frozen second keeps that second. */
+	private freezes = 0;
 	/**
 	 * Until `thaw`, every write gets the same time, as the rows of one database transaction do
-	 * (a sandbox's bulk write). Order among them is then by id.
+	 * (a sandbox's bulk write). Order among them is then by id. Nests: the time set by the outermost
+	 * freeze holds until its thaw (a test holding one second across several collection requests).
 	 */
 	freeze(): void {
-		this.frozen = this.nowMs();
+		if (this.freezes++ === 0) this.frozen = this.nowMs();
 	}
 	thaw(): void {
-		this.frozen = undefined;
+		if (this.freezes > 0 && --this.freezes === 0) this.frozen = undefined;
 	}
 	nowMs(): number {
 		if (this.frozen !== undefined) return this.frozen;

@@ -200,14 +200,16 @@ function bad(field: string, message: string): SandboxHttpError {
 /**
  * Pipedrive keeps `add_time` / `update_time` to the whole second: "All dates and times received by
  * the API will be in ISO 8601 format 2019-01-22 08:55:59", UTC ("Date format",
- * pipedrive.readme.io/docs/core-api-concepts-date-format); v1 prints that form, v2 the RFC 3339 one
+ * https://pipedrive.readme.io/docs/core-api-concepts-date-format); v1 prints that form, v2 the RFC 3339 one
  * without fractions (see v2Time). With `wholeSeconds` on,
  * the sandbox stores them so: every write within one second shares its update_time (a bulk load
  * gives hundreds of records one time), lists order ties by id and `updated_since` compares whole
- * seconds. Off (default): each write keeps a unique millisecond internally (existing tests).
+ * seconds. On by default, as Pipedrive does it (`reset` turns it on again); off = each write keeps
+ * a unique millisecond internally, which Pipedrive never shows: only for a test that must tell two
+ * writes apart by their stamp alone.
  */
 class PipedriveClock extends MonotonicClock {
-	wholeSeconds = false;
+	wholeSeconds = true;
 	override nowMs(): number {
 		const t = super.nowMs();
 		return this.wholeSeconds ? Math.floor(t / 1000) * 1000 : t;
@@ -374,6 +376,7 @@ export class PipedriveSandbox extends Sandbox {
 	clearData(): void {
 		this.rateLimited = 0;
 		this.dailyRequestsLeft = 10_000;
+		this.wholeSeconds = true;
 		for (const t of Object.values(this.tables)) t.clear();
 		this.maxId.clear();
 	}

@@ -193,21 +193,30 @@ describe('Salesforce sandbox through jsforce', () => {
 			Array.from({ length: 6 }, (_, i) => ({ LastName: `Q${i}`, Company: 'C', Email: i < 3 ? 'shared@example.com' : `q${i}@example.com`, FieldFlow_Id__c: `ffq-${i}` })),
 			{ allOrNone: true },
 		)) as Array<{ id: string }>;
+		// SystemModstamp is in whole seconds and the collection shares one: move a second on before
+		// each later write so the WHERE on stamps below has three distinct seconds to tell apart.
+		const s0 = sb.tables.Lead.get(made[0].id)!.updatedAt;
+		sb.clock.offsetMs += 1000;
 		await conn.sobject('Lead').update({ Id: made[1].id, Email: 'other@example.com' });
+		sb.clock.offsetMs += 1000;
 		await conn.sobject('Lead').destroy(made[2].id);
+		sb.clock.offsetMs = 0;
 		const ids = async (soql: string, all = false) => (await conn.query<{ Id: string }>(soql, { scanAll: all })).records.map((r) => r.Id);
 		expect(await ids("SELECT Id FROM Lead WHERE Email IN ('SHARED@example.com', 'q4@example.com', 'nobody@example.com') ORDER BY Id")).toEqual([made[0].id, made[4].id].sort());
 		expect(await ids("SELECT Id FROM Lead WHERE Email = 'shared@example.com'", true)).toEqual([made[0].id, made[2].id]);
 		expect(await ids("SELECT Id FROM Lead WHERE Email = 'Other@Example.com' AND LastName = 'Q1'")).toEqual([made[1].id]);
 		expect(await ids("SELECT Id FROM Lead WHERE Email = 'other@example.com' AND LastName = 'Q9'")).toEqual([]);
 		expect(await ids("SELECT Id FROM Lead WHERE FieldFlow_Id__c = 'FFQ-3'")).toEqual([made[3].id]);
-		const rows = sb.tables.Lead.live();
-		const pivot = rows[rows.length - 3];
-		const stamp = new Date(pivot.updatedAt).toISOString().replace('Z', '+0000');
-		expect(await ids(`SELECT Id FROM Lead WHERE SystemModstamp >= ${stamp} ORDER BY SystemModstamp ASC, Id ASC`)).toEqual(rows.slice(-3).map((r) => r.id));
-		expect(await ids(`SELECT Id FROM Lead WHERE LastModifiedDate > ${stamp} ORDER BY SystemModstamp ASC, Id ASC`)).toEqual(rows.slice(-2).map((r) => r.id));
+		const second = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('Z', '+0000');
+		const stamp0 = second(s0);
+		const stamp1 = second(sb.tables.Lead.get(made[1].id)!.updatedAt);
+		const sameSecond = [made[0].id, made[3].id, made[4].id, made[5].id].sort();
+		// Ties on one second come in Id order (ORDER BY SystemModstamp, Id).
+		expect(await ids(`SELECT Id FROM Lead WHERE SystemModstamp >= ${stamp0} AND Company = 'C' ORDER BY SystemModstamp ASC, Id ASC`)).toEqual([...sameSecond, made[1].id]);
+		expect(await ids(`SELECT Id FROM Lead WHERE SystemModstamp >= ${stamp1} AND Company = 'C' ORDER BY SystemModstamp ASC, Id ASC`)).toEqual([made[1].id]);
+		expect(await ids(`SELECT Id FROM Lead WHERE LastModifiedDate > ${stamp0} AND Company = 'C' ORDER BY SystemModstamp ASC, Id ASC`)).toEqual([made[1].id]);
 		// queryAll also sees the deleted record, which changed last.
-		expect(await ids(`SELECT Id FROM Lead WHERE SystemModstamp > ${stamp} ORDER BY SystemModstamp ASC, Id ASC`, true)).toEqual([...rows.slice(-2).map((r) => r.id), made[2].id].sort((a, b) => sb.tables.Lead.rows.get(a)!.updatedAt - sb.tables.Lead.rows.get(b)!.updatedAt));
+		expect(await ids(`SELECT Id FROM Lead WHERE SystemModstamp > ${stamp0} AND Company = 'C' ORDER BY SystemModstamp ASC, Id ASC`, true)).toEqual([made[1].id, made[2].id]);
 	});
 
 	it('describes objects with types, lengths, required-ness and picklists', async () => {
@@ -330,7 +339,7 @@ describe('Salesforce sandbox through jsforce', () => {
 		});
 
 		it('wholeSecondStamps: SystemModstamp in whole seconds, one for a whole collection; visibilityDelayMs hides new rows from queries only', async () => {
-			sb.wholeSecondStamps = true;
+			expect(sb.wholeSecondStamps).toBe(true); // the default, as Salesforce
 			sb.clock.freeze();
 			await create(Array.from({ length: 200 }, (_, i) => ({ LastName: `W${i}` })));
 			sb.clock.thaw();

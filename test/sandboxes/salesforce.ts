@@ -152,6 +152,8 @@ export class SalesforceSandbox extends Sandbox {
 	 * System Overview: API Usage, https://help.salesforce.com/s/articleView?id=xcloud.setup_system_overview_api.htm
 	 */
 	enforceDailyLimit = false;
+	/** Calls refused by the enforced daily allocation (403 REQUEST_LIMIT_EXCEEDED) since the last reset. */
+	rateLimited = 0;
 	/**
 	 * The integration user's permissions (least privilege). `viewSetup` false: GET /limits answers
 	 * 403 (the Limits resource is "available ... for API users with the View Setup and
@@ -166,16 +168,22 @@ export class SalesforceSandbox extends Sandbox {
 	 * Guide, Primitive Data Types, https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/primitive_data_types.htm;
 	 * SystemModstamp, https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/system_fields.htm).
 	 * And every record of one sObject Collections request is saved in one transaction, so they
-	 * share one timestamp. Off (the default): every write has its own millisecond, as the tests
-	 * written before this switch expect.
+	 * share one timestamp (a bulk write of 200 gives 200 records one second; several collections
+	 * in one second give hundreds). On by default, as Salesforce does it; `reset` turns it on
+	 * again. Off = every write shows its own millisecond (unique stamps), which no Salesforce org
+	 * does: only for a test that must tell two writes apart by their stamp alone.
 	 */
-	wholeSecondStamps = false;
+	wholeSecondStamps = true;
 	/**
 	 * Delayed visibility: a row written while this is > 0 reaches queries only this many ms after
 	 * its SystemModstamp, as a row of a transaction still open when its stamp was taken (Salesforce
 	 * stamps at the start of the save and commits at its end; long triggers/flows make the gap
-	 * seconds; see "SystemModstamp" in system_fields.htm and the Salesforce guidance to re-read a
-	 * window of recent changes). Tests move time with `clock.offsetMs`.
+	 * seconds). Salesforce documents it for replication: getUpdated's latestDateCovered is "the
+	 * start time of that long-running transaction", to be used as the next start date "to capture
+	 * the changes that started after this date but did not complete before the endDate"
+	 * (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_getupdated_getupdatedresult.htm;
+	 * getUpdated uses SystemModstamp, https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_getupdated.htm).
+	 * Off (0) by default; tests move time with `clock.offsetMs`.
 	 */
 	visibilityDelayMs = 0;
 	/**
@@ -246,9 +254,10 @@ export class SalesforceSandbox extends Sandbox {
 		this.recordFaults = [];
 		this.requestFaults = [];
 		this.enforceDailyLimit = false;
+		this.rateLimited = 0;
 		this.permissions.viewSetup = true;
 		this.permissions.deniedObjects.clear();
-		this.wholeSecondStamps = false;
+		this.wholeSecondStamps = true;
 		this.visibilityDelayMs = 0;
 		this.visibleAt.clear();
 		this.collectionLog.length = 0;
@@ -404,6 +413,7 @@ export class SalesforceSandbox extends Sandbox {
 	/** A whole-request fault for `endpoint`, raised as Salesforce's error array. */
 	private requestFault(endpoint: string): void {
 		if (this.enforceDailyLimit && this.apiUsage > this.dailyLimit) {
+			this.rateLimited++;
 			throw new SfHttpError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.', undefined, { 'Sforce-Limit-Info': `api-usage=${this.apiUsage}/${this.dailyLimit}` });
 		}
 		for (const f of this.requestFaults) {

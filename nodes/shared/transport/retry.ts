@@ -6,6 +6,7 @@
  * (p-retry is ESM-only and bottleneck is unmaintained; both would still need our Retry-After and
  * error-kind logic, so this small loop is the simpler dependency.)
  */
+import { createHash } from 'node:crypto';
 import { SyncError } from '../errors';
 import type { CallStats } from '../crm/types';
 
@@ -93,6 +94,27 @@ export class RateGate {
 		}
 		this.tokens = Math.min(this.tokens, remaining);
 	}
+}
+
+/**
+ * The vendors count their limits per token (HubSpot per app and account, Pipedrive per token), but
+ * every node execution builds its own adapter: a new gate would start with a full burst while the
+ * node before it has just spent the server's window (three Pipedrive adapters in a row at 20
+ * requests / 2 s: the second and third each tripped 4 429s). Adapters of one credential in this
+ * process share one gate, with what the headers last said. `parts` name the credential (vendor,
+ * base URL, token); the key is their hash, the token is not kept.
+ */
+const sharedGates = new Map<string, RateGate>();
+const SHARED_GATES_MAX = 500;
+export function sharedRateGate(parts: string[], ratePerSecond: number, burst: number): RateGate {
+	const key = createHash('sha256').update(JSON.stringify([...parts, ratePerSecond, burst])).digest('hex');
+	let gate = sharedGates.get(key);
+	if (!gate) {
+		if (sharedGates.size >= SHARED_GATES_MAX) sharedGates.delete(sharedGates.keys().next().value as string);
+		gate = new RateGate(ratePerSecond, burst);
+		sharedGates.set(key, gate);
+	}
+	return gate;
 }
 
 /**

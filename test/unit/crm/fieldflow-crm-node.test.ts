@@ -202,7 +202,7 @@ describe('FieldFlow CRM node operations', () => {
 
 	it('Salesforce get changed since with its cursor (the newest modifiedAt as the next Since): whole-second stamps, records of that second written later are not skipped', async () => {
 		const s = sb.salesforce;
-		s.wholeSecondStamps = true;
+		expect(s.wholeSecondStamps).toBe(true); // the sandbox default, as Salesforce
 		const leads = (tag: string, n: number) => Array.from({ length: n }, (_, i) => ({ json: { LastName: `${tag} ${i}`, Company: 'Cursor Co' } }));
 		const read = (since: string) => run({ crm: 'salesforce', operation: 'getChangedSince', object: 'Lead', since, returnAll: true, options: {} });
 		let first: INodeExecutionData[];

@@ -431,6 +431,30 @@ describe('errors', () => {
 		}
 	}, 30_000);
 
+	test('rate headers across adapters: three adapters of one token in a row (one per node execution) share one gate, 0 429s', async () => {
+		// The window is per token; each n8n node builds its own adapter. Before the shared gate, a new
+		// adapter started with a full burst right after the previous one had spent the window (4 429s
+		// for the second and for the third adapter of 60 writes each at 20 requests / 2 s).
+		sb.enforceRateLimit = true;
+		sb.rateLimitPerWindow = 20;
+		try {
+			await new Promise((r) => setTimeout(r, 2000)); // a fresh window
+			sb.resetCounters();
+			const before = sb.rateLimited;
+			for (const round of [1, 2, 3]) {
+				const a = new PipedriveAdapter({ apiToken: TOKEN, baseUrl: base, retry: FAST, ratePerSecond: 10 });
+				const res = await a.upsert('persons', Array.from({ length: 40 }, (_, i) => ({ ref: `g${round}-${i}`, fields: { name: `Gate ${round} ${i}` } })));
+				expect(res.every((r) => r.success)).toBe(true);
+				expect(a.stats.retries).toBe(0);
+			}
+			expect(sb.rateLimited - before).toBe(0);
+			expect(sb.calls.get('persons.create')).toBe(120);
+		} finally {
+			sb.enforceRateLimit = false;
+			sb.rateLimitPerWindow = 80;
+		}
+	}, 60_000);
+
 	test('rate limit enforced by the sandbox: a client that ignores the headers gets 429 with Retry-After', async () => {
 		sb.enforceRateLimit = true;
 		sb.rateLimitPerWindow = 3;
@@ -518,13 +542,7 @@ describe('errors', () => {
 	});
 });
 
-describe('update_time in whole seconds (Pipedrive keeps no fractions)', () => {
-	beforeEach(() => {
-		sb.wholeSeconds = true;
-	});
-	afterEach(() => {
-		sb.wholeSeconds = false;
-	});
+describe('update_time in whole seconds (Pipedrive keeps no fractions; the sandbox default)', () => {
 
 	/**
 	 * Hold the sandbox's clock inside one second (a busy second of a bulk load, whatever this

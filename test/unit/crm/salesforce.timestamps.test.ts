@@ -51,7 +51,7 @@ describe('Salesforce change reads with whole-second stamps and delayed visibilit
 	afterAll(() => sb.stop());
 	beforeEach(() => {
 		sb.reset();
-		sb.wholeSecondStamps = true;
+		expect(sb.wholeSecondStamps).toBe(true); // the sandbox default, as Salesforce
 	});
 	afterEach(() => {
 		sb.clock.thaw();

@@ -4,7 +4,7 @@
  */
 import { Client } from '@hubspot/api-client';
 import { SyncError, malformedAnswer, redactSecrets } from '../../errors';
-import { RateGate, callApi, newStats, type RetryPolicy, type Sleep, type WriteSafety } from '../../transport/retry';
+import { RateGate, callApi, newStats, sharedRateGate, type RetryPolicy, type Sleep, type WriteSafety } from '../../transport/retry';
 import type { CallStats, CrmRecord, ObjectInfo } from '../types';
 import { classifyHubSpot, recordErrorOf, type RawBatchError } from './errors';
 
@@ -76,10 +76,13 @@ export class HubSpotClient {
 	constructor(readonly config: HubSpotAdapterConfig) {
 		this.token = config.accessToken;
 		const rate = config.ratePerSecond ?? 8;
-		this.gate = new RateGate(rate, Math.max(1, Math.ceil(rate)), config.sleep);
+		const basePath = (config.baseUrl ?? HUBSPOT_API).replace(/\/+$/, '');
+		// One gate per token in this process (sharedRateGate); a test's own sleep keeps its own gate.
+		const gate = (name: string, r: number, burst: number) => (config.sleep ? new RateGate(r, burst, config.sleep) : sharedRateGate([name, basePath, config.accessToken], r, burst));
+		this.gate = gate('hubspot', rate, Math.max(1, Math.ceil(rate)));
 		this.client = new Client({
 			accessToken: config.accessToken,
-			basePath: (config.baseUrl ?? HUBSPOT_API).replace(/\/+$/, ''),
+			basePath,
 			numberOfApiCallRetries: 0,
 			// Every answer (errors too) passes here before the SDK reads it: the only place its
 			// headers are visible for the calls that return models.
@@ -88,7 +91,7 @@ export class HubSpotClient {
 		const srate = config.searchRatePerSecond ?? 4;
 		// Burst 1: HubSpot counts search calls per rolling second, so a burst of 4 plus the refill
 		// could put 8 calls in one second (the sandbox's rateLimit showed 429s); spaced, never more than 5.
-		this.searchGate = new RateGate(srate, 1, config.sleep);
+		this.searchGate = gate('hubspot-search', srate, 1);
 	}
 
 	/**

@@ -5,7 +5,7 @@
  */
 import { v1, v2 } from 'pipedrive';
 import { SyncError, malformedAnswer } from '../../errors';
-import { RateGate, callApi, newStats, realSleep, type RetryPolicy, type Sleep, type WriteSafety } from '../../transport/retry';
+import { RateGate, callApi, newStats, realSleep, sharedRateGate, type RetryPolicy, type Sleep, type WriteSafety } from '../../transport/retry';
 import type { CallStats, CrmRecord, ObjectInfo, WriteResult } from '../types';
 import { PIPEDRIVE_DAILY_LIMIT, classifyPipedrive } from './errors';
 import { makeFetchAdapter } from './transport';
@@ -113,7 +113,9 @@ export class PipedriveClient {
 		this.secrets = [config.apiToken ?? '', config.accessToken ?? ''];
 		this.sleep = config.sleep ?? realSleep;
 		const rate = config.ratePerSecond ?? PIPEDRIVE_DEFAULT_RATE;
-		if (rate > 0) this.gate = new RateGate(rate, Math.max(1, Math.ceil(rate)), this.sleep);
+		const burst = Math.max(1, Math.ceil(rate));
+		// One gate per token in this process (sharedRateGate); a test's own sleep keeps its own gate.
+		if (rate > 0) this.gate = config.sleep ? new RateGate(rate, burst, this.sleep) : sharedRateGate(['pipedrive', base, config.apiToken ?? config.accessToken ?? ''], rate, burst);
 
 		this.persons = new v2.PersonsApi(v2cfg);
 		this.organizations = new v2.OrganizationsApi(v2cfg);
