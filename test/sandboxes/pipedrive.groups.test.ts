@@ -118,9 +118,12 @@ describe('Pipedrive sandbox: record groups through the pipedrive SDK v2', () => 
 		// A second later than every seeded record (the filter compares whole seconds).
 		sb.clock.offsetMs += 2000;
 		const since = new Date(Math.floor((Date.now() + sb.clock.offsetMs) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+		// One second apart: update_time has whole seconds (ties are listed by id).
 		await deals.updateDeal({ id: 3, UpdateDealRequest: { stage_id: 5 } });
+		sb.clock.offsetMs += 1000;
 		await deals.updateDeal({ id: 1, UpdateDealRequest: { value: 15000 } });
 		await orgs.updateOrganization({ id: 2, UpdateOrganizationRequest: { name: 'Globex Retail Group' } });
+		sb.clock.offsetMs += 1000;
 		await deals.deleteDeal({ id: 2 });
 
 		const seen: number[] = [];

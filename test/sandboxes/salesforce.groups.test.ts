@@ -131,6 +131,7 @@ describe('Salesforce sandbox record groups through jsforce', () => {
 
 			// A second primary role makes the first one non-primary (and changes it).
 			const before = (await query(`SELECT SystemModstamp FROM OpportunityContactRole WHERE Id = '${roles[0].id}'`))[0].SystemModstamp as string;
+			sb.clock.offsetMs += 1000; // SystemModstamp has whole seconds
 			const second = (await conn.sobject('OpportunityContactRole').create({ OpportunityId: opp.id, ContactId: contacts[1].id, IsPrimary: true })) as { id: string };
 			const now = await query(`SELECT Id, IsPrimary, SystemModstamp FROM OpportunityContactRole WHERE OpportunityId = '${opp.id}' ORDER BY Id`);
 			expect(now.map((r) => [r.Id, r.IsPrimary])).toEqual([
@@ -205,6 +206,7 @@ describe('Salesforce sandbox record groups through jsforce', () => {
 			const liu = lead('Wong');
 			const ev = (await conn.sobject('Event').create({ Subject: 'Intro call', StartDateTime: '2026-01-05T10:00:00.000Z', DurationInMinutes: 30, WhoId: liu.Id })) as { id: string };
 			const stampBefore = String(liu.SystemModstamp);
+			sb.clock.offsetMs += 1000; // SystemModstamp has whole seconds
 			const { status, body } = await convert({ leadId: liu.Id });
 			expect(status).toBe(200);
 			expect(body).toEqual({ leadId: liu.Id, accountId: expect.stringMatching(/^001/), contactId: expect.stringMatching(/^003/), opportunityId: expect.stringMatching(/^006/), success: true, errors: [] });
