@@ -6,7 +6,8 @@
  */
 import { PipedriveAdapter } from '../../../nodes/shared/crm/pipedrive';
 import type { ChangePage, CrmRecord } from '../../../nodes/shared/crm/types';
-import { getGroupsByIds, groupSpec, listGroupChanges, writeGroups, type GroupSpec } from '../../../nodes/shared/crm/group';
+import { forecastGroupWrites, getGroupsByIds, groupSpec, listGroupChanges, writeGroups, type GroupSpec } from '../../../nodes/shared/crm/group';
+import { forecastPipedriveWrites } from '../../../nodes/shared/crm/pipedrive';
 import { PipedriveSandbox } from '../../sandboxes/pipedrive';
 
 delete process.env.HTTP_PROXY;
@@ -82,8 +83,10 @@ describe('Pipedrive record groups', () => {
 		// The deal is titled from the company; value and stage land on the deal.
 		const d1 = deals.find((d) => String(d.id) === results[0].members!.deals)!;
 		expect(d1).toMatchObject({ title: 'Acme', value: 1000, stage_id: 2, status: 'open' });
-		// Floor: one create per new member record, one search per distinct company name.
-		expect(a.stats.byEndpoint).toMatchObject({ 'organizations.search': 6, 'organizations.create': 6, 'persons.create': 20, 'deals.create': 20 });
+		// Floor: one create per new member record, one search per distinct company name; the
+		// Preview's forecast is exactly what was sent.
+		expect(a.stats.byEndpoint).toEqual({ 'organizations.search': 6, 'organizations.create': 6, 'persons.create': 20, 'deals.create': 20 });
+		expect(forecastGroupWrites(spec, inputs, forecastPipedriveWrites)).toEqual(a.stats.byEndpoint);
 	});
 
 	test('an existing organization of the same name is reused, not duplicated; a prospect without a company creates none', async () => {
@@ -117,7 +120,13 @@ describe('Pipedrive record groups', () => {
 		const res = await writeGroups(a, spec, [prospect(1, 'Acme'), prospect(2, 'Acme'), prospect(3, 'Solo Ltd')]);
 		const acmeId = res[0].members!.organizations;
 		// Prospect 1 moves to "Acme Europe" while prospect 2 stays with Acme.
-		const [moved] = await writeGroups(a, spec, [{ ref: 'pr_1', id: res[0].id, members: res[0].members, fields: { 'organizations.name': 'Acme Europe' } }]);
+		const move = [{ ref: 'pr_1', id: res[0].id, members: res[0].members, fields: { 'organizations.name': 'Acme Europe' } }];
+		const before = { ...a.stats.byEndpoint };
+		const [moved] = await writeGroups(a, spec, move);
+		const sent = Object.fromEntries(Object.entries(a.stats.byEndpoint).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, n]) => Number(n) > 0));
+		// The forecast assumes a rename (the company is not shared) and counts the shared check.
+		expect(forecastGroupWrites(spec, move, forecastPipedriveWrites)).toEqual({ 'persons.list': 1, 'organizations.update': 1 });
+		expect(sent).toMatchObject({ 'persons.list': 1 });
 		expect(moved.success).toBe(true);
 		expect(moved.members!.organizations).not.toBe(acmeId);
 		const orgs = await list('organizations');

@@ -210,18 +210,23 @@ export function forecastGroupWrites(spec: GroupSpec, inputs: WriteInput[], forec
 	for (const input of inputs) {
 		const { primary: own, byMember } = splitFields(spec, input.fields);
 		const company = spec.company ? byMember[spec.company.object] : undefined;
+		// The person's company reference is written when it gets a company or loses one.
+		let relinks = false;
 		if (spec.company && company) {
 			const linked = input.members?.[spec.company.object];
 			const hasName = spec.company.nameField in company;
 			const name = String(company[spec.company.nameField] ?? '').trim();
-			if (!linked && name) names.add(normalizeName(name));
-			else if (linked && hasName && name) {
+			if (!linked && name) {
+				names.add(normalizeName(name));
+				relinks = true;
+			} else if (linked && hasName && name) {
 				sharedChecks++;
 				companyUpdates++;
-			} else if (linked && !hasName) companyUpdates++;
+			} else if (linked && hasName) relinks = true;
+			else if (linked) companyUpdates++;
 		}
 		if (!input.id) primary.creates!++;
-		else if (Object.keys(own).length) primary.updates!++;
+		else if (Object.keys(own).length || relinks) primary.updates!++;
 		if (spec.deal) {
 			const deal = byMember[spec.deal.object] ?? {};
 			if (input.members?.[spec.deal.object]) {
