@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, IHttpRequestOptions, ILoadOptionsFunctions } from 'n8n-workflow';
+import { sleep, type IExecuteFunctions, type IHttpRequestOptions, type ILoadOptionsFunctions } from 'n8n-workflow';
 import {
 	createAdapter,
 	createOAuthAdapter,
@@ -90,8 +90,13 @@ export function renewThroughN8n(ctx: Ctx, crm: CrmName, type: string): RenewAcce
 			if (typeof helpers.refreshOAuth2Token === 'function') await helpers.refreshOAuth2Token.call(ctx, type);
 			else await ctx.helpers.httpRequestWithAuthentication.call(ctx, type, probeRequest(crm, before));
 		} catch (error) {
-			const after = await stored().catch(() => before);
-			if (after.accessToken !== expired) return after;
+			// The winner of a race (two runs, a rotating refresh token) may still be storing its token:
+			// look again for a moment before calling the grant dead.
+			for (const waitMs of [0, 1000, 2000]) {
+				if (waitMs) await sleep(waitMs);
+				const after = await stored().catch(() => before);
+				if (after.accessToken !== expired) return after;
+			}
 			if (isDeadGrant(error)) throw reconnectError(crm, 'the access could not be renewed: the connection was revoked or its refresh token expired.');
 			throw new SyncError({ kind: 'transient', message: `${crm} OAuth2 credential: the access token could not be renewed right now.`, hint: 'Run the workflow again later; if it keeps failing, reconnect the credential.' });
 		}
