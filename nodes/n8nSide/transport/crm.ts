@@ -6,6 +6,7 @@ import {
 	CRM_OAUTH2_CREDENTIAL_TYPES,
 	oauthAccess,
 	reconnectError,
+	renewalUnavailableError,
 	type CrmAdapter,
 	type CrmName,
 	type CreateAdapterOptions,
@@ -98,7 +99,7 @@ export function renewThroughN8n(ctx: Ctx, crm: CrmName, type: string): RenewAcce
 				if (after.accessToken !== expired) return after;
 			}
 			if (isDeadGrant(error)) throw reconnectError(crm, 'the access could not be renewed: the connection was revoked or its refresh token expired.');
-			throw new SyncError({ kind: 'transient', message: `${crm} OAuth2 credential: the access token could not be renewed right now.`, hint: 'Run the workflow again later; if it keeps failing, reconnect the credential.' });
+			throw renewalUnavailableError(crm);
 		}
 		const after = await stored();
 		if (after.accessToken === expired) throw reconnectError(crm, 'n8n stored no new access token.');

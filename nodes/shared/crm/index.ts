@@ -113,6 +113,11 @@ export function reconnectError(crm: CrmName, why: string): SyncError {
 	return new SyncError({ kind: 'auth_expired', message: `${CRM_LABELS[crm]} OAuth2 credential: ${why}`, hint: RECONNECT_HINT });
 }
 
+/** The token endpoint failed for a passing reason (5xx, timeout): the run may be tried again. */
+export function renewalUnavailableError(crm: CrmName): SyncError {
+	return new SyncError({ kind: 'transient', message: `${CRM_LABELS[crm]} OAuth2 credential: the access token could not be renewed right now.`, hint: 'Run the workflow again later; if it keeps failing, reconnect the credential.' });
+}
+
 /** https://yourorg.my.salesforce.com from a My Domain field ("yourorg", a host or a URL). */
 function myDomainUrl(v: unknown): string | undefined {
 	const d = str(v)
