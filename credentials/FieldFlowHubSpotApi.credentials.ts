@@ -8,7 +8,7 @@ export class FieldFlowHubSpotApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:hubspot.svg', dark: 'file:hubspot.dark.svg' };
 
-	documentationUrl = 'https://github.com/fieldflow/n8n-nodes-fieldflow#hubspot';
+	documentationUrl = 'https://github.com/fieldflow/n8n-nodes-fieldflow#hubspot-private-app-token';
 
 	properties: INodeProperties[] = [
 		{

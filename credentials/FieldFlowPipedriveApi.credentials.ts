@@ -8,7 +8,7 @@ export class FieldFlowPipedriveApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:pipedrive.svg', dark: 'file:pipedrive.dark.svg' };
 
-	documentationUrl = 'https://github.com/fieldflow/n8n-nodes-fieldflow#pipedrive';
+	documentationUrl = 'https://github.com/fieldflow/n8n-nodes-fieldflow#pipedrive-api-token';
 
 	properties: INodeProperties[] = [
 		{

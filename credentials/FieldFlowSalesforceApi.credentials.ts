@@ -20,7 +20,7 @@ export class FieldFlowSalesforceApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:salesforce.svg', dark: 'file:salesforce.dark.svg' };
 
-	documentationUrl = 'https://github.com/fieldflow/n8n-nodes-fieldflow#salesforce';
+	documentationUrl = 'https://github.com/fieldflow/n8n-nodes-fieldflow#salesforce-token-credential';
 
 	properties: INodeProperties[] = [
 		{

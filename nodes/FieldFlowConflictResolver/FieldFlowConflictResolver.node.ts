@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import isEqual from 'lodash/isEqual';
-import { crmProperty, getEffectiveMapping, mappingProperties, objectProperties } from '../n8nSide/properties/mapping';
+import { crmAuthenticationProperty, crmProperty, getEffectiveMapping, mappingProperties, objectProperties } from '../n8nSide/properties/mapping';
 import { buildMapping, type MappingConfig } from '../shared/mapping/effective';
 import { getSyncStore, storeProperties } from '../n8nSide/store';
 import { CRM_LABELS, crmObjects, type CrmName } from '../shared/crm';
@@ -53,15 +53,19 @@ export class FieldFlowConflictResolver implements INodeType {
 		// the CRM credentials under a bare "Credential", even in the FieldFlow API slot).
 		credentials: [
 			{ name: 'fieldFlowApi', required: true, displayName: 'FieldFlow API Credential' },
-			{ name: 'fieldFlowSalesforceApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayName: 'Salesforce Credential', displayOptions: { hide: { crm: ['hubspot', 'pipedrive'] } } },
-			{ name: 'fieldFlowHubSpotApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayName: 'HubSpot Credential', displayOptions: { hide: { crm: ['salesforce', 'pipedrive'] } } },
-			{ name: 'fieldFlowPipedriveApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayName: 'Pipedrive Credential', displayOptions: { hide: { crm: ['salesforce', 'hubspot'] } } },
+			{ name: 'fieldFlowSalesforceApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayName: 'Salesforce Credential', displayOptions: { hide: { crm: ['hubspot', 'pipedrive'], authentication: ['oAuth2'] } } },
+			{ name: 'fieldFlowSalesforceOAuth2Api', required: true, displayName: 'Salesforce OAuth2 Credential', displayOptions: { hide: { crm: ['hubspot', 'pipedrive'], authentication: ['accessToken'] } } },
+			{ name: 'fieldFlowHubSpotApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayName: 'HubSpot Credential', displayOptions: { hide: { crm: ['salesforce', 'pipedrive'], authentication: ['oAuth2'] } } },
+			{ name: 'fieldFlowHubSpotOAuth2Api', required: true, displayName: 'HubSpot OAuth2 Credential', displayOptions: { hide: { crm: ['salesforce', 'pipedrive'], authentication: ['accessToken'] } } },
+			{ name: 'fieldFlowPipedriveApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayName: 'Pipedrive Credential', displayOptions: { hide: { crm: ['salesforce', 'hubspot'], authentication: ['oAuth2'] } } },
+			{ name: 'fieldFlowPipedriveOAuth2Api', required: true, displayName: 'Pipedrive OAuth2 Credential', displayOptions: { hide: { crm: ['salesforce', 'hubspot'], authentication: ['accessToken'] } } },
 			// n8n's own Postgres credential (queue mode store).
 			// eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed
 			{ name: 'postgres', required: true, displayName: 'PostgreSQL Store Credential', displayOptions: { show: { store: ['postgres'] } } },
 		],
 		properties: [
 			crmProperty,
+			crmAuthenticationProperty,
 			...objectProperties,
 			{
 				displayName: 'Sync Direction',

@@ -27,28 +27,47 @@ export class FieldFlowCrm implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		// Each CRM's credential is hidden for the other two CRMs (hide, not show: with show, n8n's editor
 		// would take CRM for an "authentication" field, hide it from the panel and offer every CRM's
-		// credentials in one unlabelled "Credential" list).
+		// credentials in one unlabelled "Credential" list). Authentication (token or OAuth2) hides the
+		// other kind's slot, for the same reason (hide: n8n's editor keeps it a plain parameter).
 		credentials: [
 			{
 				name: 'fieldFlowSalesforceApi',
 				required: true,
 				testedBy: 'fieldFlowCrmConnectionTest',
 				displayName: 'Salesforce Credential',
-				displayOptions: { hide: { crm: ['hubspot', 'pipedrive'] } },
+				displayOptions: { hide: { crm: ['hubspot', 'pipedrive'], authentication: ['oAuth2'] } },
+			},
+			{
+				name: 'fieldFlowSalesforceOAuth2Api',
+				required: true,
+				displayName: 'Salesforce OAuth2 Credential',
+				displayOptions: { hide: { crm: ['hubspot', 'pipedrive'], authentication: ['accessToken'] } },
 			},
 			{
 				name: 'fieldFlowHubSpotApi',
 				required: true,
 				testedBy: 'fieldFlowCrmConnectionTest',
 				displayName: 'HubSpot Credential',
-				displayOptions: { hide: { crm: ['salesforce', 'pipedrive'] } },
+				displayOptions: { hide: { crm: ['salesforce', 'pipedrive'], authentication: ['oAuth2'] } },
+			},
+			{
+				name: 'fieldFlowHubSpotOAuth2Api',
+				required: true,
+				displayName: 'HubSpot OAuth2 Credential',
+				displayOptions: { hide: { crm: ['salesforce', 'pipedrive'], authentication: ['accessToken'] } },
 			},
 			{
 				name: 'fieldFlowPipedriveApi',
 				required: true,
 				testedBy: 'fieldFlowCrmConnectionTest',
 				displayName: 'Pipedrive Credential',
-				displayOptions: { hide: { crm: ['salesforce', 'hubspot'] } },
+				displayOptions: { hide: { crm: ['salesforce', 'hubspot'], authentication: ['oAuth2'] } },
+			},
+			{
+				name: 'fieldFlowPipedriveOAuth2Api',
+				required: true,
+				displayName: 'Pipedrive OAuth2 Credential',
+				displayOptions: { hide: { crm: ['salesforce', 'hubspot'], authentication: ['accessToken'] } },
 			},
 		],
 		properties,

@@ -8,7 +8,7 @@ import type {
 	INodeTypeDescription,
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import { crmProperty, getMappingConfig, mappingNodeProperties, objectProperties } from '../n8nSide/properties/mapping';
+import { crmAuthenticationProperty, crmProperty, getMappingConfig, mappingNodeProperties, objectProperties } from '../n8nSide/properties/mapping';
 import { buildMapping, needsCrmFieldTypes, withCrmFieldTypes, type EffectiveMapping, type MappingConfig } from '../shared/mapping/effective';
 import { getSyncStore, storeProperties } from '../n8nSide/store';
 import { SyncError } from '../shared/errors';
@@ -81,9 +81,12 @@ export class FieldFlowMapping implements INodeType {
 		// show, n8n's editor takes CRM for an "authentication" field, hides it from the panel and lists
 		// the CRM credentials under a bare "Credential", even in the FieldFlow API slot).
 		credentials: [
-			{ name: 'fieldFlowSalesforceApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayName: 'Salesforce Credential', displayOptions: { hide: { crm: ['hubspot', 'pipedrive'] } } },
-			{ name: 'fieldFlowHubSpotApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayName: 'HubSpot Credential', displayOptions: { hide: { crm: ['salesforce', 'pipedrive'] } } },
-			{ name: 'fieldFlowPipedriveApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayName: 'Pipedrive Credential', displayOptions: { hide: { crm: ['salesforce', 'hubspot'] } } },
+			{ name: 'fieldFlowSalesforceApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayName: 'Salesforce Credential', displayOptions: { hide: { crm: ['hubspot', 'pipedrive'], authentication: ['oAuth2'] } } },
+			{ name: 'fieldFlowSalesforceOAuth2Api', required: true, displayName: 'Salesforce OAuth2 Credential', displayOptions: { hide: { crm: ['hubspot', 'pipedrive'], authentication: ['accessToken'] } } },
+			{ name: 'fieldFlowHubSpotApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayName: 'HubSpot Credential', displayOptions: { hide: { crm: ['salesforce', 'pipedrive'], authentication: ['oAuth2'] } } },
+			{ name: 'fieldFlowHubSpotOAuth2Api', required: true, displayName: 'HubSpot OAuth2 Credential', displayOptions: { hide: { crm: ['salesforce', 'pipedrive'], authentication: ['accessToken'] } } },
+			{ name: 'fieldFlowPipedriveApi', required: true, testedBy: 'fieldFlowCrmConnectionTest', displayName: 'Pipedrive Credential', displayOptions: { hide: { crm: ['salesforce', 'hubspot'], authentication: ['oAuth2'] } } },
+			{ name: 'fieldFlowPipedriveOAuth2Api', required: true, displayName: 'Pipedrive OAuth2 Credential', displayOptions: { hide: { crm: ['salesforce', 'hubspot'], authentication: ['accessToken'] } } },
 			// The store is read only by a dry run (to show what changed since the last sync).
 			// n8n's own Postgres credential (queue mode store). "hide dryRun false", not "show dryRun
 			// true": a boolean a credential is shown on is taken by n8n's editor for the node's
@@ -93,6 +96,7 @@ export class FieldFlowMapping implements INodeType {
 		],
 		properties: [
 			crmProperty,
+			crmAuthenticationProperty,
 			...objectProperties,
 			// 1.1 adds "FieldFlow ⇄ CRM": both sides of a sync in one node.
 			directionProperty([1], ONE_WAY),

@@ -7,9 +7,13 @@
  * credentials helper that hands out the given decrypted credential data, and the host's
  * additional data (URLs; no sub-workflows, task runners or external secrets).
  *
+ * OAuth2 credentials: n8n-core's own `helpers.refreshOAuth2Token` runs for real (its OAuth client
+ * calls the sandbox's token endpoint); the token data it stores goes back into the `credentials`
+ * object the test passed (so a test reads what n8n would have saved), and `oauthStores` counts it.
+ *
  * What this does not do (the real-n8n end-to-end suite covers it): run a whole workflow
  * (WorkflowExecute's scheduling, pairing items that a node left unpaired, error outputs), load
- * the built package, store or refresh credentials.
+ * the built package, encrypt or store other credential changes.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,6 +78,8 @@ export interface RunNodeOptions {
 	mode?: WorkflowExecuteMode;
 	/** The node's version, as saved in a workflow (default: the type's latest). */
 	typeVersion?: number;
+	/** Told each time n8n-core stores refreshed OAuth2 token data (after it went into `credentials`). */
+	onOAuthTokenStored?: (type: string, oauthTokenData: unknown) => void;
 }
 
 /** The node's outputs, one array of items per output, exactly as `execute` returned them. */
@@ -138,7 +144,7 @@ export function buildContext(options: RunNodeOptions): { context: ExecuteContext
 	const context = new ExecuteContext(
 		workflow,
 		wfNode,
-		additionalData(new GivenCredentials(options.credentials ?? {})),
+		additionalData(new GivenCredentials(options.credentials ?? {}, options.onOAuthTokenStored)),
 		options.mode ?? 'manual',
 		runExecutionData,
 		0,
@@ -183,7 +189,10 @@ class TestNodeTypes implements INodeTypes {
 
 /** Decrypted data per credential type; a type the test did not give is an error, not `{}`. */
 class GivenCredentials extends ICredentialsHelper {
-	constructor(private readonly data: Record<string, ICredentialDataDecryptedObject>) {
+	constructor(
+		private readonly data: Record<string, ICredentialDataDecryptedObject>,
+		private readonly onOAuthTokenStored?: (type: string, oauthTokenData: unknown) => void,
+	) {
 		super();
 	}
 
@@ -213,8 +222,12 @@ class GivenCredentials extends ICredentialsHelper {
 		throw new ApplicationError('Storing credentials is not available in node-context tests');
 	}
 
-	async updateCredentialsOauthTokenData(): Promise<void> {
-		throw new ApplicationError('Storing OAuth tokens is not available in node-context tests');
+	/** What n8n's CredentialsHelper does: replace the stored credential's oauthTokenData. */
+	async updateCredentialsOauthTokenData(_c: INodeCredentialsDetails, type: string, data: ICredentialDataDecryptedObject): Promise<void> {
+		const d = this.data[type];
+		if (!d) throw new ApplicationError(`The test gave no "${type}" credential`);
+		d.oauthTokenData = structuredClone(data.oauthTokenData);
+		this.onOAuthTokenStored?.(type, d.oauthTokenData);
 	}
 
 	getCredentialsProperties(): INodeProperties[] {

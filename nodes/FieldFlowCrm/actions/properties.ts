@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { crmProperty } from '../../n8nSide/properties/crm';
+import { crmAuthenticationProperty, crmProperty } from '../../n8nSide/properties/crm';
 import { linkToIdProperty, objectProperties } from './common.descriptions';
 import * as addNote from './addNote.operation';
 import * as deleteRecords from './delete.operation';
@@ -61,6 +61,7 @@ export const operationProperty: INodeProperties = {
 /** The node's parameters: CRM, Operation, Object, then each operation's own (in the order saved workflows and the panel have them). */
 export const properties: INodeProperties[] = [
 	crmProperty,
+	crmAuthenticationProperty,
 	operationProperty,
 	...objectProperties,
 	...getChangedSince.description,

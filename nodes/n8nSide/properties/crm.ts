@@ -49,3 +49,27 @@ export function groupFor(crm: CrmName, object: string, linked: string[]): GroupS
 	}
 	return groupSpec(crm, object, linked);
 }
+
+/**
+ * Which kind of CRM credential the node uses: the token credentials (the default, so saved
+ * workflows keep theirs) or n8n's OAuth2 ones (Connect my account). The credential slots HIDE on
+ * it (never `show`: n8n's editor would take it for the node's authentication field, hide it and
+ * offer the first CRM's credential types whatever CRM is chosen; test/unit/nodes/panels.test.ts).
+ */
+export const crmAuthenticationProperty: INodeProperties = {
+	displayName: 'Authentication',
+	name: 'authentication',
+	type: 'options',
+	noDataExpression: true,
+	options: [
+		{
+			name: 'Access Token',
+			value: 'accessToken',
+			description: 'A pasted token: HubSpot private app token, Pipedrive API token, Salesforce refresh or access token',
+		},
+		{ name: 'OAuth2', value: 'oAuth2', description: 'Connect my account: sign in to the CRM and allow FieldFlow access' },
+	],
+	default: 'accessToken',
+};
+
+export type CrmAuthentication = 'accessToken' | 'oAuth2';

@@ -4,7 +4,7 @@
  */
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { buildMapping, CUSTOM_FIELD_OPTION, TYPE_FROM_CRM, type CustomMappingRow, type EffectiveMapping, type MappingConfig, type StatusOverrideRow } from '../../shared/mapping/effective';
-export { crmProperty } from './crm';
+export { crmProperty, crmAuthenticationProperty } from './crm';
 import { CRM_LABELS, crmObjects, type CrmName } from '../../shared/crm';
 import type { FieldType } from '../../shared/crm/types';
 import { DEFAULT_PROSPECT_OBJECT, DEFAULT_VALUE_MAPS, defaultMappings, supportedObjects } from '../../shared/mapping/defaults';

@@ -19,6 +19,9 @@ import { HUBSPOT_OBJECTS, HubSpotAdapter, forecastHubSpotWrites, type HubSpotAda
 import { PIPEDRIVE_OBJECTS, PipedriveAdapter, forecastPipedriveWrites, type PipedriveAdapterConfig } from './pipedrive';
 import type { CallForecast, CrmAdapter, CrmName, ObjectInfo, WriteCounts } from './types';
 import { SyncError } from '../errors';
+import type { RenewAccess, RenewedAccess } from './renew';
+
+export type { RenewAccess, RenewedAccess } from './renew';
 
 export type { CallForecast, CrmAdapter, CrmName, WriteCounts } from './types';
 export { SalesforceAdapter, HubSpotAdapter, PipedriveAdapter };
@@ -43,6 +46,13 @@ export const CRM_CREDENTIAL_TYPES: Record<CrmName, string> = {
 	salesforce: 'fieldFlowSalesforceApi',
 	hubspot: 'fieldFlowHubSpotApi',
 	pipedrive: 'fieldFlowPipedriveApi',
+};
+
+/** The n8n OAuth2 credential type each CRM uses (node parameter Authentication = OAuth2). */
+export const CRM_OAUTH2_CREDENTIAL_TYPES: Record<CrmName, string> = {
+	salesforce: 'fieldFlowSalesforceOAuth2Api',
+	hubspot: 'fieldFlowHubSpotOAuth2Api',
+	pipedrive: 'fieldFlowPipedriveOAuth2Api',
 };
 
 export const CRM_LABELS: Record<CrmName, string> = { salesforce: 'Salesforce', hubspot: 'HubSpot', pipedrive: 'Pipedrive' };
@@ -94,6 +104,63 @@ export function pipedriveConfig(c: CrmCredentialData): PipedriveAdapterConfig {
 	const apiToken = str(c.apiToken);
 	if (!apiToken) throw new SyncError({ kind: 'auth_expired', message: 'Pipedrive credential: the API token is empty.' });
 	return { apiToken, baseUrl: trimUrl(c.baseUrl) };
+}
+
+export const RECONNECT_HINT = 'Reconnect the credential: open it in n8n, click Connect my account (Reconnect) and sign in again, then run the workflow again; the records of this run are queued and will be synced then.';
+
+/** The reconnect error: the OAuth grant is gone or the credential was never connected. */
+export function reconnectError(crm: CrmName, why: string): SyncError {
+	return new SyncError({ kind: 'auth_expired', message: `${CRM_LABELS[crm]} OAuth2 credential: ${why}`, hint: RECONNECT_HINT });
+}
+
+/** The token endpoint failed for a passing reason (5xx, timeout): the run may be tried again. */
+export function renewalUnavailableError(crm: CrmName): SyncError {
+	return new SyncError({ kind: 'transient', message: `${CRM_LABELS[crm]} OAuth2 credential: the access token could not be renewed right now.`, hint: 'Run the workflow again later; if it keeps failing, reconnect the credential.' });
+}
+
+/** https://yourorg.my.salesforce.com from a My Domain field ("yourorg", a host or a URL). */
+function myDomainUrl(v: unknown): string | undefined {
+	const d = str(v)
+		?.replace(/^https?:\/\//, '')
+		.replace(/\/.*$/, '')
+		.replace(/\.my\.salesforce\.com$/, '');
+	return d ? `https://${d}.my.salesforce.com` : undefined;
+}
+
+/**
+ * The access token and API base of an n8n OAuth2 credential (its stored `oauthTokenData`):
+ * Salesforce's `instance_url` (else the My Domain URL: n8n can drop instance_url after a
+ * background refresh, n8n issue 34916), Pipedrive's `api_domain`, HubSpot's fixed API host (or the
+ * credential's custom base URL).
+ */
+export function oauthAccess(crm: CrmName, c: CrmCredentialData): RenewedAccess {
+	const t = (c.oauthTokenData ?? {}) as Record<string, unknown>;
+	const accessToken = str(t.access_token);
+	if (!accessToken) throw reconnectError(crm, 'the account is not connected (no access token).');
+	if (crm === 'salesforce') {
+		const apiBase = trimUrl(t.instance_url) ?? myDomainUrl(c.environment === 'custom' ? undefined : c.myDomain);
+		if (!apiBase) throw reconnectError(crm, 'the stored token names no instance URL; set My Domain or reconnect.');
+		return { accessToken, apiBase };
+	}
+	if (crm === 'pipedrive') return { accessToken, apiBase: trimUrl(t.api_domain) };
+	return { accessToken, apiBase: c.useCustomServer === true ? trimUrl(c.baseUrl) : undefined };
+}
+
+/**
+ * An adapter for an n8n OAuth2 credential: built with its current access token; `renew` is asked
+ * for the next one when the CRM refuses it as expired (then that call is sent once more).
+ */
+export function createOAuthAdapter(crm: CrmName, credentials: CrmCredentialData, renew: RenewAccess, options: CreateAdapterOptions = {}): CrmAdapter {
+	const access = oauthAccess(crm, credentials);
+	switch (crm) {
+		case 'salesforce':
+			return new SalesforceAdapter({ accessToken: access.accessToken, instanceUrl: access.apiBase, ...options.salesforce, renewAccess: renew });
+		case 'hubspot':
+			return new HubSpotAdapter({ accessToken: access.accessToken, baseUrl: access.apiBase, ...options.hubspot, renewAccess: renew });
+		case 'pipedrive':
+			return new PipedriveAdapter({ accessToken: access.accessToken, baseUrl: access.apiBase, ...options.pipedrive, renewAccess: renew });
+	}
+	throw new SyncError({ kind: 'validation', message: `Unknown CRM "${String(crm)}": use salesforce, hubspot or pipedrive.` });
 }
 
 /** A configured adapter for `crm`, from credential data. Throws a SyncError when data is missing. */

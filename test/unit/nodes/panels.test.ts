@@ -51,13 +51,20 @@ describe('node panels', () => {
 		expect(new Set(creds.map((c) => c.displayName)).size).toBe(creds.length);
 	});
 
-	it('Conflict Resolver: FieldFlow API always, the chosen CRM\'s credential only', () => {
-		const d = nodes.FieldFlowConflictResolver;
-		const shown = (crm: string) =>
-			(d.credentials ?? []).filter((c) => !(c.displayOptions?.hide?.crm ?? []).includes(crm) && !c.displayOptions?.show?.store).map((c) => c.displayName);
-		expect(shown('salesforce')).toEqual(['FieldFlow API Credential', 'Salesforce Credential']);
-		expect(shown('hubspot')).toEqual(['FieldFlow API Credential', 'HubSpot Credential']);
-		expect(shown('pipedrive')).toEqual(['FieldFlow API Credential', 'Pipedrive Credential']);
+	it.each(['FieldFlowCrm', 'FieldFlowMapping', 'FieldFlowConflictResolver'])("%s: the chosen CRM's credential only, of the chosen Authentication (token by default, or OAuth2)", (name) => {
+		const d = nodes[name];
+		const auth = d.properties.find((p) => p.name === 'authentication')!;
+		expect(auth.default).toBe('accessToken');
+		expect((auth.options as Array<{ value: string }>).map((o) => o.value)).toEqual(['accessToken', 'oAuth2']);
+		const shown = (crm: string, authentication: string) =>
+			(d.credentials ?? [])
+				.filter((c) => !(c.displayOptions?.hide?.crm ?? []).includes(crm) && !(c.displayOptions?.hide?.authentication ?? []).includes(authentication) && !c.displayOptions?.show?.store)
+				.map((c) => c.displayName);
+		const ff = name === 'FieldFlowConflictResolver' ? ['FieldFlow API Credential'] : [];
+		for (const [crm, label] of [['salesforce', 'Salesforce'], ['hubspot', 'HubSpot'], ['pipedrive', 'Pipedrive']]) {
+			expect(shown(crm, 'accessToken')).toEqual([...ff, `${label} Credential`]);
+			expect(shown(crm, 'oAuth2')).toEqual([...ff, `${label} OAuth2 Credential`]);
+		}
 	});
 
 	it('FieldFlow CRM: the icon is the chosen CRM\'s logo (an expression n8n resolves with $parameter), FieldFlow CRM without one', () => {

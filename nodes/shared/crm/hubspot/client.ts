@@ -7,6 +7,7 @@ import { SyncError, malformedAnswer, redactSecrets } from '../../errors';
 import { RateGate, callApi, newStats, sharedRateGate, type RetryPolicy, type Sleep, type WriteSafety } from '../../transport/retry';
 import type { CallStats, CrmRecord, ObjectInfo } from '../types';
 import { classifyHubSpot, recordErrorOf, type RawBatchError } from './errors';
+import { AccessRenewal, type RenewAccess } from '../renew';
 
 export type { RawBatchError } from './errors';
 
@@ -23,6 +24,8 @@ export interface HubSpotAdapterConfig {
 	/** Search paging cap (HubSpot: 10,000 results per query); lowered only by tests. */
 	searchResultCap?: number;
 	sleep?: Sleep;
+	/** OAuth2 credential stored by n8n: where a new access token comes from when HubSpot answers 401 (the call is sent once more). */
+	renewAccess?: RenewAccess;
 }
 
 export const HUBSPOT_API = 'https://api.hubapi.com';
@@ -71,10 +74,15 @@ export class HubSpotClient {
 	readonly client: Client;
 	readonly gate: RateGate;
 	readonly searchGate: RateGate;
-	private readonly token: string;
+	/** The access token in use, and every one used before it (redacted from messages). */
+	private token: string;
+	private readonly tokens: string[] = [];
+	private readonly renewal?: AccessRenewal;
 
 	constructor(readonly config: HubSpotAdapterConfig) {
 		this.token = config.accessToken;
+		this.tokens.push(config.accessToken);
+		if (config.renewAccess) this.renewal = new AccessRenewal(config.renewAccess);
 		const rate = config.ratePerSecond ?? 8;
 		const basePath = (config.baseUrl ?? HUBSPOT_API).replace(/\/+$/, '');
 		// One gate per token in this process (sharedRateGate); a test's own sleep keeps its own gate.
@@ -169,7 +177,17 @@ export class HubSpotClient {
 			sleep: this.config.sleep,
 			classify: (e) => this.classify(e, action, recordRef),
 			safety,
+			onAuthError: this.renewal ? () => this.renew(this.renewal!) : undefined,
 		});
+	}
+
+	/** OAuth2: the stored credential's new token; the SDK sends it from the next request on. */
+	private async renew(renewal: AccessRenewal): Promise<boolean> {
+		const next = await renewal.next(this.token);
+		this.token = next.accessToken;
+		this.tokens.push(next.accessToken);
+		this.client.setAccessToken(next.accessToken);
+		return true;
 	}
 
 	/** Turn whatever the SDK threw into a SyncError. */
@@ -183,7 +201,7 @@ export class HubSpotClient {
 	}
 
 	private clean(msg: string): string {
-		return redactSecrets(msg, [this.token]);
+		return redactSecrets(msg, this.tokens);
 	}
 }
 

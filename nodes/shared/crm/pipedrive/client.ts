@@ -6,9 +6,11 @@
 import { v1, v2 } from 'pipedrive';
 import { SyncError, malformedAnswer } from '../../errors';
 import { RateGate, callApi, newStats, realSleep, sharedRateGate, type RetryPolicy, type Sleep, type WriteSafety } from '../../transport/retry';
+import type { RenewAccess } from '../renew';
 import type { CallStats, CrmRecord, ObjectInfo, WriteResult } from '../types';
 import { PIPEDRIVE_DAILY_LIMIT, classifyPipedrive } from './errors';
 import { makeFetchAdapter } from './transport';
+import { AccessRenewal } from '../renew';
 
 export const PIPEDRIVE_DEFAULT_BASE_URL = 'https://api.pipedrive.com';
 /** Pipedrive's budget is token based (per 2-second window, by plan); 10/s stays well inside it. */
@@ -21,6 +23,8 @@ export interface PipedriveAdapterConfig {
 	apiToken?: string;
 	/** OAuth access token (sent as `Authorization: Bearer`), instead of apiToken. */
 	accessToken?: string;
+	/** OAuth2 credential stored by n8n: where a new access token comes from when Pipedrive answers 401 (the call is sent once more). */
+	renewAccess?: RenewAccess;
 	/** Default https://api.pipedrive.com (or the company domain); `/api/v1`, `/api/v2` are appended. */
 	baseUrl?: string;
 	retry?: RetryPolicy;
@@ -111,6 +115,7 @@ export class PipedriveClient {
 		this.v1cfg = new v1.Configuration({ ...auth, basePath: `${base}/api/v1` });
 		this.v1cfg.baseOptions = baseOptions;
 		this.secrets = [config.apiToken ?? '', config.accessToken ?? ''];
+		if (config.accessToken && config.renewAccess) this.renewal = new AccessRenewal(config.renewAccess);
 		this.sleep = config.sleep ?? realSleep;
 		const rate = config.ratePerSecond ?? PIPEDRIVE_DEFAULT_RATE;
 		const burst = Math.max(1, Math.ceil(rate));
@@ -153,6 +158,18 @@ export class PipedriveClient {
 		};
 	}
 
+	private readonly renewal?: AccessRenewal;
+
+	/** OAuth2: the stored credential's new token; both SDK configurations send it from the next request on. */
+	private async renew(renewal: AccessRenewal): Promise<boolean> {
+		const failed = String(this.v2cfg.accessToken ?? '');
+		const next = await renewal.next(failed);
+		this.secrets.push(next.accessToken);
+		this.v2cfg.accessToken = next.accessToken;
+		this.v1cfg.accessToken = next.accessToken;
+		return true;
+	}
+
 	/** Requests sent and not answered yet (the server may not have counted them). */
 	private inFlight = 0;
 
@@ -191,6 +208,7 @@ export class PipedriveClient {
 			sleep: this.sleep,
 			classify: (e) => this.classify(e, opts.what, opts.ref, opts.alias, opts.fields, endpoint),
 			safety: opts.safety,
+			onAuthError: this.renewal ? () => this.renew(this.renewal!) : undefined,
 		}).catch((e: unknown) => {
 			throw this.classify(e, opts.what, opts.ref, opts.alias, opts.fields, endpoint);
 		});

@@ -9,6 +9,7 @@ import type { CallStats, CrmRecord, ObjectInfo } from '../types';
 import { classifySalesforce, isDailyRequestLimit } from './errors';
 import { sfTimeToIso } from './soql';
 import { wrapTransport, type TransportLike } from './transport';
+import { AccessRenewal, type RenewAccess } from '../renew';
 
 export interface SalesforceAdapterConfig {
 	/** Instance URL (https://yourorg.my.salesforce.com), or a sandbox base URL. */
@@ -29,6 +30,11 @@ export interface SalesforceAdapterConfig {
 	sleep?: Sleep;
 	/** Told about every new access token, so the caller can store it. */
 	onTokenRefreshed?: (accessToken: string, instanceUrl: string) => void | Promise<void>;
+	/**
+	 * OAuth2 credential stored by n8n: on an expired session, get the new access token (and
+	 * instance URL) from there instead of refreshing here; the refused call is sent once more.
+	 */
+	renewAccess?: RenewAccess;
 }
 
 export const SALESFORCE_OBJECTS: ObjectInfo[] = [
@@ -57,6 +63,9 @@ export class SalesforceClient {
 	readonly gate: RateGate;
 	readonly sleep: Sleep;
 	private refreshing?: Promise<boolean>;
+	private readonly renewal?: AccessRenewal;
+	/** Access tokens this client has used (redacted from every message). */
+	private readonly usedTokens: string[] = [];
 
 	constructor(readonly config: SalesforceAdapterConfig) {
 		const instanceUrl = (config.baseUrl ?? config.instanceUrl ?? '').replace(/\/$/, '');
@@ -80,13 +89,14 @@ export class SalesforceClient {
 		const loopback = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(instanceUrl);
 		c._transport = wrapTransport(c._transport, loopback);
 		c.oauth2._transport = wrapTransport(c.oauth2._transport, /^https?:\/\/(127\.0\.0\.1|localhost)(:|\/|$)/.test(loginUrl));
+		if (config.renewAccess) this.renewal = new AccessRenewal(config.renewAccess);
 		this.sleep = config.sleep ?? realSleep;
 		const rate = config.ratePerSecond ?? 10;
 		this.gate = new RateGate(rate, Math.max(1, Math.ceil(rate)), this.sleep);
 	}
 
 	private secrets(): string[] {
-		return [this.conn.accessToken ?? '', this.config.refreshToken ?? '', this.config.clientSecret ?? ''].filter(Boolean);
+		return [this.conn.accessToken ?? '', ...this.usedTokens, this.config.refreshToken ?? '', this.config.clientSecret ?? ''].filter(Boolean);
 	}
 
 	/** Any thrown thing → SyncError with kind, status, code, fields and Retry-After. */
@@ -96,6 +106,7 @@ export class SalesforceClient {
 
 	/** Refresh the access token once; concurrent callers share the refresh. */
 	private refresh(): Promise<boolean> {
+		if (this.renewal) return this.renewFromStore(this.renewal);
 		if (!this.config.refreshToken || !this.config.clientId) return Promise.resolve(false);
 		if (!this.refreshing) {
 			this.refreshing = (async () => {
@@ -115,6 +126,16 @@ export class SalesforceClient {
 			});
 		}
 		return this.refreshing;
+	}
+
+	/** OAuth2 credential: the stored credential's new token (errors, e.g. a revoked grant, are raised as they are). */
+	private async renewFromStore(renewal: AccessRenewal): Promise<boolean> {
+		const failed = this.conn.accessToken ?? '';
+		const next = await renewal.next(failed);
+		if (failed) this.usedTokens.push(failed);
+		this.conn.accessToken = next.accessToken;
+		if (!this.config.baseUrl && next.apiBase) this.conn.instanceUrl = next.apiBase;
+		return true;
 	}
 
 	/**
