@@ -161,4 +161,21 @@ describe('Pipedrive record groups through the two-way template', () => {
 		expect(persons.find((p) => email(p) === 'c9@groups.example')!.org_id).toBe(cobalt.id);
 		expect(prospects().find((p) => p.email === 'c9@groups.example')!.company_name).toBe('Cobalt Dental');
 	}, 300_000);
+
+	test('an edit in Pipedrive within the very second the last run read that person (whole-second update_time) is not skipped', async () => {
+		const c5 = (await list('persons')).find((p) => email(p) === 'c5@groups.example')!;
+		sb.pipedrive.clock.freeze(); // everything below happens in one second of Pipedrive's clock
+		try {
+			await patch('persons', c5.id, { name: 'Contact Five' });
+			await run(); // reads the person at second S and links that version
+			expect(prospects().find((p) => p.email === 'c5@groups.example')!.contact_name).toBe('Contact Five');
+			await patch('persons', c5.id, { name: 'Contact 5 (Field Ops)' }); // the same second S
+			resetCounters();
+			await run();
+		} finally {
+			sb.pipedrive.clock.thaw();
+		}
+		expect(prospects().find((p) => p.email === 'c5@groups.example')!.contact_name).toBe('Contact 5 (Field Ops)');
+		expect(crmWrites()).toBe(0);
+	}, 300_000);
 });

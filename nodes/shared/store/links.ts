@@ -137,6 +137,7 @@ export class Links extends StorePart {
 							l.status ?? 'synced',
 							normalizeTime(l.fieldflowModifiedAt),
 							normalizeTime(l.crmModifiedAt),
+							l.crmVersion ?? null,
 							normalizeTime(l.lastSyncedAt),
 							redact(l.message),
 							now,
@@ -145,14 +146,15 @@ export class Links extends StorePart {
 					}
 					await tx.run(
 						`INSERT INTO ff_links (crm, object, fieldflow_id, crm_id, baseline, status,
-							fieldflow_modified_at, crm_modified_at, last_synced_at, message, created_at, updated_at)
-						 VALUES ${rowsPlaceholders(chunk.length, 12)}
+							fieldflow_modified_at, crm_modified_at, crm_version, last_synced_at, message, created_at, updated_at)
+						 VALUES ${rowsPlaceholders(chunk.length, 13)}
 						 ON CONFLICT (crm, object, fieldflow_id) DO UPDATE SET
 							crm_id = excluded.crm_id,
 							baseline = excluded.baseline,
 							status = excluded.status,
 							fieldflow_modified_at = COALESCE(excluded.fieldflow_modified_at, ff_links.fieldflow_modified_at),
 							crm_modified_at = COALESCE(excluded.crm_modified_at, ff_links.crm_modified_at),
+							crm_version = CASE WHEN excluded.crm_modified_at IS NULL THEN ff_links.crm_version ELSE excluded.crm_version END,
 							last_synced_at = COALESCE(excluded.last_synced_at, ff_links.last_synced_at),
 							message = excluded.message,
 							updated_at = excluded.updated_at`,

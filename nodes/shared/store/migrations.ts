@@ -126,6 +126,13 @@ export const MIGRATIONS: Migration[] = [
 			'CREATE INDEX ff_link_members_member ON ff_link_members (crm, member_object, member_id)',
 		],
 	},
+	{
+		version: 4,
+		// The fingerprint of the CRM version a link recorded (Link.crmVersion): tells a later edit
+		// in the same whole second (Salesforce, Pipedrive stamps) from that version.
+		name: 'links: the CRM version fingerprint',
+		statements: ['ALTER TABLE ff_links ADD COLUMN crm_version TEXT'],
+	},
 ];
 
 /** Arbitrary constant key for pg_advisory_xact_lock ('FFsync' in ASCII). */

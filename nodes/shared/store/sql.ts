@@ -77,7 +77,9 @@ export function redact(message: string | null | undefined): string | null {
 }
 
 export function rowToLink(r: Row): Link {
+	const version = str(r.crm_version);
 	return {
+		...(version ? { crmVersion: version } : {}),
 		crm: r.crm as CrmName,
 		object: String(r.object),
 		fieldflowId: String(r.fieldflow_id),

@@ -223,6 +223,8 @@ class CommitPlanner {
 				status,
 				fieldflowModifiedAt: (!toCrm && outcome.modifiedAt) || meta.fieldflowModifiedAt || null,
 				crmModifiedAt: (toCrm && outcome.modifiedAt) || meta.crmModifiedAt || null,
+				// The fingerprint belongs to the version read; a write that answered its own stamp has none.
+				crmVersion: toCrm && outcome.modifiedAt ? null : (meta.crmVersion ?? null),
 				lastSyncedAt: this.now,
 				message: null,
 				...((outcome.members ?? meta.members) ? { members: outcome.members ?? meta.members } : {}),

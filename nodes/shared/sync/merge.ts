@@ -33,7 +33,8 @@
  * changed on each side) `actions` lists both ('updateCrm', 'updateFieldflow'): route by `toCrm` /
  * `toFieldflow` presence.
  */
-import { sameValue } from '../mapping/engine';
+import { createHash } from 'node:crypto';
+import { normalizeValue, sameValue } from '../mapping/engine';
 import type { CanonicalFields, ConflictStrategy, FieldConflict, Link, NotFoundPolicy, SyncAction, SyncDirection, SyncRecord } from './types';
 
 export interface DecideInput {
@@ -102,6 +103,30 @@ function notNewer(a: string | undefined, b: string | null | undefined): boolean 
 	const ta = time(a);
 	const tb = time(b);
 	return !Number.isNaN(ta) && !Number.isNaN(tb) && ta <= tb;
+}
+
+/**
+ * The CRM values of one version, as a short fingerprint (canonical fields, normalised, sorted).
+ * Not reversible; holds no value.
+ */
+export function versionFingerprint(fields: CanonicalFields): string {
+	const keys = Object.keys(fields).sort();
+	const norm = keys.map((k) => [k, normalizeValue(fields[k])]);
+	return createHash('sha256').update(JSON.stringify(norm)).digest('base64url').slice(0, 22);
+}
+
+/**
+ * A read stamped with the very whole second the link recorded, but with other values than that
+ * version had: a later edit in the same second (Salesforce SystemModstamp and Pipedrive
+ * update_time keep whole seconds: an edit right after the sync read the record, a flow updating it
+ * on save), so not stale: its values are compared with the baseline. Links saved without a
+ * fingerprint keep the plain rule.
+ */
+function laterInSameSecond(crm: SyncRecord, link: Link): boolean {
+	if (!link.crmVersion) return false;
+	const t = time(crm.modifiedAt);
+	if (Number.isNaN(t) || t % 1000 !== 0 || t !== time(link.crmModifiedAt ?? undefined)) return false;
+	return versionFingerprint(crm.fields) !== link.crmVersion;
 }
 
 export function decide(input: DecideInput, options: DecideOptions): Decision {
@@ -199,7 +224,7 @@ function comparing(ff: SyncRecord, crm: SyncRecord, link: Link | undefined, opti
 		base: link?.baseline ?? {},
 		ffIsNewer: newer(ff.modifiedAt, crm.modifiedAt) >= 0,
 		ffStale: guard && notNewer(ff.modifiedAt, link!.fieldflowModifiedAt),
-		crmStale: guard && notNewer(crm.modifiedAt, link!.crmModifiedAt),
+		crmStale: guard && notNewer(crm.modifiedAt, link!.crmModifiedAt) && !laterInSameSecond(crm, link!),
 		options,
 		crmSame: (f, a, b) => sameValue(a, b) || (!!eqCrm && eqCrm(f, a, b)),
 	};

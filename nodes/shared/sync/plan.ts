@@ -16,7 +16,7 @@ import type { CrmName, CrmRecord, DuplicateCriteria, DuplicateMatch, ObjectInfo 
 import type { EffectiveMapping } from '../mapping/effective';
 import { lossyEquivalence, mapToCrm, sameValue, fieldflowPayload } from '../mapping/engine';
 import { mapCrmRecord, mapFieldflowRecord } from '../mapping/records';
-import { decide, type Decision, type DecideOptions } from './merge';
+import { decide, versionFingerprint, type Decision, type DecideOptions } from './merge';
 import { matchRecords, normalizeEmail, normalizeName, type MatchKey } from './match';
 import { SYNC_KEY, type ConflictMeta, type MappedRecord, type UnchangedMeta, type WriteMeta } from './protocol';
 import type { CanonicalFields, ConflictStrategy, Link, NotFoundPolicy, SyncAction, SyncDirection, SyncRecord } from './types';
@@ -264,7 +264,8 @@ function writeRoutes(w: Work, actions: Set<SyncAction>, ffId: string | null, crm
 	const { crm, object } = eff;
 	const d = w.decision!;
 	const members = membersOf(w);
-	const common = { kind: 'write' as const, crm, object, fieldflowModifiedAt: w.ff?.modifiedAt ?? null, crmModifiedAt: w.crm?.modifiedAt ?? null, baseline: d.baseline, reason, ...(members ? { members } : {}) };
+	const crmVersion = w.crm && !w.crm.deleted ? versionFingerprint(w.crm.fields) : null;
+	const common = { kind: 'write' as const, crm, object, fieldflowModifiedAt: w.ff?.modifiedAt ?? null, crmModifiedAt: w.crm?.modifiedAt ?? null, crmVersion, baseline: d.baseline, reason, ...(members ? { members } : {}) };
 	const withConflicts = (m: WriteMeta): WriteMeta => (d.conflicts?.length ? { ...m, conflicts: d.conflicts } : m);
 	const out: Routed[] = [];
 	if (d.toCrm && (actions.has('updateCrm') || actions.has('createInCrm'))) {
@@ -310,6 +311,7 @@ function matchedLink(w: Work, crm: CrmName, object: string): Link | undefined {
 		status: d.conflicts?.length ? 'conflict' : kept ? w.link!.status : 'synced',
 		fieldflowModifiedAt: w.ff.modifiedAt || null,
 		crmModifiedAt: w.crm.modifiedAt || null,
+		crmVersion: versionFingerprint(w.crm.fields),
 		lastSyncedAt: kept ? (w.link!.lastSyncedAt ?? null) : new Date().toISOString(),
 		message: kept ? (w.link!.message ?? null) : null,
 	};

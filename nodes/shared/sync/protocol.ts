@@ -78,6 +78,8 @@ export interface WriteMeta {
 	baseline: CanonicalFields;
 	fieldflowModifiedAt?: string | null;
 	crmModifiedAt?: string | null;
+	/** The fingerprint of the CRM version read (see Link.crmVersion). */
+	crmVersion?: string | null;
 	/** Canonical values being written (for logs and the dashboard). */
 	fields: CanonicalFields;
 	/** Fields left in conflict (manual strategy) while the others flow. */

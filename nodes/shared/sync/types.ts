@@ -95,6 +95,12 @@ export interface Link {
 	status: RecordStatus;
 	fieldflowModifiedAt?: string | null;
 	crmModifiedAt?: string | null;
+	/**
+	 * A fingerprint of the CRM values of the version `crmModifiedAt` names (versionFingerprint).
+	 * With a CRM clock of whole seconds, a later edit in that same second has the same stamp: the
+	 * fingerprint tells it from the version this link recorded.
+	 */
+	crmVersion?: string | null;
 	lastSyncedAt?: string | null;
 	message?: string | null;
 	/**

@@ -247,6 +247,15 @@ export function describeStore(name: string, backend: Backend): void {
 			expect(await store.getLinksByMember('pipedrive', 'persons', 'organizations', ['10'])).toEqual([]);
 		});
 
+		test('links keep the fingerprint of the CRM version they recorded; a save without a CRM version keeps it', async () => {
+			await store.saveLinks([link('v1', 'V1', { crmModifiedAt: '2026-11-24T10:00:05.000Z', crmVersion: 'fp-one' })]);
+			expect((await store.getLinks('hubspot', 'contacts', { fieldflowIds: ['v1'] }))[0]).toMatchObject({ crmModifiedAt: '2026-11-24T10:00:05.000Z', crmVersion: 'fp-one' });
+			await store.saveLinks([link('v1', 'V1', { crmModifiedAt: null, crmVersion: null })]);
+			expect((await store.getLinks('hubspot', 'contacts', { fieldflowIds: ['v1'] }))[0].crmVersion).toBe('fp-one');
+			await store.saveLinks([link('v1', 'V1', { crmModifiedAt: '2026-11-24T10:00:09.000Z', crmVersion: 'fp-two' })]);
+			expect((await store.getLinks('hubspot', 'contacts', { fieldflowIds: ['v1'] }))[0].crmVersion).toBe('fp-two');
+		});
+
 		test('a CRM id can be linked to only one FieldFlow record per object', async () => {
 			await store.saveLinks([link('p1', 'dup')]);
 			await expect(store.saveLinks([link('p9', 'x'), link('p2', 'dup')])).rejects.toThrow(/only one FieldFlow record/);

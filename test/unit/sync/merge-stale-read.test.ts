@@ -3,7 +3,7 @@
  * and saved the link is older than the version the link recorded — it must not count as a change,
  * or the run writes the old value back over the edit the other run just carried across.
  */
-import { decide, type DecideOptions } from '../../../nodes/shared/sync/merge';
+import { decide, versionFingerprint, type DecideOptions } from '../../../nodes/shared/sync/merge';
 import type { CanonicalFields, Link, SyncRecord } from '../../../nodes/shared/sync/types';
 
 const OPTIONS: DecideOptions = { direction: 'bidirectional', strategy: 'newestWins', notFound: 'unlink' };
@@ -46,5 +46,36 @@ describe('stale reads of overlapping runs', () => {
 			OPTIONS,
 		);
 		expect(conflict.toCrm).toEqual({ phone: '+1 555 1005' });
+	});
+
+	describe('CRM clocks of whole seconds (Salesforce SystemModstamp, Pipedrive update_time)', () => {
+		// Run A read the CRM at version 10:00:05 (OLD) and wrote FieldFlow's edit there; the link
+		// recorded that version with the fingerprint of its values.
+		const l = link({ fieldflowModifiedAt: '2026-11-24T10:00:05.200Z', crmModifiedAt: '2026-11-24T10:00:05.000Z', crmVersion: versionFingerprint(OLD) });
+
+		it('the same version read again (a run that read before the write) is still stale: the edit is not written back', () => {
+			const d = decide({ fieldflow: ff(EDITED, '2026-11-24T10:00:05.200Z'), crm: crm(OLD, '2026-11-24T10:00:05.000Z'), link: l }, OPTIONS);
+			expect(d.actions).toEqual(['unchanged']);
+		});
+
+		it('an edit made later in that same second (same stamp, other values) is a change, not skipped', () => {
+			// The last run read the CRM at 10:00:05 with the synced values; a user edited the email within that second.
+			const synced = link({ fieldflowModifiedAt: '2026-11-24T10:00:04.200Z', crmModifiedAt: '2026-11-24T10:00:05.000Z', crmVersion: versionFingerprint(EDITED) });
+			const edit = { ...EDITED, email: 'ada.lovelace@acme.test' };
+			const d = decide({ fieldflow: ff(EDITED, '2026-11-24T10:00:04.200Z'), crm: crm(edit, '2026-11-24T10:00:05.000Z'), link: synced }, OPTIONS);
+			expect(d.toFieldflow).toEqual({ email: 'ada.lovelace@acme.test' });
+		});
+
+		it('a stamp with milliseconds (HubSpot) or a link without a fingerprint keeps the plain rule', () => {
+			const ms = link({ fieldflowModifiedAt: '2026-11-24T10:00:05.200Z', crmModifiedAt: '2026-11-24T10:00:05.123Z', crmVersion: versionFingerprint(OLD) });
+			expect(decide({ fieldflow: ff(EDITED, '2026-11-24T10:00:05.200Z'), crm: crm({ ...OLD, email: 'x@acme.test' }, '2026-11-24T10:00:05.123Z'), link: ms }, OPTIONS).actions).toEqual(['unchanged']);
+			const old = link({ fieldflowModifiedAt: '2026-11-24T10:00:05.200Z', crmModifiedAt: '2026-11-24T10:00:05.000Z' });
+			expect(decide({ fieldflow: ff(EDITED, '2026-11-24T10:00:05.200Z'), crm: crm({ ...OLD, email: 'x@acme.test' }, '2026-11-24T10:00:05.000Z'), link: old }, OPTIONS).actions).toEqual(['unchanged']);
+		});
+
+		it('the fingerprint holds no value and ignores formatting', () => {
+			expect(versionFingerprint({ email: 'ADA@acme.test ', phone: '+1 555 1005' })).toBe(versionFingerprint({ phone: '+1 555 1005', email: 'ada@acme.test' }));
+			expect(versionFingerprint(OLD)).not.toContain('555');
+		});
 	});
 });
