@@ -6,6 +6,7 @@
  */
 import type { IExecuteFunctions, NodeExecutionHint } from 'n8n-workflow';
 import { readOutcome, readSync, withoutSync } from '../shared/sync/protocol';
+import { userErrorMessage } from '../shared/errors';
 
 /** Vendor and FieldFlow fields that name a record, in the order they are tried (people, companies, deals, activities). */
 const NAME_FIELDS = [['FirstName', 'LastName'], ['firstname', 'lastname'], ['contact_name'], ['Name'], ['name'], ['dealname'], ['Subject'], ['subject'], ['hs_meeting_title'], ['title']];
@@ -56,7 +57,8 @@ export function failedRecord(json: Record<string, unknown>, known: Partial<Faile
 	return {
 		name: recordLabel(withoutSync(json)) || recordLabel(canonical ?? {}),
 		ids: meta?.kind === 'record' ? [meta.record.id] : [synced?.fieldflowId, synced?.crmId, outcome?.id],
-		error: outcome?.error ? `${outcome.error}${fields}` : 'Failed',
+		// Without the batch position ("Salesforce Lead 0: ") and the vendor code: the record is named.
+		error: outcome?.error ? `${userErrorMessage(outcome.error)}${fields}` : 'Failed',
 		hint: outcome?.hint,
 		...known,
 	};

@@ -146,3 +146,13 @@ export function redactSecrets(text: string, extraSecrets: string[] = []): string
 	for (const s of extraSecrets) if (s && s.length >= 6) out = out.split(s).join('[redacted]');
 	return out;
 }
+
+/**
+ * An error message without the technical prefix: "Salesforce Lead 20: " / "HubSpot contacts record
+ * 3: " (20 is the record's position in a batch) and a vendor code such as "REQUIRED_FIELD_MISSING: ".
+ */
+export function userErrorMessage(message: string | null | undefined): string {
+	return String(message ?? '')
+		.replace(/^(Salesforce|HubSpot|Pipedrive) [A-Za-z0-9_]+(?: record)? [^\s:]+: /, '')
+		.replace(/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+: /, '');
+}

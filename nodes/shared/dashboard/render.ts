@@ -14,7 +14,7 @@
  * pick-a-side buttons are POST forms to the record's CRM's action URL (that CRM's dashboard
  * workflow), with `returnTo` = this page, which the action redirects back to.
  */
-import type { ErrorKind } from '../errors';
+import { userErrorMessage, type ErrorKind } from '../errors';
 
 export type LogStatus = 'success' | 'error' | 'conflict' | 'skipped';
 
@@ -216,15 +216,8 @@ export function fieldLabels(fields: string[]): string {
 	return fields.map((f) => FIELD_LABELS[f] ?? (f.charAt(0).toUpperCase() + f.slice(1)).replace(/_/g, ' ')).join(', ');
 }
 
-/**
- * An error message without the technical prefix: "Salesforce Lead 20: " / "HubSpot contacts record
- * 3: " (20 is the record's position in a batch) and a vendor code such as "REQUIRED_FIELD_MISSING: ".
- */
-export function userErrorMessage(message: string | null | undefined): string {
-	return String(message ?? '')
-		.replace(/^(Salesforce|HubSpot|Pipedrive) [A-Za-z0-9_]+(?: record)? [^\s:]+: /, '')
-		.replace(/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+: /, '');
-}
+export { userErrorMessage };
+
 
 /** What a log entry says, for the person reading the dashboard. */
 export function describeLog(l: DashboardLogEntry, crmLabel: string): string {

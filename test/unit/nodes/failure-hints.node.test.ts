@@ -100,6 +100,8 @@ describe('a Salesforce run in which creates are rejected (REQUIRED_FIELD_MISSING
 		expect(m).toContain('"Eve Moss (eve@elm.example)" (pr_000002)');
 		expect(m).toContain('"Noor (noor@x.example)" (pr_000004)');
 		expect(m).toMatch(/Required fields are missing: \[Company\] \(field Company\)/);
+		// The record is named: not the batch position the adapter's message starts with.
+		expect(m).not.toMatch(/Salesforce Lead \d+:/);
 		// What to do, and where the records go next.
 		expect(m).toMatch(/What to do: .*Fix the/);
 		expect(m).toMatch(/Record Results puts them in the error queue, to retry from the sync dashboard/);
