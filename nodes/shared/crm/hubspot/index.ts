@@ -15,7 +15,7 @@
  *   input, so batch create answers 207 with per-record errors instead of failing the whole batch.
  *   Batch update / upsert fail as a whole (400) on one bad input: the rejected batch is bisected
  *   (batch.ts `splitOn`), so every valid record is written and each bad one gets its own error, for
- *   at most 2·k·⌈log2 100⌉ extra calls with k bad records in a batch of 100.
+ *   about k·(⌈log2 100⌉ + 2) extra calls with k bad records in a batch of 100 (see crm/batch.ts).
  * - Change feed: the search API sorted ascending on the modification date. HubSpot's search index
  *   lags writes by a few seconds, so callers re-read with an overlap window (start a little before
  *   the last cursor); records seen twice are harmless. Search caps paging at 10,000 results: the
