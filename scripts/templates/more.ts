@@ -71,7 +71,7 @@ export function buildSelectiveSync(crm: Crm): Workflow {
 		{ resource: 'prospect', operation: 'get', id: '={{ $json.body.prospectId }}' },
 		{ credentials: FIELDFLOW_CREDENTIAL, onError: 'continueErrorOutput' },
 	);
-	const map = b.add(`Map FieldFlow → ${info.label}`, `${P}fieldFlowMapping`, 1.2, [220, 40], { crm, object: info.object, direction: 'toCrm', onTypeMismatch: 'markInvalid' }, { credentials: crmCred });
+	const map = b.add(`Map FieldFlow → ${info.label}`, `${P}fieldFlowMapping`, 1.2, [220, 40], { crm, object: info.object, direction: 'toCrm', ...(info.linked.length ? { linkedObjects: info.linked } : {}), onTypeMismatch: 'markInvalid' }, { credentials: crmCred });
 	const resolver = b.add(
 		'Conflict Resolver',
 		`${P}fieldFlowConflictResolver`,
@@ -367,7 +367,7 @@ export function buildSyncDashboard(crm: Crm): Workflow {
 	);
 	const fresh = b.add('From FieldFlow?', 'n8n-nodes-base.if', 2, [700, 240], ifTrue(stableId(`${key}/fresh`), "={{ $json.direction === 'toCrm' && !!$json.fieldflowId }}"));
 	const get = b.add('FieldFlow: get prospect', `${P}fieldFlow`, 1, [940, 40], { resource: 'prospect', operation: 'get', id: '={{ $json.fieldflowId }}' }, { credentials: FIELDFLOW_CREDENTIAL, onError: 'continueErrorOutput' });
-	const map = b.add(`Map FieldFlow → ${info.label}`, `${P}fieldFlowMapping`, 1.1, [1180, 40], { crm, object: info.object, direction: 'toCrm', onTypeMismatch: 'markInvalid' }, { credentials: crmCred });
+	const map = b.add(`Map FieldFlow → ${info.label}`, `${P}fieldFlowMapping`, 1.1, [1180, 40], { crm, object: info.object, direction: 'toCrm', ...(info.linked.length ? { linkedObjects: info.linked } : {}), onTypeMismatch: 'markInvalid' }, { credentials: crmCred });
 	const resolver = b.add(
 		'Conflict Resolver',
 		`${P}fieldFlowConflictResolver`,
