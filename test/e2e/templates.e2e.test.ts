@@ -343,12 +343,16 @@ describe.each(CRMS)('templates with %s', (crm) => {
  * boundary falls inside the tie: every edit must reach FieldFlow exactly once, and the next run
  * write nothing.
  */
-describe.each([
+// On the 2.x line only: the 1.x focused subset keeps to the templates' own behaviour (CI budget).
+(process.env.N8N_LINE === 'v1' ? describe.skip : describe).each([
 	['salesforce', 2050],
 	['pipedrive', 550],
 ] as Array<[Crm, number]>)('whole-second tie through the two-way template (%s)', (crm, n) => {
 	it(`a bulk ${crm} edit of ${n} records in one second, read across a page boundary: each edit in FieldFlow once; the next run writes nothing`, async () => {
 		resetAll();
+		// Fresh systems need a fresh sync store: the earlier tests' links name record ids the reset
+		// sandboxes hand out again (every run is its own n8n process: no one holds the file open).
+		for (const f of ['', '-wal', '-shm']) fs.rmSync(path.join(n8n.userFolder, '.n8n', `fieldflow-sync.sqlite${f}`), { force: true });
 		const email = (k: number) => `tie${k}.${crm}@tie.example`;
 		const phone = (k: number, v: number) => `+1 555 ${v}${String(k).padStart(6, '0')}`;
 		sb.fieldflow.seed({ prospects: Array.from({ length: n }, (_, k) => ({ company_name: `Tie ${k}`, contact_name: `Tie Person${k}`, email: email(k), phone: phone(k, 1), status: 'new' })) });
