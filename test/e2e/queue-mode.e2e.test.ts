@@ -55,6 +55,9 @@ function queueVariant(crm: Crm): Record<string, unknown> {
 			stores++;
 		}
 		if (node.type === 'n8n-nodes-base.scheduleTrigger') node.disabled = true;
+		// Overlapping runs may queue a record another run then writes (the error queue ends empty, as
+		// asserted): such a run is not a failed execution here, so every execution must succeed.
+		if (node.name === 'Finish Run') node.parameters.failOnRecordErrors = false;
 	}
 	expect(stores).toBeGreaterThanOrEqual(3);
 	const hook = 'Run (webhook)';
