@@ -6,7 +6,7 @@ import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
  * are written as engagements associated with them), and the property definitions of those three
  * (crm.schemas.*.read, for the field lists). Scope names: https://developers.hubspot.com/docs/api/scopes
  */
-export const HUBSPOT_OAUTH_SCOPES = [
+const HUBSPOT_OAUTH_SCOPES = [
 	'oauth',
 	'crm.objects.contacts.read',
 	'crm.objects.contacts.write',
