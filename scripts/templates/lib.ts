@@ -17,10 +17,12 @@ export interface CrmInfo {
 	credentialId: string;
 	credentialName: string;
 	/**
-	 * The records linked to each person that sync with it as one prospect (Start Run's Linked
-	 * Records, the guide's full set by default); [] = the person alone.
+	 * The records linked to each person that sync with it as one prospect, as Start Run selects
+	 * them in the templates ([] = the person alone; the admin picks them on Start Run).
 	 */
 	linked: string[];
+	/** The templates wire Start Run's Linked Records into the CRM reads, the Mapping and the writes. */
+	groups: boolean;
 }
 
 export const CRM_INFO: Record<Crm, CrmInfo> = {
@@ -32,6 +34,7 @@ export const CRM_INFO: Record<Crm, CrmInfo> = {
 		credentialId: 'ffSalesforce0001',
 		credentialName: 'Salesforce sandbox',
 		linked: [],
+		groups: false,
 	},
 	hubspot: {
 		label: 'HubSpot',
@@ -41,6 +44,7 @@ export const CRM_INFO: Record<Crm, CrmInfo> = {
 		credentialId: 'ffHubSpot0000001',
 		credentialName: 'HubSpot sandbox',
 		linked: [],
+		groups: false,
 	},
 	pipedrive: {
 		label: 'Pipedrive',
@@ -49,7 +53,8 @@ export const CRM_INFO: Record<Crm, CrmInfo> = {
 		credentialType: 'fieldFlowPipedriveApi',
 		credentialId: 'ffPipedrive00001',
 		credentialName: 'Pipedrive sandbox',
-		linked: ['organizations', 'deals'],
+		linked: [],
+		groups: true,
 	},
 };
 

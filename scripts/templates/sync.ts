@@ -171,7 +171,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 	const crmSince = paged ? "={{ $json.phase === 'crm' ? $json.crmSince : $json.startedAt }}" : '={{ $json.crmSince }}';
 	const ffReadName = 'FieldFlow: changed prospects';
 	// Start Run's Linked Records (one place to select the objects), for every node that reads, maps or writes the CRM.
-	const linked = info.linked.length ? { linkedObjects: `={{ $('${paged ? 'Page or run?' : 'Start Run'}').first().json.linkedObjects ?? [] }}` } : {};
+	const linked = info.groups ? { linkedObjects: `={{ $('${paged ? 'Page or run?' : 'Start Run'}').first().json.linkedObjects ?? [] }}` } : {};
 	// One Mapping node holds the sync's field mapping: both sides (FieldFlow ⇄ CRM) in a two-way
 	// template, the one side read in a one-way template. The Conflict Resolver takes its rules from it.
 	const mapDirection = readsFieldflow && readsCrm ? 'both' : readsFieldflow ? 'toCrm' : 'toFieldflow';

@@ -28,6 +28,9 @@ beforeAll(async () => {
 	await n8n.importCredentials(creds);
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ff-groups-'));
 	const wf = JSON.parse(fs.readFileSync(path.join(WORKFLOWS, 'bidirectional-sync.pipedrive.json'), 'utf8'));
+	// What the admin selects on Start Run: Linked Records Organization and Deal (the other nodes take them from there).
+	const start = wf.nodes.find((n: { name: string }) => n.name === 'Start Run');
+	start.parameters.linkedObjects = ['organizations', 'deals'];
 	fs.writeFileSync(path.join(dir, `${TWO_WAY}.json`), JSON.stringify({ ...wf, id: TWO_WAY }));
 	await n8n.cli(['import:workflow', '--separate', `--input=${dir}`]);
 	fs.rmSync(dir, { recursive: true, force: true });

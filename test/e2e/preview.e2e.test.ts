@@ -159,11 +159,9 @@ describe.each(CRMS)('Preview with %s', (crm) => {
 		const { summary, planned } = await previewThenRun();
 		// Ana and Cy are created; Ben is linked to his CRM record by email (his status may be settled one way).
 		// Ben's differing status goes to the newer side (the CRM's whole-second stamp may be the older
-		// one): at most one update of his CRM record (on Pipedrive it also gets his company's
-		// organization and a deal for his status: an update of his group).
+		// one): at most one update of his CRM record.
 		expect(summary.counts.createInCrm).toBe(2);
-		if (crm === 'pipedrive') expect(summary.counts.updateCrm).toBe(1);
-		else expect(summary.counts.updateCrm).toBeLessThanOrEqual(1);
+		expect(summary.counts.updateCrm).toBeLessThanOrEqual(1);
 		// Dee arrives in FieldFlow, or (a Pipedrive person has no company, which FieldFlow requires) is
 		// queued as invalid: the preview says which, and the real run did the same.
 		expect(summary.counts.createInFieldflow + summary.counts.invalid).toBe(1);
