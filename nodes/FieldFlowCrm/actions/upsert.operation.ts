@@ -10,8 +10,7 @@ import { crmIdLocator, show } from './common.descriptions';
 import { deleteGrouped, groupOfItem, str, writeError, writeGrouped, type Pending } from './common';
 import { writeGroups } from '../../shared/crm/group';
 import { linkedObjectsOf, linkedObjectsProperty } from '../../n8nSide/properties/crm';
-import { groupMembers } from '../../shared/crm/group';
-import type { CrmName } from '../../shared/crm/types';
+import { membersCarried } from '../../shared/crm/group';
 import type { CrmContext } from './node.type';
 
 export const description: INodeProperties[] = [
@@ -110,7 +109,7 @@ export async function execute(this: IExecuteFunctions, { adapter, crm, items }: 
 		// A record group: the members in dependency order (see crm/group/write.ts). Items that carry
 		// member fields (`deals.value`: no CRM field name has a dot) are a group's write even without
 		// the option (a queued write sent again by Retry).
-		const group = groupOfItem.call(this, crm, object, { ...options, linkedObjects: [...linkedObjectsOf(options.linkedObjects), ...membersInFields(crm, object, inputs)] });
+		const group = groupOfItem.call(this, crm, object, { ...options, linkedObjects: [...linkedObjectsOf(options.linkedObjects), ...membersCarried(crm, object, inputs)] });
 		return group ? writeGroups(adapter, group, inputs) : adapter.upsert(object, inputs, idProperty ? { idProperty } : {});
 	});
 	for (const p of pending) {
@@ -208,11 +207,6 @@ function fieldsOf(this: IExecuteFunctions, item: INodeExecutionData, i: number):
 }
 
 /** A short name for a record in error messages: its id, else what names it (name, company, email). */
-/** The member objects whose fields (`<member>.<field>`) or ids these writes carry. */
-function membersInFields(crm: CrmName, object: string, inputs: WriteInput[]): string[] {
-	return groupMembers(crm, object).filter((m) => inputs.some((i) => i.members?.[m] || Object.keys(i.fields).some((k) => k.startsWith(`${m}.`))));
-}
-
 function describeRecord(input: WriteInput): string {
 	if (input.id) return `record ${input.id}`;
 	const label = recordLabel(input.fields);

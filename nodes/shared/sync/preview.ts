@@ -10,7 +10,7 @@
  */
 import { CRM_LABELS, forecastWrites } from '../crm';
 import type { CallForecast, CrmName, WriteInput } from '../crm/types';
-import { forecastGroupWrites, groupMembers, groupSpec } from '../crm/group';
+import { forecastGroupWrites, groupSpec, membersCarried } from '../crm/group';
 import { forecastFieldflowWrites } from '../fieldflow/client';
 import type { Routed } from './plan';
 import { readSync, SYNC_KEY, type PreviewMeta, type SyncMeta } from './protocol';
@@ -95,8 +95,7 @@ export interface PreviewSummaryOptions {
 
 /** The CRM calls of the planned writes: per member object for a record group (fields `<member>.<field>`). */
 function crmForecast(crm: CrmName, object: string, writes: WriteInput[], counts: PreviewCounts): CallForecast {
-	const members = groupMembers(crm, object).filter((m) => writes.some((w) => Object.keys(w.fields).some((k) => k.startsWith(`${m}.`)) || w.members?.[m]));
-	const spec = groupSpec(crm, object, members);
+	const spec = groupSpec(crm, object, membersCarried(crm, object, writes));
 	if (!spec) return forecastWrites(crm, object, { creates: counts.createInCrm, updates: counts.updateCrm, deletes: counts.deleteInCrm });
 	const out = forecastGroupWrites(spec, writes, (o, c) => forecastWrites(crm, o, c));
 	for (const [k, n] of Object.entries(forecastWrites(crm, object, { deletes: counts.deleteInCrm }))) out[k] = (out[k] ?? 0) + n;

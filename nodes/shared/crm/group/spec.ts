@@ -74,6 +74,11 @@ export function groupMembers(crm: CrmName, object: string): string[] {
 	return full ? [full.company?.object, full.deal?.object].filter((o): o is string => !!o) : [];
 }
 
+/** The member objects of `object`'s group that these writes carry: as fields `<member>.<field>` or as member ids. */
+export function membersCarried(crm: CrmName, object: string, writes: ReadonlyArray<{ fields: Record<string, unknown>; members?: MemberIds }>): string[] {
+	return groupMembers(crm, object).filter((m) => writes.some((w) => w.members?.[m] || Object.keys(w.fields).some((k) => k.startsWith(`${m}.`))));
+}
+
 /** `organizations.name` → `{ member: 'organizations', field: 'name' }`; primary fields have no member. */
 export function memberField(spec: GroupSpec, key: string): { member?: string; field: string } {
 	for (const m of [spec.company?.object, spec.deal?.object]) if (m && key.startsWith(`${m}.`)) return { member: m, field: key.slice(m.length + 1) };

@@ -19,7 +19,7 @@ import { SyncError } from '../../errors';
 import { normalizeName } from '../../sync/match';
 import type { CallForecast, CrmAdapter, MemberIds, WriteCounts, WriteInput, WriteResult } from '../types';
 import { related } from './read';
-import { splitFields, type GroupSpec } from './spec';
+import { splitFields, type CompanyMember, type GroupSpec } from './spec';
 
 interface GroupWrite {
 	input: WriteInput;
@@ -63,25 +63,44 @@ function memberError(e: SyncError | undefined, member: string, label: string, re
 	});
 }
 
+/**
+ * What one write does to its company (writeGroups and its forecast share it):
+ *  - unlink: Company Name emptied (the company is kept);
+ *  - byName: no company linked yet: the company of that name (found, or created);
+ *  - sharedCheck: the linked company's name changes: renamed if no other primary shares it, else relinked by name;
+ *  - update: other fields of the linked company;
+ *  - none: no company fields.
+ */
+type CompanyStep = 'unlink' | 'byName' | 'sharedCheck' | 'update' | 'none';
+
+function companyStep(company: CompanyMember, fields: Record<string, unknown> | undefined, linked: string | undefined): CompanyStep {
+	if (!fields) return 'none';
+	const hasName = company.nameField in fields;
+	const name = String(fields[company.nameField] ?? '').trim();
+	if (hasName && !name) return 'unlink';
+	if (!linked) return name ? 'byName' : 'none';
+	return hasName ? 'sharedCheck' : 'update';
+}
+
+/** What one write does to its deal: update the linked one (with fields to write), create one (with a value to carry), or nothing. */
+function dealStep(fields: Record<string, unknown>, linked: string | undefined): 'update' | 'create' | 'none' {
+	if (linked) return Object.keys(fields).length ? 'update' : 'none';
+	return Object.values(fields).some((v) => v !== undefined && v !== null && v !== '') ? 'create' : 'none';
+}
+
 async function writeCompanies(a: CrmAdapter, spec: GroupSpec, writes: GroupWrite[]): Promise<void> {
 	const company = spec.company!;
 	const byName: GroupWrite[] = [];
 	const renames: GroupWrite[] = [];
 	const sharedCheck: GroupWrite[] = [];
 	for (const w of writes) {
-		const fields = w.byMember[company.object];
-		const linked = w.members[company.object];
-		if (!fields) continue;
-		const hasName = company.nameField in fields;
-		const name = String(fields[company.nameField] ?? '').trim();
-		if (hasName && !name) {
-			// Company Name emptied: unlink, keep the company.
+		const step = companyStep(company, w.byMember[company.object], w.members[company.object]);
+		if (step === 'unlink') {
 			w.primary[company.primaryRef] = null;
 			delete w.members[company.object];
-		} else if (!linked) {
-			if (name) byName.push(w);
-		} else if (hasName) sharedCheck.push(w);
-		else renames.push(w);
+		} else if (step === 'byName') byName.push(w);
+		else if (step === 'sharedCheck') sharedCheck.push(w);
+		else if (step === 'update') renames.push(w);
 	}
 	if (sharedCheck.length) {
 		const primariesOf = new Map<string, Set<string>>();
@@ -163,11 +182,9 @@ async function writeDeals(a: CrmAdapter, spec: GroupSpec, writes: GroupWrite[]):
 		const companyId = spec.company ? w.members[spec.company.object] : undefined;
 		const companyMoved = spec.company && deal.companyRef && companyChanged(w, spec);
 		if (companyMoved) fields[deal.companyRef!] = companyId ?? null;
-		if (linked) {
-			if (Object.keys(fields).length) todo.push({ w, input: { ref: w.input.ref, id: linked, fields } });
-			continue;
-		}
-		if (!Object.values(fields).some((v) => v !== undefined && v !== null && v !== '')) continue;
+		const step = dealStep(fields, linked);
+		if (step === 'update') todo.push({ w, input: { ref: w.input.ref, id: linked, fields } });
+		if (step !== 'create') continue;
 		fields[deal.primaryRef] = w.primaryId;
 		if (deal.companyRef && companyId) fields[deal.companyRef] = companyId;
 		if (fields[deal.titleField] === undefined || fields[deal.titleField] === null || fields[deal.titleField] === '') {
@@ -209,29 +226,22 @@ export function forecastGroupWrites(spec: GroupSpec, inputs: WriteInput[], forec
 	const deals: WriteCounts = { creates: 0, updates: 0 };
 	for (const input of inputs) {
 		const { primary: own, byMember } = splitFields(spec, input.fields);
-		const company = spec.company ? byMember[spec.company.object] : undefined;
 		// The person's company reference is written when it gets a company or loses one.
 		let relinks = false;
-		if (spec.company && company) {
-			const linked = input.members?.[spec.company.object];
-			const hasName = spec.company.nameField in company;
-			const name = String(company[spec.company.nameField] ?? '').trim();
-			if (!linked && name) {
-				names.add(normalizeName(name));
-				relinks = true;
-			} else if (linked && hasName && name) {
-				sharedChecks++;
-				companyUpdates++;
-			} else if (linked && hasName) relinks = true;
-			else if (linked) companyUpdates++;
+		if (spec.company) {
+			const fields = byMember[spec.company.object];
+			const step = companyStep(spec.company, fields, input.members?.[spec.company.object]);
+			if (step === 'byName') names.add(normalizeName(fields![spec.company.nameField]));
+			if (step === 'sharedCheck') sharedChecks++;
+			if (step === 'sharedCheck' || step === 'update') companyUpdates++;
+			relinks = step === 'byName' || step === 'unlink';
 		}
 		if (!input.id) primary.creates!++;
 		else if (Object.keys(own).length || relinks) primary.updates!++;
 		if (spec.deal) {
-			const deal = byMember[spec.deal.object] ?? {};
-			if (input.members?.[spec.deal.object]) {
-				if (Object.keys(deal).length) deals.updates!++;
-			} else if (Object.values(deal).some((v) => v !== undefined && v !== null && v !== '')) deals.creates!++;
+			const step = dealStep(byMember[spec.deal.object] ?? {}, input.members?.[spec.deal.object]);
+			if (step === 'update') deals.updates!++;
+			if (step === 'create') deals.creates!++;
 		}
 	}
 	if (spec.company) {
