@@ -100,6 +100,14 @@ export class MonotonicClock {
 	nowIso(): string {
 		return new Date(this.nowMs()).toISOString();
 	}
+	/**
+	 * Move time on by `ms` from the latest time this clock gave (or now, if later): the next write
+	 * is at least `ms` after every earlier one, even when an earlier test left `last` ahead of the
+	 * wall clock (a bare `offsetMs += ms` then lands in the same second as the writes before it).
+	 */
+	advance(ms: number): void {
+		this.offsetMs = Math.max(this.last, Date.now() + this.offsetMs) - Date.now() + ms;
+	}
 	/** Let the next times start from `ms` again (records seeded as created in the past). */
 	rewind(ms: number): void {
 		this.last = Math.min(this.last, ms);

@@ -196,11 +196,10 @@ describe('Salesforce sandbox through jsforce', () => {
 		// SystemModstamp is in whole seconds and the collection shares one: move a second on before
 		// each later write so the WHERE on stamps below has three distinct seconds to tell apart.
 		const s0 = sb.tables.Lead.get(made[0].id)!.updatedAt;
-		sb.clock.offsetMs += 1000;
+		sb.clock.advance(1000);
 		await conn.sobject('Lead').update({ Id: made[1].id, Email: 'other@example.com' });
-		sb.clock.offsetMs += 1000;
+		sb.clock.advance(1000);
 		await conn.sobject('Lead').destroy(made[2].id);
-		sb.clock.offsetMs = 0;
 		const ids = async (soql: string, all = false) => (await conn.query<{ Id: string }>(soql, { scanAll: all })).records.map((r) => r.Id);
 		expect(await ids("SELECT Id FROM Lead WHERE Email IN ('SHARED@example.com', 'q4@example.com', 'nobody@example.com') ORDER BY Id")).toEqual([made[0].id, made[4].id].sort());
 		expect(await ids("SELECT Id FROM Lead WHERE Email = 'shared@example.com'", true)).toEqual([made[0].id, made[2].id]);
