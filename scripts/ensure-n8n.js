@@ -77,5 +77,24 @@ module.exports = { runtimeDir, nodeBinDir, ensure, LINES };
 
 if (require.main === module) {
 	const lines = process.argv.slice(2);
-	for (const line of lines.length ? lines : ['v2']) ensure(line);
+	if (lines.length <= 1) {
+		ensure(lines[0] ?? 'v2');
+	} else {
+		// Several lines: install them side by side, one child process each (an install is mostly
+		// waiting on the registry and unpacking; the two together take little more than the larger).
+		const { spawn } = require('node:child_process');
+		Promise.all(
+			lines.map(
+				(line) =>
+					new Promise((resolve, reject) => {
+						const child = spawn(process.execPath, [__filename, line], { stdio: 'inherit' });
+						child.once('error', reject);
+						child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${line}: install failed (exit ${code})`))));
+					}),
+			),
+		).catch((err) => {
+			log(err.message);
+			process.exit(1);
+		});
+	}
 }
