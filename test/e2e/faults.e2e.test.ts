@@ -7,16 +7,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FaultEnv, REPORT, expectRunOutcome, sleep, CRMS, CRM_INFO, type Crm } from './faults/fixture';
+import { FaultEnv, REPORT, expectRunOutcome, sleep, CRMS, CRM_INFO, CREATE_ENDPOINT, type Crm } from './faults/fixture';
 import { freePort } from './harness';
 
 const env = new FaultEnv();
 
-/** Create endpoints per CRM sandbox (where a lost answer hurts). */
-const CREATE_ENDPOINT: Record<Crm, string> = { salesforce: 'collections.create', hubspot: 'objects.batch.create', pipedrive: 'persons.create' };
 
 beforeAll(async () => {
-	await env.start();
+	await env.start({}, { server: true });
 }, 600_000);
 
 afterAll(async () => {
@@ -82,19 +80,11 @@ describe.each(CRMS)('%s: writes that fail', (crm) => {
 });
 
 
-/** Resolves when the sandbox has seen `n` calls of `endpoint` (answered when `answered`). */
-async function whenCalls(crm: Crm | 'fieldflow', endpoint: string, n: number, answered = false, timeoutMs = 240_000): Promise<void> {
-	const s = crm === 'fieldflow' ? env.sb.fieldflow : env.sb[crm];
-	const deadline = Date.now() + timeoutMs;
-	while (s.callLog.filter((c) => c.endpoint === endpoint && (!answered || c.status !== undefined)).length < n) {
-		if (Date.now() > deadline) throw new Error(`${crm}: ${endpoint} not called ${n} times within ${timeoutMs} ms`);
-		await sleep(10);
-	}
-}
+const whenCalls = (crm: Crm | 'fieldflow', endpoint: string, n: number, answered = false) => env.whenCalls(crm, endpoint, n, answered);
 
 // Pipedrive has no batch API (one call per record at its published 10/s): 2,000 records through
 // a storm of 1-second Retry-Afters would take over half an hour, so it gets a smaller N.
-const STORM_N: Record<Crm, number> = { salesforce: 2000, hubspot: 2000, pipedrive: 50 };
+const STORM_N: Record<Crm, number> = { salesforce: 2000, hubspot: 2000, pipedrive: 20 };
 
 describe.each(CRMS)('%s: rate limits and expired tokens', (crm) => {
 	beforeEach(() => env.resetAll());

@@ -36,6 +36,9 @@ beforeAll(async () => {
 	fs.rmSync(dir, { recursive: true, force: true });
 	sb.pipedrive.reset();
 	sb.fieldflow.reset();
+	// One n8n for the file: each run is a manual run over REST, as from the editor.
+	await n8n.start();
+	await n8n.setupOwner();
 }, 600_000);
 
 afterAll(async () => {

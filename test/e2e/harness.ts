@@ -5,9 +5,12 @@
  * that point at the local sandboxes, and nothing allowed to reach the internet (telemetry,
  * version checks and phone-home modules off; a preloaded guard refuses non-loopback sockets).
  *
- * Two ways to run a workflow:
- *  - `execute(id)`: n8n's own CLI (`n8n execute --id --rawOutput`), one process per run;
- *  - `start()`: the n8n server on 127.0.0.1, for webhooks and the editor (demo, dashboard tests).
+ * Running a workflow, `execute(id)`:
+ *  - with the server up (`start()` then `setupOwner()`): a manual run from its Manual Trigger over
+ *    REST, as the editor's "Execute workflow" does; one n8n for the whole test file;
+ *  - otherwise (or `executeWithCli`): n8n's own CLI (`n8n execute --id --rawOutput`), one process
+ *    per run, about 6 s of boot each.
+ * The server also serves webhooks and the editor (demo, dashboard tests).
  *
  * Queue mode: give the instance EXECUTIONS_MODE=queue, QUEUE_BULL_REDIS_HOST/PORT and a PostgreSQL
  * database (DB_TYPE=postgresdb ...) in `env`, `start()` the main, then `startWorker()` for each
@@ -20,6 +23,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '../support/net';
+import { parse as parseFlatted } from 'flatted';
 
 const execFileAsync = promisify(execFile);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -158,6 +162,8 @@ export class N8n {
 			// MB before the log file rotates (n8n's default 16): the runs' data is parsed from it.
 			N8N_LOG_FILE_SIZE_MAX: '1024',
 			DB_SQLITE_POOL_SIZE: '2',
+			// Run data of big runs is read back through /rest/executions (default cap 100 MB).
+			EXECUTIONS_DATA_MAX_DISPLAY_SIZE: String(2 * 1024 * 1024 * 1024),
 			N8N_RUNNERS_MODE: 'internal',
 			N8N_RUNNERS_BROKER_PORT: String(this.brokerPort || 5679),
 			FF_NET_GUARD_LOG: this.netGuardLog,
@@ -211,6 +217,49 @@ export class N8n {
 	 * lines this run added and take the one that holds the run.
 	 */
 	async execute(id: string): Promise<RunResult> {
+		if (this.server && this.cookie) {
+			const run = await this.executeOnServer(id);
+			if (run) return run;
+		}
+		return this.executeWithCli(id);
+	}
+
+	/**
+	 * Run a workflow on the running server as the editor's "Execute workflow" does (a manual run
+	 * from its Manual Trigger, POST /rest/workflows/:id/run), wait for it, and read its run data
+	 * from /rest/executions/:id (stored flatted, as n8n keeps it). One `n8n execute` boots n8n
+	 * for about 6 s; this costs a REST call. Undefined when the workflow has no Manual Trigger
+	 * (the CLI runs it from its first trigger then).
+	 */
+	private async executeOnServer(id: string): Promise<RunResult | undefined> {
+		const wf = (await this.rest<{ data: { nodes: Array<{ name: string; type: string; disabled?: boolean }> } }>('GET', `/rest/workflows/${id}`)).data;
+		const trigger = wf.nodes.find((n) => n.type === 'n8n-nodes-base.manualTrigger' && !n.disabled);
+		if (!trigger) return undefined;
+		// n8n 1.x takes the workflow in the body, as its editor sends it; 2.x reads the saved one.
+		const body = this.line === 'v1' ? { workflowData: wf, triggerToStartFrom: { name: trigger.name } } : { triggerToStartFrom: { name: trigger.name } };
+		const started = await this.rest<{ data: { executionId?: string; waitingForWebhook?: boolean } }>('POST', `/rest/workflows/${id}/run`, body);
+		const executionId = started.data?.executionId;
+		if (!executionId) throw new Error(`n8n did not start workflow ${id}: ${JSON.stringify(started).slice(0, 300)}`);
+		const deadline = Date.now() + 900_000;
+		for (let wait = 50; Date.now() < deadline; wait = Math.min(wait * 2, 500)) {
+			const e = await this.rest<{ data?: { status?: string; finished?: boolean; stoppedAt?: string | null; data?: string } }>('GET', `/rest/executions/${executionId}`).catch(
+				(err: Error) => {
+					// A run still being saved is not found for a moment.
+					if (/answered 404/.test(err.message)) return { data: undefined };
+					throw err;
+				},
+			);
+			const status = e.data?.status;
+			if (e.data && status !== 'new' && status !== 'running' && status !== 'waiting' && e.data.stoppedAt && typeof e.data.data === 'string') {
+				return toRunResult({ data: parseFlatted(e.data.data), status });
+			}
+			await new Promise((r) => setTimeout(r, wait));
+		}
+		throw new Error(`execution ${executionId} of workflow ${id} did not finish within 15 minutes:\n${this.logTail()}`);
+	}
+
+	/** `n8n execute` (a CLI run: n8n boots for it, runs the workflow and exits). */
+	async executeWithCli(id: string): Promise<RunResult> {
 		const logFile = path.join(this.userFolder, 'n8n.log');
 		const offset = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
 		// A failed workflow makes n8n exit 1, after logging the run: parse the log either way.

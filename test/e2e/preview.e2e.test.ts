@@ -49,6 +49,9 @@ beforeAll(async () => {
 	await n8n.cli(['import:workflow', '--separate', `--input=${dir}`]);
 	fs.rmSync(dir, { recursive: true, force: true });
 	store = await openStore({ kind: 'sqlite', path: path.join(n8n.userFolder, '.n8n', 'fieldflow-sync.sqlite') });
+	// One n8n for the file: each run is a manual run over REST, as from the editor.
+	await n8n.start();
+	await n8n.setupOwner();
 }, 600_000);
 
 afterAll(async () => {

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { N8n, type RunResult } from './harness';
+import { clearSqliteStore } from '../support/store';
 import { startSandboxes, sandboxCredentials, type Sandboxes } from '../sandboxes';
 import type { Sandbox } from '../sandboxes/common';
 import { createAdapter, type CrmAdapter } from '../../nodes/shared/crm';
@@ -88,6 +89,9 @@ beforeAll(async () => {
 	fs.rmSync(dir, { recursive: true, force: true });
 	// Sync All Prospects runs its pages as sub-executions of itself.
 	await n8n.publishForSubWorkflowCalls(CRMS.flatMap((crm) => [ids[`sync-all-prospects.${crm}`], ids[`paged-small.${crm}`]]));
+	// One n8n for the file: each run is a manual run over REST, as from the editor.
+	await n8n.start();
+	await n8n.setupOwner();
 }, 600_000);
 
 afterAll(async () => {
@@ -360,9 +364,9 @@ describe.each(CRMS)('templates with %s', (crm) => {
 	it(`a bulk ${crm} edit of ${n} records in one second, read across a page boundary: each edit in FieldFlow once; the next run writes nothing`, async () => {
 		const tieKey = crm === 'pipedrive' ? 'tie' : 'bidirectional-sync';
 		resetAll();
-		// Fresh systems need a fresh sync store: the earlier tests' links name record ids the reset
-		// sandboxes hand out again (every run is its own n8n process: no one holds the file open).
-		for (const f of ['', '-wal', '-shm']) fs.rmSync(path.join(n8n.userFolder, '.n8n', `fieldflow-sync.sqlite${f}`), { force: true });
+		// Fresh systems need an empty sync store: the earlier tests' links name record ids the reset
+		// sandboxes hand out again (emptied in place: the running n8n holds the file open).
+		clearSqliteStore(path.join(n8n.userFolder, '.n8n', 'fieldflow-sync.sqlite'));
 		const email = (k: number) => `tie${k}.${crm}@tie.example`;
 		const phone = (k: number, v: number) => `+1 555 ${v}${String(k).padStart(6, '0')}`;
 		sb.fieldflow.seed({ prospects: Array.from({ length: n }, (_, k) => ({ company_name: `Tie ${k}`, contact_name: `Tie Person${k}`, email: email(k), phone: phone(k, 1), status: 'new' })) });

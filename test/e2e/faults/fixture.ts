@@ -14,6 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { N8n, freePort, type RunResult } from '../harness';
+import { clearSqliteStore } from '../../support/store';
 import { startSandboxes, sandboxCredentials, HUBSPOT_SANDBOX_TOKEN, PIPEDRIVE_SANDBOX_TOKEN, type Sandboxes } from '../../sandboxes';
 import { FIELDFLOW_SANDBOX_KEY } from '../../sandboxes/fieldflow';
 import { createAdapter, type CrmAdapter } from '../../../nodes/shared/crm';
@@ -65,10 +66,16 @@ export class FaultEnv {
 	/** The store the workflows use when it is not the default SQLite file (queue mode: PostgreSQL). */
 	storeConfig?: StoreConfig;
 
-	async start(env: Record<string, string> = {}): Promise<this> {
+	/**
+	 * Sandboxes, an n8n user folder with the sandbox credentials and the bidirectional templates.
+	 * `server`: also start one n8n server for the file, so runs are manual runs over REST (no n8n
+	 * boot per run); the kill and concurrency cases still spawn `n8n execute` children beside it.
+	 * `oauth`: the sandboxes' authorization servers too (`sb.oauth`).
+	 */
+	async start(env: Record<string, string> = {}, options: { server?: boolean; oauth?: boolean } = {}): Promise<this> {
 		delete process.env.HTTP_PROXY;
 		delete process.env.HTTPS_PROXY;
-		this.sb = await startSandboxes();
+		this.sb = await startSandboxes({ oauth: options.oauth });
 		const sf = this.sb.salesforce;
 		this.sfTokens.add(sf.accessToken);
 		const issue = sf.issueAccessToken.bind(sf);
@@ -88,6 +95,10 @@ export class FaultEnv {
 		}
 		await this.n8n.cli(['import:workflow', '--separate', `--input=${dir}`]);
 		fs.rmSync(dir, { recursive: true, force: true });
+		if (options.server) {
+			await this.n8n.start();
+			await this.n8n.setupOwner();
+		}
 		return this;
 	}
 
@@ -130,7 +141,8 @@ export class FaultEnv {
 	resetAll(): void {
 		for (const s of [this.sb.fieldflow, this.sb.salesforce, this.sb.hubspot, this.sb.pipedrive]) s.reset();
 		this.sb.hubspot.setValidTokens([HUBSPOT_SANDBOX_TOKEN]);
-		if (fs.existsSync(this.storePath())) for (const f of fs.readdirSync(path.dirname(this.storePath()))) if (f.startsWith('fieldflow-sync.sqlite')) fs.rmSync(path.join(path.dirname(this.storePath()), f));
+		// Emptied in place: a running n8n server holds the store open (one per process).
+		clearSqliteStore(this.storePath());
 	}
 
 	/** Run the bidirectional template (or another key) through `n8n execute`; never throws on a failed run. */
@@ -250,6 +262,16 @@ export class FaultEnv {
 		return { prospects: ff.length, crmRecords: people.length, links: links.length, errors: errors.length };
 	}
 
+	/** Resolves when the sandbox has seen `n` calls of `endpoint` (answered when `answered`). */
+	async whenCalls(crm: Crm | 'fieldflow', endpoint: string, n: number, answered = false, timeoutMs = 240_000): Promise<void> {
+		const s = crm === 'fieldflow' ? this.sb.fieldflow : this.sb[crm];
+		const deadline = Date.now() + timeoutMs;
+		while (s.callLog.filter((c) => c.endpoint === endpoint && (!answered || c.status !== undefined)).length < n) {
+			if (Date.now() > deadline) throw new Error(`${crm}: ${endpoint} not called ${n} times within ${timeoutMs} ms`);
+			await sleep(10);
+		}
+	}
+
 	/** Every secret the sandboxes hand out. */
 	secrets(): Record<string, string> {
 		const out: Record<string, string> = {
@@ -263,6 +285,9 @@ export class FaultEnv {
 		return out;
 	}
 }
+
+/** Create endpoints per CRM sandbox (where a lost answer hurts, and where a test waits for writes to be under way). */
+export const CREATE_ENDPOINT: Record<Crm, string> = { salesforce: 'collections.create', hubspot: 'objects.batch.create', pipedrive: 'persons.create' };
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
