@@ -14,6 +14,8 @@ export interface CrmInfo {
 	object: string;
 	objectLabel: string;
 	credentialType: string;
+	/** The OAuth2 credential type of this CRM (Connect my account). */
+	oauth2CredentialType: string;
 	credentialId: string;
 	credentialName: string;
 	/**
@@ -31,6 +33,7 @@ export const CRM_INFO: Record<Crm, CrmInfo> = {
 		object: 'Lead',
 		objectLabel: 'Leads',
 		credentialType: 'fieldFlowSalesforceApi',
+		oauth2CredentialType: 'fieldFlowSalesforceOAuth2Api',
 		credentialId: 'ffSalesforce0001',
 		credentialName: 'Salesforce sandbox',
 		linked: [],
@@ -41,6 +44,7 @@ export const CRM_INFO: Record<Crm, CrmInfo> = {
 		object: 'contacts',
 		objectLabel: 'Contacts',
 		credentialType: 'fieldFlowHubSpotApi',
+		oauth2CredentialType: 'fieldFlowHubSpotOAuth2Api',
 		credentialId: 'ffHubSpot0000001',
 		credentialName: 'HubSpot sandbox',
 		linked: [],
@@ -51,6 +55,7 @@ export const CRM_INFO: Record<Crm, CrmInfo> = {
 		object: 'persons',
 		objectLabel: 'Persons',
 		credentialType: 'fieldFlowPipedriveApi',
+		oauth2CredentialType: 'fieldFlowPipedriveOAuth2Api',
 		credentialId: 'ffPipedrive00001',
 		credentialName: 'Pipedrive sandbox',
 		linked: [],
@@ -150,6 +155,27 @@ export function stableId(seed: string): string {
 }
 
 export const crmCredential = (crm: Crm) => ({ [CRM_INFO[crm].credentialType]: { id: CRM_INFO[crm].credentialId, name: CRM_INFO[crm].credentialName } });
+
+/**
+ * A template on OAuth2 (Connect my account) instead of the token credential: every node that takes
+ * the CRM credential gets Authentication = OAuth2 and `credential` in its OAuth2 slot, what an
+ * admin does on each node in the editor. Returns a copy.
+ */
+export function withOAuth2<W extends { nodes: Array<{ parameters: Record<string, unknown>; credentials?: Record<string, { id: string; name: string }> }> }>(
+	wf: W,
+	crm: Crm,
+	credential: { id: string; name: string },
+): W {
+	const info = CRM_INFO[crm];
+	const copy = JSON.parse(JSON.stringify(wf)) as W;
+	for (const node of copy.nodes) {
+		if (!node.credentials?.[info.credentialType]) continue;
+		delete node.credentials[info.credentialType];
+		node.credentials[info.oauth2CredentialType] = credential;
+		node.parameters.authentication = 'oAuth2';
+	}
+	return copy;
+}
 
 /** The sync store every node of a template shares (embedded SQLite by default). */
 export const STORE = { store: 'sqlite', sqlitePath: '' };

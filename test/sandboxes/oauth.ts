@@ -338,6 +338,11 @@ export class OAuthServer extends Sandbox {
 		this.failRefreshes = { times, kind };
 	}
 
+	/** Every access and refresh token issued so far (for tests that grep logs and stores for secrets; no HTTP route). */
+	issuedTokens(): string[] {
+		return [...this.access.keys(), ...this.refresh.keys()];
+	}
+
 	/** Current state without token values: grants, token counts, refresh counters. */
 	state(): Record<string, unknown> {
 		const now = this.now();
