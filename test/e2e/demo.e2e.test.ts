@@ -49,8 +49,11 @@ describe('npm run demo', () => {
 			expect(apiKey[1]).toBe(`http://127.0.0.1:${sandboxBase}/v1`);
 			const sync = /Sync to CRM\s+POST (\S+) .*header (\S+): (\S+)/.exec(out)!;
 			expect(out).toMatch(/start here\s+open "FieldFlow ⇄ Salesforce: two-way sync \(recommended, every 5 minutes\)"/);
-			expect(out).toMatch(/HubSpot\s+\S+\s+private-app token \S+/);
-			expect(out).toMatch(/Pipedrive\s+\S+\s+API token \S+/);
+			expect(out).toMatch(/HubSpot\s+\S+\s+sign-in page \S+; private-app token \S+/);
+			expect(out).toMatch(/Pipedrive\s+\S+\s+sign-in page \S+; API token \S+/);
+			// Connect my account: Salesforce and HubSpot connected, Pipedrive left for the newcomer.
+			expect(out).toMatch(/"Salesforce \(Connect my account\)" and "HubSpot \(Connect my account\)" are connected/);
+			expect(out).toMatch(/"Pipedrive \(Connect my account\)" is NOT connected yet: try it: \S+\/home\/credentials\/\w+ → Connect my account/);
 
 			const login = await fetch(`${url}/rest/login`, {
 				method: 'POST',
@@ -65,7 +68,24 @@ describe('npm run demo', () => {
 			expect(list.data.map((w) => w.name)).toContain('FieldFlow ⇄ Salesforce: two-way sync (recommended, every 5 minutes)');
 			// Every credential a template refers to exists (the dashboard's Basic Auth, the webhook header too).
 			const creds = (await (await fetch(`${url}/rest/credentials`, { headers: { Cookie: cookie } })).json()) as { data: Array<{ id: string; type: string }> };
-			expect(creds.data.map((c) => c.type).sort()).toEqual(['fieldFlowApi', 'fieldFlowHubSpotApi', 'fieldFlowPipedriveApi', 'fieldFlowSalesforceApi', 'httpBasicAuth', 'httpHeaderAuth']);
+			expect(creds.data.map((c) => c.type).sort()).toEqual([
+				'fieldFlowApi',
+				'fieldFlowHubSpotApi',
+				'fieldFlowHubSpotOAuth2Api',
+				'fieldFlowPipedriveApi',
+				'fieldFlowPipedriveOAuth2Api',
+				'fieldFlowSalesforceApi',
+				'fieldFlowSalesforceOAuth2Api',
+				'httpBasicAuth',
+				'httpHeaderAuth',
+			]);
+			// The Salesforce and HubSpot templates run on their OAuth2 credentials; Pipedrive's on its token.
+			const nodesOf = async (id: string) => ((await (await fetch(`${url}/rest/workflows/${id}`, { headers: { Cookie: cookie } })).json()) as { data: { nodes: Array<{ name: string; parameters: Record<string, unknown>; credentials?: Record<string, unknown> }> } }).data.nodes;
+			for (const [crm, type] of [['salesforce', 'fieldFlowSalesforceOAuth2Api'], ['hubspot', 'fieldFlowHubSpotOAuth2Api'], ['pipedrive', 'fieldFlowPipedriveApi']]) {
+				const write = (await nodesOf(`demobidirectionalsync${crm}`)).find((n) => n.name.endsWith(': write') && n.credentials && !('fieldFlowApi' in n.credentials))!;
+				expect([crm, Object.keys(write.credentials!)]).toEqual([crm, [type]]);
+				expect(write.parameters.authentication ?? 'accessToken').toBe(type.includes('OAuth2') ? 'oAuth2' : 'accessToken');
+			}
 			const credIds = new Set(creds.data.map((c) => c.id));
 			for (const f of files) {
 				const wf = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'workflows', f), 'utf8')) as { nodes: Array<{ credentials?: Record<string, { id: string }> }> };

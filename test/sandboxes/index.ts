@@ -135,3 +135,52 @@ export function sandboxCredentials(s: Pick<Sandboxes, 'fieldflow'> & Partial<Pic
 	}
 	return creds;
 }
+
+/** Ids and names of the OAuth2 credentials (Connect my account) the demo imports. */
+export const OAUTH_CREDENTIALS = {
+	salesforce: { type: 'fieldFlowSalesforceOAuth2Api', id: 'ffSfOAuth2000001', name: 'Salesforce (Connect my account)' },
+	hubspot: { type: 'fieldFlowHubSpotOAuth2Api', id: 'ffHsOAuth2000001', name: 'HubSpot (Connect my account)' },
+	pipedrive: { type: 'fieldFlowPipedriveOAuth2Api', id: 'ffPdOAuth2000001', name: 'Pipedrive (Connect my account)' },
+} as const;
+
+/**
+ * An OAuth2 credential as the admin fills it in n8n (the app's client id and secret, the sandbox as
+ * the authorization server), connected when `tokens` (n8n's oauthTokenData) are given.
+ */
+export function sandboxOAuthCredential(s: Sandboxes, crm: 'salesforce' | 'hubspot' | 'pipedrive', tokens?: Record<string, unknown>): CredentialSpec {
+	const server = s.oauth![crm];
+	const app = { clientId: server.client.clientId, clientSecret: server.client.clientSecret };
+	const data: Record<string, unknown> =
+		crm === 'salesforce'
+			? { ...app, environment: 'custom', customAuthUrl: server.url }
+			: crm === 'hubspot'
+				? { ...app, useCustomServer: true, customAuthUrl: server.url, baseUrl: s.hubspot.url }
+				: { ...app, useCustomServer: true, customAuthUrl: server.url };
+	if (tokens) data.oauthTokenData = tokens;
+	const { id, name, type } = OAUTH_CREDENTIALS[crm];
+	return { id, name, type, data };
+}
+
+/**
+ * What Connect my account → Allow does, over plain HTTP (for the demo's pre-connected CRMs): the
+ * authorization-code grant against a sandbox authorization server (sign-in and Allow posted to its
+ * authorize page, the code exchanged at its token endpoint with the client's id and secret, in the
+ * body or as Basic auth as the vendor takes them). Returns the token answer, as n8n stores it.
+ */
+export async function authorizeWithoutBrowser(server: OAuthServer, redirectUri: string): Promise<Record<string, unknown>> {
+	const allow = await fetch(`${server.url}${server.vendor.authorizePath}`, {
+		method: 'POST',
+		redirect: 'manual',
+		headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+		body: new URLSearchParams({ client_id: server.client.clientId, redirect_uri: redirectUri, response_type: 'code', username: server.user.username, password: server.user.password, action: 'allow' }),
+	});
+	const code = new URL(allow.headers.get('location') ?? 'http://invalid/').searchParams.get('code');
+	if (!code) throw new Error(`${server.vendorName}: the authorize page answered ${allow.status} without a code`);
+	const form = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri });
+	const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded' };
+	if (server.vendor.clientAuth === 'basic') headers.Authorization = `Basic ${Buffer.from(`${server.client.clientId}:${server.client.clientSecret}`).toString('base64')}`;
+	else for (const [k, v] of Object.entries({ client_id: server.client.clientId, client_secret: server.client.clientSecret })) form.set(k, v);
+	const token = await fetch(`${server.url}${server.vendor.tokenPaths[0]}`, { method: 'POST', headers, body: form });
+	if (!token.ok) throw new Error(`${server.vendorName}: the token endpoint answered ${token.status}: ${await token.text()}`);
+	return (await token.json()) as Record<string, unknown>;
+}
