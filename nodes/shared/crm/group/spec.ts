@@ -101,7 +101,10 @@ const SPECS: Partial<Record<CrmName, Record<string, GroupSpec>>> = {
 			primariesLookup: { endpoint: 'associations.batch.read', perCall: 1000 },
 			// Company names: up to 5 EQ filter groups per search (HubSpot's maximum; hubspot/read.ts findDuplicates).
 			company: { object: 'companies', nameField: 'name', search: { endpoint: 'objects.search', perCall: 5 } },
-			deal: { object: 'deals', titleField: 'dealname', titleFallback: ['firstname', 'lastname'] },
+			// New deals go into the default pipeline, whose stages the default value map names ("if
+			// you're setting a stage that is not in the default pipeline, you'll also need to set the
+			// pipeline property", https://developers.hubspot.com/docs/methods/pipelines/pipelines_overview).
+			deal: { object: 'deals', titleField: 'dealname', titleFallback: ['firstname', 'lastname'], createDefaults: () => ({ pipeline: 'default' }) },
 		},
 	},
 	salesforce: {
