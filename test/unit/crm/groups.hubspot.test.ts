@@ -10,10 +10,11 @@
 import { Client } from '@hubspot/api-client';
 import { HubSpotAdapter } from '../../../nodes/shared/crm/hubspot';
 import { forecastWrites } from '../../../nodes/shared/crm';
-import type { ChangePage, CrmRecord, WriteInput } from '../../../nodes/shared/crm/types';
+import type { CrmRecord } from '../../../nodes/shared/crm/types';
 import { forecastGroupWrites, getGroupsByIds, groupSpec, listGroupChanges, writeGroups, type GroupSpec } from '../../../nodes/shared/crm/group';
-import { DEFAULT_VALUE_MAPS, defaultMappings } from '../../../nodes/shared/mapping/defaults';
-import { diffFields, mapToCrm, mapToFieldflow } from '../../../nodes/shared/mapping/engine';
+import { DEFAULT_VALUE_MAPS } from '../../../nodes/shared/mapping/defaults';
+import { diffFields, mapToFieldflow } from '../../../nodes/shared/mapping/engine';
+import { allPages, callsSince, expectCursorsEndAfter, groupFixture, hintsOf } from '../../support/groups';
 import { HubSpotSandbox } from '../../sandboxes/hubspot';
 
 for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete process.env[k];
@@ -21,20 +22,12 @@ for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) dele
 const TOKEN = 'pat-na1-groups-0000-1111-2222-333333333333';
 const sb = new HubSpotSandbox();
 const spec = groupSpec('hubspot', 'contacts', ['companies', 'deals']) as GroupSpec;
-const rules = defaultMappings('hubspot', 'contacts', ['companies', 'deals']);
+const { rules, prospect, changed } = groupFixture('hubspot', 'contacts', ['companies', 'deals']);
 const forecast = (o: string, c: Parameters<typeof forecastWrites>[2]) => forecastWrites('hubspot', o, c);
 let client: Client;
 
 function adapter(): HubSpotAdapter {
 	return new HubSpotAdapter({ accessToken: TOKEN, baseUrl: sb.url, ratePerSecond: 10_000, searchRatePerSecond: 10_000, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 100 }, sleep: async () => undefined });
-}
-
-/** A FieldFlow prospect as the default mapping writes it to HubSpot. */
-function prospect(i: number, company: string | null, extra: Record<string, unknown> = {}): WriteInput {
-	const ff = { id: `pr_${i}`, contact_name: `Contact${i} Person`, email: `c${i}@example.com`, company_name: company, status: 'contacted', estimated_value: 1000 * i, ...extra };
-	const mapped = mapToCrm(ff, rules, DEFAULT_VALUE_MAPS);
-	expect(mapped.errors).toEqual([]);
-	return { ref: ff.id, fields: mapped.fields };
 }
 
 /** Calls per object and kind since the last reset, from the sandbox's own log (`POST companies/batch/create` → `companies.batch.create`). */
@@ -57,12 +50,6 @@ async function assocIds(from: string, id: string, to: string): Promise<string[]>
 async function props(type: string, id: string, properties: string[]): Promise<Record<string, string | null>> {
 	return (await client.crm.objects.basicApi.getById(type, id, properties)).properties;
 }
-async function all(it: AsyncIterable<ChangePage>): Promise<ChangePage[]> {
-	const pages: ChangePage[] = [];
-	for await (const p of it) pages.push(p);
-	return pages;
-}
-const hintsOf = (results: Array<{ id?: string; members?: Record<string, string> }>) => new Map(results.map((r) => [r.id!, r.members!]));
 
 beforeAll(async () => {
 	await sb.start(0);
@@ -183,13 +170,8 @@ describe('HubSpot record groups', () => {
 		const a = adapter();
 		const res = await writeGroups(a, spec, [prospect(1, 'Acme'), prospect(2, 'Acme'), prospect(3, 'Solo Ltd')]);
 		const acmeId = res[0].members!.companies;
-		const changed = (i: number, company: string): WriteInput => {
-			const next = prospect(i + 1, company);
-			const now = prospect(i + 1, i < 2 ? 'Acme' : 'Solo Ltd');
-			return { ref: next.ref, id: res[i].id, members: res[i].members, fields: Object.fromEntries(diffFields(now.fields, next.fields).map((c) => [c.field, c.after])) };
-		};
 		// Prospect 1 moves to "Acme Europe" while prospect 2 stays with Acme.
-		const move = [changed(0, 'Acme Europe')];
+		const move = [changed(1, res[0], 'Acme', 'Acme Europe')];
 		expect(Object.keys(move[0].fields).sort()).toEqual(['companies.name', 'company', 'deals.dealname']);
 		sb.resetCounters();
 		const [moved] = await writeGroups(a, spec, move);
@@ -216,11 +198,11 @@ describe('HubSpot record groups', () => {
 
 		// Prospect 3 is Solo Ltd's only contact: the company is renamed in place, and the Preview's
 		// forecast (which assumes the rename) is exactly what is sent.
-		const rename = [changed(2, 'Solo Limited')];
+		const rename = [changed(3, res[2], 'Solo Ltd', 'Solo Limited')];
 		sb.resetCounters();
 		const before = { ...a.stats.byEndpoint };
 		const [renamed] = await writeGroups(a, spec, rename);
-		const sent = Object.fromEntries(Object.entries(a.stats.byEndpoint).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, n]) => Number(n) > 0));
+		const sent = callsSince(a.stats, before);
 		expect(callsByObject()).toEqual({ 'associations.companies->contacts.read': 1, 'companies.batch.update': 1, 'contacts.batch.update': 1, 'deals.batch.update': 1 });
 		expect(renamed.members).toEqual(res[2].members);
 		expect(await props('companies', res[2].members!.companies, ['name'])).toMatchObject({ name: 'Solo Limited' });
@@ -228,7 +210,7 @@ describe('HubSpot record groups', () => {
 		expect(sb.records('companies')).toHaveLength(3);
 
 		// Company Name emptied: the contact and its deal are dissociated from the company, which stays.
-		const empty = [{ ...changed(1, ''), fields: { 'companies.name': '' } }];
+		const empty = [{ ...changed(2, res[1], 'Acme', ''), fields: { 'companies.name': '' } }];
 		sb.resetCounters();
 		const [unlinked] = await writeGroups(a, spec, empty);
 		expect(callsByObject()).toEqual({ 'associations.contacts->companies.archive': 1, 'associations.deals->companies.archive': 1 });
@@ -242,12 +224,12 @@ describe('HubSpot record groups', () => {
 	test('change feed: a deal stage moved and a company renamed in HubSpot reach their contacts; the last page carries the newest time', async () => {
 		const a = adapter();
 		const res = await writeGroups(a, spec, [prospect(1, 'Acme'), prospect(2, 'Acme'), prospect(3, 'Globex'), prospect(4, 'Initech')]);
-		const since = (await all(listGroupChanges(a, spec, undefined))).at(-1)!.cursor;
+		const since = (await allPages(listGroupChanges(a, spec, undefined))).at(-1)!.cursor;
 		await new Promise((r) => setTimeout(r, 5));
 		await client.crm.deals.basicApi.update(res[2].members!.deals, { properties: { dealstage: 'closedwon' } });
 		await client.crm.companies.basicApi.update(res[0].members!.companies, { properties: { name: 'Acme Corp' } });
 		sb.resetCounters();
-		const pages = await all(listGroupChanges(a, spec, since, { hints: hintsOf(res), pageSize: 1 }));
+		const pages = await allPages(listGroupChanges(a, spec, since, { hints: hintsOf(res), pageSize: 1 }));
 		const seen = new Map<string, CrmRecord>();
 		for (const p of pages) for (const r of p.records) seen.set(r.id, r);
 		expect([...seen.keys()].sort()).toEqual([res[0].id, res[1].id, res[2].id].sort());
@@ -259,9 +241,7 @@ describe('HubSpot record groups', () => {
 		const calls = callsByObject();
 		expect(calls['associations.companies->contacts.read']).toBe(1);
 		expect(calls['associations.deals->contacts.read']).toBeGreaterThanOrEqual(1);
-		const cursors = pages.map((p) => p.cursor);
-		expect(cursors.at(-1)! > since).toBe(true);
-		for (const c of cursors.slice(0, -1)) expect(c <= cursors.at(-1)!).toBe(true);
+		expectCursorsEndAfter(pages, since);
 	});
 
 	test('one bad member fails only its own group, naming the member; the contact written before it is reported', async () => {

@@ -12,29 +12,23 @@ for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) dele
 
 import { Connection } from 'jsforce';
 import { SalesforceAdapter, forecastSalesforceWrites } from '../../../nodes/shared/crm/salesforce';
-import type { ChangePage, CrmRecord, WriteInput } from '../../../nodes/shared/crm/types';
+import type { CrmRecord } from '../../../nodes/shared/crm/types';
 import { forecastGroupWrites, getGroupsByIds, groupSpec, listGroupChanges, writeGroups, type GroupSpec } from '../../../nodes/shared/crm/group';
-import { DEFAULT_VALUE_MAPS, defaultMappings } from '../../../nodes/shared/mapping/defaults';
-import { diffFields, mapToCrm, mapToFieldflow } from '../../../nodes/shared/mapping/engine';
+import { DEFAULT_VALUE_MAPS } from '../../../nodes/shared/mapping/defaults';
+import { diffFields, mapToFieldflow } from '../../../nodes/shared/mapping/engine';
+import { allPages, callsSince, expectCursorsEndAfter, groupFixture, hintsOf } from '../../support/groups';
 import { SalesforceSandbox } from '../../sandboxes/salesforce';
 
 type Rec = Record<string, unknown> & { Id: string };
 
 const sb = new SalesforceSandbox();
 const spec = groupSpec('salesforce', 'Contact', ['Account', 'Opportunity']) as GroupSpec;
-const rules = defaultMappings('salesforce', 'Contact', ['Account', 'Opportunity']);
+const { rules, prospect, changed } = groupFixture('salesforce', 'Contact', ['Account', 'Opportunity']);
 const forecast = (_o: string, c: Parameters<typeof forecastSalesforceWrites>[0]) => forecastSalesforceWrites(c);
 let conn: Connection;
 
 function adapter(): SalesforceAdapter {
 	return new SalesforceAdapter({ baseUrl: sb.url, accessToken: sb.accessToken, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 100 }, ratePerSecond: 10_000 });
-}
-
-function prospect(i: number, company: string | null, extra: Record<string, unknown> = {}): WriteInput {
-	const ff = { id: `pr_${i}`, contact_name: `Contact${i} Person`, email: `c${i}@example.com`, company_name: company, status: 'contacted', estimated_value: 1000 * i, ...extra };
-	const mapped = mapToCrm(ff, rules, DEFAULT_VALUE_MAPS);
-	expect(mapped.errors).toEqual([]);
-	return { ref: ff.id, fields: mapped.fields };
 }
 
 /** Writes and reads since the last reset, by the sandbox's endpoint names. */
@@ -43,12 +37,6 @@ function calls(): Record<string, number> {
 }
 const query = async (soql: string) => (await conn.query<Rec>(soql)).records;
 const list = (ids: Array<string | undefined>) => ids.map((id) => `'${id}'`).join(', ');
-async function all(it: AsyncIterable<ChangePage>): Promise<ChangePage[]> {
-	const pages: ChangePage[] = [];
-	for await (const p of it) pages.push(p);
-	return pages;
-}
-const hintsOf = (results: Array<{ id?: string; members?: Record<string, string> }>) => new Map(results.map((r) => [r.id!, r.members!]));
 /** The last day of the current quarter (UTC), the CloseDate of a new Opportunity. */
 function quarterEnd(): string {
 	const now = new Date(Date.now() + sb.clock.offsetMs);
@@ -168,12 +156,7 @@ describe('Salesforce record groups (Contacts + Accounts + Opportunities)', () =>
 		const a = adapter();
 		const res = await writeGroups(a, spec, [prospect(1, 'Acme'), prospect(2, 'Acme'), prospect(3, 'Solo Ltd')]);
 		const acmeId = res[0].members!.Account;
-		const changed = (i: number, company: string): WriteInput => {
-			const next = prospect(i + 1, company);
-			const now = prospect(i + 1, i < 2 ? 'Acme' : 'Solo Ltd');
-			return { ref: next.ref, id: res[i].id, members: res[i].members, fields: Object.fromEntries(diffFields(now.fields, next.fields).map((c) => [c.field, c.after])) };
-		};
-		const move = [changed(0, 'Acme Europe')];
+		const move = [changed(1, res[0], 'Acme', 'Acme Europe')];
 		expect(Object.keys(move[0].fields).sort()).toEqual(['Account.Name', 'Opportunity.Name']);
 		sb.resetCounters();
 		const [moved] = await writeGroups(a, spec, move);
@@ -190,11 +173,11 @@ describe('Salesforce record groups (Contacts + Accounts + Opportunities)', () =>
 		const [opp] = await query(`SELECT Name, AccountId FROM Opportunity WHERE Id = '${res[0].members!.Opportunity}'`);
 		expect(opp).toMatchObject({ Name: 'Acme Europe', AccountId: moved.members!.Account });
 
-		const rename = [changed(2, 'Solo Limited')];
+		const rename = [changed(3, res[2], 'Solo Ltd', 'Solo Limited')];
 		sb.resetCounters();
 		const before = { ...a.stats.byEndpoint };
 		const [renamed] = await writeGroups(a, spec, rename);
-		const sent = Object.fromEntries(Object.entries(a.stats.byEndpoint).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, n]) => Number(n) > 0));
+		const sent = callsSince(a.stats, before);
 		expect(calls()).toEqual({ query: 1, 'collections.update': 2 });
 		expect(forecastGroupWrites(spec, rename, forecast)).toEqual(sent);
 		expect(renamed.members).toEqual(res[2].members);
@@ -210,7 +193,7 @@ describe('Salesforce record groups (Contacts + Accounts + Opportunities)', () =>
 		const since = new Date(Date.now() + sb.clock.offsetMs - 2000).toISOString();
 		await conn.sobject('Opportunity').update({ Id: res[2].members!.Opportunity, StageName: 'Closed Won' });
 		await conn.sobject('Account').update({ Id: res[0].members!.Account, Name: 'Acme Corp' });
-		const pages = await all(listGroupChanges(a, spec, since, { hints: hintsOf(res) }));
+		const pages = await allPages(listGroupChanges(a, spec, since, { hints: hintsOf(res) }));
 		const seen = new Map<string, CrmRecord>();
 		for (const p of pages) for (const r of p.records) seen.set(r.id, r);
 		expect([...seen.keys()].sort()).toEqual([res[0].id, res[1].id, res[2].id].sort());
@@ -218,9 +201,7 @@ describe('Salesforce record groups (Contacts + Accounts + Opportunities)', () =>
 		expect(seen.get(res[1].id!)!.fields['Account.Name']).toBe('Acme Corp');
 		expect(seen.get(res[2].id!)!.fields['Opportunity.StageName']).toBe('Closed Won');
 		expect(mapToFieldflow(seen.get(res[2].id!)!.fields, rules, DEFAULT_VALUE_MAPS).fields.status).toBe('won');
-		const cursors = pages.map((p) => p.cursor);
-		expect(cursors.at(-1)! > since).toBe(true);
-		for (const c of cursors.slice(0, -1)) expect(c <= cursors.at(-1)!).toBe(true);
+		expectCursorsEndAfter(pages, since);
 	});
 
 	test('one bad member fails only its own group, naming the member and field; the Contact written before it is reported', async () => {
