@@ -221,6 +221,31 @@ describe('HubSpot record groups', () => {
 		expect(forecastGroupWrites(spec, empty, forecast)).toEqual({ 'associations.batch.archive': 2 });
 	});
 
+	test('an existing contact and deal without a company get one: associated in one v4 batch create per pair of objects, as forecast', async () => {
+		const a = adapter();
+		const res = await writeGroups(a, spec, [prospect(1, null), prospect(2, null)]);
+		expect(res.every((r) => r.success && !r.members!.companies)).toBe(true);
+		const gain = [changed(1, res[0], '', 'Acme'), changed(2, res[1], '', 'Acme')];
+		sb.resetCounters();
+		const before = { ...a.stats.byEndpoint };
+		const after = await writeGroups(a, spec, gain);
+		expect(after.every((r) => r.success)).toBe(true);
+		expect(callsByObject()).toEqual({
+			'companies.search': 1,
+			'companies.batch.create': 1,
+			'contacts.batch.update': 1,
+			'associations.contacts->companies.create': 1,
+			'associations.deals->companies.create': 1,
+			'deals.batch.update': 1,
+		});
+		expect(forecastGroupWrites(spec, gain, forecast)).toEqual(callsSince(a.stats, before));
+		const acme = after[0].members!.companies;
+		expect(after[1].members!.companies).toBe(acme);
+		expect(await assocIds('companies', acme, 'contacts')).toEqual([res[0].id, res[1].id].sort());
+		expect(await assocIds('companies', acme, 'deals')).toEqual([res[0].members!.deals, res[1].members!.deals].sort());
+		expect(await props('deals', res[0].members!.deals, ['dealname'])).toMatchObject({ dealname: 'Acme' });
+	});
+
 	test('change feed: a deal stage moved and a company renamed in HubSpot reach their contacts; the last page carries the newest time', async () => {
 		const a = adapter();
 		const res = await writeGroups(a, spec, [prospect(1, 'Acme'), prospect(2, 'Acme'), prospect(3, 'Globex'), prospect(4, 'Initech')]);

@@ -146,6 +146,12 @@ describe('Salesforce record groups (Contacts + Accounts + Opportunities)', () =>
 		expect(g.fields).toMatchObject({ 'Opportunity.Name': 'Acme', 'Opportunity.StageName': 'Qualification', 'Opportunity.Amount': 1000, 'Account.Name': 'Acme' });
 		const [fresh] = await getGroupsByIds(a, spec, [r.id!]);
 		expect(fresh.members!.Opportunity).toBe(r.members!.Opportunity);
+		// An older Opportunity on which the contact only has another role (not the primary one) is
+		// not its deal either, with or without a link.
+		const [r2] = await writeGroups(a, spec, [prospect(2, 'Acme')]);
+		await conn.sobject('OpportunityContactRole').create({ OpportunityId: r.members!.Opportunity, ContactId: r2.id!, Role: 'Influencer' });
+		const [second] = await getGroupsByIds(a, spec, [r2.id!]);
+		expect(second.members!.Opportunity).toBe(r2.members!.Opportunity);
 		// The linked Opportunity deleted: no other one is taken silently in its place.
 		await conn.sobject('Opportunity').destroy(r.members!.Opportunity);
 		const [gone] = await getGroupsByIds(a, spec, [r.id!], { hints: hintsOf([r]) });

@@ -12,7 +12,7 @@ export interface GroupLinks {
 	companiesOf(primaries: CrmRecord[], hints?: ReadonlyMap<string, MemberIds>): Promise<Map<string, string>>;
 	/** Company id → the ids of the primaries linked to it. */
 	primariesOfCompanies(companyIds: string[]): Promise<Map<string, string[]>>;
-	/** Primary id → its deals, oldest (lowest id) first. */
+	/** Primary id → its deals, oldest (lowest id) first (through a junction: the primary's own role first). */
 	dealsOfPrimaries(primaryIds: string[]): Promise<Map<string, CrmRecord[]>>;
 	/** Deal id → the ids of the primaries it is linked to. */
 	primariesOfDeals(deals: CrmRecord[]): Promise<Map<string, string[]>>;
@@ -64,16 +64,22 @@ function referenceLinks(a: CrmAdapter, spec: GroupSpec): GroupLinks {
 			if (!deal || !primaryIds.length) return out;
 			if (deal.junction) {
 				const j = deal.junction;
-				const dealsOf = new Map<string, string[]>();
+				// A contact's own deals (its junction as the group writes it: the primary contact role)
+				// come before deals it only has another role on; oldest first within each.
+				const ours = (r: CrmRecord) => Object.entries(j.fields ?? {}).every(([k, v]) => r.fields[k] === v);
+				const dealsOf = new Map<string, Array<{ id: string; ours: boolean }>>();
 				for (const r of await related(a, j.object, j.primaryField, primaryIds)) {
 					const owner = idOf(r.fields[j.primaryField]);
 					const d = idOf(r.fields[j.dealField]);
-					if (owner && d && !r.deleted) push(dealsOf, owner, d);
+					if (owner && d && !r.deleted) push(dealsOf, owner, { id: d, ours: ours(r) });
 				}
-				const ids = [...new Set([...dealsOf.values()].flat())];
+				const ids = [...new Set([...dealsOf.values()].flat().map((d) => d.id))];
 				const records = new Map((ids.length ? await a.getByIds(deal.object, ids) : []).map((r) => [r.id, r]));
-				for (const [owner, ds] of dealsOf) for (const d of new Set(ds)) if (records.has(d)) push(out, owner, records.get(d)!);
-				return byOldest(out);
+				for (const [owner, ds] of dealsOf) {
+					ds.sort((x, y) => Number(y.ours) - Number(x.ours) || compareIds(x.id, y.id));
+					for (const d of ds) if (records.has(d.id) && !out.get(owner)?.some((r) => r.id === d.id)) push(out, owner, records.get(d.id)!);
+				}
+				return out;
 			}
 			for (const r of await related(a, deal.object, deal.primaryRef!, primaryIds)) {
 				const owner = idOf(r.fields[deal.primaryRef!]);
