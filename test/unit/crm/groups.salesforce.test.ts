@@ -13,7 +13,7 @@ for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) dele
 import { Connection } from 'jsforce';
 import { SalesforceAdapter, forecastSalesforceWrites } from '../../../nodes/shared/crm/salesforce';
 import type { CrmRecord } from '../../../nodes/shared/crm/types';
-import { forecastGroupWrites, getGroupsByIds, groupSpec, listGroupChanges, writeGroups, type GroupSpec } from '../../../nodes/shared/crm/group';
+import { followConversions, forecastGroupWrites, getGroupsByIds, groupSpec, leadConversions, listGroupChanges, writeGroups, type GroupSpec } from '../../../nodes/shared/crm/group';
 import { DEFAULT_VALUE_MAPS } from '../../../nodes/shared/mapping/defaults';
 import { diffFields, mapToFieldflow } from '../../../nodes/shared/mapping/engine';
 import { allPages, callsSince, expectCursorsEndAfter, groupFixture, hintsOf } from '../../support/groups';
@@ -224,5 +224,43 @@ describe('Salesforce record groups (Contacts + Accounts + Opportunities)', () =>
 		expect(sb.records('Contact')).toHaveLength(3);
 		expect(sb.records('Opportunity')).toHaveLength(3);
 		expect(sb.records('OpportunityContactRole')).toHaveLength(3);
+	});
+
+	test('a Lead converted in Salesforce is followed: its Contact, Account and Opportunity read as the group, the Lead never written again, nothing created twice', async () => {
+		const a = adapter();
+		sb.seed({
+			Lead: [
+				{ FirstName: 'Liu', LastName: 'Wong', Company: 'Great Lakes Food', Email: 'liu@greatlakes.example', Status: 'Working - Contacted' },
+				{ FirstName: 'Open', LastName: 'Lead', Company: 'Still Open Co', Email: 'open@example.com', Status: 'Open - Not Contacted' },
+			],
+		});
+		const [liu, open] = sb.records('Lead').map((l) => l.Id as string);
+		const res = await fetch(`${sb.url}/__sandbox/convert-lead`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ leadId: liu }) });
+		const made = (await res.json()) as { contactId: string; accountId: string; opportunityId: string };
+		sb.resetCounters();
+		const conversions = await leadConversions(a, [liu, open]);
+		expect(conversions).toEqual([{ leadId: liu, contactId: made.contactId, accountId: made.accountId, opportunityId: made.opportunityId }]);
+		// One read for the Leads' conversion fields.
+		expect(calls()).toEqual({ 'collections.retrieve': 1 });
+		const followed = await followConversions(a, spec, conversions);
+		const g = followed.get(liu)!;
+		expect(g.id).toBe(made.contactId);
+		expect(g.members).toEqual({ Account: made.accountId, Opportunity: made.opportunityId });
+		expect(mapToFieldflow(g.fields, rules, DEFAULT_VALUE_MAPS).fields).toMatchObject({ contact_name: 'Liu Wong', email: 'liu@greatlakes.example', company_name: 'Great Lakes Food' });
+		expect(followed.has(open)).toBe(false);
+
+		// The Lead is read-only: a write to it fails with what to do, and changes nothing.
+		const [refused] = await a.upsert('Lead', [{ ref: 'pr_liu', id: liu, fields: { Phone: '+1 555 0100' } }]);
+		expect(refused.success).toBe(false);
+		expect(refused.error!.code).toBe('CANNOT_UPDATE_CONVERTED_LEAD');
+		expect(refused.error!.hint).toMatch(/converted/);
+		// The sync continues on the converted records: an update of the prospect lands on them.
+		const [written] = await writeGroups(a, spec, [{ ref: 'pr_liu', id: g.id, members: g.members, fields: { Phone: '+1 555 0100', 'Opportunity.StageName': 'Needs Analysis', 'Opportunity.Amount': 4200 } }]);
+		expect(written).toMatchObject({ success: true, id: made.contactId, members: { Account: made.accountId, Opportunity: made.opportunityId } });
+		expect(await query(`SELECT Phone FROM Contact WHERE Id = '${made.contactId}'`)).toEqual([expect.objectContaining({ Phone: '+1 555 0100' })]);
+		expect(await query(`SELECT StageName, Amount FROM Opportunity WHERE Id = '${made.opportunityId}'`)).toEqual([expect.objectContaining({ StageName: 'Needs Analysis', Amount: 4200 })]);
+		expect(sb.records('Contact')).toHaveLength(1);
+		expect(sb.records('Account')).toHaveLength(1);
+		expect(sb.records('Opportunity')).toHaveLength(1);
 	});
 });

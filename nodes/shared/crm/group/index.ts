@@ -3,3 +3,4 @@ export { groupMembers, groupSpec, memberField, membersCarried, splitFields, type
 export { groupLinks, type GroupLinks } from './links';
 export { assembleGroups, getGroupsByIds, listGroupChanges, type GroupReadOptions } from './read';
 export { forecastGroupWrites, writeGroups } from './write';
+export { LEAD_CONVERSION_FIELDS, followConversions, leadConversions, type LeadConversion } from './convert';
