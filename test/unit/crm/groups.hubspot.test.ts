@@ -246,6 +246,27 @@ describe('HubSpot record groups', () => {
 		expect(await props('deals', res[0].members!.deals, ['dealname'])).toMatchObject({ dealname: 'Acme' });
 	});
 
+	test('a move whose association fails fails that prospect alone, still linked to its old company; the retry moves it', async () => {
+		const a = adapter();
+		const res = await writeGroups(a, spec, [prospect(1, 'Acme'), prospect(2, 'Acme')]);
+		const acmeId = res[0].members!.companies;
+		const move = [changed(1, res[0], 'Acme', 'Acme Europe')];
+		sb.injectFault({ kind: 'validation', endpoint: 'associations.batch.create', times: 1 });
+		const [failed] = await writeGroups(a, spec, move);
+		expect(failed.success).toBe(false);
+		expect(failed.error!.message).toMatch(/associating contacts/);
+		expect(failed.members!.companies).toBe(acmeId);
+		expect(await assocIds('contacts', res[0].id!, 'companies')).toEqual([acmeId]);
+		const [retried] = await writeGroups(a, spec, [{ ...move[0], members: failed.members }]);
+		expect(retried.success).toBe(true);
+		expect(retried.members!.companies).not.toBe(acmeId);
+		expect(await assocIds('contacts', res[0].id!, 'companies')).toEqual([retried.members!.companies]);
+		expect(await assocIds('deals', res[0].members!.deals, 'companies')).toEqual([retried.members!.companies]);
+		expect(await props('companies', acmeId, ['name'])).toMatchObject({ name: 'Acme' });
+		// The company the failed run created is found by name, not made twice.
+		expect(sb.records('companies').map((c) => c.properties.name).sort()).toEqual(['Acme', 'Acme Europe']);
+	});
+
 	test('change feed: a deal stage moved and a company renamed in HubSpot reach their contacts; the last page carries the newest time', async () => {
 		const a = adapter();
 		const res = await writeGroups(a, spec, [prospect(1, 'Acme'), prospect(2, 'Acme'), prospect(3, 'Globex'), prospect(4, 'Initech')]);

@@ -219,6 +219,14 @@ async function writePrimaries(a: CrmAdapter, spec: GroupSpec, writes: GroupWrite
 		const moves = writes.filter((w) => !w.error && w.input.id && w.relink).map((w) => ({ w, fromId: w.input.id!, old: w.relink!.from, next: w.relink!.to }));
 		if (moves.length) await moveAssociations(a, spec.primary, spec.company!.object, moves);
 	}
+	// A primary not moved (its write or its association failed): the result names the company it
+	// is still linked to, so a retry moves it (and is not taken for a rename of the new one).
+	for (const w of writes) {
+		if (!w.error || !w.relink || !spec.company) continue;
+		if (w.relink.from) w.members[spec.company.object] = w.relink.from;
+		else delete w.members[spec.company.object];
+		w.relink = undefined;
+	}
 }
 
 async function writeDeals(a: CrmAdapter, spec: GroupSpec, writes: GroupWrite[]): Promise<void> {
