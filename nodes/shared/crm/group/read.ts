@@ -9,8 +9,6 @@ import type { ChangePage, CrmAdapter, CrmRecord, ListOptions, MemberIds } from '
 import { groupLinks, type GroupLinks } from './links';
 import { prefixed, type GroupSpec } from './spec';
 
-export { related } from './links';
-
 export interface GroupReadOptions {
 	/** The member records each primary is linked to (from the links), by primary id. */
 	hints?: ReadonlyMap<string, MemberIds>;
