@@ -135,14 +135,14 @@ export async function runBatches(
 }
 
 /** Calls per endpoint for `counts` writes, from the adapter's endpoint table. Pure. */
-export function forecastBatchWrites(table: Record<WriteKind, BatchEndpoint>, counts: WriteCounts): Record<string, number> {
+export function forecastBatchWrites(table: Partial<Record<WriteKind, BatchEndpoint>>, counts: WriteCounts): Record<string, number> {
 	const out: Record<string, number> = {};
 	const add = (endpoint: string, calls: number) => {
 		if (calls > 0) out[endpoint] = (out[endpoint] ?? 0) + calls;
 	};
 	const wanted: Record<WriteKind, number | undefined> = { create: counts.creates, update: counts.updates, upsert: counts.upserts, delete: counts.deletes };
 	for (const kind of Object.keys(table) as WriteKind[]) {
-		const spec = table[kind];
+		const spec = table[kind]!;
 		const calls = Math.ceil(Math.max(0, wanted[kind] ?? 0) / spec.size);
 		if (spec.before) add(spec.before, calls);
 		add(spec.endpoint, calls);

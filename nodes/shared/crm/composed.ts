@@ -4,6 +4,8 @@
  * fields). The adapter classes only name their client and their operations.
  */
 import type {
+	AssociatedRecord,
+	AssociationPair,
 	CallForecast,
 	CallStats,
 	ChangePage,
@@ -38,6 +40,9 @@ export interface CrmOperations<C> {
 	listFields(c: C, object: string): Promise<FieldInfo[]>;
 	forecastWrites(c: C, object: string, counts: WriteCounts): CallForecast;
 	listRelated?(c: C, query: RelatedQuery): Promise<CrmRecord[]>;
+	listAssociations?(c: C, from: string, to: string, ids: string[]): Promise<Map<string, AssociatedRecord[]>>;
+	associate?(c: C, from: string, to: string, pairs: AssociationPair[]): Promise<WriteResult[]>;
+	dissociate?(c: C, from: string, to: string, pairs: AssociationPair[]): Promise<WriteResult[]>;
 }
 
 export abstract class ComposedAdapter<C extends { readonly stats: CallStats }> implements CrmAdapter {
@@ -101,5 +106,21 @@ export abstract class ComposedAdapter<C extends { readonly stats: CallStats }> i
 	get listRelated(): ((query: RelatedQuery) => Promise<CrmRecord[]>) | undefined {
 		const op = this.ops.listRelated;
 		return op ? (query) => op(this.api, query) : undefined;
+	}
+
+	/** Present only where the CRM links records by associations (see CrmAdapter.listAssociations). */
+	get listAssociations(): ((from: string, to: string, ids: string[]) => Promise<Map<string, AssociatedRecord[]>>) | undefined {
+		const op = this.ops.listAssociations;
+		return op ? (from, to, ids) => op(this.api, from, to, ids) : undefined;
+	}
+
+	get associate(): ((from: string, to: string, pairs: AssociationPair[]) => Promise<WriteResult[]>) | undefined {
+		const op = this.ops.associate;
+		return op ? (from, to, pairs) => op(this.api, from, to, pairs) : undefined;
+	}
+
+	get dissociate(): ((from: string, to: string, pairs: AssociationPair[]) => Promise<WriteResult[]>) | undefined {
+		const op = this.ops.dissociate;
+		return op ? (from, to, pairs) => op(this.api, from, to, pairs) : undefined;
 	}
 }

@@ -15,7 +15,7 @@
  * most, and a stored access token that has expired is harmless.
  */
 import { SALESFORCE_OBJECTS, SalesforceAdapter, forecastSalesforceWrites, type SalesforceAdapterConfig } from './salesforce';
-import { HUBSPOT_OBJECTS, HubSpotAdapter, forecastHubSpotWrites, type HubSpotAdapterConfig } from './hubspot';
+import { HUBSPOT_OBJECTS, HubSpotAdapter, forecastHubSpotAssociations, forecastHubSpotWrites, isAssociationObject, type HubSpotAdapterConfig } from './hubspot';
 import { PIPEDRIVE_OBJECTS, PipedriveAdapter, forecastPipedriveWrites, type PipedriveAdapterConfig } from './pipedrive';
 import type { CallForecast, CrmAdapter, CrmName, ObjectInfo, WriteCounts } from './types';
 import { SyncError } from '../errors';
@@ -208,7 +208,7 @@ export function forecastWrites(crm: CrmName, object: string, counts: WriteCounts
 		case 'salesforce':
 			return forecastSalesforceWrites(counts);
 		case 'hubspot':
-			return forecastHubSpotWrites(counts);
+			return isAssociationObject(object) ? forecastHubSpotAssociations(counts) : forecastHubSpotWrites(counts);
 		case 'pipedrive':
 			return forecastPipedriveWrites(object, counts);
 	}

@@ -64,6 +64,12 @@ export interface WriteInput {
 	fields: Record<string, unknown>;
 	/** A record group: the member records this input is linked to (from the link). */
 	members?: MemberIds;
+	/**
+	 * Records a NEW record is associated with in its create call (HubSpot's inline `associations`
+	 * on batch create, with the default association type). Only adapters with `associate` take it,
+	 * and only on create: an existing record is linked with `associate`.
+	 */
+	associations?: Array<{ object: string; id: string }>;
 }
 
 export interface WriteResult {
@@ -157,6 +163,20 @@ export interface RelatedQuery {
 	fields?: string[];
 }
 
+/** One association between two records (HubSpot v4), `ref` the caller's key for its result. */
+export interface AssociationPair {
+	ref: string;
+	fromId: string;
+	toId: string;
+}
+
+/** A record associated with another, as the association read answers it. */
+export interface AssociatedRecord {
+	id: string;
+	/** HubSpot's "Primary" association (a contact's / deal's primary company). */
+	primary: boolean;
+}
+
 export interface CrmAdapter {
 	readonly crm: CrmName;
 	readonly stats: CallStats;
@@ -186,4 +206,13 @@ export interface CrmAdapter {
 	 * between these objects (HubSpot: associations) do not implement it.
 	 */
 	listRelated?(query: RelatedQuery): Promise<CrmRecord[]>;
+	/**
+	 * CRMs that link records by associations (HubSpot): the records of `to` associated with each of
+	 * `ids` of `from`, in id order (one call per 1,000 ids); an id without any is absent.
+	 */
+	listAssociations?(from: string, to: string, ids: string[]): Promise<Map<string, AssociatedRecord[]>>;
+	/** Associate existing records (the default association type), in the vendor's largest batches; one result per pair. */
+	associate?(from: string, to: string, pairs: AssociationPair[]): Promise<WriteResult[]>;
+	/** Remove every association between each pair; one result per pair. */
+	dissociate?(from: string, to: string, pairs: AssociationPair[]): Promise<WriteResult[]>;
 }

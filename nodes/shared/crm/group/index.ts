@@ -1,4 +1,6 @@
 /** Record groups: a prospect as a primary CRM record with its linked member records (see spec.ts). */
-export { groupMembers, groupSpec, memberField, membersCarried, splitFields, type CompanyMember, type DealMember, type GroupSpec } from './spec';
+export { groupMembers, groupSpec, memberField, membersCarried, splitFields, type CompanyMember, type DealMember, type GroupSpec, type LinkKind } from './spec';
+export { groupLinks, type GroupLinks } from './links';
 export { assembleGroups, getGroupsByIds, listGroupChanges, type GroupReadOptions } from './read';
 export { forecastGroupWrites, writeGroups } from './write';
+export { LEAD_CONVERSION_FIELDS, followConversions, leadConversions, type LeadConversion } from './convert';

@@ -1,12 +1,13 @@
 /**
  * Reading record groups: primaries → their company and deal, assembled into one flat record (see
  * spec.ts), and the change feed of a group, which is every primary changed itself or through a
- * member (an organization renamed, a deal moved to another stage).
+ * member (an organization renamed, a deal moved to another stage). What links them (reference
+ * fields, a junction, associations) is asked through links.ts.
  */
 import { chunk } from 'lodash';
 import type { ChangePage, CrmAdapter, CrmRecord, ListOptions, MemberIds } from '../types';
-import { SyncError } from '../../errors';
-import { idOf, prefixed, type GroupSpec } from './spec';
+import { groupLinks, type GroupLinks } from './links';
+import { prefixed, type GroupSpec } from './spec';
 
 export interface GroupReadOptions {
 	/** The member records each primary is linked to (from the links), by primary id. */
@@ -20,17 +21,17 @@ export async function getGroupsByIds(a: CrmAdapter, spec: GroupSpec, ids: string
 }
 
 /**
- * Each primary with its members: the company by the primary's reference (one read of every
- * company of the page), the deal the link names (read by id, kept only while it still refers to
- * this primary) or else the primary's oldest deal (one look-up per primary without a known deal).
+ * Each primary with its members: its company (one read of every company of the page), the deal
+ * the link names (read by id, kept only while it is still linked to this primary) or else the
+ * primary's oldest deal (looked up for the primaries without a known deal).
  */
 export async function assembleGroups(a: CrmAdapter, spec: GroupSpec, primaries: CrmRecord[], options: GroupReadOptions = {}): Promise<CrmRecord[]> {
+	const links = groupLinks(a, spec);
+	const companyOf = spec.company ? await links.companiesOf(primaries, options.hints) : new Map<string, string>();
 	const companies = new Map<string, CrmRecord>();
-	if (spec.company) {
-		const ids = [...new Set(primaries.map((p) => idOf(p.fields[spec.company!.primaryRef])).filter((x): x is string => !!x))];
-		if (ids.length) for (const r of await a.getByIds(spec.company.object, ids)) companies.set(r.id, r);
-	}
-	const deals = spec.deal ? await dealsOf(a, spec, primaries, options.hints) : new Map<string, CrmRecord>();
+	const companyIds = [...new Set(companyOf.values())];
+	if (spec.company && companyIds.length) for (const r of await a.getByIds(spec.company.object, companyIds)) companies.set(r.id, r);
+	const deals = spec.deal ? await dealsOf(a, spec, links, primaries, options.hints) : new Map<string, CrmRecord>();
 	return primaries.map((p) => {
 		const fields = { ...p.fields };
 		const members: MemberIds = {};
@@ -41,13 +42,13 @@ export async function assembleGroups(a: CrmAdapter, spec: GroupSpec, primaries: 
 			members[member.object] = member.id;
 			if (member.modifiedAt > modifiedAt) modifiedAt = member.modifiedAt;
 		};
-		if (spec.company) add(companies.get(idOf(p.fields[spec.company.primaryRef]) ?? ''));
+		add(companies.get(companyOf.get(p.id) ?? ''));
 		add(deals.get(p.id));
 		return { ...p, fields, members, modifiedAt };
 	});
 }
 
-async function dealsOf(a: CrmAdapter, spec: GroupSpec, primaries: CrmRecord[], hints?: ReadonlyMap<string, MemberIds>): Promise<Map<string, CrmRecord>> {
+async function dealsOf(a: CrmAdapter, spec: GroupSpec, links: GroupLinks, primaries: CrmRecord[], hints?: ReadonlyMap<string, MemberIds>): Promise<Map<string, CrmRecord>> {
 	const deal = spec.deal!;
 	const out = new Map<string, CrmRecord>();
 	const hinted = new Map<string, string>();
@@ -56,25 +57,22 @@ async function dealsOf(a: CrmAdapter, spec: GroupSpec, primaries: CrmRecord[], h
 		if (id) hinted.set(id, p.id);
 	}
 	if (hinted.size) {
-		for (const r of await a.getByIds(deal.object, [...hinted.keys()])) {
+		const records = (await a.getByIds(deal.object, [...hinted.keys()])).filter((r) => !r.deleted);
+		const owners = await links.primariesOfDeals(records);
+		for (const r of records) {
 			const owner = hinted.get(r.id)!;
-			if (idOf(r.fields[deal.primaryRef]) === owner && !r.deleted) out.set(owner, r);
+			if (owners.get(r.id)?.includes(owner)) out.set(owner, r);
 		}
 	}
+	// A primary whose linked deal is gone gets none: its oldest deal is not taken silently in its place.
 	const unknown = primaries.filter((p) => !out.has(p.id) && !hints?.get(p.id)?.[deal.object]);
 	if (unknown.length) {
-		for (const r of await related(a, deal.object, deal.primaryRef, unknown.map((p) => p.id))) {
-			const owner = idOf(r.fields[deal.primaryRef]);
-			// The oldest deal of the person (lowest id: listRelated answers in id order).
-			if (owner && !out.has(owner) && !r.deleted) out.set(owner, r);
+		for (const [owner, records] of await links.dealsOfPrimaries(unknown.map((p) => p.id))) {
+			const oldest = records.find((r) => !r.deleted);
+			if (oldest && !out.has(owner)) out.set(owner, oldest);
 		}
 	}
 	return out;
-}
-
-export function related(a: CrmAdapter, object: string, field: string, ids: string[]): Promise<CrmRecord[]> {
-	if (!a.listRelated) throw new SyncError({ kind: 'validation', message: `${a.crm} has no reference look-up for ${object}.${field}: record groups of this CRM are read through associations.` });
-	return a.listRelated({ object, field, ids });
 }
 
 /**
@@ -87,24 +85,17 @@ export function related(a: CrmAdapter, object: string, field: string, ids: strin
  */
 export async function* listGroupChanges(a: CrmAdapter, spec: GroupSpec, since: string | undefined, options: ListOptions & GroupReadOptions = {}): AsyncIterable<ChangePage> {
 	const pageSize = options.pageSize;
+	const links = groupLinks(a, spec);
 	const affected = new Set<string>();
 	let high = since ?? '';
 	let oldestMemberChange: string | undefined;
 	for (const member of [spec.company, spec.deal]) {
 		if (!member) continue;
-		const companyIds: string[] = [];
 		for await (const page of a.listChangedSince(member.object, since, { pageSize })) {
 			if (page.cursor > high) high = page.cursor;
-			for (const r of page.records) {
-				if (!oldestMemberChange || r.modifiedAt < oldestMemberChange) oldestMemberChange = r.modifiedAt;
-				if (member === spec.deal) {
-					const owner = idOf(r.fields[spec.deal.primaryRef]);
-					if (owner) affected.add(owner);
-				} else companyIds.push(r.id);
-			}
-		}
-		if (member === spec.company && companyIds.length) {
-			for (const p of await related(a, spec.primary, spec.company.primaryRef, companyIds)) affected.add(p.id);
+			for (const r of page.records) if (!oldestMemberChange || r.modifiedAt < oldestMemberChange) oldestMemberChange = r.modifiedAt;
+			const owners = member === spec.deal ? await links.primariesOfDeals(page.records) : await links.primariesOfCompanies(page.records.map((r) => r.id));
+			for (const ids of owners.values()) for (const id of ids) affected.add(id);
 		}
 	}
 	const pending = (own: string) => (oldestMemberChange && oldestMemberChange < own ? oldestMemberChange : own);

@@ -16,15 +16,30 @@
  */
 import type { CrmName, MemberIds } from '../types';
 
+/**
+ * How a group's records are linked:
+ *  - reference: by reference fields (Pipedrive person.org_id, deal.person_id / org_id; Salesforce
+ *    Contact.AccountId, Opportunity.AccountId), read through the adapter's `listRelated`;
+ *  - association: by associations (HubSpot v4), read and written through the adapter's
+ *    `listAssociations` / `associate` / `dissociate`, inline on create (`WriteInput.associations`).
+ */
+export type LinkKind = 'reference' | 'association';
+
+/** For a Preview's forecast: the endpoint of one kind of look-up, and how many keys one call takes. */
+export interface LookupCost {
+	endpoint: string;
+	perCall: number;
+}
+
 /** The company member: shared by every prospect of one company, matched by normalised name. */
 export interface CompanyMember {
 	object: string;
 	/** The company's name field (the match key). */
 	nameField: string;
-	/** The primary's reference field holding the company id (person.org_id, Contact.AccountId). */
-	primaryRef: string;
-	/** The endpoint (as the adapter counts calls) of one look-up of a company by name, for forecasts. */
-	searchEndpoint: string;
+	/** Reference links: the primary's field holding the company id (person.org_id, Contact.AccountId). */
+	primaryRef?: string;
+	/** The look-up of companies by name (CrmAdapter.findDuplicates), as the adapter counts and batches it. */
+	search: LookupCost;
 }
 
 /** The deal member: one per prospect; the link names the exact deal (a second deal is not it). */
@@ -32,19 +47,39 @@ export interface DealMember {
 	object: string;
 	/** The deal's name field (written from the company name, else the contact name). */
 	titleField: string;
-	/** The deal's reference to the primary (deal.person_id). */
-	primaryRef: string;
-	/** The deal's reference to the company (deal.org_id, Opportunity.AccountId). */
+	/** Reference links: the deal's field holding the primary id (deal.person_id). */
+	primaryRef?: string;
+	/** Reference links: the deal's field holding the company id (deal.org_id, Opportunity.AccountId). */
 	companyRef?: string;
-	/** The primary's field that names a deal of a prospect without a company (person.name). */
-	titleFallback: string;
+	/**
+	 * Reference links through a junction record instead of `primaryRef` (Salesforce: an
+	 * OpportunityContactRole names the Opportunity and the Contact), created after the deal.
+	 */
+	junction?: { object: string; dealField: string; primaryField: string; fields?: Record<string, unknown> };
+	/** Fields set on a deal the group creates when the prospect carries none (Salesforce Opportunity.CloseDate). */
+	createDefaults?: (now: Date) => Record<string, unknown>;
+	/** The primary's fields (joined by a space) that name a deal of a prospect without a company (person.name; firstname lastname). */
+	titleFallback: string[];
 }
 
 export interface GroupSpec {
 	crm: CrmName;
 	primary: string;
+	link: LinkKind;
+	/** The look-up of the primaries linked to companies (the company-change rule's shared check). */
+	primariesLookup: LookupCost;
 	company?: CompanyMember;
 	deal?: DealMember;
+}
+
+/**
+ * Salesforce's Opportunity.CloseDate (required) when the prospect gives none: the last day of the
+ * current quarter (calendar quarters, UTC), as Salesforce's own lead conversion sets it ("the last
+ * day of the current fiscal quarter", Lead Conversion Field Mapping,
+ * https://help.salesforce.com/s/articleView?id=sales.lead_conversion_mapping.htm).
+ */
+function quarterEnd(now: Date): Record<string, unknown> {
+	return { CloseDate: new Date(Date.UTC(now.getUTCFullYear(), Math.floor(now.getUTCMonth() / 3) * 3 + 3, 0)).toISOString().slice(0, 10) };
 }
 
 const SPECS: Partial<Record<CrmName, Record<string, GroupSpec>>> = {
@@ -52,8 +87,42 @@ const SPECS: Partial<Record<CrmName, Record<string, GroupSpec>>> = {
 		persons: {
 			crm: 'pipedrive',
 			primary: 'persons',
-			company: { object: 'organizations', nameField: 'name', primaryRef: 'org_id', searchEndpoint: 'organizations.search' },
-			deal: { object: 'deals', titleField: 'title', primaryRef: 'person_id', companyRef: 'org_id', titleFallback: 'name' },
+			link: 'reference',
+			primariesLookup: { endpoint: 'persons.list', perCall: 1 },
+			company: { object: 'organizations', nameField: 'name', primaryRef: 'org_id', search: { endpoint: 'organizations.search', perCall: 1 } },
+			deal: { object: 'deals', titleField: 'title', primaryRef: 'person_id', companyRef: 'org_id', titleFallback: ['name'] },
+		},
+	},
+	hubspot: {
+		contacts: {
+			crm: 'hubspot',
+			primary: 'contacts',
+			link: 'association',
+			primariesLookup: { endpoint: 'associations.batch.read', perCall: 1000 },
+			// Company names: up to 5 EQ filter groups per search (HubSpot's maximum; hubspot/read.ts findDuplicates).
+			company: { object: 'companies', nameField: 'name', search: { endpoint: 'objects.search', perCall: 5 } },
+			// New deals go into the default pipeline, whose stages the default value map names ("if
+			// you're setting a stage that is not in the default pipeline, you'll also need to set the
+			// pipeline property", https://developers.hubspot.com/docs/methods/pipelines/pipelines_overview).
+			deal: { object: 'deals', titleField: 'dealname', titleFallback: ['firstname', 'lastname'], createDefaults: () => ({ pipeline: 'default' }) },
+		},
+	},
+	salesforce: {
+		Contact: {
+			crm: 'salesforce',
+			primary: 'Contact',
+			link: 'reference',
+			// SOQL `WHERE AccountId IN (…)`, 100 ids per query (salesforce/read.ts listRelated).
+			primariesLookup: { endpoint: 'query', perCall: 100 },
+			company: { object: 'Account', nameField: 'Name', primaryRef: 'AccountId', search: { endpoint: 'query', perCall: 100 } },
+			deal: {
+				object: 'Opportunity',
+				titleField: 'Name',
+				companyRef: 'AccountId',
+				junction: { object: 'OpportunityContactRole', dealField: 'OpportunityId', primaryField: 'ContactId', fields: { IsPrimary: true } },
+				createDefaults: quarterEnd,
+				titleFallback: ['FirstName', 'LastName'],
+			},
 		},
 	},
 };
@@ -62,7 +131,7 @@ const SPECS: Partial<Record<CrmName, Record<string, GroupSpec>>> = {
 export function groupSpec(crm: CrmName, object: string, members: readonly string[]): GroupSpec | undefined {
 	const full = SPECS[crm]?.[object];
 	if (!full || members.length === 0) return undefined;
-	const spec: GroupSpec = { crm, primary: full.primary };
+	const spec: GroupSpec = { crm, primary: full.primary, link: full.link, primariesLookup: full.primariesLookup };
 	if (full.company && members.includes(full.company.object)) spec.company = full.company;
 	if (full.deal && members.includes(full.deal.object)) spec.deal = full.deal;
 	return spec.company || spec.deal ? spec : undefined;
@@ -111,6 +180,11 @@ export function idOf(v: unknown): string | undefined {
 		return idOf(inner);
 	}
 	return String(v);
+}
+
+/** Lowest id first: numeric ids by value (shorter is smaller), others in code-unit order. */
+export function compareIds(x: string, y: string): number {
+	return x.length - y.length || (x < y ? -1 : x > y ? 1 : 0);
 }
 
 export type { MemberIds };

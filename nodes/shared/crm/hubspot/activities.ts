@@ -7,16 +7,8 @@ import { SyncError } from '../../errors';
 import { errorFor, failure } from '../batch';
 import type { MeetingInput, NoteInput, WriteResult } from '../types';
 import type { HubSpotClient, SearchFilter } from './client';
+import { HUBSPOT_ASSOCIATION_TYPES } from './associations';
 
-/** HUBSPOT_DEFINED association type ids used here. */
-const ASSOC_TYPE: Record<string, number> = {
-	'meetings->contacts': 200,
-	'meetings->companies': 188,
-	'meetings->deals': 212,
-	'notes->contacts': 202,
-	'notes->companies': 190,
-	'notes->deals': 214,
-};
 const SINGULAR: Record<string, string> = { contacts: 'contact', companies: 'company', deals: 'deal' };
 
 const MEETING_OUTCOMES: Record<string, string> = {
@@ -93,7 +85,7 @@ async function idempotentActivity(
 	properties: Record<string, string>,
 	find: () => Promise<string | undefined>,
 ): Promise<WriteResult> {
-	const typeId = ASSOC_TYPE[`${type}->${linkTo.object}`];
+	const typeId = HUBSPOT_ASSOCIATION_TYPES[`${type}->${linkTo.object}`];
 	if (typeId === undefined) {
 		return failure(key, new SyncError({ kind: 'validation', message: `HubSpot ${type} cannot be linked to "${linkTo.object}" (use contacts, companies or deals).`, recordRef: key }));
 	}

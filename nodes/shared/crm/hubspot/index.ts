@@ -34,10 +34,12 @@ import { findDuplicates, getByIds, listChangedSince } from './read';
 import { deleteRecords, forecastHubSpotWrites, upsert } from './write';
 import { addNote, logMeeting } from './activities';
 import { listFields } from './fields';
+import { associate, dissociate, forecastHubSpotAssociations, isAssociationObject, listAssociations } from './associations';
 
 export { HUBSPOT_API, HUBSPOT_BATCH_SIZE, HUBSPOT_OBJECTS, HUBSPOT_SEARCH_CAP, HUBSPOT_SEARCH_LIMIT, HUBSPOT_STRING_MAX, modifiedProperty, type HubSpotAdapterConfig } from './client';
 export { HUBSPOT_WRITES, forecastHubSpotWrites } from './write';
 export { meetingUrl, summaryToken } from './activities';
+export { HUBSPOT_ASSOCIATION_TYPES, HUBSPOT_ASSOCIATION_WRITES, forecastHubSpotAssociations, isAssociationObject } from './associations';
 
 const OPERATIONS: CrmOperations<HubSpotClient> = {
 	objects: HUBSPOT_OBJECTS,
@@ -50,7 +52,10 @@ const OPERATIONS: CrmOperations<HubSpotClient> = {
 	addNote,
 	findDuplicates,
 	listFields,
-	forecastWrites: (_hs, _object, counts) => forecastHubSpotWrites(counts),
+	forecastWrites: (_hs, object, counts) => (isAssociationObject(object) ? forecastHubSpotAssociations(counts) : forecastHubSpotWrites(counts)),
+	listAssociations,
+	associate,
+	dissociate,
 };
 
 /** The CrmAdapter for HubSpot: each operation lives with its concern (read, write, activities, fields). */

@@ -8,6 +8,7 @@ import chunk from 'lodash/chunk';
 import { SyncError, oversizedValue } from '../../errors';
 import { failure, forecastBatchWrites, runBatches, type BatchEndpoint, type BatchJob, type WriteKind } from '../batch';
 import type { CallForecast, UpsertOptions, WriteCounts, WriteInput, WriteResult } from '../types';
+import { inlineAssociations } from './associations';
 import { HUBSPOT_BATCH_SIZE, HUBSPOT_STRING_MAX, uniqueList, type HubSpotClient, type RawBatch, type RawObject } from './client';
 
 /**
@@ -62,7 +63,7 @@ export async function upsert(hs: HubSpotClient, object: string, inputs: WriteInp
 	const { authExpired, sentAny } = await runBatches(
 		refs,
 		[
-			job('create', creates, (b) => hs.client.crm.objects.batchApi.createWithHttpInfo(object, { inputs: b as never }), (inp, trace) => ({ properties: toHubSpotValues(inp.fields), associations: [], objectWriteTraceId: trace })),
+			job('create', creates, (b) => hs.client.crm.objects.batchApi.createWithHttpInfo(object, { inputs: b as never }), (inp, trace) => ({ properties: toHubSpotValues(inp.fields), associations: inlineAssociations(object, inp.associations), objectWriteTraceId: trace })),
 			job('update', updates, (b) => hs.client.crm.objects.batchApi.updateWithHttpInfo(object, { inputs: b as never }), (inp, trace) => ({ id: inp.id, properties: toHubSpotValues(inp.fields), objectWriteTraceId: trace })),
 			job('upsert', upserts, (b) => hs.client.crm.objects.batchApi.upsertWithHttpInfo(object, { inputs: b as never }), (inp, trace) => ({ id: String(inp.fields[options.idProperty!]), idProperty: options.idProperty, properties: toHubSpotValues(omit(inp.fields, options.idProperty!)), objectWriteTraceId: trace })),
 		],

@@ -54,6 +54,8 @@ export const DEFAULT_FIELDS: Record<string, string[]> = {
 	Opportunity: ['Name', 'StageName', 'CloseDate', 'Amount', 'AccountId', 'Description', 'CreatedDate', 'LastModifiedDate'],
 	Event: ['Subject', 'StartDateTime', 'EndDateTime', 'DurationInMinutes', 'WhoId', 'WhatId', 'Type', 'Description', 'CreatedDate', 'LastModifiedDate'],
 	Task: ['Subject', 'ActivityDate', 'Status', 'Priority', 'WhoId', 'WhatId', 'Type', 'Description', 'CreatedDate', 'LastModifiedDate'],
+	// The junction of a record group's Opportunity and Contact (not a syncable object of its own).
+	OpportunityContactRole: ['OpportunityId', 'ContactId', 'Role', 'IsPrimary', 'CreatedDate', 'LastModifiedDate'],
 };
 export const PERSON_OBJECTS = new Set(['Lead', 'Contact']);
 

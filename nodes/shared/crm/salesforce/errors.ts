@@ -46,6 +46,8 @@ export const SALESFORCE_HINTS: Record<string, string> = {
 		"Salesforce answers as if the object did not exist: the integration user's profile or permission sets give it no access to this object. Ask the Salesforce admin to grant Read (and Create, Edit for writes) on the object, then retry.",
 	DAILY_REQUEST_LIMIT:
 		'The Salesforce org has used its daily API request allocation (counted over a rolling 24 hours and shared by every integration of the org). The run stopped without further calls; every record not written is queued. Retry once usage has dropped (Setup > System Overview shows it), or ask Salesforce for more API calls.',
+	CANNOT_UPDATE_CONVERTED_LEAD:
+		'The Lead was converted in Salesforce and is read-only now: the prospect lives on the Contact, Account and Opportunity the conversion made. Sync the prospect with the converted Contact (Contacts mode, Linked Records Account and Opportunity) instead of the Lead; nothing needs to be created again.',
 	INSUFFICIENT_ACCESS:
 		'The Salesforce user lacks a permission this call needs. Ask the Salesforce admin to add it to the integration user (profile or permission set), then retry.',
 };

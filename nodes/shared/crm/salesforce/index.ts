@@ -10,7 +10,7 @@ import type { Connection } from 'jsforce';
 import { malformedAnswer, type SyncError } from '../../errors';
 import { ComposedAdapter, type CrmOperations } from '../composed';
 import { SALESFORCE_OBJECTS, SalesforceClient, type SalesforceAdapterConfig } from './client';
-import { findDuplicates, getByIds, listChangedSince } from './read';
+import { findDuplicates, getByIds, listChangedSince, listRelated } from './read';
 import { deleteRecords, forecastSalesforceWrites, upsert } from './write';
 import { addNote, logMeeting } from './activities';
 import { listFields } from './fields';
@@ -43,6 +43,7 @@ const OPERATIONS: CrmOperations<SalesforceClient> = {
 	findDuplicates,
 	listFields,
 	forecastWrites: (_sf, _object, counts) => forecastSalesforceWrites(counts),
+	listRelated,
 };
 
 /** The CrmAdapter for Salesforce: each operation lives with its concern (read, write, activities, fields). */

@@ -4,7 +4,8 @@
  */
 import { chunk } from 'lodash';
 import { malformedAnswer } from '../../errors';
-import type { ChangePage, CrmRecord, DuplicateCriteria, DuplicateMatch, ListOptions } from '../types';
+import { SyncError } from '../../errors';
+import type { ChangePage, CrmRecord, DuplicateCriteria, DuplicateMatch, ListOptions, RelatedQuery } from '../types';
 import { PERSON_OBJECTS, type SalesforceClient } from './client';
 import { soqlDateTime, soqlLike, soqlString } from './soql';
 
@@ -62,6 +63,30 @@ export async function getByIds(sf: SalesforceClient, object: string, ids: string
 	for (const part of chunk([...new Set(ids)], RETRIEVE_MAX)) {
 		const rows = await sf.call('collections.retrieve', () => sf.conn.retrieve(object, part, { fields: list }));
 		for (const r of rows as Array<Record<string, unknown> | null>) if (r) out.push(sf.toRecord(object, r));
+	}
+	return out;
+}
+
+/** The reference fields record groups list by (Contact.AccountId, OpportunityContactRole.ContactId / OpportunityId, Opportunity.AccountId). */
+const RELATED_FIELDS: Record<string, string[]> = {
+	Contact: ['AccountId'],
+	Opportunity: ['AccountId'],
+	OpportunityContactRole: ['ContactId', 'OpportunityId'],
+};
+
+/**
+ * Records whose reference field holds one of the ids: SOQL `WHERE <field> IN (…)`, 100 ids per
+ * query, ordered by Id, queryMore to the end.
+ */
+export async function listRelated(sf: SalesforceClient, query: RelatedQuery): Promise<CrmRecord[]> {
+	if (!RELATED_FIELDS[query.object]?.includes(query.field)) {
+		throw new SyncError({ kind: 'validation', message: `Salesforce record groups list ${query.object} by ${(RELATED_FIELDS[query.object] ?? []).join(', ') || 'no field'}, not by "${query.field}".` });
+	}
+	const fields = sf.fieldList(query.object, query.fields ? [...query.fields, query.field] : undefined);
+	const out: CrmRecord[] = [];
+	for (const part of chunk([...new Set(query.ids)], QUERY_IN_MAX)) {
+		const rows = await sf.queryAllPages(`SELECT ${fields.join(', ')} FROM ${query.object} WHERE ${query.field} IN (${part.map(soqlString).join(', ')}) ORDER BY Id`);
+		for (const row of rows) out.push(sf.toRecord(query.object, row));
 	}
 	return out;
 }
