@@ -1,17 +1,20 @@
 /**
- * Record groups end to end: the Pipedrive two-way template (Start Run's Linked Records:
- * Organization + Deal, the default) imported as users import it and run in a real n8n against the
- * sandboxes. Every field of the guide's Pipedrive table is checked on the member record it belongs
- * to, through Pipedrive's API, and back in FieldFlow. One n8n for the file.
+ * Record groups end to end: the two-way templates of Pipedrive (Start Run's Linked Records:
+ * Organization + Deal) and HubSpot (Companies + Deals, linked by associations) imported as users
+ * import them and run in a real n8n against the sandboxes. Every field of the guide's table is
+ * checked on the member record it belongs to, through the CRM's API (Pipedrive) or the sandbox's
+ * records and associations (HubSpot), and back in FieldFlow. One n8n for the file.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { N8n, type RunResult } from './harness';
 import { startSandboxes, sandboxCredentials, type Sandboxes } from '../sandboxes';
+import { clearSqliteStore } from '../support/store';
 
 const WORKFLOWS = path.join(__dirname, '..', '..', 'workflows');
 const TWO_WAY = 'tgroupstwowaypd';
+const TWO_WAY_HUBSPOT = 'tgroupstwowayhs';
 const CRM_WRITE = /(create|update|delete)/;
 
 let sb: Sandboxes;
@@ -27,11 +30,15 @@ beforeAll(async () => {
 	token = String(creds.find((c) => c.type === 'fieldFlowPipedriveApi')!.data.apiToken);
 	await n8n.importCredentials(creds);
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ff-groups-'));
-	const wf = JSON.parse(fs.readFileSync(path.join(WORKFLOWS, 'bidirectional-sync.pipedrive.json'), 'utf8'));
-	// What the admin selects on Start Run: Linked Records Organization and Deal (the other nodes take them from there).
-	const start = wf.nodes.find((n: { name: string }) => n.name === 'Start Run');
-	start.parameters.linkedObjects = ['organizations', 'deals'];
-	fs.writeFileSync(path.join(dir, `${TWO_WAY}.json`), JSON.stringify({ ...wf, id: TWO_WAY }));
+	// What the admin selects on Start Run: Linked Records (the other nodes take them from there).
+	for (const [file, id, linked] of [
+		['bidirectional-sync.pipedrive.json', TWO_WAY, ['organizations', 'deals']],
+		['bidirectional-sync.hubspot.json', TWO_WAY_HUBSPOT, ['companies', 'deals']],
+	] as const) {
+		const wf = JSON.parse(fs.readFileSync(path.join(WORKFLOWS, file), 'utf8'));
+		wf.nodes.find((n: { name: string }) => n.name === 'Start Run').parameters.linkedObjects = linked;
+		fs.writeFileSync(path.join(dir, `${id}.json`), JSON.stringify({ ...wf, id }));
+	}
 	await n8n.cli(['import:workflow', '--separate', `--input=${dir}`]);
 	fs.rmSync(dir, { recursive: true, force: true });
 	sb.pipedrive.reset();
@@ -46,8 +53,8 @@ afterAll(async () => {
 	await sb?.stop();
 });
 
-async function run(): Promise<RunResult> {
-	const r = await n8n.execute(TWO_WAY);
+async function run(id = TWO_WAY): Promise<RunResult> {
+	const r = await n8n.execute(id);
 	if (r.error) throw new Error(`two-way run failed: ${r.error}\n${n8n.logTail(30)}`);
 	return r;
 }
@@ -185,3 +192,128 @@ describe('Pipedrive record groups through the two-way template', () => {
 		expect(crmWrites()).toBe(0);
 	}, 300_000);
 });
+
+describe('HubSpot record groups through the two-way template (associations)', () => {
+	const STAGE: Record<string, string> = { new: 'appointmentscheduled', contacted: 'qualifiedtobuy', qualified: 'presentationscheduled', proposal: 'contractsent', won: 'closedwon', lost: 'closedlost' };
+	const hs = () => sb.hubspot;
+	const live = (type: string) => hs().tables[type].live();
+	const contactOf = (mail: string) => live('contacts').find((r) => String(r.data.email).toLowerCase() === mail)!;
+	const assoc = (from: string, id: string, to: string) => hs().associationsOf(from, id, to).map((a) => a.toId);
+	const hsWrites = () => hs().callLog.filter((c) => c.method !== 'GET' && !/search|batch\.read|associations\.read/.test(c.endpoint)).length;
+	const runHs = () => run(TWO_WAY_HUBSPOT);
+
+	beforeAll(() => {
+		// A fresh FieldFlow and HubSpot for this CRM, and an empty store (n8n holds it open).
+		sb.fieldflow.reset();
+		hs().reset();
+		clearSqliteStore(path.join(n8n.userFolder, '.n8n', 'fieldflow-sync.sqlite'));
+	});
+
+	test('first sync: 20 prospects over 6 companies → 6 companies, 20 contacts, 20 deals, associated contact ↔ company and deal ↔ contact and company, each field on its member; a HubSpot contact with its company and deal arrives whole in FieldFlow; a second run writes nothing', async () => {
+		sb.fieldflow.seed({
+			prospects: Array.from({ length: 20 }, (_, i) => ({
+				company_name: COMPANIES[i % 6],
+				contact_name: `Contact ${i + 1}`,
+				email: `h${i + 1}@groups.example`,
+				phone: `+1 555 02${String(i).padStart(2, '0')}`,
+				status: STATUSES[i % 6],
+				estimated_value: 1000 * (i + 1),
+			})),
+		});
+		// Only in HubSpot: a contact of a company with a 12,000 deal in Demo Scheduled.
+		hs().seed({
+			companies: [{ id: '5900001', properties: { name: 'Zephyr Labs' } }],
+			contacts: [{ id: '5900101', properties: { firstname: 'Zoe', lastname: 'Zephyr', email: 'zoe@zephyr.example' }, associations: [{ toObjectType: 'companies', toId: '5900001' }] }],
+			deals: [
+				{
+					id: '5900201',
+					properties: { dealname: 'Zephyr Labs', dealstage: 'presentationscheduled', amount: 12000, pipeline: 'default' },
+					associations: [
+						{ toObjectType: 'contacts', toId: '5900101' },
+						{ toObjectType: 'companies', toId: '5900001' },
+					],
+				},
+			],
+		});
+		hs().resetCounters();
+		sb.fieldflow.resetCounters();
+
+		await runHs();
+
+		expect(live('companies').map((c) => c.data.name).sort()).toEqual([...COMPANIES, 'Zephyr Labs'].sort());
+		expect(live('contacts')).toHaveLength(21);
+		expect(live('deals')).toHaveLength(21);
+		for (const ff of prospects().filter((p) => String(p.email).endsWith('@groups.example'))) {
+			const contact = contactOf(String(ff.email));
+			expect(`${contact.data.firstname} ${contact.data.lastname}`).toBe(ff.contact_name);
+			const companies = assoc('contacts', contact.id, 'companies');
+			expect(companies).toHaveLength(1);
+			expect(hs().tables.companies.get(companies[0])!.data.name).toBe(ff.company_name);
+			const deals = assoc('contacts', contact.id, 'deals');
+			expect(deals).toHaveLength(1);
+			const deal = hs().tables.deals.get(deals[0])!;
+			expect(deal.data).toMatchObject({ dealname: ff.company_name, dealstage: STAGE[String(ff.status)] });
+			expect(Number(deal.data.amount)).toBe(ff.estimated_value);
+			expect(assoc('deals', deal.id, 'companies')).toEqual(companies);
+		}
+		const zoe = prospects().find((p) => p.email === 'zoe@zephyr.example')!;
+		expect(zoe).toMatchObject({ contact_name: 'Zoe Zephyr', company_name: 'Zephyr Labs', status: 'qualified', estimated_value: 12000 });
+		// Shared companies created once each, in batches; the new records' associations inline (no association call).
+		const calls = (e: RegExp) => hs().callLog.filter((c) => e.test(c.endpoint)).length;
+		expect(calls(/^associations\.(batch\.(create|archive|default)|default\.create)$/)).toBe(0);
+		const createdCompanies = hs().callLog.filter((c) => c.endpoint === 'objects.batch.create' && /companies/.test(c.path ?? '')).length;
+		expect(createdCompanies).toBeLessThanOrEqual(1);
+
+		hs().resetCounters();
+		sb.fieldflow.resetCounters();
+		await runHs();
+		expect(hsWrites()).toBe(0);
+		expect(ffWrites()).toBe(0);
+	}, 300_000);
+
+	test('changes from any member flow back: a deal stage moved and a company renamed in HubSpot reach the prospects; a FieldFlow value edit reaches the deal', async () => {
+		const h1 = contactOf('h1@groups.example');
+		const [deal] = assoc('contacts', h1.id, 'deals');
+		const [acme] = assoc('contacts', h1.id, 'companies');
+		await hsPatch('deals', deal, { dealstage: 'contractsent' });
+		await hsPatch('companies', acme, { name: 'Acme Logistics Group' });
+		await new Promise((r) => setTimeout(r, 1100));
+		const h2 = prospects().find((p) => p.email === 'h2@groups.example')!;
+		sb.fieldflow.prospects.update(String(h2.id), { estimated_value: 2500 });
+
+		await runHs();
+
+		const after = prospects();
+		expect(after.find((p) => p.email === 'h1@groups.example')).toMatchObject({ status: 'proposal', company_name: 'Acme Logistics Group' });
+		for (const n of [1, 7, 13, 19]) expect(after.find((p) => p.email === `h${n}@groups.example`)!.company_name).toBe('Acme Logistics Group');
+		const [h2Deal] = assoc('contacts', contactOf('h2@groups.example').id, 'deals');
+		expect(Number(hs().tables.deals.get(h2Deal)!.data.amount)).toBe(2500);
+
+		hs().resetCounters();
+		sb.fieldflow.resetCounters();
+		await runHs();
+		expect(hsWrites()).toBe(0);
+		expect(ffWrites()).toBe(0);
+	}, 300_000);
+
+	test('company change: a prospect moved to another company is re-associated; the shared company is not renamed for the others', async () => {
+		const h3 = prospects().find((p) => p.email === 'h3@groups.example')!;
+		const [cobalt] = assoc('contacts', contactOf('h3@groups.example').id, 'companies');
+		sb.fieldflow.prospects.update(String(h3.id), { company_name: 'Cobalt Dental North' });
+
+		await runHs();
+
+		expect(hs().tables.companies.get(cobalt)!.data.name).toBe('Cobalt Dental');
+		const north = live('companies').find((c) => c.data.name === 'Cobalt Dental North')!;
+		expect(assoc('contacts', contactOf('h3@groups.example').id, 'companies')).toEqual([north.id]);
+		expect(assoc('contacts', contactOf('h9@groups.example').id, 'companies')).toEqual([cobalt]);
+		expect(prospects().find((p) => p.email === 'h9@groups.example')!.company_name).toBe('Cobalt Dental');
+	}, 300_000);
+});
+
+/** An edit made in HubSpot (its v3 PATCH, with the private-app token the demo credential holds). */
+async function hsPatch(type: string, id: string, properties: Record<string, unknown>): Promise<void> {
+	const hsToken = String(sandboxCredentials(sb).find((c) => c.type === 'fieldFlowHubSpotApi')!.data.accessToken);
+	const res = await fetch(`${sb.hubspot.url}/crm/v3/objects/${type}/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${hsToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ properties }) });
+	if (!res.ok) throw new Error(`PATCH ${type}/${id}: ${res.status} ${await res.text()}`);
+}

@@ -15,7 +15,7 @@ export const crmProperty: INodeProperties = {
 
 /**
  * "Linked Records": the member objects synced with each person as one prospect (a record group:
- * Pipedrive Organization + Deal). Start Run is where a template selects them ("select objects");
+ * Pipedrive Organization + Deal, HubSpot Company + Deal, Salesforce Account + Opportunity). Start Run is where a template selects them ("select objects");
  * the CRM reads and writes and Finish Run take them from Start Run's output by expression.
  */
 export const linkedObjectsProperty = (extra: Partial<INodeProperties> = {}): INodeProperties => ({
@@ -25,7 +25,7 @@ export const linkedObjectsProperty = (extra: Partial<INodeProperties> = {}): INo
 	typeOptions: { loadOptionsMethod: 'getLinkedObjects', loadOptionsDependsOn: ['crm', 'object'] },
 	default: [],
 	description:
-		'The records linked to each person that sync with it as one prospect, as the guide\'s mapping tables lay them out (Pipedrive: Organization for Company Name, Deal for Status and Estimated Value). Empty = the person alone. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+		'The records linked to each person that sync with it as one prospect, as the guide\'s mapping tables lay them out (Pipedrive Persons: Organization and Deal; HubSpot Contacts: Company and Deal; Salesforce Contacts: Account and Opportunity; the company holds Company Name, the deal Status and Estimated Value). Empty = the person alone. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 	...extra,
 });
 
