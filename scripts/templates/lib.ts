@@ -48,7 +48,7 @@ export const CRM_INFO: Record<Crm, CrmInfo> = {
 		credentialId: 'ffHubSpot0000001',
 		credentialName: 'HubSpot sandbox',
 		linked: [],
-		groups: false,
+		groups: true,
 	},
 	pipedrive: {
 		label: 'Pipedrive',
