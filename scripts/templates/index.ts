@@ -4,7 +4,7 @@
  */
 import { CRMS, type Workflow } from './lib';
 import { MORE_TEMPLATES } from './more';
-import { SYNC_TEMPLATES, buildSyncTemplate } from './sync';
+import { SALESFORCE_CONTACTS, SYNC_TEMPLATES, buildSyncTemplate } from './sync';
 
 /**
  * The template to start with: its name says "recommended". The files carry no n8n tags: importing
@@ -16,6 +16,8 @@ export const RECOMMENDED_TEMPLATE = 'bidirectional-sync';
 export function allTemplates(): Record<string, Workflow> {
 	const out: Record<string, Workflow> = {};
 	for (const t of SYNC_TEMPLATES) for (const crm of CRMS) out[`${t.key}.${crm}.json`] = buildSyncTemplate(t, crm);
+	// Salesforce Contacts mode (Contact + Account + Opportunity), next to the Leads templates: the two-way sync.
+	out[`${RECOMMENDED_TEMPLATE}.salesforce-${SALESFORCE_CONTACTS.suffix}.json`] = buildSyncTemplate(SYNC_TEMPLATES.find((t) => t.key === RECOMMENDED_TEMPLATE)!, 'salesforce', SALESFORCE_CONTACTS);
 	for (const t of MORE_TEMPLATES) for (const crm of CRMS) out[`${t.key}.${crm}.json`] = t.build(crm);
 	return out;
 }

@@ -58,7 +58,7 @@ export const CRM_INFO: Record<Crm, CrmInfo> = {
 		oauth2CredentialType: 'fieldFlowPipedriveOAuth2Api',
 		credentialId: 'ffPipedrive00001',
 		credentialName: 'Pipedrive sandbox',
-		linked: [],
+		linked: ['organizations', 'deals'],
 		groups: true,
 	},
 };

@@ -100,9 +100,27 @@ export const SYNC_TEMPLATES: SyncTemplate[] = [
 	},
 ];
 
-export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
-	const info = CRM_INFO[crm];
-	const b = new Builder(`${t.key}/${crm}`);
+/**
+ * A CRM's templates for another object than its default one (CRM_INFO), e.g. Salesforce Contacts +
+ * Accounts + Opportunities instead of Leads: the object, its label, its Linked Records, and the
+ * suffix of the file and node ids (`bidirectional-sync.salesforce-contacts.json`).
+ */
+export interface ObjectVariant {
+	suffix: string;
+	object: string;
+	objectLabel: string;
+	linked: string[];
+	/** Shown in the title after the CRM's label. */
+	titleLabel: string;
+}
+
+/** Salesforce in Contacts mode: Contact with AccountId → Account, an Opportunity on the Account with the contact's role (the guide's second Salesforce table). */
+export const SALESFORCE_CONTACTS: ObjectVariant = { suffix: 'contacts', object: 'Contact', objectLabel: 'Contacts', linked: ['Account', 'Opportunity'], titleLabel: 'Salesforce (Contacts + Accounts + Opportunities)' };
+
+export function buildSyncTemplate(t: SyncTemplate, crm: Crm, variant?: ObjectVariant): Workflow {
+	const info = variant ? { ...CRM_INFO[crm], object: variant.object, objectLabel: variant.objectLabel, linked: variant.linked, groups: true, label: CRM_INFO[crm].label } : CRM_INFO[crm];
+	const idKey = variant ? `${crm}-${variant.suffix}` : crm;
+	const b = new Builder(`${t.key}/${idKey}`);
 	const crmCred = crmCredential(crm);
 	const store = { ...STORE };
 	const readsCrm = t.direction !== 'fieldflowToCrm';
@@ -136,7 +154,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 	const dy = paged ? 560 : 0;
 	if (paged) {
 		const page = b.add('Page', 'n8n-nodes-base.executeWorkflowTrigger', 1.1, [-560, 100 + dy], { inputSource: 'passthrough' });
-		const which = b.add('Page or run?', 'n8n-nodes-base.if', 2, [-300, 100 + dy], ifTrue(stableId(`${t.key}/${crm}/page-or-run`), '={{ !!$json.runId }}'));
+		const which = b.add('Page or run?', 'n8n-nodes-base.if', 2, [-300, 100 + dy], ifTrue(stableId(`${t.key}/${idKey}/page-or-run`), '={{ !!$json.runId }}'));
 		b.connect(page, which);
 		b.connect(which, start, 1);
 		entry = { node: which, output: 0 };
@@ -272,7 +290,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 			mode: 'once',
 			options: { waitForSubWorkflow: true },
 		});
-		const more = b.add('More pages?', 'n8n-nodes-base.if', 2, [460, 100], ifTrue(stableId(`${t.key}/${crm}/more-pages`), '={{ !$json.done }}'));
+		const more = b.add('More pages?', 'n8n-nodes-base.if', 2, [460, 100], ifTrue(stableId(`${t.key}/${idKey}/more-pages`), '={{ !$json.done }}'));
 		b.connect(start, loop);
 		b.connect(loop, more);
 		b.connect(more, loop, 0);
@@ -289,5 +307,5 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm): Workflow {
 		420,
 	);
 	const settings = paged ? { saveDataSuccessExecution: 'none' } : {};
-	return b.build(t.title(info.label), { meta: { templateCredsSetupCompleted: false }, ...(paged ? { settings: { executionOrder: 'v1', ...settings } } : {}) });
+	return b.build(t.title(variant?.titleLabel ?? info.label), { meta: { templateCredsSetupCompleted: false }, ...(paged ? { settings: { executionOrder: 'v1', ...settings } } : {}) });
 }

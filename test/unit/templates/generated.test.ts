@@ -17,7 +17,8 @@ describe('generated workflow templates', () => {
 
 	it.each(Object.keys(templates))('%s only uses nodes of this package and n8n core, with credentials of the right CRM', (file) => {
 		const wf = templates[file];
-		const crm = file.split('.')[1];
+		// <key>.<crm>.json, or <key>.<crm>-<variant>.json (Salesforce Contacts mode).
+		const crm = file.split('.')[1].split('-')[0];
 		for (const node of wf.nodes) {
 			expect(node.type).toMatch(/^(n8n-nodes-fieldflow\.|n8n-nodes-base\.)/);
 			if (typeof node.parameters.crm === 'string') expect(node.parameters.crm).toBe(crm);
@@ -42,7 +43,7 @@ describe('template names and wording (issue 17)', () => {
 
 	it('only the two-way sync is recommended, by name', () => {
 		const recommended = files.filter((f) => /recommended/i.test(onDisk(f).name)).sort();
-		expect(recommended).toEqual(['bidirectional-sync.hubspot.json', 'bidirectional-sync.pipedrive.json', 'bidirectional-sync.salesforce.json']);
+		expect(recommended).toEqual(['bidirectional-sync.hubspot.json', 'bidirectional-sync.pipedrive.json', 'bidirectional-sync.salesforce-contacts.json', 'bidirectional-sync.salesforce.json']);
 	});
 
 	it.each(files)("%s words the editor's buttons for n8n 2.x and 1.x", (file) => {
