@@ -34,8 +34,8 @@ const PUBLISHED = ['sync-dashboard', 'selective-sync'];
 /** The CRMs whose templates run on a connected OAuth2 credential in the demo (the others keep their token). */
 const CONNECTED: Crm[] = ['salesforce', 'hubspot'];
 
-/** The CRM a template file is for (`<key>.<crm>.json`, `crm-<crm>-...json`), if any. */
-const crmOf = (file: string): Crm | undefined => CRMS.find((c) => file.includes(`.${c}.`) || file.startsWith(`crm-${c}-`));
+/** The CRM a template file is for (`<key>.<crm>.json`, `<key>.<crm>-<variant>.json`, `crm-<crm>-...json`), if any. */
+const crmOf = (file: string): Crm | undefined => CRMS.find((c) => file.includes(`.${c}.`) || file.includes(`.${c}-`) || file.startsWith(`crm-${c}-`));
 
 /** A workflow id per template file (n8n ids are alphanumeric). */
 const workflowId = (file: string) => `demo${file.replace(/\.json$/, '').replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 36);

@@ -1,6 +1,7 @@
 /**
  * Record groups end to end: the two-way templates of Pipedrive (Start Run's Linked Records:
- * Organization + Deal) and HubSpot (Companies + Deals, linked by associations) imported as users
+ * Organization + Deal), HubSpot (Companies + Deals, linked by associations) and Salesforce in
+ * Contacts mode (Contact + Account + Opportunity with its contact role) imported as users
  * import them and run in a real n8n against the sandboxes. Every field of the guide's table is
  * checked on the member record it belongs to, through the CRM's API (Pipedrive) or the sandbox's
  * records and associations (HubSpot), and back in FieldFlow. One n8n for the file.
@@ -15,6 +16,7 @@ import { clearSqliteStore } from '../support/store';
 const WORKFLOWS = path.join(__dirname, '..', '..', 'workflows');
 const TWO_WAY = 'tgroupstwowaypd';
 const TWO_WAY_HUBSPOT = 'tgroupstwowayhs';
+const TWO_WAY_SF_CONTACTS = 'tgroupstwowaysfc';
 const CRM_WRITE = /(create|update|delete)/;
 
 let sb: Sandboxes;
@@ -34,6 +36,8 @@ beforeAll(async () => {
 	for (const [file, id, linked] of [
 		['bidirectional-sync.pipedrive.json', TWO_WAY, ['organizations', 'deals']],
 		['bidirectional-sync.hubspot.json', TWO_WAY_HUBSPOT, ['companies', 'deals']],
+		// Salesforce in Contacts mode: its own template, Linked Records Account and Opportunity by default.
+		['bidirectional-sync.salesforce-contacts.json', TWO_WAY_SF_CONTACTS, ['Account', 'Opportunity']],
 	] as const) {
 		const wf = JSON.parse(fs.readFileSync(path.join(WORKFLOWS, file), 'utf8'));
 		wf.nodes.find((n: { name: string }) => n.name === 'Start Run').parameters.linkedObjects = linked;
@@ -310,6 +314,111 @@ describe('HubSpot record groups through the two-way template (associations)', ()
 		expect(prospects().find((p) => p.email === 'h9@groups.example')!.company_name).toBe('Cobalt Dental');
 	}, 300_000);
 });
+
+describe('Salesforce record groups through the Contacts-mode two-way template (Contact + Account + Opportunity)', () => {
+	const STAGE: Record<string, string> = { new: 'Prospecting', contacted: 'Qualification', qualified: 'Needs Analysis', proposal: 'Proposal/Price Quote', won: 'Closed Won', lost: 'Closed Lost' };
+	const sf = () => sb.salesforce;
+	const live = (type: string) => sf().tables[type].live();
+	const contactOf = (mail: string) => live('Contact').find((r) => String(r.data.Email).toLowerCase() === mail)!;
+	const oppsOf = (contactId: string) => live('OpportunityContactRole').filter((r) => r.data.ContactId === contactId).map((r) => sf().tables.Opportunity.get(String(r.data.OpportunityId))!);
+	const sfWrites = () => sf().callLog.filter((c) => c.method !== 'GET' && !/query|retrieve|describe|composite\.retrieve|collections\.retrieve/.test(c.endpoint)).length;
+	const runSf = () => run(TWO_WAY_SF_CONTACTS);
+
+	beforeAll(() => {
+		sb.fieldflow.reset();
+		sf().reset();
+		clearSqliteStore(path.join(n8n.userFolder, '.n8n', 'fieldflow-sync.sqlite'));
+	});
+
+	test('first sync: 20 prospects over 6 companies → 6 Accounts, 20 Contacts on them, 20 Opportunities on the Accounts each with its contact as primary role, each field on its member; a Salesforce Contact with its Account and Opportunity arrives whole; a second run writes nothing', async () => {
+		sb.fieldflow.seed({
+			prospects: Array.from({ length: 20 }, (_, i) => ({
+				company_name: COMPANIES[i % 6],
+				contact_name: `Contact ${i + 1}`,
+				email: `s${i + 1}@groups.example`,
+				phone: `+1 555 03${String(i).padStart(2, '0')}`,
+				status: STATUSES[i % 6],
+				estimated_value: 1000 * (i + 1),
+			})),
+		});
+		// Only in Salesforce: a contact of an account with a 12,000 opportunity in Needs Analysis.
+		sf().seed({ Account: [{ Name: 'Zephyr Labs' }] });
+		const zephyr = live('Account').find((a) => a.data.Name === 'Zephyr Labs')!.id;
+		sf().seed({ Contact: [{ FirstName: 'Zoe', LastName: 'Zephyr', Email: 'zoe@zephyr.example', AccountId: zephyr }] });
+		sf().seed({ Opportunity: [{ Name: 'Zephyr Labs', StageName: 'Needs Analysis', CloseDate: '2026-12-31', Amount: 12000, AccountId: zephyr }] });
+		sf().seed({ OpportunityContactRole: [{ OpportunityId: live('Opportunity')[0].id, ContactId: contactOf('zoe@zephyr.example').id, Role: 'Decision Maker', IsPrimary: true }] });
+		sf().resetCounters();
+		sb.fieldflow.resetCounters();
+
+		await runSf();
+
+		expect(live('Account').map((a) => a.data.Name).sort()).toEqual([...COMPANIES, 'Zephyr Labs'].sort());
+		expect(live('Contact')).toHaveLength(21);
+		expect(live('Opportunity')).toHaveLength(21);
+		for (const ff of prospects().filter((p) => String(p.email).endsWith('@groups.example'))) {
+			const contact = contactOf(String(ff.email));
+			expect(`${contact.data.FirstName} ${contact.data.LastName}`).toBe(ff.contact_name);
+			const account = sf().tables.Account.get(String(contact.data.AccountId))!;
+			expect(account.data.Name).toBe(ff.company_name);
+			const opps = oppsOf(contact.id);
+			expect(opps).toHaveLength(1);
+			expect(opps[0].data).toMatchObject({ Name: ff.company_name, StageName: STAGE[String(ff.status)], AccountId: account.id });
+			expect(Number(opps[0].data.Amount)).toBe(ff.estimated_value);
+			expect(opps[0].data.CloseDate).toBeTruthy();
+		}
+		expect(live('OpportunityContactRole').filter((r) => r.data.IsPrimary)).toHaveLength(21);
+		const zoe = prospects().find((p) => p.email === 'zoe@zephyr.example')!;
+		expect(zoe).toMatchObject({ contact_name: 'Zoe Zephyr', company_name: 'Zephyr Labs', status: 'qualified', estimated_value: 12000 });
+
+		sf().resetCounters();
+		sb.fieldflow.resetCounters();
+		await runSf();
+		expect(sfWrites()).toBe(0);
+		expect(ffWrites()).toBe(0);
+	}, 300_000);
+
+	test('changes from any member flow back: an Opportunity stage moved and an Account renamed in Salesforce reach the prospects; a FieldFlow value edit reaches the Opportunity', async () => {
+		const s1 = contactOf('s1@groups.example');
+		await sfPatch('Opportunity', oppsOf(s1.id)[0].id, { StageName: 'Proposal/Price Quote' });
+		await sfPatch('Account', String(s1.data.AccountId), { Name: 'Acme Logistics Group' });
+		await new Promise((r) => setTimeout(r, 1100));
+		const s2 = prospects().find((p) => p.email === 's2@groups.example')!;
+		sb.fieldflow.prospects.update(String(s2.id), { estimated_value: 2500 });
+
+		await runSf();
+
+		const after = prospects();
+		expect(after.find((p) => p.email === 's1@groups.example')).toMatchObject({ status: 'proposal', company_name: 'Acme Logistics Group' });
+		for (const n of [1, 7, 13, 19]) expect(after.find((p) => p.email === `s${n}@groups.example`)!.company_name).toBe('Acme Logistics Group');
+		expect(Number(oppsOf(contactOf('s2@groups.example').id)[0].data.Amount)).toBe(2500);
+
+		sf().resetCounters();
+		sb.fieldflow.resetCounters();
+		await runSf();
+		expect(sfWrites()).toBe(0);
+		expect(ffWrites()).toBe(0);
+	}, 300_000);
+
+	test('company change: a prospect moved to another company is moved to that Account; the shared Account is not renamed for the others', async () => {
+		const s3 = prospects().find((p) => p.email === 's3@groups.example')!;
+		const cobalt = String(contactOf('s3@groups.example').data.AccountId);
+		sb.fieldflow.prospects.update(String(s3.id), { company_name: 'Cobalt Dental North' });
+
+		await runSf();
+
+		expect(sf().tables.Account.get(cobalt)!.data.Name).toBe('Cobalt Dental');
+		const north = live('Account').find((a) => a.data.Name === 'Cobalt Dental North')!;
+		expect(contactOf('s3@groups.example').data.AccountId).toBe(north.id);
+		expect(contactOf('s9@groups.example').data.AccountId).toBe(cobalt);
+		expect(prospects().find((p) => p.email === 's9@groups.example')!.company_name).toBe('Cobalt Dental');
+	}, 300_000);
+});
+
+/** An edit made in Salesforce (its REST sObject PATCH, with the session the sandbox credential holds). */
+async function sfPatch(type: string, id: string, fields: Record<string, unknown>): Promise<void> {
+	const res = await fetch(`${sb.salesforce.url}/services/data/v62.0/sobjects/${type}/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${sb.salesforce.accessToken}`, 'content-type': 'application/json' }, body: JSON.stringify(fields) });
+	if (!res.ok) throw new Error(`PATCH ${type}/${id}: ${res.status} ${await res.text()}`);
+}
 
 /** An edit made in HubSpot (its v3 PATCH, with the private-app token the demo credential holds). */
 async function hsPatch(type: string, id: string, properties: Record<string, unknown>): Promise<void> {
