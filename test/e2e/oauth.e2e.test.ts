@@ -21,11 +21,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { DEMO_OWNER, type RunResult } from './harness';
+import { DEMO_DASHBOARD_LOGIN, DEMO_OWNER, type RunResult } from './harness';
 import { FaultEnv, CREATE_ENDPOINT, CRMS, crmPersonFields, type Crm } from './faults/fixture';
 import type { OAuthServer } from '../sandboxes/oauth';
 import { CRM_INFO, withOAuth2 } from '../../scripts/templates/lib';
 import { SYNC_TEMPLATES, buildSyncTemplate } from '../../scripts/templates/sync';
+import { DASHBOARD_BASIC_AUTH, dashboardPath } from '../../scripts/templates/more';
 
 const TWO_WAY = SYNC_TEMPLATES.find((t) => t.key === 'bidirectional-sync')!;
 
@@ -266,12 +267,21 @@ describe.each(CRMS)('%s: OAuth2 in real n8n', (crm) => {
 	}, 300_000);
 });
 
-test('no token the authorization servers issued is in any run data, the n8n log or the sync store', () => {
+test('no token the authorization servers issued is in any run data, the n8n log, the sync store or the dashboard', async () => {
 	const tokens = CRMS.flatMap((crm) => oauth(crm).issuedTokens());
 	expect(tokens.length).toBeGreaterThan(CRMS.length * 2);
+	// The dashboard page (every CRM on one page), as the ops user opens it.
+	await env.n8n.importCredentials([{ ...DASHBOARD_BASIC_AUTH.httpBasicAuth, type: 'httpBasicAuth', data: { user: DEMO_DASHBOARD_LOGIN.user, password: DEMO_DASHBOARD_LOGIN.password } }]);
+	const dashboard = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'workflows', 'sync-dashboard.salesforce.json'), 'utf8'));
+	await env.importWorkflows([{ key: 'dashboard.salesforce', id: 'wfOAuthDashbrd01', workflow: dashboard }]);
+	await env.n8n.publish('wfOAuthDashbrd01');
+	const page = await fetch(`${env.n8n.url()}/webhook/${dashboardPath('salesforce')}`, { headers: { Authorization: `Basic ${Buffer.from(`${DEMO_DASHBOARD_LOGIN.user}:${DEMO_DASHBOARD_LOGIN.password}`).toString('base64')}` } });
+	expect(page.status).toBe(200);
+	const html = await page.text();
+	for (const crm of CRMS) expect(html).toContain(`data-crm="${crm}"`);
 	const dir = path.join(env.n8n.userFolder, '.n8n');
-	const sources: Record<string, string> = { 'run data': runs.join('\n'), 'n8n.log': env.n8n.logTail(10_000_000) };
+	const sources: Record<string, string> = { 'run data': runs.join('\n'), 'n8n.log': env.n8n.logTail(10_000_000), dashboard: html };
 	for (const f of fs.readdirSync(dir)) if (f.startsWith('fieldflow-sync.sqlite')) sources[f] = fs.readFileSync(path.join(dir, f), 'latin1');
 	const found = Object.entries(sources).flatMap(([name, text]) => tokens.filter((t) => text.includes(t)).map(() => name));
 	expect(found).toEqual([]);
-});
+}, 180_000);
