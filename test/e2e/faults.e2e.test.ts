@@ -84,7 +84,7 @@ const whenCalls = (crm: Crm | 'fieldflow', endpoint: string, n: number, answered
 
 // Pipedrive has no batch API (one call per record at its published 10/s): 2,000 records through
 // a storm of 1-second Retry-Afters would take over half an hour, so it gets a smaller N.
-const STORM_N: Record<Crm, number> = { salesforce: 2000, hubspot: 2000, pipedrive: 20 };
+const STORM_N: Record<Crm, number> = { salesforce: 2000, hubspot: 2000, pipedrive: 12 };
 
 describe.each(CRMS)('%s: rate limits and expired tokens', (crm) => {
 	beforeEach(() => env.resetAll());

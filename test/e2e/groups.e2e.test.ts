@@ -80,18 +80,23 @@ const resetCounters = () => [sb.fieldflow, sb.pipedrive].forEach((s) => s.resetC
 const COMPANIES = ['Acme Logistics', 'Birch Bakery', 'Cobalt Dental', 'Delta Farms', 'Evergreen Tools', 'Fjord Fisheries'];
 const STATUSES = ['new', 'contacted', 'qualified', 'proposal', 'won', 'lost'];
 
+/** 20 FieldFlow prospects over the 6 companies, every status, values 1,000 … 20,000: `<letter><n>@groups.example`. */
+function seedProspects(letter: string, phoneBlock: number): void {
+	sb.fieldflow.seed({
+		prospects: Array.from({ length: 20 }, (_, i) => ({
+			company_name: COMPANIES[i % 6],
+			contact_name: `Contact ${i + 1}`,
+			email: `${letter}${i + 1}@groups.example`,
+			phone: `+1 555 0${phoneBlock}${String(i).padStart(2, '0')}`,
+			status: STATUSES[i % 6],
+			estimated_value: 1000 * (i + 1),
+		})),
+	});
+}
+
 describe('Pipedrive record groups through the two-way template', () => {
 	test('first sync: 20 prospects over 6 companies → 6 organizations, 20 persons and 20 deals, each field on its member record; a Pipedrive person with its organization and deal arrives whole in FieldFlow', async () => {
-		sb.fieldflow.seed({
-			prospects: Array.from({ length: 20 }, (_, i) => ({
-				company_name: COMPANIES[i % 6],
-				contact_name: `Contact ${i + 1}`,
-				email: `c${i + 1}@groups.example`,
-				phone: `+1 555 01${String(i).padStart(2, '0')}`,
-				status: STATUSES[i % 6],
-				estimated_value: 1000 * (i + 1),
-			})),
-		});
+		seedProspects('c', 1);
 		// Only in Pipedrive: a person of an organization with a 12,000 deal.
 		sb.pipedrive.seed({
 			organizations: [{ id: 500, name: 'Zephyr Labs' }],
@@ -214,16 +219,7 @@ describe('HubSpot record groups through the two-way template (associations)', ()
 	});
 
 	test('first sync: 20 prospects over 6 companies → 6 companies, 20 contacts, 20 deals, associated contact ↔ company and deal ↔ contact and company, each field on its member; a HubSpot contact with its company and deal arrives whole in FieldFlow; a second run writes nothing', async () => {
-		sb.fieldflow.seed({
-			prospects: Array.from({ length: 20 }, (_, i) => ({
-				company_name: COMPANIES[i % 6],
-				contact_name: `Contact ${i + 1}`,
-				email: `h${i + 1}@groups.example`,
-				phone: `+1 555 02${String(i).padStart(2, '0')}`,
-				status: STATUSES[i % 6],
-				estimated_value: 1000 * (i + 1),
-			})),
-		});
+		seedProspects('h', 2);
 		// Only in HubSpot: a contact of a company with a 12,000 deal in Demo Scheduled.
 		hs().seed({
 			companies: [{ id: '5900001', properties: { name: 'Zephyr Labs' } }],
@@ -331,16 +327,7 @@ describe('Salesforce record groups through the Contacts-mode two-way template (C
 	});
 
 	test('first sync: 20 prospects over 6 companies → 6 Accounts, 20 Contacts on them, 20 Opportunities on the Accounts each with its contact as primary role, each field on its member; a Salesforce Contact with its Account and Opportunity arrives whole; a second run writes nothing', async () => {
-		sb.fieldflow.seed({
-			prospects: Array.from({ length: 20 }, (_, i) => ({
-				company_name: COMPANIES[i % 6],
-				contact_name: `Contact ${i + 1}`,
-				email: `s${i + 1}@groups.example`,
-				phone: `+1 555 03${String(i).padStart(2, '0')}`,
-				status: STATUSES[i % 6],
-				estimated_value: 1000 * (i + 1),
-			})),
-		});
+		seedProspects('s', 3);
 		// Only in Salesforce: a contact of an account with a 12,000 opportunity in Needs Analysis.
 		sf().seed({ Account: [{ Name: 'Zephyr Labs' }] });
 		const zephyr = live('Account').find((a) => a.data.Name === 'Zephyr Labs')!.id;

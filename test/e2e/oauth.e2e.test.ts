@@ -33,6 +33,7 @@ const TWO_WAY = SYNC_TEMPLATES.find((t) => t.key === 'bidirectional-sync')!;
 const CHROMIUM = '/usr/bin/chromium';
 const TYPE_LABEL: Record<Crm, string> = { salesforce: 'FieldFlow Salesforce OAuth2 API', hubspot: 'FieldFlow HubSpot OAuth2 API', pipedrive: 'FieldFlow Pipedrive OAuth2 API' };
 const KEY = 'oauth-two-way';
+const DASHBOARD_ID = 'wfOAuthDashbrd01';
 const WF_ID: Record<Crm, string> = { salesforce: 'wfOAuthTwoWaySf1', hubspot: 'wfOAuthTwoWayHs1', pipedrive: 'wfOAuthTwoWayPd1' };
 
 const env = new FaultEnv();
@@ -142,7 +143,15 @@ async function reconnect(crm: Crm): Promise<void> {
 
 beforeAll(async () => {
 	fs.mkdirSync(shots, { recursive: true });
-	await env.start({}, { server: true, oauth: true });
+	await env.start({}, { oauth: true });
+	// The dashboard (every CRM on one page) for the secrets check at the end: imported before n8n
+	// starts, published once it runs, as the demo does.
+	await env.n8n.importCredentials([{ ...DASHBOARD_BASIC_AUTH.httpBasicAuth, type: 'httpBasicAuth', data: { user: DEMO_DASHBOARD_LOGIN.user, password: DEMO_DASHBOARD_LOGIN.password } }]);
+	const dashboard = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'workflows', 'sync-dashboard.salesforce.json'), 'utf8'));
+	await env.importWorkflows([{ key: 'dashboard.salesforce', id: DASHBOARD_ID, workflow: dashboard }]);
+	await env.n8n.start();
+	await env.n8n.setupOwner();
+	await env.n8n.publish(DASHBOARD_ID);
 	// The app's callback URL, as the admin pastes n8n's "OAuth Redirect URL" into the vendor's app settings.
 	for (const crm of CRMS) oauth(crm).registerClient({ clientId: oauth(crm).client.clientId, redirectUris: [`${env.n8n.url()}/rest/oauth2-credential/callback`] });
 	const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ff-chromium-'));
@@ -168,7 +177,9 @@ afterEach(async () => {
 
 describe.each(CRMS)('%s: OAuth2 in real n8n', (crm) => {
 	test('created in the UI → Connect my account → Deny stores nothing → Allow → connected → the two-way template syncs both ways with it', async () => {
-		env.resetAll();
+		// Fresh sandboxes; the store keeps the CRMs before (each CRM has its own links), so the secrets
+		// check at the end reads what all three synced.
+		env.resetAll({ keepStore: true });
 		created[crm] = await createInUi(crm);
 
 		const denied = await consent(crm, 'deny');
@@ -271,10 +282,6 @@ test('no token the authorization servers issued is in any run data, the n8n log,
 	const tokens = CRMS.flatMap((crm) => oauth(crm).issuedTokens());
 	expect(tokens.length).toBeGreaterThan(CRMS.length * 2);
 	// The dashboard page (every CRM on one page), as the ops user opens it.
-	await env.n8n.importCredentials([{ ...DASHBOARD_BASIC_AUTH.httpBasicAuth, type: 'httpBasicAuth', data: { user: DEMO_DASHBOARD_LOGIN.user, password: DEMO_DASHBOARD_LOGIN.password } }]);
-	const dashboard = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'workflows', 'sync-dashboard.salesforce.json'), 'utf8'));
-	await env.importWorkflows([{ key: 'dashboard.salesforce', id: 'wfOAuthDashbrd01', workflow: dashboard }]);
-	await env.n8n.publish('wfOAuthDashbrd01');
 	const page = await fetch(`${env.n8n.url()}/webhook/${dashboardPath('salesforce')}`, { headers: { Authorization: `Basic ${Buffer.from(`${DEMO_DASHBOARD_LOGIN.user}:${DEMO_DASHBOARD_LOGIN.password}`).toString('base64')}` } });
 	expect(page.status).toBe(200);
 	const html = await page.text();

@@ -141,14 +141,15 @@ export class FaultEnv {
 		}
 	}
 
-	resetAll(): void {
+	/** Fresh sandboxes and an empty store; `keepStore`: the store keeps what earlier tests synced (other CRMs' links, logs). */
+	resetAll(o: { keepStore?: boolean } = {}): void {
 		for (const s of [this.sb.fieldflow, this.sb.salesforce, this.sb.hubspot, this.sb.pipedrive]) s.reset();
 		this.sb.hubspot.setValidTokens([HUBSPOT_SANDBOX_TOKEN]);
 		// Emptied in place: a running n8n server holds the store open (one per process).
-		clearSqliteStore(this.storePath());
+		if (!o.keepStore) clearSqliteStore(this.storePath());
 	}
 
-	/** Run the bidirectional template (or another key) through `n8n execute`; never throws on a failed run. */
+	/** Run the bidirectional template (or another key): a manual run on the server when it runs, else `n8n execute`; never throws on a failed run. */
 	async run(crm: Crm, key = 'bidirectional-sync'): Promise<RunResult> {
 		const r = await this.n8n.execute(this.ids[`${key}.${crm}`]);
 		this.runData.push(JSON.stringify(r.raw));
