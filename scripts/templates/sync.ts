@@ -129,7 +129,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm, variant?: ObjectVar
 	const writesFieldflow = t.direction !== 'fieldflowToCrm';
 	const paged = !!t.pageSize;
 
-	b.note('About this template', [-400, -420], t.intro(info.label, info.objectLabel), 520, 380);
+	b.note('About this template', [-400, -500], t.intro(info.label, info.objectLabel), 520, 380);
 
 	const manual = b.add('Run now', 'n8n-nodes-base.manualTrigger', 1, [-300, 100], {});
 	const triggers = [manual];
@@ -299,9 +299,10 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm, variant?: ObjectVar
 		b.connect(record, finish);
 	}
 
+	// Above the write nodes (they start at y = -60): the note is 420 high.
 	b.note(
 		'How a run works',
-		[700, -420],
+		[700, -500],
 		`### How a run works\n1. **Start Run** gives the times to read from (last run − 2 min overlap). When ${info.label} is disconnected it outputs nothing and the run stops.\n2. Both sides' changes are **mapped** to FieldFlow's fields and compared with what the last sync wrote (three-way), so echoes of our own writes are ignored.\n3. **Conflict Resolver** routes each record: *To CRM*, *To FieldFlow*, *Conflict*, *Unchanged*.\n4. The write nodes continue on failure, so every failed record reaches **Record Results**, which stores links, statuses, the log and the error queue.\n5. **Finish Run** moves the cursors only after all of that. When records failed, the write nodes and **Record Results** show a warning naming them and what to do, and **Finish Run** ends the execution in error (*Fail Execution When Records Fail*): the Executions list shows it failed and the workflow's error workflow (Settings) can alert you.\n\n**Preview first**: switch on *Preview (Write Nothing)* on **Start Run** and run: each output shows what would be created, updated or held as a conflict, field by field, and **Record Results** the API calls the writes would cost. Nothing is written and no cursor moves.${paged ? `\n\nPaged: steps 2–4 (the lower row) run once per page of prospects, each page in its own sub-execution, then once for the ${info.label} side; **Next Page** hands the next page back to **Sync pages**.` : ''}`,
 		560,
 		420,
