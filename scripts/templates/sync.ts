@@ -118,7 +118,7 @@ export interface ObjectVariant {
 export const SALESFORCE_CONTACTS: ObjectVariant = { suffix: 'contacts', object: 'Contact', objectLabel: 'Contacts', linked: ['Account', 'Opportunity'], titleLabel: 'Salesforce (Contacts + Accounts + Opportunities)' };
 
 export function buildSyncTemplate(t: SyncTemplate, crm: Crm, variant?: ObjectVariant): Workflow {
-	const info = variant ? { ...CRM_INFO[crm], object: variant.object, objectLabel: variant.objectLabel, linked: variant.linked, groups: true, label: CRM_INFO[crm].label } : CRM_INFO[crm];
+	const info = variant ? { ...CRM_INFO[crm], object: variant.object, objectLabel: variant.objectLabel, linked: variant.linked, groups: true } : CRM_INFO[crm];
 	const idKey = variant ? `${crm}-${variant.suffix}` : crm;
 	const b = new Builder(`${t.key}/${idKey}`);
 	const crmCred = crmCredential(crm);

@@ -12,7 +12,6 @@ import { freePort } from './harness';
 
 const env = new FaultEnv();
 
-
 beforeAll(async () => {
 	await env.start({}, { server: true });
 }, 600_000);
@@ -80,8 +79,6 @@ describe.each(CRMS)('%s: writes that fail', (crm) => {
 });
 
 
-const whenCalls = (crm: Crm | 'fieldflow', endpoint: string, n: number, answered = false) => env.whenCalls(crm, endpoint, n, answered);
-
 // Pipedrive has no batch API (one call per record at its published 10/s): 2,000 records through
 // a storm of 1-second Retry-Afters would take over half an hour, so it gets a smaller N.
 const STORM_N: Record<Crm, number> = { salesforce: 2000, hubspot: 2000, pipedrive: 12 };
@@ -115,7 +112,7 @@ describe.each(CRMS)('%s: rate limits and expired tokens', (crm) => {
 		const tokensBefore = env.sfTokens.size;
 		const create = CREATE_ENDPOINT[crm];
 		// The token dies right after the first create was answered.
-		const expire = whenCalls(crm, create, crm === 'pipedrive' ? 10 : 1, true).then(() => {
+		const expire = env.whenCalls(crm, create, crm === 'pipedrive' ? 10 : 1, true).then(() => {
 			if (crm === 'salesforce') env.sb.salesforce.expireAccessTokens();
 			else if (crm === 'hubspot') env.sb.hubspot.setValidTokens([]);
 			else env.sb.pipedrive.injectFault({ kind: 'auth' });
@@ -168,7 +165,7 @@ describe.each(['pipedrive', 'salesforce', 'hubspot'] as Crm[])('%s: n8n killed m
 		crmSandbox(crm).latencyMs = crm === 'pipedrive' ? 150 : 400;
 		const child = env.spawnRun(crm, await freePort());
 		const exited = new Promise((r) => child.once('exit', r));
-		await whenCalls(crm, CREATE_ENDPOINT[crm], crm === 'pipedrive' ? 8 : 2);
+		await env.whenCalls(crm, CREATE_ENDPOINT[crm], crm === 'pipedrive' ? 8 : 2);
 		child.kill('SIGKILL');
 		await exited;
 		await sleep(crmSandbox(crm).latencyMs + 200); // requests in flight land

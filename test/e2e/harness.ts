@@ -211,11 +211,7 @@ export class N8n {
 		return wf.id as string;
 	}
 
-	/**
-	 * Execute a workflow by id through n8n's CLI and return its run data, failed or not. n8n 2.x
-	 * prints the run data through its logger at info level, into the log file (JSON lines): read the
-	 * lines this run added and take the one that holds the run.
-	 */
+	/** Execute a workflow by id and return its run data, failed or not: on the server when it runs, else through the CLI. */
 	async execute(id: string): Promise<RunResult> {
 		if (this.server && this.cookie) {
 			const run = await this.executeOnServer(id);
@@ -242,7 +238,7 @@ export class N8n {
 		if (!executionId) throw new Error(`n8n did not start workflow ${id}: ${JSON.stringify(started).slice(0, 300)}`);
 		const deadline = Date.now() + 900_000;
 		for (let wait = 50; Date.now() < deadline; wait = Math.min(wait * 2, 500)) {
-			const e = await this.rest<{ data?: { status?: string; finished?: boolean; stoppedAt?: string | null; data?: string } }>('GET', `/rest/executions/${executionId}`).catch(
+			const e = await this.rest<{ data?: { status?: string; stoppedAt?: string | null; data?: string } }>('GET', `/rest/executions/${executionId}`).catch(
 				(err: Error) => {
 					// A run still being saved is not found for a moment.
 					if (/answered 404/.test(err.message)) return { data: undefined };
@@ -258,7 +254,11 @@ export class N8n {
 		throw new Error(`execution ${executionId} of workflow ${id} did not finish within 15 minutes:\n${this.logTail()}`);
 	}
 
-	/** `n8n execute` (a CLI run: n8n boots for it, runs the workflow and exits). */
+	/**
+	 * `n8n execute` (a CLI run: n8n boots for it, runs the workflow and exits). n8n 2.x prints the
+	 * run data through its logger at info level, into the log file (JSON lines): read the lines this
+	 * run added and take the one that holds the run.
+	 */
 	async executeWithCli(id: string): Promise<RunResult> {
 		const logFile = path.join(this.userFolder, 'n8n.log');
 		const offset = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;

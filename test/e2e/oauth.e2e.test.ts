@@ -42,16 +42,11 @@ let page: Page;
 const shots = path.join(os.tmpdir(), `ff-oauth-e2e-${process.pid}`);
 /** The credential each CRM's first test created in the UI. */
 const created: Partial<Record<Crm, { id: string; name: string }>> = {};
-/** Every run's raw data, for the secrets check at the end. */
-const runs: string[] = [];
 
 const oauth = (crm: Crm): OAuthServer => env.sb.oauth![crm];
 
-async function run(crm: Crm): Promise<RunResult> {
-	const r = await env.run(crm, KEY);
-	runs.push(JSON.stringify(r.raw));
-	return r;
-}
+/** The OAuth two-way template (FaultEnv keeps every run's raw data for the secrets check). */
+const run = (crm: Crm): Promise<RunResult> => env.run(crm, KEY);
 
 /** The credential as n8n stores it (decrypted by n8n's own exporter). */
 async function tokenData(crm: Crm): Promise<Record<string, string> | undefined> {
@@ -287,7 +282,7 @@ test('no token the authorization servers issued is in any run data, the n8n log,
 	const html = await page.text();
 	for (const crm of CRMS) expect(html).toContain(`data-crm="${crm}"`);
 	const dir = path.join(env.n8n.userFolder, '.n8n');
-	const sources: Record<string, string> = { 'run data': runs.join('\n'), 'n8n.log': env.n8n.logTail(10_000_000), dashboard: html };
+	const sources: Record<string, string> = { 'run data': env.runData.join('\n'), 'n8n.log': env.n8n.logTail(10_000_000), dashboard: html };
 	for (const f of fs.readdirSync(dir)) if (f.startsWith('fieldflow-sync.sqlite')) sources[f] = fs.readFileSync(path.join(dir, f), 'latin1');
 	const found = Object.entries(sources).flatMap(([name, text]) => tokens.filter((t) => text.includes(t)).map(() => name));
 	expect(found).toEqual([]);
