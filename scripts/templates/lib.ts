@@ -47,7 +47,7 @@ export const CRM_INFO: Record<Crm, CrmInfo> = {
 		oauth2CredentialType: 'fieldFlowHubSpotOAuth2Api',
 		credentialId: 'ffHubSpot0000001',
 		credentialName: 'HubSpot sandbox',
-		linked: [],
+		linked: ['companies', 'deals'],
 		groups: true,
 	},
 	pipedrive: {
