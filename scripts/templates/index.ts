@@ -16,8 +16,8 @@ export const RECOMMENDED_TEMPLATE = 'bidirectional-sync';
 export function allTemplates(): Record<string, Workflow> {
 	const out: Record<string, Workflow> = {};
 	for (const t of SYNC_TEMPLATES) for (const crm of CRMS) out[`${t.key}.${crm}.json`] = buildSyncTemplate(t, crm);
-	// Salesforce Contacts mode (Contact + Account + Opportunity), next to the Leads templates: the two-way sync.
-	out[`${RECOMMENDED_TEMPLATE}.salesforce-${SALESFORCE_CONTACTS.suffix}.json`] = buildSyncTemplate(SYNC_TEMPLATES.find((t) => t.key === RECOMMENDED_TEMPLATE)!, 'salesforce', SALESFORCE_CONTACTS);
+	// Salesforce Contacts mode (Contact + Account + Opportunity), next to the Leads templates: every sync mode.
+	for (const t of SYNC_TEMPLATES) out[`${t.key}.salesforce-${SALESFORCE_CONTACTS.suffix}.json`] = buildSyncTemplate(t, 'salesforce', SALESFORCE_CONTACTS);
 	for (const t of MORE_TEMPLATES) for (const crm of CRMS) out[`${t.key}.${crm}.json`] = t.build(crm);
 	return out;
 }
