@@ -1,4 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { recordsByType } from '../../shared/dashboard/render';
 import { show } from './common.descriptions';
 import type { SyncStatusContext } from './node.type';
 
@@ -26,5 +27,7 @@ export async function execute(this: IExecuteFunctions, { store, crm }: SyncStatu
 		[STATUS_LABELS.conflict]: s.conflicts,
 		[STATUS_LABELS.error]: s.errors,
 	};
-	return [{ json: { ...s, synced, statusCounts } as unknown as IDataObject, pairedItem: { item: 0 } }];
+	// Record groups: "Persons 20, Organizations 6, Deals 20" (the members counted once each; '' without groups).
+	const records = s.membersByType ? recordsByType(s.crm ?? crm, s.syncedByType, s.membersByType) : '';
+	return [{ json: { ...s, synced, statusCounts, ...(records ? { recordsByType: records } : {}) } as unknown as IDataObject, pairedItem: { item: 0 } }];
 }

@@ -154,6 +154,7 @@ export async function execute(this: IExecuteFunctions, { store, crm }: SyncStatu
 		connected: summaries[i].connected,
 		lastSyncAt: summaries[i].lastSyncAt,
 		syncedByType: summaries[i].syncedByType,
+		...(summaries[i].membersByType ? { membersByType: summaries[i].membersByType } : {}),
 		pending: summaries[i].pending,
 		errorCount: summaries[i].errors,
 		conflictCount: summaries[i].conflicts,

@@ -14,6 +14,8 @@
  * pick-a-side buttons are POST forms to the record's CRM's action URL (that CRM's dashboard
  * workflow), with `returnTo` = this page, which the action redirects back to.
  */
+import { groupMembers } from '../crm/group/spec';
+import type { CrmName } from '../crm/types';
 import { userErrorMessage, type ErrorKind } from '../errors';
 
 export type LogStatus = 'success' | 'error' | 'conflict' | 'skipped';
@@ -78,6 +80,8 @@ export interface DashboardCrm {
 	connected: boolean;
 	lastSyncAt: string | null;
 	syncedByType: Record<string, number>;
+	/** Record groups: the distinct member records the synced links name, by member object (DashboardSummary.membersByType). */
+	membersByType?: Record<string, number>;
 	pending: number;
 	errorCount: number;
 	conflictCount: number;
@@ -254,6 +258,30 @@ export function describeLog(l: DashboardLogEntry, crmLabel: string): string {
 	return msg.replace(/\bthe CRM\b/g, crmLabel);
 }
 
+/** A CRM object's key in words, plural: persons → Persons, Opportunity → Opportunities, Account → Accounts. */
+export function objectWords(object: string): string {
+	const word = object.charAt(0).toUpperCase() + object.slice(1);
+	if (/s$/i.test(word)) return word;
+	return /[^aeiou]y$/i.test(word) ? `${word.slice(0, -1)}ies` : `${word}s`;
+}
+
+/**
+ * The records a CRM's synced links stand for, by type, in words: each primary object, then its
+ * group's members (company, then deal), then any other member object ("Persons 20, Organizations 6,
+ * Deals 20"). Empty when no link names a member (the per-type list says it all then).
+ */
+export function recordsByType(crm: string, syncedByType: Record<string, number>, membersByType: Record<string, number> = {}): string {
+	if (!Object.keys(membersByType).length) return '';
+	const order: string[] = [];
+	const primaries = Object.keys(syncedByType).sort((a, b) => a.localeCompare(b));
+	for (const p of primaries) {
+		order.push(p);
+		for (const m of groupMembers(crm as CrmName, p)) if (m in membersByType && !order.includes(m)) order.push(m);
+	}
+	for (const m of Object.keys(membersByType).sort((a, b) => a.localeCompare(b))) if (!order.includes(m)) order.push(m);
+	return order.map((t) => `${objectWords(t)} ${(syncedByType[t] ?? 0) + (membersByType[t] ?? 0)}`).join(', ');
+}
+
 function directionLabel(d: string, crmLabel: string): string {
 	return d === 'toCrm' ? `FieldFlow → ${crmLabel}` : d === 'toFieldflow' ? `${crmLabel} → FieldFlow` : '—';
 }
@@ -288,6 +316,7 @@ export function renderDashboard(d: DashboardData): string {
 			.sort(([a], [b]) => a.localeCompare(b))
 			.map(([type, n]) => `<li data-testid="synced-${esc(type)}">${esc(type)}: <b>${esc(n)}</b></li>`)
 			.join('');
+		const records = recordsByType(c.crm, c.syncedByType, c.membersByType);
 		const card = (label: string, value: unknown, testId: string, extra = '') =>
 			`<div class="card" data-testid="${esc(testId)}"><div class="label">${label}</div><div class="value">${esc(value)}</div>${extra}</div>`;
 		const retryAll =
@@ -297,7 +326,7 @@ export function renderDashboard(d: DashboardData): string {
 		return `<section class="crm" data-crm="${esc(c.crm)}" data-testid="crm-${esc(c.crm)}"><h2>${esc(c.label)} <span class="conn ${c.connected ? 'on' : 'off'}">${c.connected ? 'Connected' : 'Disconnected: no new syncing'}</span> ${retryAll}</h2>
 <div class="cards" data-testid="cards">${[
 			card('Last sync', when(c.lastSyncAt), 'last-sync'),
-			card(labelled('synced'), synced, 'count-synced', byType ? `<ul class="types">${byType}</ul>` : ''),
+			card(labelled('synced'), synced, 'count-synced', (byType ? `<ul class="types">${byType}</ul>` : '') + (records ? `<div class="records" data-testid="records-by-type">${esc(records)}</div>` : '')),
 			card(labelled('pending'), c.pending, 'count-pending'),
 			card(labelled('conflict'), c.conflictCount, 'count-conflicts'),
 			card(labelled('error'), c.errorCount, 'count-errors'),
@@ -368,7 +397,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans
 header{background:#1f3a5f;color:#fff;padding:14px 24px}header h1{margin:0;font-size:20px}header .sub{opacity:.8;font-size:12px}
 main{padding:16px 24px}section{background:#fff;border-radius:8px;box-shadow:0 1px 2px rgba(0,0,0,.08);padding:12px 16px;margin-bottom:16px}
 h2{font-size:16px;margin:0 0 8px;display:flex;align-items:center;gap:8px;flex-wrap:wrap}.cards{display:flex;gap:12px;flex-wrap:wrap}.card{flex:1 1 160px;background:#fafbfc;border:1px solid #e6e8ec;border-radius:8px;padding:10px 14px}
-.card .label{font-size:12px;color:#5a6270;display:flex;align-items:center;gap:4px}.card .value{font-size:22px;font-weight:600}.card[data-testid="last-sync"] .value{font-size:15px;padding-top:6px}.types{margin:4px 0 0;padding-left:18px;font-size:12px}
+.card .label{font-size:12px;color:#5a6270;display:flex;align-items:center;gap:4px}.card .value{font-size:22px;font-weight:600}.card[data-testid="last-sync"] .value{font-size:15px;padding-top:6px}.types{margin:4px 0 0;padding-left:18px;font-size:12px}.records{margin-top:4px;font-size:12px;color:#5a6270}
 .conn{font-size:12px;font-weight:400;border-radius:10px;padding:0 8px}.conn.on{background:#dafbe1;color:#1a7f37}.conn.off{background:#fff1e5;color:#9b5c00}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;border-bottom:1px solid #e6e8ec;padding:6px 8px;vertical-align:top}th{background:#fafbfc}
 .icon{vertical-align:-3px;flex:none}.status{white-space:nowrap}.who .company{color:#5a6270}.who .company::before{content:"· "}.where{font-size:12px}.id{color:#5a6270}

@@ -25,7 +25,8 @@ export class Status extends StorePart {
 	async summary(crm?: CrmName): Promise<DashboardSummary> {
 		const byCrm = crm ? ' AND crm = ?' : '';
 		const p: Param[] = crm ? [crm] : [];
-		const [last, synced, pending, errors, conflicts, disconnected] = await Promise.all([
+		const byLinkCrm = crm ? ' AND l.crm = ?' : '';
+		const [last, synced, pending, errors, conflicts, disconnected, members] = await Promise.all([
 			this.db.all<{ t: unknown }>(`SELECT MAX(log_time) AS t FROM ff_logs WHERE status = 'success'${byCrm}`, p),
 			this.db.all<{ object: unknown; n: unknown }>(
 				`SELECT object, COUNT(*) AS n FROM ff_links WHERE status = 'synced'${byCrm} GROUP BY object`,
@@ -35,9 +36,19 @@ export class Status extends StorePart {
 			this.db.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ff_errors WHERE resolved_at IS NULL${byCrm}`, p),
 			this.db.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ff_conflicts WHERE resolved_at IS NULL${byCrm}`, p),
 			this.db.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ff_connections WHERE connected = 0${byCrm}`, p),
+			// Record groups: the distinct member records (a shared organization once) the synced links name.
+			this.db.all<{ object: unknown; n: unknown }>(
+				`SELECT m.member_object AS object, COUNT(DISTINCT m.member_id) AS n FROM ff_link_members m
+				 JOIN ff_links l ON l.crm = m.crm AND l.object = m.object AND l.fieldflow_id = m.fieldflow_id
+				 WHERE l.status = 'synced'${byLinkCrm} GROUP BY m.crm, m.member_object`,
+				p,
+			),
 		]);
 		const syncedByType: Record<string, number> = {};
 		for (const r of synced) syncedByType[String(r.object)] = Number(r.n);
+		// Member ids are per CRM: counted per CRM, then added up by member object.
+		const membersByType: Record<string, number> = {};
+		for (const r of members) membersByType[String(r.object)] = (membersByType[String(r.object)] ?? 0) + Number(r.n);
 		return {
 			crm: crm ?? null,
 			connected: Number(disconnected[0]?.n ?? 0) === 0,
@@ -46,6 +57,7 @@ export class Status extends StorePart {
 			pending: Number(pending[0]?.n ?? 0),
 			errors: Number(errors[0]?.n ?? 0),
 			conflicts: Number(conflicts[0]?.n ?? 0),
+			...(members.length ? { membersByType } : {}),
 		};
 	}
 }

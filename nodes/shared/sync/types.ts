@@ -167,6 +167,12 @@ export interface DashboardSummary {
 	lastSyncAt: string | null;
 	/** Linked records in status synced, by record type (CRM object). */
 	syncedByType: Record<string, number>;
+	/**
+	 * Record groups: the distinct member records (organizations / companies / Accounts, deals /
+	 * Opportunities) that synced links name, by member object; a company shared by many prospects
+	 * counts once. Absent when no link names a member.
+	 */
+	membersByType?: Record<string, number>;
 	pending: number;
 	errors: number;
 	conflicts: number;

@@ -1,4 +1,4 @@
-import { crmRecordUrl, describeLog, esc, renderDashboard, userErrorMessage, type DashboardCrm, type DashboardData } from '../../../nodes/shared/dashboard/render';
+import { crmRecordUrl, describeLog, esc, objectWords, recordsByType, renderDashboard, userErrorMessage, type DashboardCrm, type DashboardData } from '../../../nodes/shared/dashboard/render';
 
 const salesforce: DashboardCrm = {
 	crm: 'salesforce',
@@ -184,5 +184,24 @@ describe('dashboard page', () => {
 		expect(html).toContain('No log entries match.');
 		expect(html).toContain('<div class="value">never</div>');
 		expect(html).toContain('Disconnected');
+	});
+
+	it('record groups: the synced card counts records by member type in words (a shared organization once)', () => {
+		const pipedrive: DashboardCrm = { crm: 'pipedrive', label: 'Pipedrive', connected: true, lastSyncAt: null, syncedByType: { persons: 20 }, membersByType: { deals: 20, organizations: 6 }, pending: 0, errorCount: 0, conflictCount: 0, actionUrl: '' };
+		const html = renderDashboard(data({ crms: [pipedrive], errors: [], conflicts: [], logs: [], logTotal: 0 }));
+		const pd = /<section class="crm" data-crm="pipedrive"[^]*?<\/section>/.exec(html)![0];
+		// The total stays the prospects (synced links); the member records are listed with them, company first.
+		expect(pd).toMatch(/data-testid="count-synced">[^]*?<div class="value">20<\/div>/);
+		expect(pd).toContain('<div class="records" data-testid="records-by-type">Persons 20, Organizations 6, Deals 20</div>');
+		expect(recordsByType('salesforce', { Contact: 20, Lead: 3 }, { Opportunity: 20, Account: 6 })).toBe('Contacts 20, Accounts 6, Opportunities 20, Leads 3');
+		expect(recordsByType('hubspot', { contacts: 20 }, { deals: 20, companies: 6 })).toBe('Contacts 20, Companies 6, Deals 20');
+		expect(objectWords('Opportunity')).toBe('Opportunities');
+		// Without groups nothing is added to the card (the per-type list says it all).
+		expect(recordsByType('salesforce', { Lead: 12 }, {})).toBe('');
+		expect(renderDashboard(data())).not.toContain('records-by-type');
+		// Escaped like every value.
+		const evil = renderDashboard(data({ crms: [{ ...pipedrive, membersByType: { '<b>x</b>': 1 } }] }));
+		expect(evil).toContain('Persons 20, &lt;b&gt;x&lt;/b&gt;s 1');
+		expect(evil).not.toContain('<b>x</b>');
 	});
 });

@@ -444,6 +444,33 @@ export function describeStore(name: string, backend: Backend): void {
 			expect((await store.summary()).connected).toBe(true);
 		});
 
+		test('summary: member records by type, each counted once (a shared organization), only those of synced links, per CRM', async () => {
+			const pd = (id: string, crmId: string, status: Link['status'], members?: Record<string, string>) => link(id, crmId, { crm: 'pipedrive', object: 'persons', status, members });
+			const hs = (id: string, crmId: string, members?: Record<string, string>) => link(id, crmId, { members });
+			// 5 synced persons over 2 organizations with 4 deals (p5 has no deal yet); a pending and a
+			// conflict link name an organization and deals nobody else names: not counted.
+			await store.saveLinks([
+				pd('p1', '1', 'synced', { organizations: '10', deals: '100' }),
+				pd('p2', '2', 'synced', { organizations: '10', deals: '101' }),
+				pd('p3', '3', 'synced', { organizations: '11', deals: '102' }),
+				pd('p4', '4', 'synced', { organizations: '11', deals: '103' }),
+				pd('p5', '5', 'synced', { organizations: '10' }),
+				pd('p6', '6', 'pending', { organizations: '12', deals: '104' }),
+				pd('p7', '7', 'conflict', { organizations: '13', deals: '105' }),
+				pd('p8', '8', 'synced'),
+				// HubSpot ids that look like Pipedrive's are other records: counted for HubSpot.
+				hs('h1', 'H1', { companies: '10', deals: '100' }),
+				hs('h2', 'H2', { companies: '10', deals: '200' }),
+			]);
+			const p = await store.summary('pipedrive');
+			expect(p.syncedByType).toEqual({ persons: 6 });
+			expect(p.membersByType).toEqual({ organizations: 2, deals: 4 });
+			expect((await store.summary('hubspot')).membersByType).toEqual({ companies: 1, deals: 2 });
+			expect((await store.summary()).membersByType).toEqual({ organizations: 2, companies: 1, deals: 6 });
+			// A CRM whose links name no member has none.
+			expect((await store.summary('salesforce')).membersByType).toBeUndefined();
+		});
+
 		test('summary: numbers match what was inserted', async () => {
 			expect(await store.summary('salesforce')).toEqual({
 				crm: 'salesforce',
