@@ -154,7 +154,7 @@ export function buildMeetingSummarySync(crm: Crm): Workflow {
 	b.note(
 		'About this template',
 		[-420, -460],
-		`## Meetings and AI summaries → ${info.label}\nEvery 15 minutes — or on ${EXECUTE} — FieldFlow meetings **completed** since the last run are logged as ${info.label} activities on the ${info.objectLabel.toLowerCase()} record their prospect is synced with (date, duration, notes, outcome); AI meeting summaries become notes on that record.\n\nLogging the same meeting or summary again updates its activity / note: never a duplicate.\n\nProspects must be synced first (two-way or Sync to CRM templates): meetings of prospects not linked yet wait — the meetings cursor stays at the oldest of them, so they are logged once their prospect is synced.`,
+		`## Meetings and AI summaries → ${info.label}\nEvery 15 minutes — or on ${EXECUTE} — FieldFlow meetings **completed** since the last run are logged as ${info.label} activities on the ${info.objectLabel.toLowerCase()} record their prospect is synced with (date, duration, notes, outcome), linked to the prospect's company and deal records too when it syncs with them; AI meeting summaries become notes on those records.\n\nLogging the same meeting or summary again updates its activity / note: never a duplicate.\n\nProspects must be synced first (two-way or Sync to CRM templates): meetings of prospects not linked yet wait — the meetings cursor stays at the oldest of them, so they are logged once their prospect is synced.`,
 		560,
 		380,
 	);
@@ -212,6 +212,7 @@ export function buildMeetingSummarySync(crm: Crm): Workflow {
 			parameters: {
 				operation: 'logMeeting',
 				linkToId: '={{ $json.crmId }}',
+				linkedRecordIds: '={{ $json.crmMembers }}',
 				meetingId: '={{ $json.id }}',
 				subject: '={{ $json.title }}',
 				startTime: '={{ $json.start_time }}',
@@ -230,6 +231,7 @@ export function buildMeetingSummarySync(crm: Crm): Workflow {
 			parameters: {
 				operation: 'addNote',
 				linkToId: '={{ $json.crmId }}',
+				linkedRecordIds: '={{ $json.crmMembers }}',
 				summaryId: '={{ $json.id }}',
 				body: "={{ $json.summary + (($json.action_items || []).length ? '\\n\\nAction items:\\n' + $json.action_items.map((a) => '- ' + a).join('\\n') : '') }}",
 				additionalFields: {},
@@ -239,7 +241,7 @@ export function buildMeetingSummarySync(crm: Crm): Workflow {
 	b.note(
 		'How it works',
 		[700, -460],
-		`### How it works\n- **Start Run** gives the time to read from, per stream (cursors \`fieldflow:meetings\` and \`fieldflow:meetingSummaries\`).\n- **Look Up Links** adds the ${info.label} record (crmId) each item's prospect is synced with, from the sync store — one call for all items.\n- **Linked?** sends records of prospects not synced yet past the write; **Finish Run** keeps the cursor at the oldest of them.\n- A failed ${info.label} call stops the run before **Finish Run**, so the cursor does not move and the next run tries again (the writes are idempotent).`,
+		`### How it works\n- **Start Run** gives the time to read from, per stream (cursors \`fieldflow:meetings\` and \`fieldflow:meetingSummaries\`).\n- **Look Up Links** adds the ${info.label} record (crmId) each item's prospect is synced with and its linked company and deal records (crmMembers), from the sync store — one call for all items; the ${info.label} write links the activity or note to all of them.\n- **Linked?** sends records of prospects not synced yet past the write; **Finish Run** keeps the cursor at the oldest of them.\n- A failed ${info.label} call stops the run before **Finish Run**, so the cursor does not move and the next run tries again (the writes are idempotent).`,
 		520,
 		300,
 	);

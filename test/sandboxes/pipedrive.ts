@@ -746,6 +746,11 @@ export class PipedriveSandbox extends Sandbox {
 				}
 				for (const f of ['pipeline_id', 'stage_id']) if (q[f] !== undefined) rows = rows.filter((r) => String(r.data[f] ?? '') === String(Number(q[f])));
 			}
+			// Activities filter by deal_id ("only activities linked to the specified deal"), person_id
+			// ("whose primary participant is the given person") and org_id ("linked to the specified
+			// organization"), each alone or together (Get all activities, v2,
+			// https://developers.pipedrive.com/docs/api/v1/Activities#getActivities; the SDK's
+			// ActivitiesApi.getActivities documents the same three).
 			for (const f of ['person_id', 'org_id', 'deal_id', 'owner_id']) {
 				if (q[f] !== undefined) rows = rows.filter((r) => String(r.data[f] ?? '') === String(q[f]) || (f === 'person_id' && e === 'activities' && participantOf(r, q[f]!)));
 			}

@@ -1017,6 +1017,7 @@ export class SalesforceSandbox extends Sandbox {
 			for (const f of def.fields) if (f.defaultedOnCreate && !f.nillable && f.createable && f.name in clean && clean[f.name] == null) missing.push(f.name);
 		}
 		if (def.name === 'Event') this.normaliseEvent(merged, clean, missing);
+		if (def.name === 'Event' || def.name === 'Task') this.checkLeadRelatedTo(merged, errors);
 		if (missing.length) errors.push({ statusCode: 'REQUIRED_FIELD_MISSING', message: `Required fields are missing: [${missing.join(', ')}]`, fields: missing });
 		return { errors, clean };
 	}
@@ -1046,6 +1047,25 @@ export class SalesforceSandbox extends Sandbox {
 		const hit = v === null || v === undefined || v === '' ? undefined : this.tables[parent.name].liveWhere(ext.name, v)[0];
 		if (!hit) return { error: { statusCode: 'INVALID_FIELD', message: `Foreign key external ID: ${String(v)} not found for field ${ext.name} in entity ${parent.name}`, fields: [] } };
 		return { field: ref.name, id: hit.id };
+	}
+
+	/**
+	 * An activity whose WhoId is a Lead takes no WhatId ("Related To"): WhatId is Account,
+	 * Opportunity, ... with a Contact, and "If whoId is related to lead, Salesforce does not allow
+	 * the whatId field to contain any value" (https://rioeducation.com/salesforce-activity-whatid-whoid/;
+	 * "Salesforce does not allow WhatId to be set when WhoId references a Lead — this is a hard
+	 * platform constraint", https://help-enterprise.pendula.com/hc/en-us/articles/16482784941583;
+	 * the fields: Event, https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_event.htm,
+	 * Task, https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_task.htm).
+	 * Status code FIELD_INTEGRITY_EXCEPTION, as Salesforce reports a reference its rules refuse
+	 * (StatusCode enum, https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_concepts_core_data_objects.htm#statuscode);
+	 * the message wording is ours. Checked on the record as it would be after the write, so an
+	 * update that sets a WhatId on a Lead's activity is refused too.
+	 */
+	private checkLeadRelatedTo(merged: Record<string, unknown>, errors: SfRecordError[]): void {
+		const who = merged.WhoId == null ? '' : String(merged.WhoId);
+		if (!who || merged.WhatId == null || merged.WhatId === '' || PREFIX_TO_OBJECT[who.slice(0, 3)] !== 'Lead') return;
+		errors.push({ statusCode: 'FIELD_INTEGRITY_EXCEPTION', message: 'Related To ID: a Lead in Name ID cannot have a Related To record; relate it to a Contact instead.', fields: ['WhatId'] });
 	}
 
 	/** Events keep ActivityDateTime = StartDateTime and EndDateTime = start + duration, as Salesforce does. */

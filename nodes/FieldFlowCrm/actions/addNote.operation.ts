@@ -1,10 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import type { CrmAdapter } from '../../shared/crm/types';
 import { show } from './common.descriptions';
-import { forEachItem, required, str, writeJson } from './common';
+import { forEachItem, linkedRecordIds, required, str, writeJson } from './common';
 import type { CrmContext } from './node.type';
 
-/** Link To Record ID (shared with Log Meeting Activity) comes before these: see common.descriptions.ts. */
+/** Link To Record ID and Linked Record IDs (shared with Log Meeting Activity) come before these: see common.descriptions.ts. */
 export const description: INodeProperties[] = [
 	{
 		displayName: 'FieldFlow Summary ID',
@@ -49,6 +49,7 @@ async function addNote(this: IExecuteFunctions, adapter: CrmAdapter, i: number):
 		body: required.call(this, 'body', i),
 		existingId: str(extra.existingId),
 		linkTo: { object, id: required.call(this, 'linkToId', i) },
+		members: linkedRecordIds.call(this, i),
 	});
 	return [writeJson(result)];
 }

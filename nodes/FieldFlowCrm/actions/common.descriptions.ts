@@ -102,3 +102,20 @@ export const linkToIdProperty: INodeProperties = {
 	description: 'CRM ID of the record (of the chosen object) the activity or note belongs to',
 	displayOptions: show('logMeeting', 'addNote'),
 };
+
+/**
+ * The other records of the prospect's record group the activity or note is linked to as well
+ * (Log Meeting Activity and Add Note share it): Look Up Links outputs them as `crmMembers`.
+ * Optional, empty by default, so saved workflows keep linking to the one record.
+ */
+export const linkedRecordIdsProperty: INodeProperties = {
+	displayName: 'Linked Record IDs',
+	name: 'linkedRecordIds',
+	type: 'json',
+	default: '{}',
+	placeholder: '{"organizations": "12", "deals": "40"}',
+	description:
+		'The prospect\'s company and deal records to link the activity or note to as well, by object: e.g. {"organizations": "12", "deals": "40"} (Pipedrive), {"companies": "…", "deals": "…"} (HubSpot), {"Account": "…", "Opportunity": "…"} (Salesforce Contacts: Related To is the Opportunity, else the Account; a Lead takes none). Look Up Links outputs them as crmMembers.',
+	hint: 'After Look Up Links: the expression $json.crmMembers. Empty ({}) links to the record above alone',
+	displayOptions: show('logMeeting', 'addNote'),
+};

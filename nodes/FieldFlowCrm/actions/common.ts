@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
-import type { CrmAdapter, CrmName, CrmRecord, WriteInput, WriteResult } from '../../shared/crm/types';
+import type { CrmAdapter, CrmName, CrmRecord, MemberIds, WriteInput, WriteResult } from '../../shared/crm/types';
 import type { GroupSpec } from '../../shared/crm/group';
 import { groupFor, linkedObjectsOf } from '../../n8nSide/properties/crm';
 import { SyncError } from '../../shared/errors';
@@ -122,6 +122,35 @@ export function groupOfItem(this: IExecuteFunctions, crm: CrmName, object: strin
 /** The Fields to Read option: undefined (the default fields) when empty. */
 export function fieldsToRead(options: IDataObject): string[] | undefined {
 	return (options.fields as string[] | undefined)?.length ? (options.fields as string[]) : undefined;
+}
+
+/**
+ * Linked Record IDs at item `i` (Log Meeting Activity, Add Note): an object of member object →
+ * CRM id, from an expression (Look Up Links' crmMembers) or typed JSON; empty ids are left out,
+ * undefined when there is none. Anything else is a clear error naming the parameter.
+ */
+export function linkedRecordIds(this: IExecuteFunctions, i: number): MemberIds | undefined {
+	let v = this.getNodeParameter('linkedRecordIds', i, '{}') as unknown;
+	if (typeof v === 'string') {
+		const text = v.trim();
+		if (!text) return undefined;
+		try {
+			v = JSON.parse(text);
+		} catch {
+			throw new NodeOperationError(this.getNode(), 'Linked Record IDs is not valid JSON', { itemIndex: i, description: 'Use an object such as {"organizations": "12", "deals": "40"}, or the expression {{ $json.crmMembers }} after Look Up Links' });
+		}
+	}
+	if (v === null || v === undefined) return undefined;
+	if (typeof v !== 'object' || Array.isArray(v)) {
+		throw new NodeOperationError(this.getNode(), 'Linked Record IDs must be an object of object name → record ID', { itemIndex: i, description: 'e.g. {"organizations": "12", "deals": "40"}, or {{ $json.crmMembers }} after Look Up Links' });
+	}
+	const out: MemberIds = {};
+	for (const [object, id] of Object.entries(v as Record<string, unknown>)) {
+		if (id === null || id === undefined || String(id).trim() === '') continue;
+		if (typeof id === 'object') throw new NodeOperationError(this.getNode(), `Linked Record IDs: the ID of "${object}" is not a single ID`, { itemIndex: i, description: 'Give one record ID per object, e.g. {"deals": "40"}' });
+		out[object] = String(id).trim();
+	}
+	return Object.keys(out).length ? out : undefined;
 }
 
 export function str(v: unknown): string | undefined {

@@ -1,10 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import type { CrmAdapter } from '../../shared/crm/types';
 import { show } from './common.descriptions';
-import { forEachItem, required, str, toIso, writeJson } from './common';
+import { forEachItem, linkedRecordIds, required, str, toIso, writeJson } from './common';
 import type { CrmContext } from './node.type';
 
-/** Link To Record ID (shared with Add Note) comes before these: see common.descriptions.ts. */
+/** Link To Record ID and Linked Record IDs (shared with Add Note) come before these: see common.descriptions.ts. */
 export const description: INodeProperties[] = [
 	{
 		displayName: 'FieldFlow Meeting ID',
@@ -72,6 +72,7 @@ async function logMeeting(this: IExecuteFunctions, adapter: CrmAdapter, i: numbe
 		outcome: str(extra.outcome),
 		existingId: str(extra.existingId),
 		linkTo: { object, id: required.call(this, 'linkToId', i) },
+		members: linkedRecordIds.call(this, i),
 	});
 	return [writeJson(result)];
 }

@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { crmAuthenticationProperty, crmProperty } from '../../n8nSide/properties/crm';
-import { linkToIdProperty, objectProperties } from './common.descriptions';
+import { linkedRecordIdsProperty, linkToIdProperty, objectProperties } from './common.descriptions';
 import * as addNote from './addNote.operation';
 import * as deleteRecords from './delete.operation';
 import * as findDuplicates from './findDuplicates.operation';
@@ -69,6 +69,7 @@ export const properties: INodeProperties[] = [
 	...upsert.description,
 	...deleteRecords.description,
 	linkToIdProperty,
+	linkedRecordIdsProperty,
 	...logMeeting.description,
 	...addNote.description,
 	...findDuplicates.description,

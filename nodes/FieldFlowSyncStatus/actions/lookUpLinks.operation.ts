@@ -30,8 +30,10 @@ export const description: INodeProperties[] = [
 
 /**
  * Look Up Links: each input item plus the CRM record its FieldFlow prospect is linked to
- * (`crmId`, `crmObject`, `linked`), from one store call for all items — so meetings and summaries
- * can be logged on the right CRM record.
+ * (`crmId`, `crmObject`, `linked`) and the member records of its record group (`crmMembers`, e.g.
+ * `{ organizations: '12', deals: '40' }`; `{}` for a prospect synced alone), from one store call
+ * for all items (the links come with their members) — so meetings and summaries can be logged on
+ * the right CRM record and linked to its company and deal too.
  */
 export async function execute(this: IExecuteFunctions, { store, crm, items }: SyncStatusContext): Promise<INodeExecutionData[]> {
 	const object = objectParam.call(this);
@@ -45,7 +47,7 @@ export async function execute(this: IExecuteFunctions, { store, crm, items }: Sy
 		const id = ids[i];
 		const link = id ? byId.get(id) : undefined;
 		if (link) {
-			out.push({ json: { ...item.json, crmId: link.crmId, crmObject: object, linked: true, linkStatus: link.status }, pairedItem: { item: i } });
+			out.push({ json: { ...item.json, crmId: link.crmId, crmObject: object, crmMembers: { ...(link.members ?? {}) }, linked: true, linkStatus: link.status }, pairedItem: { item: i } });
 			return;
 		}
 		const reason = id
@@ -53,11 +55,11 @@ export async function execute(this: IExecuteFunctions, { store, crm, items }: Sy
 			: 'The item has no FieldFlow prospect ID (check the Prospect ID parameter)';
 		if (mode === 'skip') return;
 		if (mode === 'passThrough') {
-			out.push({ json: { ...item.json, crmId: null, crmObject: object, linked: false, notLinkedReason: reason }, pairedItem: { item: i } });
+			out.push({ json: { ...item.json, crmId: null, crmObject: object, crmMembers: {}, linked: false, notLinkedReason: reason }, pairedItem: { item: i } });
 			return;
 		}
 		if (this.continueOnFail()) {
-			out.push({ json: { ...item.json, crmId: null, crmObject: object, linked: false, error: reason }, pairedItem: { item: i } });
+			out.push({ json: { ...item.json, crmId: null, crmObject: object, crmMembers: {}, linked: false, error: reason }, pairedItem: { item: i } });
 			return;
 		}
 		throw new NodeOperationError(this.getNode(), reason, { itemIndex: i, description: 'Set "If Not Linked" to output or skip such items instead' });

@@ -29,7 +29,7 @@ export const operationProperty: INodeProperties = {
 		{ name: 'Get Dashboard', value: 'getDashboard', description: 'Last sync, records synced by type, pending, errors, conflicts', action: 'Get the sync dashboard' },
 		{ name: 'Get Errors', value: 'getErrors', description: 'List the open error queue', action: 'Get queued errors' },
 		{ name: 'Get Logs', value: 'getLogs', description: 'Sync log entries filtered by date range, record type and status', action: 'Get sync logs' },
-		{ name: 'Look Up Links', value: 'lookUpLinks', description: 'Add the linked CRM record (crmId, crmObject) to items that carry a FieldFlow prospect ID', action: 'Look up linked CRM records' },
+		{ name: 'Look Up Links', value: 'lookUpLinks', description: 'Add the linked CRM record (crmId, crmObject) and its company and deal records (crmMembers) to items that carry a FieldFlow prospect ID', action: 'Look up linked CRM records' },
 		{ name: 'Next Page', value: 'nextPage', description: 'End one page of a paged run: the next page to read, or done, with the totals so far', action: 'Finish a page of a sync run' },
 		{ name: 'Reconnect', value: 'reconnect', description: 'Resume syncing with the CRM', action: 'Reconnect the CRM' },
 		{ name: 'Record Results', value: 'recordResults', description: 'Store the outcome of sync writes: links, baselines, logs, errors, conflicts', action: 'Record sync results' },

@@ -101,6 +101,13 @@ export interface MeetingInput {
 	outcome?: string;
 	/** The CRM record the activity links to (contact/lead/person ...). */
 	linkTo: { object: string; id: string };
+	/**
+	 * The other records of the prospect's record group the activity is linked to as well, by member
+	 * object (`{ organizations: '12', deals: '40' }`, as Look Up Links outputs `crmMembers`): Pipedrive
+	 * org_id / deal_id, HubSpot associations with the company and the deal, Salesforce WhatId (the
+	 * Opportunity, else the Account; only with a Contact as WhoId, never with a Lead).
+	 */
+	members?: MemberIds;
 	/** CRM activity id from a previous sync, when the caller knows it. */
 	existingId?: string;
 }
@@ -110,6 +117,8 @@ export interface NoteInput {
 	summaryId: string;
 	body: string;
 	linkTo: { object: string; id: string };
+	/** As MeetingInput.members: the note is linked to these members of the prospect's group too. */
+	members?: MemberIds;
 	existingId?: string;
 }
 

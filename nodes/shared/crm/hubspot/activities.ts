@@ -1,6 +1,15 @@
 /**
  * HubSpot activities: meetings and notes (meeting summaries), idempotent by a marker (the meeting's
  * external URL; a search token in the note body) and linked with HubSpot's default associations.
+ *
+ * A prospect's record group: the meeting / note is associated with the contact and with each
+ * member (company, deal), inline on create (one call: Create a meeting with `associations`,
+ * https://developers.hubspot.com/docs/api/crm/meetings#create-meetings; notes likewise,
+ * https://developers.hubspot.com/docs/api/crm/notes), with the default types of associations.ts
+ * (meeting → contact 200, company 188, deal 212; note → contact 202, company 190, deal 214). An
+ * existing one found again is updated and gets each association with the default PUT (creating an
+ * association that exists changes nothing), so an activity logged before its prospect had a
+ * company or a deal gains them.
  */
 import { createHash } from 'node:crypto';
 import { SyncError } from '../../errors';
@@ -39,7 +48,7 @@ export async function logMeeting(hs: HubSpotClient, m: MeetingInput): Promise<Wr
 	};
 	const outcome = meetingOutcome(m.outcome);
 	if (outcome) properties.hs_meeting_outcome = outcome;
-	return idempotentActivity(hs, 'meetings', m.meetingId, m.existingId, m.linkTo, properties, async () => {
+	return idempotentActivity(hs, 'meetings', m.meetingId, m.existingId, linkTargets(m.linkTo, m.members), properties, async () => {
 		const res = await hs.search('meetings', {
 			filterGroups: [{ filters: [{ propertyName: 'hs_meeting_external_url', operator: 'EQ', value: url }] }],
 			sorts: [],
@@ -57,7 +66,7 @@ export async function addNote(hs: HubSpotClient, n: NoteInput): Promise<WriteRes
 		hs_note_body: `${n.body}\n<p>${escapeHtml(marker)}</p>`,
 		hs_timestamp: new Date().toISOString(),
 	};
-	return idempotentActivity(hs, 'notes', n.summaryId, n.existingId, n.linkTo, properties, async () => {
+	return idempotentActivity(hs, 'notes', n.summaryId, n.existingId, linkTargets(n.linkTo, n.members), properties, async () => {
 		const filters: SearchFilter[] = [{ propertyName: 'hs_note_body', operator: 'CONTAINS_TOKEN', value: token }];
 		const singular = SINGULAR[n.linkTo.object];
 		if (singular) filters.unshift({ propertyName: `associations.${singular}`, operator: 'EQ', value: n.linkTo.id });
@@ -71,9 +80,19 @@ export async function addNote(hs: HubSpotClient, n: NoteInput): Promise<WriteRes
  * association. Note: the search index lags writes by seconds in HubSpot, so the marker lookup is
  * the second line of defence; callers pass existingId from their link table whenever they can.
 
+/** The record the activity belongs to, then its group's members (without empty ids or repeats). */
+function linkTargets(linkTo: { object: string; id: string }, members: Record<string, string> | undefined): Array<{ object: string; id: string }> {
+	const out = [linkTo];
+	for (const [object, id] of Object.entries(members ?? {})) {
+		const v = String(id ?? '').trim();
+		if (v && !out.some((t) => t.object === object && t.id === v)) out.push({ object, id: v });
+	}
+	return out;
+}
+
 /**
  * Update the known activity (existingId, else one found by its marker) or create it with its
- * association. Note: the search index lags writes by seconds in HubSpot, so the marker lookup is
+ * associations. Note: the search index lags writes by seconds in HubSpot, so the marker lookup is
  * the second line of defence; callers pass existingId from their link table whenever they can.
  */
 async function idempotentActivity(
@@ -81,13 +100,17 @@ async function idempotentActivity(
 	type: 'meetings' | 'notes',
 	key: string,
 	existingId: string | undefined,
-	linkTo: { object: string; id: string },
+	targets: Array<{ object: string; id: string }>,
 	properties: Record<string, string>,
 	find: () => Promise<string | undefined>,
 ): Promise<WriteResult> {
-	const typeId = HUBSPOT_ASSOCIATION_TYPES[`${type}->${linkTo.object}`];
-	if (typeId === undefined) {
-		return failure(key, new SyncError({ kind: 'validation', message: `HubSpot ${type} cannot be linked to "${linkTo.object}" (use contacts, companies or deals).`, recordRef: key }));
+	const typed: Array<{ object: string; id: string; typeId: number }> = [];
+	for (const t of targets) {
+		const typeId = HUBSPOT_ASSOCIATION_TYPES[`${type}->${t.object}`];
+		if (typeId === undefined) {
+			return failure(key, new SyncError({ kind: 'validation', message: `HubSpot ${type} cannot be linked to "${t.object}" (use contacts, companies or deals).`, recordRef: key }));
+		}
+		typed.push({ ...t, typeId });
 	}
 	try {
 		let id = existingId;
@@ -108,9 +131,11 @@ async function idempotentActivity(
 		}
 		if (id) {
 			const found = id;
-			await hs.call('associations.default.create', `link ${type} ${found} to ${linkTo.object} ${linkTo.id}`, () =>
-				hs.client.crm.associations.v4.basicApi.createDefault(type, found, linkTo.object, linkTo.id),
-			key);
+			for (const t of typed) {
+				await hs.call('associations.default.create', `link ${type} ${found} to ${t.object} ${t.id}`, () =>
+					hs.client.crm.associations.v4.basicApi.createDefault(type, found, t.object, t.id),
+				key);
+			}
 			return { ref: key, success: true, id: found, created: false };
 		}
 		const created = await hs.call(
@@ -119,7 +144,7 @@ async function idempotentActivity(
 			() =>
 				hs.client.crm.objects.basicApi.create(type, {
 					properties,
-					associations: [{ to: { id: linkTo.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: typeId }] }],
+					associations: typed.map((t) => ({ to: { id: t.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: t.typeId }] })),
 				}),
 			key,
 			'creates',
