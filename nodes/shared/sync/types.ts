@@ -18,6 +18,13 @@ export type ConflictStrategy = 'newestWins' | 'fieldflowWins' | 'crmWins' | 'man
 /** What happens when a linked record was deleted on one side. */
 export type NotFoundPolicy = 'unlink' | 'recreate' | 'deleteOther';
 
+/**
+ * What happens when a record group's member (its company or deal) that the link names is gone from
+ * the CRM (deleted, archived, or no longer linked to the primary): unlink it (the prospect and its
+ * values stay; no later write recreates it), or recreate it from the prospect's values and link it.
+ */
+export type MemberDeletedPolicy = 'unlink' | 'recreate';
+
 export type RecordStatus = 'synced' | 'pending' | 'conflict' | 'error';
 
 export type CanonicalFields = Record<string, unknown>;

@@ -1,0 +1,238 @@
+/**
+ * A record group's member deleted in the CRM (a Pipedrive deal or organization, a HubSpot deal or
+ * company archived, a Salesforce Opportunity deleted), through the whole engine run the templates
+ * make: the CRM side read as groups by the real SDKs from the sandboxes, the Conflict Resolver's
+ * plan (resolve), the CRM writes (writeGroups, as the FieldFlow CRM node's upsert does them), the
+ * FieldFlow writes (an in-memory FieldFlow), and the commit into a real SQLite store.
+ *
+ * What must hold for every CRM: the deletion never clears the prospect's Status / Estimated Value /
+ * Company Name in FieldFlow, never deletes the prospect, never creates a duplicate, and is logged;
+ * then the *When a Linked Company or Deal Is Deleted* setting decides: unlink (the next writes do
+ * not recreate it) or recreate (a new member from the prospect's values, linked).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HubSpotAdapter } from '../../../nodes/shared/crm/hubspot';
+import { PipedriveAdapter } from '../../../nodes/shared/crm/pipedrive';
+import { SalesforceAdapter } from '../../../nodes/shared/crm/salesforce';
+import type { CrmAdapter, CrmName, WriteInput } from '../../../nodes/shared/crm/types';
+import { groupMembers, groupSpec, writeGroups, type GroupSpec } from '../../../nodes/shared/crm/group';
+import { buildMapping, type EffectiveMapping } from '../../../nodes/shared/mapping/effective';
+import { mapCrmRecord, mapFieldflowRecord } from '../../../nodes/shared/mapping/records';
+import { openStore, type SyncStore } from '../../../nodes/shared/store';
+import { commit, planCommit } from '../../../nodes/shared/sync/commit';
+import { crmLookups } from '../../../nodes/shared/sync/lookups';
+import { OUTPUT, type Routed } from '../../../nodes/shared/sync/plan';
+import { readSync, withOutcome, withoutSync, WRITE_OUTCOME_KEYS, type WriteMeta } from '../../../nodes/shared/sync/protocol';
+import { resolve } from '../../../nodes/shared/sync/resolve';
+import type { LogEntry, MemberDeletedPolicy, SyncDirection } from '../../../nodes/shared/sync/types';
+import { HubSpotSandbox } from '../../sandboxes/hubspot';
+import { PipedriveSandbox } from '../../sandboxes/pipedrive';
+import { SalesforceSandbox } from '../../sandboxes/salesforce';
+
+for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete process.env[k];
+
+const RETRY = { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 100 };
+const PD_TOKEN = 'pd-deleted-token-0123456789';
+const HS_TOKEN = 'pat-na1-deleted-0000-1111-2222-333333333333';
+
+interface Crm {
+	name: CrmName;
+	object: string;
+	members: string[];
+	start(): Promise<void>;
+	stop(): void;
+	reset(): void;
+	adapter(): CrmAdapter;
+}
+
+const pd = new PipedriveSandbox();
+const hs = new HubSpotSandbox();
+const sf = new SalesforceSandbox();
+let pdBase = '';
+
+const CRMS: Record<CrmName, Crm> = {
+	pipedrive: {
+		name: 'pipedrive',
+		object: 'persons',
+		members: ['organizations', 'deals'],
+		start: async () => {
+			pdBase = await pd.start(0);
+			pd.setValidTokens([PD_TOKEN]);
+		},
+		stop: () => pd.stop(),
+		reset: () => pd.reset(),
+		adapter: () => new PipedriveAdapter({ apiToken: PD_TOKEN, baseUrl: pdBase, ratePerSecond: 0, retry: RETRY }),
+	},
+	hubspot: {
+		name: 'hubspot',
+		object: 'contacts',
+		members: ['companies', 'deals'],
+		start: async () => {
+			await hs.start(0);
+			hs.setValidTokens([HS_TOKEN]);
+		},
+		stop: () => hs.stop(),
+		reset: () => hs.reset(),
+		adapter: () => new HubSpotAdapter({ accessToken: HS_TOKEN, baseUrl: hs.url, ratePerSecond: 10_000, searchRatePerSecond: 10_000, retry: RETRY, sleep: async () => undefined }),
+	},
+	salesforce: {
+		name: 'salesforce',
+		object: 'Contact',
+		members: ['Account', 'Opportunity'],
+		start: async () => {
+			await sf.start(0);
+		},
+		stop: () => sf.stop(),
+		reset: () => sf.reset(),
+		adapter: () => new SalesforceAdapter({ baseUrl: sf.url, accessToken: sf.accessToken, retry: RETRY, ratePerSecond: 10_000 }),
+	},
+};
+
+/** FieldFlow, in memory: prospects by id, as the FieldFlow node reads and writes them. */
+class FieldFlow {
+	readonly prospects = new Map<string, Record<string, unknown>>();
+	private clock = Date.parse('2026-12-01T00:00:00Z');
+	now(): string {
+		this.clock += 1000;
+		return new Date(this.clock).toISOString();
+	}
+	put(p: Record<string, unknown>): Record<string, unknown> {
+		const rec = { ...(this.prospects.get(String(p.id)) ?? {}), ...p, updated_at: this.now() };
+		this.prospects.set(String(rec.id), rec);
+		return rec;
+	}
+}
+
+/** One sync run as the two-way template makes it, in process. */
+class Run {
+	readonly eff: EffectiveMapping;
+	readonly spec: GroupSpec;
+	readonly a: CrmAdapter;
+	constructor(
+		readonly crm: Crm,
+		readonly store: SyncStore,
+		readonly ff: FieldFlow,
+	) {
+		this.eff = buildMapping({ crm: crm.name, object: crm.object, useDefaults: true, custom: [], statusOverrides: [], members: crm.members });
+		this.spec = groupSpec(crm.name, crm.object, crm.members)!;
+		this.a = crm.adapter();
+	}
+
+	/**
+	 * The prospects `ffIds` changed in FieldFlow and the CRM primaries `crmIds` changed in the CRM
+	 * (read as groups by id, as the change feed hands them over: no link hints) go through
+	 * resolve → writes → commit. Returns the routed items and the items committed.
+	 */
+	async sync(ffIds: string[], crmIds: string[], options: { onMemberDeleted?: MemberDeletedPolicy; direction?: SyncDirection } = {}): Promise<{ routed: Routed[]; committed: Array<Record<string, unknown>> }> {
+		const { eff } = this;
+		const ffIn = ffIds.map((id, item) => ({ record: mapFieldflowRecord(this.ff.prospects.get(id)!, eff).record, input: 0 as const, item }));
+		const lookups = crmLookups(this.a, eff);
+		const crmRecords = crmIds.length ? await lookups.getCrmByIds(crmIds) : [];
+		const crmIn = crmRecords.map((r, item) => ({ record: mapCrmRecord(r, eff).record, input: 1 as const, item }));
+		const { routed } = await resolve(
+			ffIn,
+			crmIn,
+			{ store: this.store, ...lookups, getFieldflowByIds: async (ids) => ids.flatMap((id) => (this.ff.prospects.has(id) ? [this.ff.prospects.get(id)!] : [])) },
+			{ eff, role: 'person', direction: options.direction ?? 'bidirectional', strategy: 'newestWins', notFound: 'unlink', matchBy: ['email'], ...(options.onMemberDeleted ? { onMemberDeleted: options.onMemberDeleted } : {}) },
+		);
+		const committed: Array<Record<string, unknown>> = [];
+		// To CRM: the FieldFlow CRM node's upsert (the item's JSON is the record, _sync its write).
+		const toCrm = routed.filter((r) => r.output === OUTPUT.toCrm);
+		const inputs: WriteInput[] = toCrm.map((r, i) => {
+			const meta = readSync(r.json) as WriteMeta;
+			const fields = withoutSync(r.json) as Record<string, unknown>;
+			for (const k of WRITE_OUTCOME_KEYS) delete fields[k];
+			const input: WriteInput = { ref: String(i), id: meta.crmId ?? undefined, fields };
+			if (meta.members) input.members = meta.members;
+			return input;
+		});
+		const results = inputs.length ? await writeGroups(this.a, this.spec, inputs) : [];
+		results.forEach((res, i) => {
+			committed.push(withOutcome(toCrm[i].json, res.success ? { id: res.id ?? null, success: true, created: !!res.created, ...(res.members ? { members: res.members } : {}) } : { id: res.id ?? null, success: false, error: res.error?.message ?? 'failed', errorKind: res.error?.kind ?? 'unknown', ...(res.members ? { members: res.members } : {}) }));
+		});
+		// To FieldFlow: the FieldFlow node's upsert.
+		for (const r of routed.filter((x) => x.output === OUTPUT.toFieldflow)) {
+			const meta = readSync(r.json) as WriteMeta;
+			const body = withoutSync(r.json) as Record<string, unknown>;
+			const id = meta.fieldflowId ?? `pr_new_${this.ff.prospects.size + 1}`;
+			const rec = this.ff.put({ ...body, id });
+			committed.push(withOutcome(r.json, { id, success: true, created: !meta.fieldflowId, modifiedAt: String(rec.updated_at) }));
+		}
+		for (const r of routed.filter((x) => x.output === OUTPUT.conflict || x.output === OUTPUT.unchanged)) committed.push(r.json);
+		await commit(this.store, planCommit(committed).batch);
+		return { routed, committed };
+	}
+}
+
+let dir = '';
+let store: SyncStore;
+
+beforeAll(async () => {
+	for (const c of Object.values(CRMS)) await c.start();
+	dir = mkdtempSync(join(tmpdir(), 'ff-deleted-'));
+});
+afterAll(async () => {
+	for (const c of Object.values(CRMS)) c.stop();
+	rmSync(dir, { recursive: true, force: true });
+});
+let n = 0;
+beforeEach(async () => {
+	for (const c of Object.values(CRMS)) c.reset();
+	store = await openStore({ kind: 'sqlite', path: join(dir, `store-${++n}.db`) });
+});
+afterEach(async () => {
+	await store.close();
+});
+
+const prospect = (i: number, company: string | null, extra: Record<string, unknown> = {}) => ({
+	id: `pr_${i}`,
+	contact_name: `Contact${i} Person`,
+	email: `c${i}@example.com`,
+	phone: null,
+	company_name: company,
+	status: 'qualified',
+	estimated_value: 1000 * i,
+	...extra,
+});
+
+/** The prospects synced once to the CRM (first sync: each created with its company and deal). */
+async function firstSync(run: Run, prospects: Array<Record<string, unknown>>): Promise<Map<string, { crmId: string; members: Record<string, string> }>> {
+	for (const p of prospects) run.ff.put(p);
+	await run.sync(prospects.map((p) => String(p.id)), []);
+	const links = await run.store.getLinks(run.crm.name, run.crm.object, { fieldflowIds: prospects.map((p) => String(p.id)) });
+	expect(links.filter((l) => l.status === 'synced')).toHaveLength(prospects.length);
+	return new Map(links.map((l) => [l.fieldflowId, { crmId: l.crmId!, members: l.members ?? {} }]));
+}
+
+async function logsOf(fieldflowId: string): Promise<LogEntry[]> {
+	return (await store.queryLogs({ limit: 1000 })).entries.filter((e) => e.fieldflowId === fieldflowId);
+}
+
+describe('today (no member setting): a Pipedrive deal deleted in the CRM', () => {
+	test('the link drops the deal without a word; the next Status change creates a new deal from that one change', async () => {
+		const crm = CRMS.pipedrive;
+		const ff = new FieldFlow();
+		const run = new Run(crm, store, ff);
+		const linked = await firstSync(run, [prospect(1, 'Acme')]);
+		const { crmId, members } = linked.get('pr_1')!;
+		expect(Object.keys(members).sort()).toEqual(['deals', 'organizations']);
+		await run.a.delete('deals', [members.deals]);
+		// The person is read again (it changed in Pipedrive): its group has no deal any more.
+		const { routed } = await run.sync([], [crmId]);
+		expect(routed.map((r) => r.output)).toEqual([OUTPUT.unchanged]);
+		// FieldFlow keeps its values.
+		expect(ff.prospects.get('pr_1')).toMatchObject({ status: 'qualified', estimated_value: 1000, company_name: 'Acme' });
+		const link = (await store.getLinks('pipedrive', 'persons', { fieldflowIds: ['pr_1'] }))[0];
+		expect(link.members).toEqual({ organizations: members.organizations });
+		expect(groupMembers('pipedrive', 'persons')).toEqual(['organizations', 'deals']);
+		// Then a Status change in FieldFlow: a new deal, with that one change (and a title from the person id).
+		ff.put({ id: 'pr_1', status: 'won' });
+		await run.sync(['pr_1'], []);
+		const deals = (await run.a.listRelated!({ object: 'deals', field: 'person_id', ids: [crmId] })).filter((d) => !d.deleted);
+		expect(deals).toHaveLength(1);
+		expect(deals[0].fields).toMatchObject({ status: 'won', title: `persons ${crmId}` });
+		expect(deals[0].fields.value ?? null).toBeNull();
+	});
+});
