@@ -6,6 +6,8 @@
  */
 import { chunk } from 'lodash';
 import type { ChangePage, CrmAdapter, CrmRecord, ListOptions, MemberIds } from '../types';
+import { formatPosition } from '../../keyset';
+import { isKeysetRead } from '../keyset';
 import { groupLinks, type GroupLinks } from './links';
 import { prefixed, type GroupSpec } from './spec';
 
@@ -84,13 +86,17 @@ async function dealsOf(a: CrmAdapter, spec: GroupSpec, links: GroupLinks, primar
  * which the merge sees as unchanged); the last page carries the newest time of every feed.
  */
 export async function* listGroupChanges(a: CrmAdapter, spec: GroupSpec, since: string | undefined, options: ListOptions & GroupReadOptions = {}): AsyncIterable<ChangePage> {
+	if (isKeysetRead(options)) {
+		yield* groupPage(a, spec, since, options);
+		return;
+	}
 	const pageSize = options.pageSize;
 	const links = groupLinks(a, spec);
 	const affected = new Set<string>();
 	let high = since ?? '';
 	let oldestMemberChange: string | undefined;
 	for (const member of [spec.company, spec.deal]) {
-		if (!member) continue;
+		if (!member || readsEverything(since)) continue;
 		for await (const page of a.listChangedSince(member.object, since, { pageSize })) {
 			if (page.cursor > high) high = page.cursor;
 			for (const r of page.records) if (!oldestMemberChange || r.modifiedAt < oldestMemberChange) oldestMemberChange = r.modifiedAt;
@@ -115,4 +121,53 @@ export async function* listGroupChanges(a: CrmAdapter, spec: GroupSpec, since: s
 		held = await getGroupsByIds(a, spec, ids, options);
 	}
 	yield { records: held ?? [], cursor: high };
+}
+
+/**
+ * A read from the beginning: every primary is in its own feed, so the members' feeds add none (a
+ * bulk sync's Since is the epoch, Start Run's Initial Since default, or nothing).
+ */
+function readsEverything(since: string | undefined): boolean {
+	return !since || Date.parse(since) <= 0;
+}
+
+/**
+ * One page of a paged group read (ListOptions.after / limit / until): the primaries' own feed by
+ * keyset, each with its members, its `position` the primary's own (time, id) (the group's
+ * modifiedAt is its newest member's). When that feed ends within the page and Since is a real
+ * time, the primaries changed only through a member (an organization renamed, a deal moved) follow,
+ * read by id, as `unordered` pages: after the last keyset page, never counted in one. A primary
+ * whose own change is after Since is left out of those: the own feed has it (this run, or the next
+ * when it changed after Until).
+ */
+async function* groupPage(a: CrmAdapter, spec: GroupSpec, since: string | undefined, options: ListOptions & GroupReadOptions): AsyncIterable<ChangePage> {
+	const { pageSize, after, until, limit } = options;
+	const seen = new Set<string>();
+	let high = since ?? '';
+	let read = 0;
+	for await (const page of a.listChangedSince(spec.primary, since, { pageSize, after, until, limit })) {
+		read += page.records.length;
+		if (page.cursor > high) high = page.cursor;
+		for (const r of page.records) seen.add(r.id);
+		const groups = await assembleGroups(a, spec, page.records, options);
+		groups.forEach((g, i) => (g.position = formatPosition(page.records[i].modifiedAt, page.records[i].id)));
+		yield { records: groups, cursor: readsEverything(since) ? page.cursor : since ?? '' };
+	}
+	if (readsEverything(since) || (limit !== undefined && read >= limit)) return;
+	const links = groupLinks(a, spec);
+	const affected = new Set<string>();
+	for (const member of [spec.company, spec.deal]) {
+		if (!member) continue;
+		for await (const page of a.listChangedSince(member.object, since, { pageSize })) {
+			if (page.cursor > high) high = page.cursor;
+			const owners = member === spec.deal ? await links.primariesOfDeals(page.records) : await links.primariesOfCompanies(page.records.map((r) => r.id));
+			for (const ids of owners.values()) for (const id of ids) if (!seen.has(id)) affected.add(id);
+		}
+	}
+	const sinceMs = Date.parse(since!);
+	for (const ids of chunk([...affected], pageSize ?? 100)) {
+		const primaries = (await a.getByIds(spec.primary, ids)).filter((p) => !(Date.parse(p.modifiedAt) > sinceMs));
+		if (primaries.length) yield { records: await assembleGroups(a, spec, primaries, options), cursor: since ?? '', unordered: true };
+	}
+	yield { records: [], cursor: high, unordered: true };
 }
