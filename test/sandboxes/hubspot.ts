@@ -168,7 +168,15 @@ export const HS_DEAL_PIPELINE = {
 const SINGULAR: Record<string, string> = { contacts: 'contact', companies: 'company', deals: 'deal', meetings: 'meeting', notes: 'note' };
 const ID_BASE: Record<string, number> = { contacts: 1000, companies: 5_000_000, deals: 9_000_000, meetings: 40_000_000, notes: 70_000_000 };
 
-/** HUBSPOT_DEFINED association type ids (from → to). */
+/**
+ * HUBSPOT_DEFINED association type ids (from → to), as the associations v4 guide's "Association
+ * type ID values" list them (https://developers.hubspot.com/docs/api/crm/associations). The
+ * activities' ones (meeting → contact 200, company 188, deal 212; note → contact 202, company 190,
+ * deal 214, and back) are what a meeting or note takes inline on create ("Create a meeting ... To
+ * associate it with existing records, include an associations object",
+ * https://developers.hubspot.com/docs/api/crm/meetings; notes, https://developers.hubspot.com/docs/api/crm/notes)
+ * and what the v4 reads answer for meetings and notes like any other object.
+ */
 export const HS_ASSOCIATION_TYPES: Record<string, number> = {
 	'contacts->companies': 279,
 	'companies->contacts': 280,
