@@ -43,11 +43,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { N8n, REPO_ROOT } from '../e2e/harness';
 import { sandboxCredentials, startSandboxes, type Sandboxes } from '../sandboxes';
-import type { Sandbox, Table } from '../sandboxes/common';
+import type { Table } from '../sandboxes/common';
 import { createAdapter } from '../../nodes/shared/crm';
-import { CRM_OBJECT, bulkWorkflow, bulkWorkflowId, runnerWorkflow, runnerWorkflowId, syncWorkflow, syncWorkflowId, type BenchCrm, type RunKind } from './workflow';
+import { CRM_OBJECT, bulkWorkflow, bulkWorkflowId, crmOf, runnerWorkflow, runnerWorkflowId, syncWorkflow, syncWorkflowId, type BenchCrm, type BenchTarget, type RunKind } from './workflow';
 import { engineBench, type EngineResult } from './engine';
-import { naiveSync } from './naive';
+import { naiveGroupSync, naiveSync } from './naive';
+import { byObject, countOf, instrument, type Counts } from './calls';
+import { GROUP_TARGETS, companiesFor, editOnePercent, expectedMembers, fieldflowRenamed, floorWrites, fieldflowState, groupProspect, importedFields, linkedCounts, liveCounts, type EditCounts } from './groups';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { runtimeDir, nodeBinDir } = require('../../scripts/ensure-n8n.js') as { runtimeDir: (line: string) => string; nodeBinDir: (line: string) => string };
@@ -62,10 +64,16 @@ const opt = (name: string): string | undefined => {
 };
 
 const QUICK = flag('quick');
+/** `--groups`: the record-groups bench (groups.ts): person + company + deal per prospect, Salesforce in both modes. */
+const GROUPS = flag('groups');
 const LATENCY = Number(opt('latency') ?? 25);
-const CRMS = (opt('crm')?.split(',') ?? ['salesforce', 'hubspot', 'pipedrive']) as BenchCrm[];
+const CRMS = (opt('crm')?.split(',') ?? (GROUPS ? ['salesforce-contacts', 'salesforce', 'hubspot', 'pipedrive'] : ['salesforce', 'hubspot', 'pipedrive'])) as BenchTarget[];
+/** `--no-import`: skip the CRM → FieldFlow import after each groups scenario; `--import-max=<N>`: only up to this N. */
+const IMPORT_MAX = flag('no-import') ? 0 : Number(opt('import-max') ?? Infinity);
 const THROTTLED = flag('throttled');
 const SIZES = opt('n')?.split(',').map((x) => Number(x.replace(/_/g, ''))) ?? (QUICK || THROTTLED ? [1000] : [1000, 10_000, 100_000]);
+/** Every N runs the naive baseline at N = 1,000 (`--naive-n=<N>` another size, once per target). */
+const NAIVE_N = Number(opt('naive-n') ?? 1000);
 /** Pipedrive has no batch API: N single-record writes (4 in parallel), so N = 100,000 is ≥ 100,000 calls; `--pipedrive-max=10000` skips the larger sizes. */
 const PIPEDRIVE_MAX = Number(opt('pipedrive-max') ?? Infinity);
 /** `--heap=<MB>`: n8n's V8 heap limit (--max-old-space-size); default: Node's own. */
@@ -75,7 +83,9 @@ const BULK_ONLY = flag('bulk-only') || THROTTLED;
 /** `--bulk-two-way`: run the bulk first sync through the two-way template (one execution, not paged), for comparison. */
 const BULK_TWO_WAY = flag('bulk-two-way');
 const RATE_ENV: Record<string, string> = THROTTLED ? {} : { FIELDFLOW_SANDBOX_RATE_PER_SECOND: '0' };
-const OUT = opt('out') ?? path.join(REPO_ROOT, 'bench-results', `bench-${THROTTLED ? 'throttled' : QUICK ? 'quick' : 'full'}.json`);
+const OUT = opt('out') ?? path.join(REPO_ROOT, 'bench-results', `bench-${GROUPS ? 'groups' : THROTTLED ? 'throttled' : QUICK ? 'quick' : 'full'}.json`);
+/** The Linked Records each target's workflows run with: the guide's full set (groups), or none (the flat bench: the person alone, as its earlier results). */
+const linkedFor = (t: BenchTarget): string[] => (GROUPS ? GROUP_TARGETS[t].linked : []);
 
 /**
  * `--throttled`: the vendors' published limits, switched on in the sandboxes (each switch cites its
@@ -86,8 +96,9 @@ const OUT = opt('out') ?? path.join(REPO_ROOT, 'bench-results', `bench-${THROTTL
  * https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting); Salesforce the org's daily
  * allocation (15,000 for a Developer Edition org; no per-second limit is published).
  */
-const VENDOR_LIMITS: Record<BenchCrm, string> = {
+const VENDOR_LIMITS: Record<BenchTarget, string> = {
 	salesforce: 'daily allocation 15,000 calls (403 REQUEST_LIMIT_EXCEEDED past it)',
+	'salesforce-contacts': 'daily allocation 15,000 calls (403 REQUEST_LIMIT_EXCEEDED past it)',
 	hubspot: '100 calls / rolling 10 s + search 5/s, X-HubSpot-RateLimit-* headers',
 	pipedrive: '20 requests / 2 s, x-ratelimit-* headers',
 };
@@ -100,12 +111,12 @@ function vendorLimitsOn(sb: Sandboxes): void {
 }
 
 /** Rate-limit refusals the CRM sandbox answered so far (its enforced limits, not injected faults). */
-function refusals(sb: Sandboxes, crm: BenchCrm): number {
-	return sb[crm].rateLimited;
+function refusals(sb: Sandboxes, t: BenchTarget): number {
+	return sb[crmOf(t)].rateLimited;
 }
 
-const FLOOR_BATCH: Record<BenchCrm, number> = { salesforce: 200, hubspot: 100, pipedrive: 1 };
-const LABEL: Record<BenchCrm, string> = { salesforce: 'Salesforce', hubspot: 'HubSpot', pipedrive: 'Pipedrive' };
+const FLOOR_BATCH: Record<BenchTarget, number> = { salesforce: 200, 'salesforce-contacts': 200, hubspot: 100, pipedrive: 1 };
+const LABEL: Record<BenchTarget, string> = { salesforce: 'Salesforce', 'salesforce-contacts': 'Salesforce (Contacts)', hubspot: 'HubSpot', pipedrive: 'Pipedrive' };
 
 interface Calls {
 	total: number;
@@ -114,6 +125,8 @@ interface Calls {
 	fieldflow: { reads: number; writes: number };
 	crm: { reads: number; writes: number };
 	byEndpoint: Record<string, Record<string, number>>;
+	/** CRM calls per object (calls.ts: from the request's path, SOQL FROM or Collections body). */
+	byObject: Record<string, Counts>;
 }
 
 interface RunMeasure {
@@ -132,40 +145,32 @@ interface RunMeasure {
 }
 
 interface Scenario {
-	crm: BenchCrm;
+	crm: BenchTarget;
 	n: number;
 	bulk?: RunMeasure & { floorWrites: number; recordsPerSecond: number; crmRecords: number };
 	settle?: RunMeasure;
 	noChange?: RunMeasure;
 	onePercent?: RunMeasure & { changedEachSide: number; crmWritesExpected: number; fieldflowWritesExpected: number };
 	skipped?: string;
-}
-
-const WRITE_RE = /(^|\.)(create|update|upsert|archive|delete|batch)$|^prospects\.batch$|^collections\.|batch\.(create|update|upsert|archive)$|crmSync\.put$/;
-const READ_OVERRIDE = /batch\.read$|search|query|list|get/;
-
-function isWrite(endpoint: string): boolean {
-	if (/batch\.read$/.test(endpoint)) return false;
-	if (WRITE_RE.test(endpoint)) return true;
-	return !READ_OVERRIDE.test(endpoint) && /post|put|patch|delete/i.test(endpoint);
-}
-
-function callsOf(sb: Sandboxes, crm: BenchCrm): Calls {
-	const count = (s: Sandbox) => {
-		let reads = 0;
-		let writes = 0;
-		for (const [e, v] of s.calls) {
-			if (e === 'oauth.token' || e === 'versions') {
-				reads += v;
-				continue;
-			}
-			if (isWrite(e)) writes += v;
-			else reads += v;
-		}
-		return { reads, writes };
+	/** Groups: what the bulk left in the CRM, per member object, and the links on the records. */
+	groups?: {
+		companies: number;
+		floor: Record<string, number>;
+		expected: Record<string, number>;
+		live: Record<string, number>;
+		linked: Record<string, number>;
+		edits?: EditCounts;
+		/** FieldFlow prospects carrying a renamed company's name after the 1 % run (expected: edits.crm.prospectsOfRenamed). */
+		renamedArrived?: number;
 	};
-	const f = count(sb.fieldflow);
-	const c = count(sb[crm]);
+	/** Groups: the CRM → FieldFlow import (FieldFlow emptied, store dropped, Sync All Prospects again). */
+	import?: RunMeasure & { imported: ReturnType<typeof importedFields> };
+}
+
+function callsOf(sb: Sandboxes, t: BenchTarget): Calls {
+	const crm = crmOf(t);
+	const f = countOf(sb.fieldflow);
+	const c = countOf(sb[crm]);
 	return {
 		total: f.reads + f.writes + c.reads + c.writes,
 		reads: f.reads + c.reads,
@@ -173,6 +178,7 @@ function callsOf(sb: Sandboxes, crm: BenchCrm): Calls {
 		fieldflow: f,
 		crm: c,
 		byEndpoint: { fieldflow: Object.fromEntries(sb.fieldflow.calls), [crm]: Object.fromEntries(sb[crm].calls) },
+		byObject: byObject(sb[crm]),
 	};
 }
 
@@ -197,11 +203,11 @@ function age(sb: Sandboxes, ms: number): void {
 	}
 }
 
-function seedProspects(sb: Sandboxes, n: number): void {
-	const prospects = Array.from({ length: n }, (_, k) => {
-		const i = k + 1;
-		return { company_name: `Company ${i}`, contact_name: `Pat Person${i}`, email: `pat${i}@company${i}.example`, phone: `+1 555 ${String(i).padStart(7, '0')}`, status: 'new' };
-	});
+/** Prospect i (1-based) of the flat bench: one company each, status new. */
+const flatProspect = (i: number): Record<string, unknown> => ({ company_name: `Company ${i}`, contact_name: `Pat Person${i}`, email: `pat${i}@company${i}.example`, phone: `+1 555 ${String(i).padStart(7, '0')}`, status: 'new' });
+
+function seedProspects(sb: Sandboxes, n: number, make: (i: number, n: number) => Record<string, unknown> = flatProspect): void {
+	const prospects = Array.from({ length: n }, (_, k) => make(k + 1, n));
 	// The sandbox clock never repeats a time (1 ms apart): seed the prospects as created over the last
 	// n ms, not n ms into the future (which no real FieldFlow would report, and which a run's
 	// Until = its start would rightly leave for the next run).
@@ -213,10 +219,10 @@ function seedProspects(sb: Sandboxes, n: number): void {
 	clock.offsetMs = offset;
 }
 
-function liveCount(sb: Sandboxes, crm: BenchCrm): number {
-	const tables = (sb[crm] as unknown as { tables: Record<string, Table> }).tables;
+function liveCount(sb: Sandboxes, t: BenchTarget): number {
+	const tables = (sb[crmOf(t)] as unknown as { tables: Record<string, Table> }).tables;
 	let n = 0;
-	for (const row of tables[CRM_OBJECT[crm]].rows.values()) if (!row.deletedAt) n++;
+	for (const row of tables[CRM_OBJECT[t]].rows.values()) if (!row.deletedAt) n++;
 	return n;
 }
 
@@ -224,10 +230,11 @@ class Bench {
 	n8n!: N8n;
 	sb!: Sandboxes;
 	dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ff-bench-'));
-	storePath = (crm: BenchCrm) => path.join(this.dir, `store-${crm}.sqlite`);
+	storePath = (t: BenchTarget) => path.join(this.dir, `store-${t}.sqlite`);
 
 	async setup(): Promise<void> {
 		this.sb = await startSandboxes();
+		for (const s of [this.sb.salesforce, this.sb.hubspot, this.sb.pipedrive]) instrument(s);
 		// A snapshot of the built package: other work in this checkout may rebuild dist/ mid-run.
 		const pkg = path.join(this.dir, 'package');
 		fs.mkdirSync(pkg);
@@ -236,7 +243,7 @@ class Bench {
 		fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(pkg, 'node_modules'), 'dir');
 		this.n8n = await new N8n({ packageDir: pkg }).prepare();
 		await this.n8n.importCredentials(sandboxCredentials(this.sb));
-		const wfs = CRMS.flatMap((crm) => [syncWorkflow(crm, this.storePath(crm)), bulkWorkflow(crm, this.storePath(crm)), runnerWorkflow(crm), runnerWorkflow(crm, 'bulk')]);
+		const wfs = CRMS.flatMap((t) => [syncWorkflow(t, this.storePath(t), linkedFor(t)), bulkWorkflow(t, this.storePath(t), linkedFor(t)), runnerWorkflow(t), runnerWorkflow(t, 'bulk')]);
 		const file = path.join(this.dir, 'workflows.json');
 		fs.writeFileSync(file, JSON.stringify(wfs));
 		await this.n8n.cli(['import:workflow', `--input=${file}`]);
@@ -251,7 +258,7 @@ class Bench {
 	}
 
 	/** One `n8n execute` of the runner workflow; max RSS of the n8n process; calls from the sandboxes. */
-	async run(crm: BenchCrm, kind: RunKind = 'sync'): Promise<RunMeasure> {
+	async run(crm: BenchTarget, kind: RunKind = 'sync'): Promise<RunMeasure> {
 		resetCounters(this.sb);
 		const refused0 = refusals(this.sb, crm);
 		const node = path.join(nodeBinDir(this.n8n.line), 'node');
@@ -310,7 +317,7 @@ class Bench {
 		return { ok, error, wallMs, maxRssMb, maxRssMainMb, load, calls: callsOf(this.sb, crm), rateLimited: refusals(this.sb, crm) - refused0 };
 	}
 
-	async scenario(crm: BenchCrm, n: number): Promise<Scenario> {
+	async scenario(crm: BenchTarget, n: number): Promise<Scenario> {
 		const sb = this.sb;
 		const s: Scenario = { crm, n };
 		for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.reset();
@@ -351,13 +358,75 @@ class Bench {
 		return s;
 	}
 
+	/**
+	 * The record-groups scenario (groups.ts): N prospects over about N/3 companies, each a person +
+	 * company + deal; bulk first sync (Sync All Prospects), settle, no change, 1 % edits on each
+	 * member on each side (two-way template); then the CRM → FieldFlow import: FieldFlow emptied,
+	 * the store dropped, Sync All Prospects again, so every CRM group becomes a prospect.
+	 */
+	async groupScenario(t: BenchTarget, n: number): Promise<Scenario> {
+		const sb = this.sb;
+		const g = GROUP_TARGETS[t];
+		const s: Scenario = { crm: t, n };
+		for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.reset();
+		for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.latencyMs = LATENCY;
+		if (THROTTLED) vendorLimitsOn(sb);
+		fs.rmSync(this.storePath(t), { force: true });
+		seedProspects(sb, n, groupProspect);
+		const expected = expectedMembers(g, n);
+		log(`${g.label} N=${n} (${companiesFor(n)} companies): bulk first sync (Sync All Prospects, paged)…`);
+		const bulk = await this.run(t, 'bulk');
+		const live = liveCounts(sb, g);
+		s.bulk = { ...bulk, floorWrites: Object.values(floorWrites(g, n)).reduce((a, b) => a + b, 0), crmRecords: live[CRM_OBJECT[t]], recordsPerSecond: Math.round((n / bulk.wallMs) * 1000) };
+		s.groups = { companies: companiesFor(n), floor: floorWrites(g, n), expected, live, linked: linkedCounts(sb, g) };
+		const wrong = Object.keys(expected).filter((o) => live[o] !== expected[o]);
+		if (!bulk.ok || wrong.length) {
+			s.bulk.ok = false;
+			s.bulk.error ??= `CRM holds ${wrong.map((o) => `${live[o]} ${o} (expected ${expected[o]})`).join(', ')}`;
+			log(`  bulk failed: ${s.bulk.error.slice(-2000)}`);
+			return s;
+		}
+		log(`  bulk: ${fmtCalls(bulk.calls)} in ${sec(bulk.wallMs)}, peak RSS ${bulk.maxRssMb} MB; by object ${fmtObjects(bulk.calls.byObject)}; live ${JSON.stringify(live)}; links ${JSON.stringify(s.groups.linked)}`);
+		if (!BULK_ONLY) {
+			s.settle = await this.run(t);
+			log(`  settle: ${fmtCalls(s.settle.calls)} in ${sec(s.settle.wallMs)}`);
+			age(sb, 10 * 60_000);
+			s.noChange = await this.run(t);
+			log(`  no change: ${fmtCalls(s.noChange.calls)} in ${sec(s.noChange.wallMs)}; by object ${fmtObjects(s.noChange.calls.byObject)}`);
+			const edits = await editOnePercent(sb, g, n);
+			s.groups.edits = edits;
+			log(`  1% on each member on each side: ${JSON.stringify(edits)}…`);
+			const one = await this.run(t);
+			const k = Math.max(1, Math.floor(n / 100));
+			s.onePercent = { ...one, changedEachSide: k, crmWritesExpected: 0, fieldflowWritesExpected: 0 };
+			s.groups.renamedArrived = fieldflowRenamed(sb);
+			log(`  1%: ${fmtCalls(one.calls)} in ${sec(one.wallMs)}; by object ${fmtObjects(one.calls.byObject)}; renamed companies' prospects in FieldFlow ${s.groups.renamedArrived} (of ${edits.crm.prospectsOfRenamed})`);
+		}
+		if (n <= IMPORT_MAX) {
+			const before = fieldflowState(sb);
+			sb.fieldflow.reset();
+			sb.fieldflow.latencyMs = LATENCY;
+			fs.rmSync(this.storePath(t), { force: true });
+			log(`  CRM → FieldFlow import of the CRM's ${live[CRM_OBJECT[t]]} groups (FieldFlow emptied, store dropped, Sync All Prospects)…`);
+			const imp = await this.run(t, 'bulk');
+			s.import = { ...imp, imported: importedFields(sb, before) };
+			log(`  import: ${fmtCalls(imp.calls)} in ${sec(imp.wallMs)}, peak RSS ${imp.maxRssMb} MB; ${JSON.stringify(s.import.imported)}`);
+			if (imp.ok && s.import.imported.prospects !== live[CRM_OBJECT[t]]) {
+				s.import.ok = false;
+				s.import.error = `FieldFlow holds ${s.import.imported.prospects} prospects, expected ${live[CRM_OBJECT[t]]}`;
+			}
+		}
+		return s;
+	}
+
 	/** Edit k CRM records (phone) through the CRM's own API, then clear the counters. */
-	private async editCrm(crm: BenchCrm, k: number): Promise<void> {
+	private async editCrm(target: BenchTarget, k: number): Promise<void> {
+		const crm = crmOf(target);
 		const creds = sandboxCredentials(this.sb);
 		const type = { salesforce: 'fieldFlowSalesforceApi', hubspot: 'fieldFlowHubSpotApi', pipedrive: 'fieldFlowPipedriveApi' }[crm];
 		const adapter = createAdapter(crm, creds.find((c) => c.type === type)!.data, { salesforce: { ratePerSecond: 1e6 }, hubspot: { ratePerSecond: 1e6, searchRatePerSecond: 1e6 }, pipedrive: { ratePerSecond: 1e6 } });
 		const tables = (this.sb[crm] as unknown as { tables: Record<string, Table> }).tables;
-		const rows = tables[CRM_OBJECT[crm]].live();
+		const rows = tables[CRM_OBJECT[target]].live();
 		const phoneField = { salesforce: 'Phone', hubspot: 'phone', pipedrive: 'phone' }[crm];
 		const inputs = [];
 		for (let j = 0; j < k; j++) {
@@ -366,7 +435,7 @@ class Bench {
 		}
 		const latency = this.sb[crm].latencyMs;
 		this.sb[crm].latencyMs = 0;
-		const res = await adapter.upsert(CRM_OBJECT[crm], inputs);
+		const res = await adapter.upsert(CRM_OBJECT[target], inputs);
 		this.sb[crm].latencyMs = latency;
 		const failed = res.filter((r) => !r.success);
 		if (failed.length) throw new Error(`editing ${crm} records failed: ${failed[0].error?.message}`);
@@ -401,6 +470,12 @@ function treeRssKb(root: number, skipRoot: boolean): number {
 	return total;
 }
 
+function fmtObjects(o: Record<string, Counts>): string {
+	return Object.entries(o)
+		.map(([k, v]) => `${k} ${v.reads}r/${v.writes}w`)
+		.join(', ');
+}
+
 function fmtCalls(c: Calls): string {
 	return `${c.total} calls (FieldFlow ${c.fieldflow.reads}r/${c.fieldflow.writes}w, CRM ${c.crm.reads}r/${c.crm.writes}w)`;
 }
@@ -433,11 +508,14 @@ function readN8nVersion(): string {
 }
 
 interface NaiveRow {
-	crm: BenchCrm;
+	crm: BenchTarget;
 	n: number;
 	ok: boolean;
 	calls: Calls;
 	wallMs: number;
+	/** Groups: the member records the naive run left, per object. */
+	live?: Record<string, number>;
+	error?: string;
 	/** Our bulk run at the same N. */
 	oursCalls?: number;
 	oursWallMs?: number;
@@ -468,6 +546,7 @@ function throttledTable(results: { scenarios: Scenario[] }, meta: Record<string,
 
 function table(results: { scenarios: Scenario[]; naive: NaiveRow[]; engine: EngineResult[] }, meta: Record<string, any>): string {
 	if (meta.throttled) return throttledTable(results, meta);
+	if (meta.groups) return groupsTable(results, meta);
 	const lines: string[] = [];
 	const fmt = (x: number | undefined) => (x === undefined ? '–' : x.toLocaleString('en-US'));
 	lines.push(`Machine: ${meta.machine.cpu}, ${meta.machine.cores} cores, ${meta.machine.memoryGiB} GiB RAM, ${meta.machine.os}; n8n ${meta.machine.n8n} on its own Node 24 (\`n8n execute\`${meta.heapMb ? `, V8 heap limit ${meta.heapMb} MB` : ", Node's default heap limit"}); sandboxes with ${meta.latencyMs} ms per call; client throttles ${meta.throttled ? 'at vendor defaults' : 'off (FIELDFLOW_SANDBOX_RATE_PER_SECOND=0)'}; ${meta.date}.`);
@@ -516,6 +595,103 @@ function table(results: { scenarios: Scenario[]; naive: NaiveRow[]; engine: Engi
 	return lines.join('\n');
 }
 
+/** Calls of `o`'s records in a by-object count (a Salesforce Collections call carrying several types counts for each). */
+function ofObject(by: Record<string, Counts>, o: string): Counts {
+	const out = { reads: 0, writes: 0 };
+	for (const [k, v] of Object.entries(by)) {
+		if (!k.split('+').includes(o)) continue;
+		out.reads += v.reads;
+		out.writes += v.writes;
+	}
+	return out;
+}
+
+/** The groups bench's tables (`--groups`). */
+function groupsTable(results: { scenarios: Scenario[]; naive: NaiveRow[] }, meta: Record<string, any>): string {
+	const fmt = (x: number | undefined) => (x === undefined ? '–' : x.toLocaleString('en-US'));
+	const lines: string[] = [];
+	lines.push(`Machine: ${meta.machine.cpu}, ${meta.machine.cores} cores, ${meta.machine.memoryGiB} GiB RAM, ${meta.machine.os}; n8n ${meta.machine.n8n} on its own Node 24 (\`n8n execute\`${meta.heapMb ? `, V8 heap limit ${meta.heapMb} MB` : ", Node's default heap limit"}); sandboxes with ${meta.latencyMs} ms per call; client throttles off (FIELDFLOW_SANDBOX_RATE_PER_SECOND=0); ${meta.date}.`);
+	lines.push('');
+	const loads = results.scenarios.flatMap((s) => [s.bulk, s.settle, s.noChange, s.onePercent, s.import].flatMap((r) => r?.load ?? []));
+	if (loads.length) lines.push(`1-minute load average during the runs: ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} (2 cores shared with other work: times are upper bounds; calls do not depend on load).`, '');
+	lines.push('**Bulk first sync of record groups** (N new FieldFlow prospects over about N/3 companies, each with a status and an estimated value; empty CRM; the Sync All Prospects template, pages of 2,000): CRM write calls per member object, measured / floor (Salesforce ⌈records/200⌉, HubSpot ⌈records/100⌉, Pipedrive one call per record):');
+	lines.push('');
+	lines.push('| CRM | N | companies | writes per member object (measured / floor) | association calls | other CRM writes | reads (FieldFlow + CRM) | total calls | time | prospects/s | peak n8n RSS (process tree) | records in the CRM, linked |');
+	lines.push('| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+	for (const s of results.scenarios) {
+		const g = GROUP_TARGETS[s.crm];
+		const b = s.bulk;
+		if (!b || !s.groups) {
+			lines.push(`| ${g.label} | ${fmt(s.n)} | | ${s.skipped ?? 'not run'} | | | | | | | | |`);
+			continue;
+		}
+		if (!b.ok) {
+			lines.push(`| ${g.label} | ${fmt(s.n)} | ${fmt(s.groups.companies)} | failed: ${(b.error ?? '').split('\n').find((l) => l.trim()) ?? ''} | | | | | | | | |`);
+			continue;
+		}
+		const by = b.calls.byObject;
+		const members = g.members.map((m) => `${m.object} ${fmt(ofObject(by, m.object).writes)} / ${fmt(s.groups!.floor[m.object])}`).join(' · ');
+		const assoc = ofObject(by, 'associations').writes;
+		const named = new Set([...g.members.map((m) => m.object), 'associations']);
+		const other = Object.entries(by)
+			.filter(([k]) => !k.split('+').some((o) => named.has(o)))
+			.reduce((a, [, v]) => a + v.writes, 0);
+		const live = g.members.map((m) => `${fmt(s.groups!.live[m.object])} ${m.object}`).join(', ');
+		const linked = Object.entries(s.groups.linked).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
+		lines.push(
+			`| ${g.label} | ${fmt(s.n)} | ${fmt(s.groups.companies)} | ${members} | ${g.associationFloor !== undefined || assoc ? fmt(assoc) : '–'} | ${fmt(other)} | ${fmt(b.calls.fieldflow.reads)} + ${fmt(b.calls.crm.reads)} | ${fmt(b.calls.total)} | ${sec(b.wallMs)} | ${fmt(b.recordsPerSecond)} | ${fmt(b.maxRssMb)} MB | ${live}${linked ? `; ${linked}` : ''} |`,
+		);
+	}
+	const inc = results.scenarios.filter((s) => s.noChange || s.onePercent);
+	if (inc.length) {
+		lines.push('');
+		lines.push('**Incremental runs** (the two-way template): *no change* after the clocks are aged 10 minutes; *1 % on each member on each side*: in FieldFlow 1 % of the prospects get a new phone (person), 1 % a new estimated value (deal), 1 % a new Company Name (the company-change rule: the shared company is not renamed, the prospect moves to a new one); in the CRM, through its API, 1 % of the people get a new phone, 1 % of the deals a new amount, 1 % of the companies a new name (each reaches its ~3 prospects). Salesforce Leads: Lead phone and Lead.Company. Calls per CRM object:');
+		lines.push('');
+		lines.push('| CRM | N | settle run: calls | no-change run: calls | no-change: CRM calls per object | 1 % run: calls (writes) | 1 % run: CRM writes per object | 1 % run: FieldFlow writes | 1 % run: time | renamed companies reached FieldFlow (prospects) |');
+		lines.push('| --- | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: |');
+		for (const s of inc) {
+			const g = GROUP_TARGETS[s.crm];
+			const objs = (by: Record<string, Counts> | undefined, pick: (c: Counts) => number) =>
+				Object.entries(by ?? {})
+					.filter(([, v]) => pick(v) > 0)
+					.map(([k, v]) => `${k} ${fmt(pick(v))}`)
+					.join(', ') || '0';
+			const one = s.onePercent;
+			lines.push(
+				`| ${g.label} | ${fmt(s.n)} | ${fmt(s.settle?.calls.total)} | ${fmt(s.noChange?.calls.total)} | ${objs(s.noChange?.calls.byObject, (c) => c.reads + c.writes)} | ${one ? `${fmt(one.calls.total)} (${fmt(one.calls.writes)})${one.ok ? '' : ' failed'}` : '–'} | ${objs(one?.calls.byObject, (c) => c.writes)} | ${fmt(one?.calls.fieldflow.writes)} | ${one ? sec(one.wallMs) : '–'} | ${s.groups?.edits ? `${fmt(s.groups.renamedArrived)} of ${fmt(s.groups.edits.crm.prospectsOfRenamed)}` : '–'} |`,
+			);
+		}
+	}
+	if (results.naive.length) {
+		lines.push('');
+		lines.push('**Naive per-item baseline for groups** (per prospect, one record per call: company search + create when missing, person search + create linked to it, deal create linked to both — Salesforce: + its OpportunityContactRole; no deal search, so the baseline is on the cautious side) vs the bulk first sync above:');
+		lines.push('');
+		lines.push('| CRM | N | naive calls | naive CRM writes | ours calls | calls ratio | naive time | ours time (incl. ~n8n start) | time ratio |');
+		lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+		for (const r of results.naive) {
+			lines.push(`| ${GROUP_TARGETS[r.crm].label} | ${fmt(r.n)} | ${fmt(r.calls.total)}${r.ok ? '' : ` (failed: ${r.error ?? 'wrong member counts'})`} | ${fmt(r.calls.crm.writes)} | ${fmt(r.oursCalls)} | ${r.callRatio?.toFixed(1) ?? '–'}× fewer | ${sec(r.wallMs)} | ${r.oursWallMs ? sec(r.oursWallMs) : '–'} | ${r.timeRatio?.toFixed(1) ?? '–'}× faster |`);
+		}
+	}
+	const imps = results.scenarios.filter((s) => s.import);
+	if (imps.length) {
+		lines.push('');
+		lines.push('**CRM → FieldFlow import** (the CRM holds the N groups the bulk wrote; FieldFlow emptied and the sync store dropped; Sync All Prospects again, so every group becomes a new prospect with its company, status and value; compared with what FieldFlow held before it was emptied):');
+		lines.push('');
+		lines.push('| CRM | N | FieldFlow writes | CRM reads per object | total calls | time | peak n8n RSS (process tree) | prospects created (company / status / value as FieldFlow had them) |');
+		lines.push('| --- | ---: | ---: | --- | ---: | ---: | ---: | --- |');
+		for (const s of imps) {
+			const i = s.import!;
+			const reads = Object.entries(i.calls.byObject)
+				.filter(([, v]) => v.reads > 0)
+				.map(([k, v]) => `${k} ${fmt(v.reads)}`)
+				.join(', ');
+			const state = i.ok ? '' : ` (failed: ${(i.error ?? '').split('\n').find((l) => l.trim()) ?? ''})`;
+			lines.push(`| ${GROUP_TARGETS[s.crm].label} | ${fmt(s.n)} | ${fmt(i.calls.fieldflow.writes)} | ${reads} | ${fmt(i.calls.total)} | ${sec(i.wallMs)} | ${fmt(i.maxRssMb)} MB | ${fmt(i.imported.prospects)} (${fmt(i.imported.company)} / ${fmt(i.imported.status)} / ${fmt(i.imported.value)})${state} |`);
+		}
+	}
+	return lines.join('\n');
+}
+
 /** Docs from a saved (possibly partial) result file: sizes × CRMs never reached are listed as not run, with `why`. */
 function renderDocs(file: string, why: string, note?: string): void {
 	const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { meta: Record<string, any>; scenarios: Scenario[]; naive: NaiveRow[]; engine: EngineResult[] };
@@ -533,16 +709,16 @@ function renderDocs(file: string, why: string, note?: string): void {
 function writeDocs(out: { table: string; meta?: Record<string, any> }): void {
 	const docs = path.join(REPO_ROOT, 'docs', 'bench');
 	fs.mkdirSync(docs, { recursive: true });
-	const throttled = !!out.meta?.throttled;
-	fs.writeFileSync(path.join(docs, throttled ? 'throttled.json' : 'latest.json'), JSON.stringify(out, null, 2));
-	fs.writeFileSync(path.join(docs, throttled ? 'throttled-table.md' : 'README-table.md'), `${out.table}\n`);
+	const kind = out.meta?.groups ? 'groups' : out.meta?.throttled ? 'throttled' : 'latest';
+	fs.writeFileSync(path.join(docs, `${kind}.json`), JSON.stringify(out, null, 2));
+	fs.writeFileSync(path.join(docs, { groups: 'groups-table.md', throttled: 'throttled-table.md', latest: 'README-table.md' }[kind]), `${out.table}\n`);
 }
 
 async function main(): Promise<void> {
 	const render = opt('render');
 	if (render) return renderDocs(render, opt('why') ?? 'stopped before this size', opt('note'));
 	const started = Date.now();
-	const meta = { date: new Date().toISOString(), quick: QUICK, latencyMs: LATENCY, throttled: THROTTLED, heapMb: HEAP_MB || null, sizes: SIZES, crms: CRMS, machine: machine() };
+	const meta = { date: new Date().toISOString(), quick: QUICK, groups: GROUPS, latencyMs: LATENCY, throttled: THROTTLED, heapMb: HEAP_MB || null, sizes: SIZES, crms: CRMS, machine: machine() };
 	log(`machine: ${JSON.stringify(meta.machine)}`);
 	const results = { scenarios: [] as Scenario[], naive: [] as NaiveRow[], engine: [] as EngineResult[] };
 	const save = () => {
@@ -552,7 +728,7 @@ async function main(): Promise<void> {
 		return out;
 	};
 
-	if (!flag('no-engine') && !THROTTLED) {
+	if (!flag('no-engine') && !THROTTLED && !GROUPS) {
 		for (const kind of ['bulk', 'steady'] as const) {
 			log(`engine path: 100,000 records, ${kind}…`);
 			const e = await engineBench('salesforce', 100_000, kind);
@@ -568,23 +744,33 @@ async function main(): Promise<void> {
 		// Sizes outer, CRMs inner: every CRM at 1,000 first, the largest runs last.
 		for (const n of SIZES) {
 			for (const crm of CRMS) {
-				if (n === 1000 && !flag('no-naive') && !THROTTLED) {
+				if (n === NAIVE_N && !flag('no-naive') && !THROTTLED) {
 					const sb = bench.sb;
 					for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.reset();
 					for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.latencyMs = LATENCY;
-					seedProspects(sb, 1000);
+					seedProspects(sb, n, GROUPS ? groupProspect : flatProspect);
 					resetCounters(sb);
-					log(`${LABEL[crm]} naive baseline N=1000…`);
-					const r = await naiveSync(sb, crm, { ...process.env, ...RATE_ENV });
-					const calls = callsOf(sb, crm);
-					log(`  naive: ${fmtCalls(calls)} in ${sec(r.wallMs)} (${r.created} written, ${r.failed} failed)`);
-					results.naive.push({ crm, n: 1000, ok: r.failed === 0 && liveCount(sb, crm) === 1000, calls, wallMs: r.wallMs });
+					log(`${LABEL[crm]} naive baseline N=${n}…`);
+					if (GROUPS) {
+						const g = GROUP_TARGETS[crm];
+						const r = await naiveGroupSync(sb, crm, g.linked, { ...process.env, ...RATE_ENV });
+						const calls = callsOf(sb, crm);
+						const live = liveCounts(sb, g);
+						const expected = expectedMembers(g, n);
+						log(`  naive: ${fmtCalls(calls)} in ${sec(r.wallMs)} (${r.created} written, ${r.failed} failed${r.firstError ? `: ${r.firstError}` : ''}); by object ${fmtObjects(calls.byObject)}; live ${JSON.stringify(live)}`);
+						results.naive.push({ crm, n, ok: r.failed === 0 && Object.keys(expected).every((o) => live[o] === expected[o]), calls, wallMs: r.wallMs, live, error: r.firstError });
+					} else {
+						const r = await naiveSync(sb, crm as BenchCrm, { ...process.env, ...RATE_ENV });
+						const calls = callsOf(sb, crm);
+						log(`  naive: ${fmtCalls(calls)} in ${sec(r.wallMs)} (${r.created} written, ${r.failed} failed)`);
+						results.naive.push({ crm, n, ok: r.failed === 0 && liveCount(sb, crm) === n, calls, wallMs: r.wallMs });
+					}
 				}
 				if (crm === 'pipedrive' && n > PIPEDRIVE_MAX) {
 					results.scenarios.push({ crm, n, skipped: `not run (--pipedrive-max=${fmtN(PIPEDRIVE_MAX)}): Pipedrive has no batch API, ≥ ${fmtN(n)} single-record writes` });
 					continue;
 				}
-				const s = await bench.scenario(crm, n);
+				const s = GROUPS ? await bench.groupScenario(crm, n) : await bench.scenario(crm, n);
 				results.scenarios.push(s);
 				const naive = results.naive.find((r) => r.crm === crm && r.n === n);
 				if (naive && s.bulk?.ok) {

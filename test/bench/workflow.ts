@@ -20,47 +20,88 @@
  * process, so the peak RSS is the sync's, while the run data the CLI prints at the end (it always
  * JSON-dumps the whole run) is the runner's two small nodes instead of every item of every node.
  */
-import { CRM_INFO, asSubWorkflow, withSqlitePath } from '../../scripts/templates/lib';
-import { SYNC_TEMPLATES, buildSyncTemplate } from '../../scripts/templates/sync';
+import { CRM_INFO, asSubWorkflow, withSqlitePath, type Workflow } from '../../scripts/templates/lib';
+import { SALESFORCE_CONTACTS, SYNC_TEMPLATES, buildSyncTemplate, type ObjectVariant } from '../../scripts/templates/sync';
 
 export type BenchCrm = 'salesforce' | 'hubspot' | 'pipedrive';
 
-export const CRM_OBJECT: Record<BenchCrm, string> = { salesforce: CRM_INFO.salesforce.object, hubspot: CRM_INFO.hubspot.object, pipedrive: CRM_INFO.pipedrive.object };
+/**
+ * What one bench scenario syncs: a CRM with its default templates, or Salesforce in Contacts mode
+ * (`salesforce-contacts`: the templates generated with SALESFORCE_CONTACTS, Contact + Account +
+ * Opportunity, as `bidirectional-sync.salesforce-contacts.json`).
+ */
+export type BenchTarget = BenchCrm | 'salesforce-contacts';
 
-export function syncWorkflowId(crm: BenchCrm): string {
-	return { salesforce: 'benchSyncSfdc0001', hubspot: 'benchSyncHubs0001', pipedrive: 'benchSyncPipe0001' }[crm];
+export const crmOf = (t: BenchTarget): BenchCrm => (t === 'salesforce-contacts' ? 'salesforce' : t);
+const variantOf = (t: BenchTarget): ObjectVariant | undefined => (t === 'salesforce-contacts' ? SALESFORCE_CONTACTS : undefined);
+
+export const CRM_OBJECT: Record<BenchTarget, string> = {
+	salesforce: CRM_INFO.salesforce.object,
+	'salesforce-contacts': SALESFORCE_CONTACTS.object,
+	hubspot: CRM_INFO.hubspot.object,
+	pipedrive: CRM_INFO.pipedrive.object,
+};
+
+/** The Linked Records each target's templates select by default on Start Run (the guide's full set where the template syncs groups). */
+export const TEMPLATE_LINKED: Record<BenchTarget, string[]> = {
+	salesforce: CRM_INFO.salesforce.linked,
+	'salesforce-contacts': SALESFORCE_CONTACTS.linked,
+	hubspot: CRM_INFO.hubspot.linked,
+	pipedrive: CRM_INFO.pipedrive.linked,
+};
+
+const ID_KEY: Record<BenchTarget, string> = { salesforce: 'Sfdc', 'salesforce-contacts': 'Sfct', hubspot: 'Hubs', pipedrive: 'Pipe' };
+
+export function syncWorkflowId(t: BenchTarget): string {
+	return `benchSync${ID_KEY[t]}0001`;
 }
 
-export function bulkWorkflowId(crm: BenchCrm): string {
-	return { salesforce: 'benchBulkSfdc0001', hubspot: 'benchBulkHubs0001', pipedrive: 'benchBulkPipe0001' }[crm];
+export function bulkWorkflowId(t: BenchTarget): string {
+	return `benchBulk${ID_KEY[t]}0001`;
 }
 
 export type RunKind = 'sync' | 'bulk';
 
-export function runnerWorkflowId(crm: BenchCrm, kind: RunKind = 'sync'): string {
-	const id = { salesforce: 'benchRunSfdc00001', hubspot: 'benchRunHubs00001', pipedrive: 'benchRunPipe00001' }[crm];
-	return kind === 'sync' ? id : id.replace('Run', 'Blk');
+export function runnerWorkflowId(t: BenchTarget, kind: RunKind = 'sync'): string {
+	return `bench${kind === 'sync' ? 'Run' : 'Blk'}${ID_KEY[t]}00001`;
 }
 
-export function bulkWorkflow(crm: BenchCrm, sqlitePath: string): Record<string, unknown> {
-	const template = SYNC_TEMPLATES.find((t) => t.key === 'sync-all-prospects')!;
-	const wf = withSqlitePath(buildSyncTemplate(template, crm), sqlitePath);
-	return { ...wf, id: bulkWorkflowId(crm), name: `Bench: ${wf.name}`, settings: { ...wf.settings, callerPolicy: 'any', saveManualExecutions: false } };
+/**
+ * The template as generated, with Start Run's Linked Records set to `linked` when given (the one
+ * place an admin selects the objects): `[]` = the person alone (the flat bench), the guide's set =
+ * the groups bench whatever the template's default is today.
+ */
+function withLinked(wf: Workflow, linked: string[] | undefined): Workflow {
+	if (!linked) return wf;
+	return {
+		...wf,
+		nodes: wf.nodes.map((n) => {
+			if (n.name !== 'Start Run') return n;
+			const { linkedObjects: _old, ...rest } = n.parameters;
+			return { ...n, parameters: linked.length ? { ...rest, linkedObjects: linked } : rest };
+		}),
+	};
 }
 
-export function syncWorkflow(crm: BenchCrm, sqlitePath: string): Record<string, unknown> {
-	const template = SYNC_TEMPLATES.find((t) => t.key === 'bidirectional-sync')!;
-	const wf = asSubWorkflow(buildSyncTemplate(template, crm), {
+export function bulkWorkflow(t: BenchTarget, sqlitePath: string, linked?: string[]): Record<string, unknown> {
+	const template = SYNC_TEMPLATES.find((x) => x.key === 'sync-all-prospects')!;
+	const wf = withSqlitePath(withLinked(buildSyncTemplate(template, crmOf(t), variantOf(t)), linked), sqlitePath);
+	return { ...wf, id: bulkWorkflowId(t), name: `Bench: ${wf.name}`, settings: { ...wf.settings, callerPolicy: 'any', saveManualExecutions: false } };
+}
+
+export function syncWorkflow(t: BenchTarget, sqlitePath: string, linked?: string[]): Record<string, unknown> {
+	const template = SYNC_TEMPLATES.find((x) => x.key === 'bidirectional-sync')!;
+	const wf = asSubWorkflow(withLinked(buildSyncTemplate(template, crmOf(t), variantOf(t)), linked), {
 		sqlitePath,
 		settings: { callerPolicy: 'any', saveDataSuccessExecution: 'none', saveManualExecutions: false },
 	});
-	return { ...wf, id: syncWorkflowId(crm), name: `Bench: ${wf.name}` };
+	return { ...wf, id: syncWorkflowId(t), name: `Bench: ${wf.name}` };
 }
 
-export function runnerWorkflow(crm: BenchCrm, kind: RunKind = 'sync'): Record<string, unknown> {
+export function runnerWorkflow(t: BenchTarget, kind: RunKind = 'sync'): Record<string, unknown> {
 	return {
-		id: runnerWorkflowId(crm, kind),
-		name: `Bench runner ${crm} ${kind}`,
+		id: runnerWorkflowId(t, kind),
+		name: `Bench runner ${t} ${kind}`,
 		nodes: [
 			{ id: 'r1', name: 'Manual', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
 			{
@@ -69,7 +110,7 @@ export function runnerWorkflow(crm: BenchCrm, kind: RunKind = 'sync'): Record<st
 				type: 'n8n-nodes-base.executeWorkflow',
 				typeVersion: 1.2,
 				position: [220, 0],
-				parameters: { source: 'database', workflowId: { __rl: true, value: kind === 'sync' ? syncWorkflowId(crm) : bulkWorkflowId(crm), mode: 'id' }, mode: 'once', options: { waitForSubWorkflow: true } },
+				parameters: { source: 'database', workflowId: { __rl: true, value: kind === 'sync' ? syncWorkflowId(t) : bulkWorkflowId(t), mode: 'id' }, mode: 'once', options: { waitForSubWorkflow: true } },
 			},
 		],
 		connections: { Manual: { main: [[{ node: 'Run Sync', type: 'main', index: 0 }]] } },
