@@ -3,6 +3,7 @@
  * @hubspot/api-client, Pipedrive via pipedrive). Plain TypeScript: no n8n imports.
  */
 import type { SyncError } from '../errors';
+import type { FeedPosition } from '../keyset';
 
 export type CrmName = 'salesforce' | 'hubspot' | 'pipedrive';
 
@@ -44,6 +45,12 @@ export interface CrmRecord {
 	 * under `<member object>.<field>`.
 	 */
 	members?: MemberIds;
+	/**
+	 * A record read by keyset (ListOptions.after / limit): its place in the feed's (time, id) order
+	 * as "<time>|<id>", when that is not its own modifiedAt and id: a group's primary, whose
+	 * modifiedAt is the newest of its members'.
+	 */
+	position?: string;
 }
 
 /** Member object → CRM id of the member record in one record group. */
@@ -54,6 +61,11 @@ export interface ChangePage {
 	records: CrmRecord[];
 	/** High-water mark after this page (opaque string; ISO time for all three CRMs). */
 	cursor: string;
+	/**
+	 * A keyset read: records after the ordered feed (a group's primaries changed through a member,
+	 * read by id; HubSpot's archived records), not in (time, id) order and not counted in a page.
+	 */
+	unordered?: boolean;
 }
 
 export interface WriteInput {
@@ -162,6 +174,16 @@ export interface ListOptions {
 	fields?: string[];
 	/** Include deletions where the API exposes them. */
 	includeDeleted?: boolean;
+	/**
+	 * Keyset paging (a bulk read one page per execution): with any of after / limit / until the
+	 * records come in (modifiedAt, id) order, strictly after `after`, changed before `until`, at
+	 * most `limit` of them (see crm/keyset.ts).
+	 */
+	after?: FeedPosition;
+	/** ISO time: leave out records changed at or after it (with `after` / `limit`: a keyset read). */
+	until?: string;
+	/** At most this many records (a keyset read). */
+	limit?: number;
 }
 
 /** Records of `object` whose reference field `field` holds one of `ids` (e.g. deals by person_id). */

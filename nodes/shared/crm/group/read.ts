@@ -8,7 +8,6 @@ import { chunk } from 'lodash';
 import type { ChangePage, CrmAdapter, CrmRecord, ListOptions, MemberIds } from '../types';
 import { formatPosition } from '../../keyset';
 import { isKeysetRead } from '../keyset';
-import { isDetached } from './detached';
 import { groupLinks, type GroupLinks } from './links';
 import { prefixed, type GroupSpec } from './spec';
 
@@ -67,9 +66,8 @@ async function dealsOf(a: CrmAdapter, spec: GroupSpec, links: GroupLinks, primar
 			if (owners.get(r.id)?.includes(owner)) out.set(owner, r);
 		}
 	}
-	// A primary whose linked deal is gone gets none: its oldest deal is not taken silently in its place;
-	// nor is one whose deal was unlinked after a deletion (detached.ts).
-	const unknown = primaries.filter((p) => !out.has(p.id) && !hints?.get(p.id)?.[deal.object] && !isDetached(hints?.get(p.id), deal.object));
+	// A primary whose linked deal is gone gets none: its oldest deal is not taken silently in its place.
+	const unknown = primaries.filter((p) => !out.has(p.id) && !hints?.get(p.id)?.[deal.object]);
 	if (unknown.length) {
 		for (const [owner, records] of await links.dealsOfPrimaries(unknown.map((p) => p.id))) {
 			const oldest = records.find((r) => !r.deleted);
@@ -98,7 +96,7 @@ export async function* listGroupChanges(a: CrmAdapter, spec: GroupSpec, since: s
 	let high = since ?? '';
 	let oldestMemberChange: string | undefined;
 	for (const member of [spec.company, spec.deal]) {
-		if (!member || readsEverything(since)) continue;
+		if (!member) continue;
 		for await (const page of a.listChangedSince(member.object, since, { pageSize })) {
 			if (page.cursor > high) high = page.cursor;
 			for (const r of page.records) if (!oldestMemberChange || r.modifiedAt < oldestMemberChange) oldestMemberChange = r.modifiedAt;

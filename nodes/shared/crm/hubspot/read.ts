@@ -7,12 +7,46 @@
 import chunk from 'lodash/chunk';
 import { SyncError } from '../../errors';
 import type { ChangePage, CrmRecord, DuplicateCriteria, DuplicateMatch, ListOptions } from '../types';
+import { isKeysetRead, keysetPages, keysetWindow } from '../keyset';
 import { DEFAULT_FIELDS, HUBSPOT_BATCH_SIZE, HUBSPOT_SEARCH_CAP, HUBSPOT_SEARCH_LIMIT, modifiedProperty, uniqueList, type HubSpotClient, type RawObject, type SearchFilter } from './client';
 
 export async function* listChangedSince(hs: HubSpotClient, object: string, since: string | undefined, options: ListOptions = {}): AsyncGenerator<ChangePage> {
+	let cursor = since ?? '';
+	if (!isKeysetRead(options)) {
+		for await (const page of changeFeed(hs, object, since, options)) {
+			cursor = page.cursor;
+			yield page;
+		}
+		if (options.includeDeleted) yield* archivedSince(hs, object, since, options, cursor);
+		return;
+	}
+	// A keyset page: search sorts on one property only, so keysetPages puts records of one
+	// modification time in id order. Archived records (no place in that order) come after the
+	// live feed, unordered, only once it has ended within the page.
+	let read = 0;
+	for await (const page of keysetPages(changeFeed(hs, object, since, options), keysetWindow(options))) {
+		read += page.records.length;
+		cursor = page.cursor;
+		yield page;
+	}
+	if (options.includeDeleted && !(options.limit !== undefined && read >= options.limit)) {
+		for await (const page of archivedSince(hs, object, since, options, cursor)) yield { ...page, unordered: true };
+	}
+}
+
+/**
+ * The live records changed since, oldest change first. A keyset read (ListOptions.after / until)
+ * narrows the search itself: filter groups are ORed, the filters of a group ANDed ("up to five
+ * filterGroups with up to six filters in each", search sorts: "only one sorting rule can be
+ * applied", https://developers.hubspot.com/docs/api-reference/2026-03/crm/search-the-crm), so
+ * "after (t, id)" is `modified > t` OR (`modified = t` AND `hs_object_id > id`), each with Since
+ * and `modified < until`.
+ */
+async function* changeFeed(hs: HubSpotClient, object: string, since: string | undefined, options: ListOptions): AsyncGenerator<ChangePage> {
 	hs.checkObject(object);
 	const modProp = modifiedProperty(object);
-	const limit = Math.min(Math.max(1, options.pageSize ?? HUBSPOT_SEARCH_LIMIT), HUBSPOT_SEARCH_LIMIT);
+	const wanted = options.pageSize ?? (options.limit !== undefined ? options.limit + 1 : HUBSPOT_SEARCH_LIMIT);
+	const limit = Math.min(Math.max(1, wanted), HUBSPOT_SEARCH_LIMIT);
 	const properties = uniqueList([...(options.fields ?? DEFAULT_FIELDS[object]), modProp]);
 	let cursor = since ?? '';
 	let lowerMs = since ? Date.parse(since) : undefined;
@@ -21,10 +55,23 @@ export async function* listChangedSince(hs: HubSpotClient, object: string, since
 	let boundary = new Set<string>();
 	let after: string | undefined;
 	let yielded = false;
+	const untilMs = options.until ? Date.parse(options.until) : undefined;
+	const upper: SearchFilter[] = untilMs !== undefined && Number.isFinite(untilMs) ? [{ propertyName: modProp, operator: 'LT', value: String(untilMs) }] : [];
 	for (;;) {
-		const filters: SearchFilter[] = lowerMs === undefined ? [] : [{ propertyName: modProp, operator: inclusive ? 'GTE' : 'GT', value: String(lowerMs) }];
+		const filters: SearchFilter[] = [...(lowerMs === undefined ? [] : [{ propertyName: modProp, operator: inclusive ? 'GTE' : 'GT', value: String(lowerMs) }]), ...upper];
+		// The keyset start, until a restart past the search cap moves the lower bound beyond it
+		// (then keysetPages drops what is not after the position).
+		const at = options.after && !inclusive ? options.after : undefined;
+		const filterGroups = at
+			? [
+					{ filters: [...filters, { propertyName: modProp, operator: 'GT', value: String(at.time) }] },
+					{ filters: [...filters, { propertyName: modProp, operator: 'EQ', value: String(at.time) }, { propertyName: 'hs_object_id', operator: 'GT', value: at.id }] },
+				]
+			: filters.length
+				? [{ filters }]
+				: [];
 		const body = {
-			filterGroups: filters.length ? [{ filters }] : [],
+			filterGroups,
 			sorts: [{ propertyName: modProp, direction: 'ASCENDING' }],
 			properties,
 			limit,
@@ -54,24 +101,27 @@ export async function* listChangedSince(hs: HubSpotClient, object: string, since
 		}
 		after = next;
 	}
-	if (options.includeDeleted) {
-		const sinceMs = since ? Date.parse(since) : -Infinity;
-		let archivedAfter: string | undefined;
-		for (;;) {
-			const page = await hs.call('objects.list', `read archived ${object}`, () =>
-				hs.client.crm.objects.basicApi.getPage(object, 100, archivedAfter, properties, undefined, undefined, true),
-			);
-			const records = (page.results as unknown as RawObject[])
-				.map((r) => hs.toRecord(object, r))
-				.filter((r) => Date.parse(r.modifiedAt) > sinceMs);
-			// Deletions do not move the cursor: the live feed decides it, and re-reading an
-			// archived record next run is harmless.
-			if (records.length) yield { records, cursor };
-			archivedAfter = page.paging?.next?.after;
-			if (!archivedAfter) break;
-		}
-	}
 	if (!yielded) yield { records: [], cursor };
+}
+
+/** Archived records changed since (the list API with archived=true: search has no deletions). */
+async function* archivedSince(hs: HubSpotClient, object: string, since: string | undefined, options: ListOptions, cursor: string): AsyncGenerator<ChangePage> {
+	const properties = uniqueList([...(options.fields ?? DEFAULT_FIELDS[object]), modifiedProperty(object)]);
+	const sinceMs = since ? Date.parse(since) : -Infinity;
+	let archivedAfter: string | undefined;
+	for (;;) {
+		const page = await hs.call('objects.list', `read archived ${object}`, () =>
+			hs.client.crm.objects.basicApi.getPage(object, 100, archivedAfter, properties, undefined, undefined, true),
+		);
+		const records = (page.results as unknown as RawObject[])
+			.map((r) => hs.toRecord(object, r))
+			.filter((r) => Date.parse(r.modifiedAt) > sinceMs);
+		// Deletions do not move the cursor: the live feed decides it, and re-reading an
+		// archived record next run is harmless.
+		if (records.length) yield { records, cursor };
+		archivedAfter = page.paging?.next?.after;
+		if (!archivedAfter) break;
+	}
 }
 
 export async function getByIds(hs: HubSpotClient, object: string, ids: string[], fields?: string[]): Promise<CrmRecord[]> {

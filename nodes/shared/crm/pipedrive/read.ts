@@ -5,17 +5,35 @@
 import { chunk, uniqBy } from 'lodash';
 import { SyncError } from '../../errors';
 import type { ChangePage, CrmRecord, DuplicateCriteria, DuplicateMatch, ListOptions, RelatedQuery } from '../types';
+import { isKeysetRead, keysetPages, keysetWindow } from '../keyset';
 import { IDS_MAX, PAGE_MAX, listShape, type PipedriveClient, type PipedriveObject } from './client';
 
-export async function* listChangedSince(pd: PipedriveClient, object: string, since: string | undefined, options: ListOptions = {}): AsyncIterable<ChangePage> {
+export function listChangedSince(pd: PipedriveClient, object: string, since: string | undefined, options: ListOptions = {}): AsyncIterable<ChangePage> {
+	// A keyset page: one sort_by, so records of one update_time are put in id order by keysetPages.
+	return isKeysetRead(options) ? keysetPages(changeFeed(pd, object, since, options), keysetWindow(options)) : changeFeed(pd, object, since, options);
+}
+
+/**
+ * v2 lists on `updated_since` ("only ... with an update_time later than or equal to this time"),
+ * `sort_by=update_time`, cursor-paged (GET /api/v2/persons, organizations, deals:
+ * https://developers.pipedrive.com/docs/api/v1/Persons#getPersons, v2 tab). A keyset read starts
+ * at the position's second (`updated_since` = its time; the ids at that time up to the position's
+ * are dropped by keysetPages: the API has no id condition) and ends before Until with
+ * `updated_until` ("only ... with an update_time earlier than this time").
+ */
+async function* changeFeed(pd: PipedriveClient, object: string, since: string | undefined, options: ListOptions): AsyncGenerator<ChangePage> {
 	const o = pd.obj(object);
-	const limit = Math.min(PAGE_MAX, Math.max(1, options.pageSize ?? PAGE_MAX));
+	const wanted = options.pageSize ?? (options.limit !== undefined ? options.limit + 1 : PAGE_MAX);
+	const limit = Math.min(PAGE_MAX, Math.max(1, wanted));
+	const start = options.after && (!since || options.after.time > Date.parse(since)) ? new Date(options.after.time).toISOString() : since;
 	// v2 takes RFC3339; second precision, rounded down (the filter is >=, so this only widens).
-	const sinceParam = since ? new Date(since).toISOString().replace(/\.\d+Z$/, 'Z') : undefined;
+	const sinceParam = start ? new Date(start).toISOString().replace(/\.\d+Z$/, 'Z') : undefined;
+	// Rounded up: what is left out is at or after Until (keysetPages drops the rest of its second).
+	const untilParam = options.until ? new Date(Math.ceil(Date.parse(options.until) / 1000) * 1000).toISOString().replace(/\.\d+Z$/, 'Z') : undefined;
 	let high = since ? new Date(since).toISOString() : new Date(0).toISOString();
 	let cursor: string | undefined;
 	do {
-		const page = await pd.call(`${o}.list`, () => pd.ops[o].list({ updated_since: sinceParam, sort_by: 'update_time', sort_direction: 'asc', limit, cursor }).then(listShape(`GET /api/v2/${o}`)), { what: `list ${o} changed since ${since ?? 'the beginning'}` });
+		const page = await pd.call(`${o}.list`, () => pd.ops[o].list({ updated_since: sinceParam, ...(untilParam ? { updated_until: untilParam } : {}), sort_by: 'update_time', sort_direction: 'asc', limit, cursor }).then(listShape(`GET /api/v2/${o}`)), { what: `list ${o} changed since ${since ?? 'the beginning'}` });
 		const records = (page.data ?? []).map((e) => pd.toRecord(o, e));
 		for (const r of records) if (r.modifiedAt > high) high = r.modifiedAt;
 		cursor = page.additional_data?.next_cursor ?? undefined;

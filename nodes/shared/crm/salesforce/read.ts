@@ -8,6 +8,7 @@ import { SyncError } from '../../errors';
 import type { ChangePage, CrmRecord, DuplicateCriteria, DuplicateMatch, ListOptions, RelatedQuery } from '../types';
 import { PERSON_OBJECTS, type SalesforceClient } from './client';
 import { soqlDateTime, soqlLike, soqlString } from './soql';
+import { isKeysetRead, keysetPages, keysetWindow } from '../keyset';
 
 /** POST /composite/sobjects/<Type> retrieve limit. */
 const RETRIEVE_MAX = 2000;
@@ -28,11 +29,32 @@ const QUERY_IN_MAX = 100;
  * SystemModstamp), which the sync's merge sees as unchanged. Rows that become visible later than
  * that (open transactions) are caught by the runs' overlap window (Start Run's Overlap).
  */
-export async function* listChangedSince(sf: SalesforceClient, object: string, since: string | undefined, options: ListOptions = {}): AsyncGenerator<ChangePage> {
+export function listChangedSince(sf: SalesforceClient, object: string, since: string | undefined, options: ListOptions = {}): AsyncIterable<ChangePage> {
+	// A keyset page: the API orders and starts after the position itself (see changeFeed).
+	return isKeysetRead(options) ? keysetPages(changeFeed(sf, object, since, options), keysetWindow(options, true)) : changeFeed(sf, object, since, options);
+}
+
+/**
+ * With a keyset position (one page of a paged read) the query starts strictly after it in the
+ * ORDER BY's own order: `(SystemModstamp > :t OR (SystemModstamp = :t AND Id > :id))`, and ends
+ * before Until (`SystemModstamp < :until`) with `LIMIT` the page size: "You can use LIMIT ...
+ * to limit the number of rows returned" and ORDER BY on several fields
+ * (https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_limit.htm,
+ * .../sforce_api_calls_soql_select_orderby.htm), so a page of 2,000 is one query of 2,000 rows.
+ */
+async function* changeFeed(sf: SalesforceClient, object: string, since: string | undefined, options: ListOptions): AsyncGenerator<ChangePage> {
 	const fields = sf.fieldList(object, options.fields);
 	if (options.includeDeleted && !fields.includes('IsDeleted')) fields.push('IsDeleted');
-	const where = since ? ` WHERE SystemModstamp >= ${soqlDateTime(wholeSecond(since))}` : '';
-	const soql = `SELECT ${fields.join(', ')} FROM ${object}${where} ORDER BY SystemModstamp ASC, Id ASC`;
+	const conditions: string[] = [];
+	if (since) conditions.push(`SystemModstamp >= ${soqlDateTime(wholeSecond(since))}`);
+	if (options.after) {
+		const t = soqlDateTime(new Date(options.after.time).toISOString());
+		conditions.push(`(SystemModstamp > ${t} OR (SystemModstamp = ${t} AND Id > ${soqlString(options.after.id)}))`);
+	}
+	if (options.until) conditions.push(`SystemModstamp < ${soqlDateTime(options.until)}`);
+	const where = conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '';
+	const limit = options.limit !== undefined && Number.isFinite(options.limit) ? ` LIMIT ${Math.max(0, Math.floor(options.limit))}` : '';
+	const soql = `SELECT ${fields.join(', ')} FROM ${object}${where} ORDER BY SystemModstamp ASC, Id ASC${limit}`;
 	let cursor = since ?? '';
 	const all = !!options.includeDeleted;
 	let page = await sf.query(soql, all ? 'queryAll' : 'query', all, options.pageSize);
