@@ -8,6 +8,7 @@ import { chunk } from 'lodash';
 import type { ChangePage, CrmAdapter, CrmRecord, ListOptions, MemberIds } from '../types';
 import { formatPosition } from '../../keyset';
 import { isKeysetRead } from '../keyset';
+import { isDetached } from './detached';
 import { groupLinks, type GroupLinks } from './links';
 import { prefixed, type GroupSpec } from './spec';
 
@@ -66,8 +67,9 @@ async function dealsOf(a: CrmAdapter, spec: GroupSpec, links: GroupLinks, primar
 			if (owners.get(r.id)?.includes(owner)) out.set(owner, r);
 		}
 	}
-	// A primary whose linked deal is gone gets none: its oldest deal is not taken silently in its place.
-	const unknown = primaries.filter((p) => !out.has(p.id) && !hints?.get(p.id)?.[deal.object]);
+	// A primary whose linked deal is gone gets none: its oldest deal is not taken silently in its place;
+	// nor is one whose deal was unlinked after a deletion (detached.ts).
+	const unknown = primaries.filter((p) => !out.has(p.id) && !hints?.get(p.id)?.[deal.object] && !isDetached(hints?.get(p.id), deal.object));
 	if (unknown.length) {
 		for (const [owner, records] of await links.dealsOfPrimaries(unknown.map((p) => p.id))) {
 			const oldest = records.find((r) => !r.deleted);
