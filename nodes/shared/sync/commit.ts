@@ -175,7 +175,7 @@ class CommitPlanner {
 			return;
 		}
 		this.matched(meta.link);
-		if (this.logUnchanged) {
+		if (this.logUnchanged || meta.log) {
 			this.batch.logs.push({ time: this.now, crm: meta.crm, direction: 'none', recordType: meta.object, fieldflowId: meta.fieldflowId, crmId: meta.crmId, status: 'skipped', action: meta.action, message: meta.reason, ...who });
 		}
 		this.results.push({ ...base, status: 'unchanged' });

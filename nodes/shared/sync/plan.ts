@@ -9,9 +9,11 @@
  *   decideAll      the three-way merge (merge.ts decide) per pair
  *   createChecks   the duplicate look-ups the planned CRM creates need
  *   applyDuplicates  a create that matches an existing CRM record becomes a link to it
+ *   applyMemberLosses  a record group's company or deal gone from the CRM: unlinked or recreated, by setting
  *   planRoutes     decisions → output items (To CRM, To FieldFlow, Conflict, Unchanged) + reservations
  *   applyReservations  creates another run holds become Unchanged
  */
+import { detachedKey, detachedMembers, groupSpec } from '../crm/group';
 import type { CrmName, CrmRecord, DuplicateCriteria, DuplicateMatch, ObjectInfo } from '../crm/types';
 import type { EffectiveMapping } from '../mapping/effective';
 import { lossyEquivalence, mapToCrm, sameValue, fieldflowPayload } from '../mapping/engine';
@@ -19,7 +21,7 @@ import { mapCrmRecord, mapFieldflowRecord } from '../mapping/records';
 import { decide, versionFingerprint, type Decision, type DecideOptions } from './merge';
 import { matchRecords, normalizeEmail, normalizeName, type MatchKey } from './match';
 import { SYNC_KEY, type ConflictMeta, type MappedRecord, type UnchangedMeta, type WriteMeta } from './protocol';
-import type { CanonicalFields, ConflictStrategy, Link, NotFoundPolicy, SyncAction, SyncDirection, SyncRecord } from './types';
+import type { CanonicalFields, ConflictStrategy, Link, MemberDeletedPolicy, NotFoundPolicy, SyncAction, SyncDirection, SyncRecord } from './types';
 
 export const OUTPUT = { toCrm: 0, toFieldflow: 1, conflict: 2, unchanged: 3 } as const;
 export type OutputIndex = (typeof OUTPUT)[keyof typeof OUTPUT];
@@ -37,6 +39,11 @@ export interface PlanOptions {
 	direction: SyncDirection;
 	strategy: ConflictStrategy;
 	notFound: NotFoundPolicy;
+	/**
+	 * Record groups: a linked company or deal gone from the CRM (applyMemberLosses). Undefined (the
+	 * Conflict Resolver before 1.2): the link just stops naming it, as before the setting existed.
+	 */
+	onMemberDeleted?: MemberDeletedPolicy;
 	/** Keys after the link (always first). */
 	matchBy: MatchKey[];
 }
@@ -68,6 +75,12 @@ export interface Work {
 	refs: Array<{ item: number; input: number }>;
 	note?: string;
 	decision?: Decision;
+	/** Record groups: the members the link names after this run, as applyMemberLosses settled them (unlinked ones included). */
+	members?: Record<string, string>;
+	/** A member gone from the CRM, recreated from the prospect: its canonical fields and its CRM fields (`deals.value`). */
+	recreate?: { fields: CanonicalFields; payload: Record<string, unknown> };
+	/** A member gone from the CRM was unlinked in this run: logged even when nothing is written. */
+	unlinkedMembers?: boolean;
 }
 
 export interface Pairing {
@@ -213,6 +226,97 @@ function isFreeMatch(w: Work, m: DuplicateMatch['matches'][number], lookup: Dupl
 	return normalizeName(mapCrmRecord(m.record, options.eff).record.fields.contact_name) === ffName;
 }
 
+/** `deals` → `Deal`, `companies` → `Company`, `Opportunity` → `Opportunity`: one member record, in words. */
+function memberWord(object: string): string {
+	const w = object.charAt(0).toUpperCase() + object.slice(1);
+	return w.endsWith('ies') ? `${w.slice(0, -3)}y` : w.endsWith('s') ? w.slice(0, -1) : w;
+}
+
+const isEmptyValue = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+
+/**
+ * Record groups: the company or deal a pair's link names that the CRM no longer has for the
+ * primary (deleted, archived, or no longer linked to it; a read without link hints that brought
+ * another deal of the person in its place counts too, and that deal's values are not taken as the
+ * prospect's). Per `onMemberDeleted`:
+ *  - unlink: the link records the member as unlinked (detached.ts), so no later write recreates it
+ *    and no read takes another record in its place; the prospect and its values stay in FieldFlow
+ *    (a member's fields absent from the CRM record never count as a change); the item is logged;
+ *  - recreate: a CRM write carries the member's fields from the prospect's values (the member
+ *    created, linked in the same write, as a first sync creates it; a company found by its name
+ *    is linked, never duplicated), and the link names the new member. A member unlinked by an
+ *    earlier run is recreated too; one the prospect has no values for is only dropped.
+ * Recreating needs a CRM write: under CRM → FieldFlow only it unlinks. Pairs with no setting, no
+ * group, or deleted / unlinked / created in this run are left alone.
+ */
+export function applyMemberLosses(work: Work[], options: PlanOptions, decideOpts: DecideOptions): void {
+	const policy = options.onMemberDeleted;
+	const { eff } = options;
+	const spec = policy ? groupSpec(eff.crm, eff.object, eff.members ?? []) : undefined;
+	if (!policy || !spec) return;
+	const deal = spec.deal?.object;
+	const objects = [spec.company?.object, deal].filter((o): o is string => !!o);
+	// The canonical fields a deal sets in FieldFlow (Status, Estimated Value).
+	const dealFields = new Set(eff.mappings.filter((m) => deal && m.crm.startsWith(`${deal}.`) && m.direction !== 'toCrm').map((m) => m.fieldflow));
+	const settled: SyncAction[] = ['unlink', 'deleteInCrm', 'deleteInFieldflow', 'createInCrm', 'createInFieldflow'];
+	for (const w of work) {
+		if (!w.link?.crmId || !w.link.members || !w.crm || w.crm.deleted || !w.ff || w.ff.deleted || !w.decision) continue;
+		if (w.decision.actions.some((a) => settled.includes(a))) continue;
+		const had = w.link.members;
+		const now: Record<string, string> = { ...(w.crm.members ?? {}) };
+		if (deal && had[deal] && now[deal] && now[deal] !== had[deal]) {
+			// Another deal of the person in place of the linked one: not the prospect's.
+			delete now[deal];
+			const fields = { ...w.crm.fields };
+			for (const f of dealFields) delete fields[f];
+			w.crm = { ...w.crm, fields, members: now };
+			decideWork(w, decideOpts);
+			if (w.decision.actions.some((a) => settled.includes(a))) continue;
+		}
+		const members: Record<string, string> = { ...now };
+		const notes: string[] = [];
+		const recreate: NonNullable<Work['recreate']> = { fields: {}, payload: {} };
+		for (const m of objects) {
+			if (now[m]) continue; // there (another company is a move, not a loss)
+			const gone = had[m] ?? had[detachedKey(m)];
+			if (!gone) continue;
+			const what = `${memberWord(m)} ${gone}`;
+			const lost = had[m] ? `${what} is gone from the CRM (deleted, or no longer linked to this record)` : `${what} was unlinked after it was deleted in the CRM`;
+			if (policy === 'recreate' && options.direction !== 'crmToFieldflow') {
+				const payload: Record<string, unknown> = {};
+				const fields: CanonicalFields = {};
+				for (const [f, group] of Object.entries(w.ff.crmPayload ?? {})) {
+					for (const [k, v] of Object.entries(group)) {
+						if (!k.startsWith(`${m}.`)) continue;
+						payload[k] = v;
+						fields[f] = w.ff.fields[f] ?? null;
+					}
+				}
+				if (Object.values(payload).every(isEmptyValue)) {
+					notes.push(`${lost}: nothing to recreate it from (the prospect has no values for it): dropped from the link`);
+					continue;
+				}
+				Object.assign(recreate.payload, payload);
+				Object.assign(recreate.fields, fields);
+				notes.push(`${lost}: recreated from FieldFlow (setting: recreate)`);
+				continue;
+			}
+			members[detachedKey(m)] = gone;
+			if (!had[m]) continue; // unlinked by an earlier run: kept so
+			const kept = [...new Set(eff.mappings.filter((r) => r.crm.startsWith(`${m}.`) && r.direction !== 'toCrm').map((r) => r.fieldflow))];
+			notes.push(`${lost}: unlinked; FieldFlow keeps the prospect's ${kept.join(', ') || 'values'} (setting: unlink${policy === 'recreate' ? `, the direction (${options.direction}) does not write the CRM` : ''})`);
+			w.unlinkedMembers = true;
+		}
+		w.members = members;
+		if (Object.keys(recreate.payload).length) {
+			w.recreate = recreate;
+			// Once written, the new member holds the prospect's values: they are the baseline.
+			w.decision = { ...w.decision, baseline: { ...w.decision.baseline, ...recreate.fields } };
+		}
+		if (notes.length) w.note = [w.note, ...notes].filter(Boolean).join('. ');
+	}
+}
+
 /** Every decided record → its output items; CRM creates carry the reservation they need. */
 export function planRoutes(work: Work[], eff: EffectiveMapping): Routed[] {
 	const routed: Routed[] = [];
@@ -255,6 +359,7 @@ function routesOf(w: Work, eff: EffectiveMapping): Routed[] {
 		const meta: UnchangedMeta = { kind: 'unchanged', crm, object, fieldflowId: ffId, crmId, action, reason };
 		if (action !== 'unlink') meta.baseline = d.baseline;
 		if (link) meta.link = link;
+		if (w.unlinkedMembers) meta.log = true;
 		out.push({ output: OUTPUT.unchanged, json: { fieldflowId: ffId, crmId, action, reason, [SYNC_KEY]: meta }, paired: w.refs });
 	}
 	return out;
@@ -268,12 +373,16 @@ function writeRoutes(w: Work, actions: Set<SyncAction>, ffId: string | null, crm
 	const common = { kind: 'write' as const, crm, object, fieldflowModifiedAt: w.ff?.modifiedAt ?? null, crmModifiedAt: w.crm?.modifiedAt ?? null, crmVersion, baseline: d.baseline, reason, ...(members ? { members } : {}) };
 	const withConflicts = (m: WriteMeta): WriteMeta => (d.conflicts?.length ? { ...m, conflicts: d.conflicts } : m);
 	const out: Routed[] = [];
-	if (d.toCrm && (actions.has('updateCrm') || actions.has('createInCrm'))) {
-		const create = actions.has('createInCrm');
-		const meta = withConflicts({ ...common, target: 'crm', action: create ? 'createInCrm' : 'updateCrm', fieldflowId: ffId, crmId: create ? null : crmId, fields: d.toCrm });
+	const writesCrm = !!d.toCrm && (actions.has('updateCrm') || actions.has('createInCrm'));
+	if (writesCrm || w.recreate) {
+		const create = writesCrm && actions.has('createInCrm');
+		const toCrm = writesCrm ? d.toCrm! : {};
+		// A member recreated (applyMemberLosses) goes with the prospect's other changes, in one write.
+		const meta = withConflicts({ ...common, target: 'crm', action: create ? 'createInCrm' : 'updateCrm', fieldflowId: ffId, crmId: create ? null : crmId, fields: { ...toCrm, ...(w.recreate?.fields ?? {}) } });
 		// A recreate after a CRM deletion keeps its link row (the commit updates it): no reservation.
 		const reserve: Reservation | undefined = create && w.ff && !w.link?.crmId ? { fieldflowId: w.ff.id, pending: w.link ? { message: w.link.message ?? null } : undefined } : undefined;
-		out.push({ output: OUTPUT.toCrm, json: { ...crmPayloadFor(w.ff, d.toCrm, create, eff), [SYNC_KEY]: meta }, paired: w.refs, reserve, current: w.crm?.fields ?? {} });
+		const payload = { ...(writesCrm ? crmPayloadFor(w.ff, toCrm, create, eff) : {}), ...(w.recreate?.payload ?? {}) };
+		out.push({ output: OUTPUT.toCrm, json: { ...payload, [SYNC_KEY]: meta }, paired: w.refs, reserve, current: w.crm?.fields ?? {} });
 	}
 	if (d.toFieldflow && (actions.has('updateFieldflow') || actions.has('createInFieldflow'))) {
 		const create = actions.has('createInFieldflow');
@@ -330,10 +439,19 @@ export function applyReservations(routed: Routed[], granted: ReadonlySet<string>
 
 /**
  * A record group's member records for the pair: as the CRM side was read (the members it has now:
- * a person moved to another organization), else as the link names them.
+ * a person moved to another organization), else as the link names them; a member the link records
+ * as unlinked after a deletion (detached.ts) stays so while the CRM has no such member. As
+ * applyMemberLosses settled them when it did.
  */
 function membersOf(w: Work): Record<string, string> | undefined {
-	return w.crm?.members ?? w.link?.members;
+	if (w.members) return w.members;
+	const now = w.crm?.members ?? w.link?.members;
+	const had = w.link?.members;
+	const carried = detachedMembers(had).filter((m) => !now?.[m] && !now?.[detachedKey(m)]);
+	if (!carried.length) return now;
+	const out = { ...(now ?? {}) };
+	for (const m of carried) out[detachedKey(m)] = had![detachedKey(m)];
+	return out;
 }
 
 function sameMembers(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {

@@ -117,6 +117,8 @@ export interface UnchangedMeta {
 	reason: string;
 	/** A matched pair with nothing to write: the link to save (first match, a baseline that moved). */
 	link?: Link;
+	/** Logged even when unchanged items are not (a record group's member deleted in the CRM and unlinked: the reason says which). */
+	log?: boolean;
 }
 
 /** Preview: what a planned item would do; nothing is written for it (preview.ts). */

@@ -6,7 +6,8 @@
  * 1. read: links for every id of both inputs (one store call); linked records whose counterpart is
  *    not in this run's input read by id (not found = deleted); lookups.ts
  * 2. plan: pair, decide per pair (the three-way merge), duplicate check of the planned CRM creates
- *    (a prospect that already exists in the CRM is linked, never duplicated); plan.ts, pure
+ *    (a prospect that already exists in the CRM is linked, never duplicated), a record group's
+ *    company or deal gone from the CRM unlinked or recreated (the setting); plan.ts, pure
  * 3. reserve: each CRM create reserves its prospect (reserve.ts), so two concurrent runs never
  *    create the same record; one another run holds goes out on Unchanged.
  *
@@ -15,7 +16,7 @@
  */
 import type { ObjectInfo } from '../crm/types';
 import { checkDuplicates, readCounterparts, type BulkMatchCost, type LookupDeps } from './lookups';
-import { addCounterparts, applyDuplicates, applyReservations, createChecks, decideAll, decideOptionsOf, pairRecords, planRoutes, type InputRecord, type PlanOptions, type Routed } from './plan';
+import { addCounterparts, applyDuplicates, applyMemberLosses, applyReservations, createChecks, decideAll, decideOptionsOf, pairRecords, planRoutes, type InputRecord, type PlanOptions, type Routed } from './plan';
 import { releaseReservations, reserveCreates, type ReserveOptions } from './reserve';
 
 export interface ResolveOptions extends PlanOptions, ReserveOptions {
@@ -60,6 +61,7 @@ export async function planRun(ffIn: InputRecord[], crmIn: InputRecord[], deps: L
 		stats.duplicatesLinked = applyDuplicates(pairing, creates, lookup, options, decideOpts);
 	}
 	decideAll(pairing.crmOnly, decideOpts);
+	applyMemberLosses(pairing.work, options, decideOpts);
 	const routed = planRoutes([...pairing.work, ...pairing.crmOnly], eff);
 	stats.linksSaved = routed.filter((r) => (r.json._sync as { link?: unknown } | undefined)?.link).length;
 	return { routed, stats };

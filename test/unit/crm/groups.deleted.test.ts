@@ -17,7 +17,7 @@ import { HubSpotAdapter } from '../../../nodes/shared/crm/hubspot';
 import { PipedriveAdapter } from '../../../nodes/shared/crm/pipedrive';
 import { SalesforceAdapter } from '../../../nodes/shared/crm/salesforce';
 import type { CrmAdapter, CrmName, WriteInput } from '../../../nodes/shared/crm/types';
-import { groupMembers, groupSpec, writeGroups, type GroupSpec } from '../../../nodes/shared/crm/group';
+import { groupLinks, groupMembers, groupSpec, writeGroups, type GroupSpec } from '../../../nodes/shared/crm/group';
 import { buildMapping, type EffectiveMapping } from '../../../nodes/shared/mapping/effective';
 import { mapCrmRecord, mapFieldflowRecord } from '../../../nodes/shared/mapping/records';
 import { openStore, type SyncStore } from '../../../nodes/shared/store';
@@ -99,7 +99,7 @@ class FieldFlow {
 		return new Date(this.clock).toISOString();
 	}
 	put(p: Record<string, unknown>): Record<string, unknown> {
-		const rec = { ...(this.prospects.get(String(p.id)) ?? {}), ...p, updated_at: this.now() };
+		const rec: Record<string, unknown> = { ...(this.prospects.get(String(p.id)) ?? {}), ...p, updated_at: this.now() };
 		this.prospects.set(String(rec.id), rec);
 		return rec;
 	}
@@ -150,7 +150,7 @@ class Run {
 		});
 		const results = inputs.length ? await writeGroups(this.a, this.spec, inputs) : [];
 		results.forEach((res, i) => {
-			committed.push(withOutcome(toCrm[i].json, res.success ? { id: res.id ?? null, success: true, created: !!res.created, ...(res.members ? { members: res.members } : {}) } : { id: res.id ?? null, success: false, error: res.error?.message ?? 'failed', errorKind: res.error?.kind ?? 'unknown', ...(res.members ? { members: res.members } : {}) }));
+			committed.push(withOutcome(toCrm[i].json, res.success ? { id: res.id ?? null, success: true, created: !!res.created, ...(res.members ? { members: res.members } : {}) } : { id: res.id ?? null, success: false, created: false, error: res.error?.message ?? 'failed', errorKind: res.error?.kind ?? 'unknown', ...(res.members ? { members: res.members } : {}) }));
 		});
 		// To FieldFlow: the FieldFlow node's upsert.
 		for (const r of routed.filter((x) => x.output === OUTPUT.toFieldflow)) {
@@ -234,5 +234,95 @@ describe('today (no member setting): a Pipedrive deal deleted in the CRM', () =>
 		expect(deals).toHaveLength(1);
 		expect(deals[0].fields).toMatchObject({ status: 'won', title: `persons ${crmId}` });
 		expect(deals[0].fields.value ?? null).toBeNull();
+	});
+});
+
+/** The live deals of a primary, through the CRM's own links (Pipedrive person_id, HubSpot associations, Salesforce contact roles). */
+async function dealsOf(run: Run, crmId: string): Promise<string[]> {
+	return ((await groupLinks(run.a, run.spec).dealsOfPrimaries([crmId])).get(crmId) ?? []).filter((d) => !d.deleted).map((d) => d.id);
+}
+/** The company a deal is linked to, as the CRM has it (Pipedrive deal.org_id, Salesforce Opportunity.AccountId, HubSpot deal → company association). */
+async function companyOfDeal(run: Run, dealId: string): Promise<string | undefined> {
+	if (run.crm.name === 'hubspot') return (await run.a.listAssociations!('deals', 'companies', [dealId])).get(dealId)?.[0]?.id;
+	const [d] = await run.a.getByIds(run.spec.deal!.object, [dealId]);
+	const v = d.fields[run.spec.deal!.companyRef!];
+	return v === null || v === undefined ? undefined : String(typeof v === 'object' ? (v as { value: unknown }).value : v);
+}
+async function linkOf(run: Run, fieldflowId: string) {
+	return (await store.getLinks(run.crm.name, run.crm.object, { fieldflowIds: [fieldflowId] }))[0];
+}
+const writes = (routed: Routed[]) => routed.filter((r) => r.output === OUTPUT.toCrm || r.output === OUTPUT.toFieldflow);
+
+describe.each(['pipedrive', 'hubspot', 'salesforce'] as CrmName[])('%s: the linked deal deleted in the CRM', (name) => {
+	const setup = async () => {
+		const crm = CRMS[name];
+		const ff = new FieldFlow();
+		const run = new Run(crm, store, ff);
+		const linked = await firstSync(run, [prospect(1, 'Acme')]);
+		const { crmId, members } = linked.get('pr_1')!;
+		const [company, deal] = crm.members;
+		expect(members[company]).toBeTruthy();
+		expect(await dealsOf(run, crmId)).toEqual([members[deal]]);
+		await run.a.delete(deal, [members[deal]]);
+		expect(await dealsOf(run, crmId)).toEqual([]);
+		return { crm, ff, run, crmId, members, company, deal };
+	};
+
+	test('Unlink: nothing written, FieldFlow keeps Status / Estimated Value / Company Name, logged; later changes create no deal', async () => {
+		const { ff, run, crmId, members, company, deal } = await setup();
+		const { routed } = await run.sync([], [crmId], { onMemberDeleted: 'unlink' });
+		expect(writes(routed)).toEqual([]);
+		expect(ff.prospects.get('pr_1')).toMatchObject({ status: 'qualified', estimated_value: 1000, company_name: 'Acme' });
+		const link = await linkOf(run, 'pr_1');
+		expect(link.status).toBe('synced');
+		expect(link.members).toEqual({ [company]: members[company], [`!${deal}`]: members[deal] });
+		const logs = await logsOf('pr_1');
+		const entry = logs.find((l) => l.status === 'skipped')!;
+		expect(entry.message).toMatch(new RegExp(`is gone from the CRM .*: unlinked; FieldFlow keeps the prospect's status, estimated_value \\(setting: unlink\\)`));
+		// A Status and Estimated Value change in FieldFlow: written nowhere, no new deal.
+		ff.put({ id: 'pr_1', status: 'won', estimated_value: 5000, phone: '+1 555 0100' });
+		await run.sync(['pr_1'], [], { onMemberDeleted: 'unlink' });
+		expect(await dealsOf(run, crmId)).toEqual([]);
+		expect((await linkOf(run, 'pr_1')).members).toEqual({ [company]: members[company], [`!${deal}`]: members[deal] });
+		// The person read again (changed in the CRM): still unlinked, nothing written.
+		const again = await run.sync([], [crmId], { onMemberDeleted: 'unlink' });
+		expect(writes(again.routed)).toEqual([]);
+		expect(ff.prospects.get('pr_1')).toMatchObject({ status: 'won', estimated_value: 5000, company_name: 'Acme' });
+	});
+
+	test('Recreate: one new deal from the prospect\'s values, linked to the person and its company; FieldFlow untouched; a second run writes nothing', async () => {
+		const { ff, run, crmId, members, company, deal } = await setup();
+		const before = JSON.stringify(ff.prospects.get('pr_1'));
+		const { routed } = await run.sync([], [crmId], { onMemberDeleted: 'recreate' });
+		expect(routed.filter((r) => r.output === OUTPUT.toFieldflow)).toEqual([]);
+		const toCrm = routed.filter((r) => r.output === OUTPUT.toCrm);
+		expect(toCrm).toHaveLength(1);
+		expect((readSync(toCrm[0].json) as WriteMeta).reason).toMatch(/is gone from the CRM .*: recreated from FieldFlow \(setting: recreate\)/);
+		expect(JSON.stringify(ff.prospects.get('pr_1'))).toBe(before);
+		const link = await linkOf(run, 'pr_1');
+		const now = await dealsOf(run, crmId);
+		expect(now).toHaveLength(1);
+		expect(now[0]).not.toBe(members[deal]);
+		expect(link.members).toEqual({ [company]: members[company], [deal]: now[0] });
+		expect(await companyOfDeal(run, now[0])).toBe(members[company]);
+		// The new deal carries the prospect's values, read back as the group.
+		const [group] = await run.a.getByIds(run.crm.object, [crmId]).then((rs) => crmLookups(run.a, run.eff).getCrmByIds(rs.map((r) => r.id), [link]));
+		expect(mapCrmRecord(group, run.eff).record.fields).toMatchObject({ status: 'qualified', estimated_value: 1000, company_name: 'Acme' });
+		expect((await logsOf('pr_1')).some((l) => l.status === 'success' && /recreated from FieldFlow/.test(l.message ?? ''))).toBe(true);
+		const again = await run.sync(['pr_1'], [crmId], { onMemberDeleted: 'recreate' });
+		expect(writes(again.routed)).toEqual([]);
+		expect(await dealsOf(run, crmId)).toEqual(now);
+	});
+
+	test('a deal unlinked by an earlier run is recreated once the setting is Recreate; under CRM → FieldFlow only it stays unlinked', async () => {
+		const { run, crmId, members, company, deal } = await setup();
+		await run.sync([], [crmId], { onMemberDeleted: 'unlink' });
+		await run.sync([], [crmId], { onMemberDeleted: 'recreate', direction: 'crmToFieldflow' });
+		expect(await dealsOf(run, crmId)).toEqual([]);
+		expect((await linkOf(run, 'pr_1')).members).toEqual({ [company]: members[company], [`!${deal}`]: members[deal] });
+		await run.sync([], [crmId], { onMemberDeleted: 'recreate' });
+		const now = await dealsOf(run, crmId);
+		expect(now).toHaveLength(1);
+		expect((await linkOf(run, 'pr_1')).members).toEqual({ [company]: members[company], [deal]: now[0] });
 	});
 });

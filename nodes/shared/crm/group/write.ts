@@ -25,6 +25,7 @@
 import { SyncError } from '../../errors';
 import { normalizeName } from '../../sync/match';
 import type { AssociationPair, CallForecast, CrmAdapter, MemberIds, WriteCounts, WriteInput, WriteResult } from '../types';
+import { isDetached } from './detached';
 import { groupLinks } from './links';
 import { compareIds, splitFields, type CompanyMember, type GroupSpec } from './spec';
 
@@ -82,8 +83,10 @@ function memberError(e: SyncError | undefined, member: string, label: string, re
  */
 type CompanyStep = 'unlink' | 'byName' | 'sharedCheck' | 'update' | 'none';
 
-function companyStep(company: CompanyMember, fields: Record<string, unknown> | undefined, linked: string | undefined): CompanyStep {
+function companyStep(company: CompanyMember, fields: Record<string, unknown> | undefined, linked: string | undefined, detached = false): CompanyStep {
 	if (!fields) return 'none';
+	// Unlinked after a deletion in the CRM (detached.ts): not linked again, nor created, by a write.
+	if (detached) return 'none';
 	const hasName = company.nameField in fields;
 	const name = String(fields[company.nameField] ?? '').trim();
 	if (hasName && !name) return 'unlink';
@@ -92,8 +95,10 @@ function companyStep(company: CompanyMember, fields: Record<string, unknown> | u
 }
 
 /** What one write does to its deal: update the linked one (with fields to write), create one (with a value to carry), or nothing. */
-function dealStep(fields: Record<string, unknown>, linked: string | undefined): 'update' | 'create' | 'none' {
+function dealStep(fields: Record<string, unknown>, linked: string | undefined, detached = false): 'update' | 'create' | 'none' {
 	if (linked) return Object.keys(fields).length ? 'update' : 'none';
+	// Unlinked after a deletion in the CRM (detached.ts): no new deal from the prospect's changes.
+	if (detached) return 'none';
 	return Object.values(fields).some((v) => v !== undefined && v !== null && v !== '') ? 'create' : 'none';
 }
 
@@ -103,7 +108,7 @@ async function writeCompanies(a: CrmAdapter, spec: GroupSpec, writes: GroupWrite
 	const renames: GroupWrite[] = [];
 	const sharedCheck: GroupWrite[] = [];
 	for (const w of writes) {
-		const step = companyStep(company, w.byMember[company.object], w.members[company.object]);
+		const step = companyStep(company, w.byMember[company.object], w.members[company.object], isDetached(w.members, company.object));
 		if (step === 'unlink') {
 			relink(spec, w, null);
 			delete w.members[company.object];
@@ -244,7 +249,7 @@ async function writeDeals(a: CrmAdapter, spec: GroupSpec, writes: GroupWrite[]):
 			if (association) moves.push({ w, fromId: linked, old: w.relink.from, next: w.relink.to });
 			else if (deal.companyRef) fields[deal.companyRef] = companyId ?? null;
 		}
-		const step = dealStep(fields, linked);
+		const step = dealStep(fields, linked, isDetached(w.members, deal.object));
 		if (step === 'update') todo.push({ w, input: { ref: w.input.ref, id: linked, fields } });
 		if (step !== 'create') continue;
 		const input: WriteInput = { ref: w.input.ref, fields: { ...(deal.createDefaults?.(new Date()) ?? {}), ...fields } };
@@ -313,7 +318,7 @@ export function forecastGroupWrites(spec: GroupSpec, inputs: WriteInput[], forec
 		let step: CompanyStep = 'none';
 		if (spec.company) {
 			const fields = byMember[spec.company.object];
-			step = companyStep(spec.company, fields, linkedCompany);
+			step = companyStep(spec.company, fields, linkedCompany, isDetached(input.members, spec.company.object));
 			if (step === 'byName') names.add(normalizeName(fields![spec.company.nameField]));
 			if (step === 'sharedCheck') sharedChecks++;
 			if (step === 'sharedCheck' || step === 'update') companyUpdates++;
@@ -331,7 +336,7 @@ export function forecastGroupWrites(spec: GroupSpec, inputs: WriteInput[], forec
 			const fields = { ...(byMember[spec.deal.object] ?? {}) };
 			if (relinks && linkedDeal && !association && spec.deal.companyRef) fields[spec.deal.companyRef] = null;
 			if (relinks && linkedDeal && association) move(moved.deal);
-			const dealStepIs = dealStep(fields, linkedDeal);
+			const dealStepIs = dealStep(fields, linkedDeal, isDetached(input.members, spec.deal.object));
 			if (dealStepIs === 'update') deals.updates!++;
 			if (dealStepIs === 'create') deals.creates!++;
 		}
