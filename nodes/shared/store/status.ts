@@ -36,11 +36,12 @@ export class Status extends StorePart {
 			this.db.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ff_errors WHERE resolved_at IS NULL${byCrm}`, p),
 			this.db.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ff_conflicts WHERE resolved_at IS NULL${byCrm}`, p),
 			this.db.all<{ n: unknown }>(`SELECT COUNT(*) AS n FROM ff_connections WHERE connected = 0${byCrm}`, p),
-			// Record groups: the distinct member records (a shared organization once) the synced links name.
+			// Record groups: the distinct member records (a shared organization once) the synced links name;
+			// not those recorded as unlinked after a deletion (`!deals`, crm/group/detached.ts).
 			this.db.all<{ object: unknown; n: unknown }>(
 				`SELECT m.member_object AS object, COUNT(DISTINCT m.member_id) AS n FROM ff_link_members m
 				 JOIN ff_links l ON l.crm = m.crm AND l.object = m.object AND l.fieldflow_id = m.fieldflow_id
-				 WHERE l.status = 'synced'${byLinkCrm} GROUP BY m.crm, m.member_object`,
+				 WHERE l.status = 'synced' AND m.member_object NOT LIKE '!%'${byLinkCrm} GROUP BY m.crm, m.member_object`,
 				p,
 			),
 		]);

@@ -454,7 +454,8 @@ export function describeStore(name: string, backend: Backend): void {
 				pd('p2', '2', 'synced', { organizations: '10', deals: '101' }),
 				pd('p3', '3', 'synced', { organizations: '11', deals: '102' }),
 				pd('p4', '4', 'synced', { organizations: '11', deals: '103' }),
-				pd('p5', '5', 'synced', { organizations: '10' }),
+				// p5's deal was deleted in Pipedrive and unlinked: not counted.
+				pd('p5', '5', 'synced', { organizations: '10', '!deals': '99' }),
 				pd('p6', '6', 'pending', { organizations: '12', deals: '104' }),
 				pd('p7', '7', 'conflict', { organizations: '13', deals: '105' }),
 				pd('p8', '8', 'synced'),
