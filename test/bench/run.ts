@@ -31,7 +31,19 @@
  * Sforce-Limit-Info). Reports records/s, API calls and the rate-limit refusals (429; Salesforce:
  * 403 REQUEST_LIMIT_EXCEEDED) per CRM; writes docs/bench/throttled.json and throttled-table.md.
  *
- * Options: --quick, --crm=salesforce,hubspot, --n 1000,10000,100000 (default; or --n=…), --latency=25,
+ * `--groups`: the record-groups bench (groups.ts): N prospects over about N/3 companies, each with a
+ * status and a value, so each prospect is a person + company + deal; targets Salesforce Contacts
+ * mode (`salesforce-contacts`: Account, Contact, Opportunity, OpportunityContactRole), Salesforce
+ * Leads, HubSpot (companies, contacts, deals) and Pipedrive (organizations, persons, deals), each
+ * through its templates with the guide's full set of Linked Records on Start Run. Per target and
+ * N: the bulk first sync (CRM writes per member object vs the floor, association calls, reads,
+ * time, peak RSS, the member records and their links in the sandbox), settle, no change, 1 % edits
+ * on each member on each side (calls per CRM object), then a CRM → FieldFlow import of the groups
+ * the CRM now holds (FieldFlow emptied, store dropped, Sync All Prospects again; `--no-import`,
+ * `--import-max=<N>`). The naive per-item baseline for groups (naive.ts naiveGroupSync) runs at
+ * N = 1,000 (`--naive-n=<N>`). Writes docs/bench/groups.json and groups-table.md.
+ *
+ * Options: --quick, --crm=salesforce,hubspot (groups: also salesforce-contacts), --n 1000,10000,100000 (default; or --n=…), --latency=25,
  * --throttled (above),
  * --pipedrive-max=<N> (skip larger Pipedrive sizes), --no-naive, --no-engine, --out=<file>,
  * --heap=<MB> (n8n's V8 heap limit; default Node's own), --bulk-only (skip the incremental runs),
