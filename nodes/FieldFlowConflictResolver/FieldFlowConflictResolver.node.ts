@@ -8,7 +8,7 @@ import { CRM_LABELS, crmObjects, type CrmName } from '../shared/crm';
 import { readSync, SYNC_KEY, type InvalidMeta, type RecordProblem } from '../shared/sync/protocol';
 import type { SyncStore } from '../shared/store';
 import type { MatchKey } from '../shared/sync/match';
-import type { ConflictStrategy, NotFoundPolicy, SyncDirection } from '../shared/sync/types';
+import type { ConflictStrategy, MemberDeletedPolicy, NotFoundPolicy, SyncDirection } from '../shared/sync/types';
 import { getFields } from '../n8nSide/methods/loadOptions';
 import { fieldFlowCrmConnectionTest } from '../n8nSide/methods/credentialTest';
 import { getCrmAdapter } from '../n8nSide/transport/crm';
@@ -36,8 +36,11 @@ export class FieldFlowConflictResolver implements INodeType {
 		group: ['transform'],
 		// 1.1: no mapping settings of its own; the rules come with the records from the FieldFlow Mapping
 		// node 1.1 before it (one place to set the mapping). Version 1 keeps its own (saved workflows).
-		version: [1, 1.1],
-		defaultVersion: 1.1,
+		// 1.2: When a Linked Company or Deal Is Deleted (record groups). Before 1.2 a member gone from
+		// the CRM only dropped out of the link (and a later change of its fields created a new one):
+		// saved workflows keep that.
+		version: [1, 1.1, 1.2],
+		defaultVersion: 1.2,
 		subtitle: '={{$parameter["crm"] + " " + $parameter["object"] + " · " + $parameter["conflictStrategy"]}}',
 		description: 'Match FieldFlow and CRM records, compare each field with the last sync and route them to To CRM, To FieldFlow, Conflict or Unchanged',
 		defaults: { name: 'FieldFlow Conflict Resolver' },
@@ -115,6 +118,28 @@ export class FieldFlowConflictResolver implements INodeType {
 				description: 'A synced record that was deleted (or is no longer found) on one side',
 			},
 			{
+				displayName: 'When a Linked Company or Deal Is Deleted',
+				name: 'onMemberDeleted',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'Recreate It From FieldFlow',
+						value: 'recreate',
+						description: "A new organization / company / Account or deal / Opportunity is created from the prospect's values and linked (a company of the same name is linked, not duplicated)",
+					},
+					{
+						name: 'Unlink It (Keep the Prospect and Its Values)',
+						value: 'unlink',
+						description: 'The prospect keeps its Company Name, Status and Estimated Value; later changes do not create a new one',
+					},
+				],
+				default: 'unlink',
+				description:
+					'Record groups (Linked Records on the Mapping node): a company or deal linked to a synced prospect that was deleted in the CRM (or is no longer linked to its person). Either way the prospect is kept and the sync log says what happened.',
+				displayOptions: { show: { '@version': [{ _cnd: { gte: 1.2 } }] } },
+			},
+			{
 				displayName: 'Match By',
 				name: 'matchBy',
 				type: 'multiOptions',
@@ -148,7 +173,7 @@ export class FieldFlowConflictResolver implements INodeType {
 				name: 'mappingNotice',
 				type: 'notice',
 				default: '',
-				displayOptions: { show: { '@version': [1.1] } },
+				displayOptions: { show: { '@version': [{ _cnd: { gte: 1.1 } }] } },
 			},
 			...mappingProperties.map((p) => ({ ...p, displayOptions: { ...p.displayOptions, show: { ...(p.displayOptions?.show ?? {}), '@version': [1] } } })),
 			...storeProperties,
@@ -198,6 +223,8 @@ export class FieldFlowConflictResolver implements INodeType {
 					direction: this.getNodeParameter('syncDirection', 0) as SyncDirection,
 					strategy: this.getNodeParameter('conflictStrategy', 0) as ConflictStrategy,
 					notFound: this.getNodeParameter('onDeleted', 0) as NotFoundPolicy,
+					// Before 1.2: none (a member gone from the CRM only dropped out of the link).
+					...(this.getNode().typeVersion >= 1.2 ? { onMemberDeleted: this.getNodeParameter('onMemberDeleted', 0, 'unlink') as MemberDeletedPolicy } : {}),
 					matchBy: this.getNodeParameter('matchBy', 0, []) as MatchKey[],
 					bulkMatch: BULK_MATCH_COST[crm],
 				},
