@@ -223,9 +223,23 @@ export function fieldLabels(fields: string[]): string {
 export { userErrorMessage };
 
 
+/**
+ * The sentences of a log message about a record group's company or deal gone from the CRM (the
+ * Conflict Resolver's When a Linked Company or Deal Is Deleted), in the CRM's name and with field
+ * labels; '' when there are none.
+ */
+function memberNotes(msg: string, crmLabel: string): string {
+	return msg
+		.split(/\.\s+/)
+		.filter((t) => /is gone from the CRM|was unlinked after it was deleted in the CRM/.test(t))
+		.map((t) => `${t.replace(/\bthe CRM\b/g, crmLabel).replace(/prospect's ([a-z0-9_, ]+) \(/, (_m, f: string) => `prospect's ${fieldLabels(f.split(',').map((x) => x.trim()))} (`).replace(/\.$/, '')}.`)
+		.join(' ');
+}
+
 /** What a log entry says, for the person reading the dashboard. */
 export function describeLog(l: DashboardLogEntry, crmLabel: string): string {
 	const msg = String(l.message ?? '');
+	const members = memberNotes(msg, crmLabel);
 	const listed = (side: 'CRM' | 'FieldFlow') => {
 		const m = new RegExp(`to ${side}: ([a-z0-9_, ]+)`, 'i').exec(msg);
 		return m ? `: ${fieldLabels(m[1].split(',').map((s) => s.trim()).filter(Boolean))}` : '';
@@ -244,7 +258,7 @@ export function describeLog(l: DashboardLogEntry, crmLabel: string): string {
 			case 'createInCrm':
 				return /recreated/i.test(msg) ? `Recreated in ${crmLabel} (it had been deleted there).` : `Created in ${crmLabel}.`;
 			case 'updateCrm':
-				return `Updated in ${crmLabel}${listed('CRM')}.`;
+				return `Updated in ${crmLabel}${listed('CRM')}.${members ? ` ${members}` : ''}`;
 			case 'createInFieldflow':
 				return /recreated/i.test(msg) ? 'Recreated in FieldFlow (it had been deleted there).' : `Created in FieldFlow from ${crmLabel}.`;
 			case 'updateFieldflow':
@@ -255,6 +269,7 @@ export function describeLog(l: DashboardLogEntry, crmLabel: string): string {
 				return `Deleted in FieldFlow (it was deleted in ${crmLabel}).`;
 		}
 	}
+	if (members) return members;
 	return msg.replace(/\bthe CRM\b/g, crmLabel);
 }
 

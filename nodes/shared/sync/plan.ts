@@ -313,7 +313,8 @@ export function applyMemberLosses(work: Work[], options: PlanOptions, decideOpts
 			// Once written, the new member holds the prospect's values: they are the baseline.
 			w.decision = { ...w.decision, baseline: { ...w.decision.baseline, ...recreate.fields } };
 		}
-		if (notes.length) w.note = [w.note, ...notes].filter(Boolean).join('. ');
+		// The member's fate first: it is what the log entry is about.
+		if (notes.length) w.note = [...notes, w.note].filter(Boolean).join('. ');
 	}
 }
 

@@ -326,3 +326,96 @@ describe.each(['pipedrive', 'hubspot', 'salesforce'] as CrmName[])('%s: the link
 		expect((await linkOf(run, 'pr_1')).members).toEqual({ [company]: members[company], [deal]: now[0] });
 	});
 });
+
+describe('the linked company deleted in the CRM', () => {
+	test('Pipedrive, Recreate: an organization shared by two prospects is created once, both persons and their deals move to it; Company Name kept', async () => {
+		const run = new Run(CRMS.pipedrive, store, new FieldFlow());
+		const linked = await firstSync(run, [prospect(1, 'Acme'), prospect(2, 'Acme')]);
+		const org = linked.get('pr_1')!.members.organizations;
+		expect(linked.get('pr_2')!.members.organizations).toBe(org);
+		await run.a.delete('organizations', [org]);
+		const ids = ['pr_1', 'pr_2'].map((id) => linked.get(id)!.crmId);
+		const { routed } = await run.sync([], ids, { onMemberDeleted: 'recreate' });
+		expect(routed.filter((r) => r.output === OUTPUT.toCrm)).toHaveLength(2);
+		const orgs = (await run.a.findDuplicates('organizations', [{ ref: 'x', company: 'Acme' }]))[0].matches.map((m) => m.id);
+		expect(orgs).toHaveLength(1);
+		expect(orgs[0]).not.toBe(org);
+		for (const id of ['pr_1', 'pr_2']) {
+			const { crmId, members } = linked.get(id)!;
+			const link = await linkOf(run, id);
+			expect(link.members).toEqual({ organizations: orgs[0], deals: members.deals });
+			const [person] = await run.a.getByIds('persons', [crmId]);
+			expect(String(person.fields.org_id)).toBe(orgs[0]);
+			expect(await companyOfDeal(run, members.deals)).toBe(orgs[0]);
+			expect(run.ff.prospects.get(id)).toMatchObject({ company_name: 'Acme', status: 'qualified' });
+		}
+		const again = await run.sync([], ids, { onMemberDeleted: 'recreate' });
+		expect(writes(again.routed)).toEqual([]);
+	});
+
+	test('Pipedrive, Unlink: the organization stays unlinked (no new one from a later write); FieldFlow keeps Company Name; the deal is kept', async () => {
+		const run = new Run(CRMS.pipedrive, store, new FieldFlow());
+		const linked = await firstSync(run, [prospect(1, 'Acme')]);
+		const { crmId, members } = linked.get('pr_1')!;
+		await run.a.delete('organizations', [members.organizations]);
+		const { routed } = await run.sync([], [crmId], { onMemberDeleted: 'unlink' });
+		expect(writes(routed)).toEqual([]);
+		expect((await linkOf(run, 'pr_1')).members).toEqual({ '!organizations': members.organizations, deals: members.deals });
+		expect((await logsOf('pr_1')).find((l) => l.status === 'skipped')?.message).toMatch(/^Organization \d+ is gone from the CRM .*: unlinked; FieldFlow keeps the prospect's company_name \(setting: unlink\)/);
+		// A change of the prospect's Estimated Value reaches its deal; still no organization.
+		run.ff.put({ id: 'pr_1', estimated_value: 7777 });
+		await run.sync(['pr_1'], [], { onMemberDeleted: 'unlink' });
+		expect((await run.a.findDuplicates('organizations', [{ ref: 'x', company: 'Acme' }]))[0].matches).toEqual([]);
+		const [deal] = await run.a.getByIds('deals', [members.deals]);
+		expect(Number(deal.fields.value)).toBe(7777);
+		expect(run.ff.prospects.get('pr_1')).toMatchObject({ company_name: 'Acme' });
+	});
+
+	test('HubSpot, Recreate: an archived company is created again and associated with the contact and its deal', async () => {
+		const run = new Run(CRMS.hubspot, store, new FieldFlow());
+		const linked = await firstSync(run, [prospect(1, 'Acme')]);
+		const { crmId, members } = linked.get('pr_1')!;
+		await run.a.delete('companies', [members.companies]);
+		await run.sync([], [crmId], { onMemberDeleted: 'recreate' });
+		const link = await linkOf(run, 'pr_1');
+		expect(link.members!.companies).toBeTruthy();
+		expect(link.members!.companies).not.toBe(members.companies);
+		expect(link.members!.deals).toBe(members.deals);
+		expect((await run.a.listAssociations!('contacts', 'companies', [crmId])).get(crmId)!.map((t) => t.id)).toEqual([link.members!.companies]);
+		expect(await companyOfDeal(run, members.deals)).toBe(link.members!.companies);
+		const [company] = await run.a.getByIds('companies', [link.members!.companies]);
+		expect(company.fields.name).toBe('Acme');
+	});
+});
+
+describe('a read without link hints (the change feed) and edits in the same run', () => {
+	test('Pipedrive: the linked deal deleted while the person has a second deal: that deal is not taken for the prospect\'s (its status does not reach FieldFlow)', async () => {
+		const run = new Run(CRMS.pipedrive, store, new FieldFlow());
+		const linked = await firstSync(run, [prospect(1, 'Acme')]);
+		const { crmId, members } = linked.get('pr_1')!;
+		// A second deal of the person, lost; then the prospect's deal is deleted.
+		const [other] = await run.a.upsert('deals', [{ ref: 'd2', fields: { title: 'Side deal', person_id: Number(crmId), status: 'lost', value: 1 } }]);
+		expect(other.success).toBe(true);
+		await run.a.delete('deals', [members.deals]);
+		const { routed } = await run.sync([], [crmId], { onMemberDeleted: 'unlink' });
+		expect(writes(routed)).toEqual([]);
+		expect(run.ff.prospects.get('pr_1')).toMatchObject({ status: 'qualified', estimated_value: 1000 });
+		expect((await linkOf(run, 'pr_1')).members).toEqual({ organizations: members.organizations, '!deals': members.deals });
+	});
+
+	test('Pipedrive: a phone edited in FieldFlow in the run that finds the deal deleted is written, and that write says the deal was unlinked', async () => {
+		const run = new Run(CRMS.pipedrive, store, new FieldFlow());
+		const linked = await firstSync(run, [prospect(1, 'Acme')]);
+		const { crmId, members } = linked.get('pr_1')!;
+		await run.a.delete('deals', [members.deals]);
+		run.ff.put({ id: 'pr_1', phone: '+1 555 0199' });
+		const { routed } = await run.sync(['pr_1'], [], { onMemberDeleted: 'unlink' });
+		const toCrm = routed.filter((r) => r.output === OUTPUT.toCrm);
+		expect(toCrm).toHaveLength(1);
+		expect((readSync(toCrm[0].json) as WriteMeta).reason).toMatch(/Deal \d+ is gone from the CRM .*: unlinked/);
+		const [person] = await run.a.getByIds('persons', [crmId]);
+		expect(JSON.stringify(person.fields.phones ?? person.fields.phone)).toContain('555 0199');
+		expect(await dealsOf(run, crmId)).toEqual([]);
+		expect((await linkOf(run, 'pr_1')).members).toEqual({ organizations: members.organizations, '!deals': members.deals });
+	});
+});

@@ -205,3 +205,16 @@ describe('dashboard page', () => {
 		expect(evil).not.toContain('<b>x</b>');
 	});
 });
+
+describe('dashboard log: a record group member deleted in the CRM', () => {
+	it('says which member, in the CRM\'s name, and what the setting did', () => {
+		const unlinked = "Deal 40 is gone from the CRM (deleted, or no longer linked to this record): unlinked; FieldFlow keeps the prospect's status, estimated_value (setting: unlink). No changes since the last sync.";
+		expect(describeLog({ time: '', direction: 'none', recordType: 'persons', status: 'skipped', action: 'unchanged', message: unlinked }, 'Pipedrive')).toBe(
+			"Deal 40 is gone from Pipedrive (deleted, or no longer linked to this record): unlinked; FieldFlow keeps the prospect's Status, Estimated value (setting: unlink).",
+		);
+		const recreated = 'Deal 40 is gone from the CRM (deleted, or no longer linked to this record): recreated from FieldFlow (setting: recreate). To CRM: phone.';
+		expect(describeLog({ time: '', direction: 'toCrm', recordType: 'persons', status: 'success', action: 'updateCrm', message: recreated }, 'Pipedrive')).toBe(
+			'Updated in Pipedrive: Phone. Deal 40 is gone from Pipedrive (deleted, or no longer linked to this record): recreated from FieldFlow (setting: recreate).',
+		);
+	});
+});
