@@ -419,3 +419,19 @@ describe('a read without link hints (the change feed) and edits in the same run'
 		expect((await linkOf(run, 'pr_1')).members).toEqual({ organizations: members.organizations, '!deals': members.deals });
 	});
 });
+
+describe('Salesforce: an Account deleted', () => {
+	test('deletes its Contacts and Opportunities with it (Salesforce\'s cascade): the primary\'s When a Linked Record Is Deleted applies; the prospect and its values are kept, nothing is created', async () => {
+		const run = new Run(CRMS.salesforce, store, new FieldFlow());
+		const linked = await firstSync(run, [prospect(1, 'Acme')]);
+		const { crmId, members } = linked.get('pr_1')!;
+		await run.a.delete('Account', [members.Account]);
+		expect(await run.a.getByIds('Contact', [crmId])).toEqual([]);
+		run.ff.put({ id: 'pr_1', phone: '+1 555 0142' });
+		const { routed } = await run.sync(['pr_1'], [], { onMemberDeleted: 'recreate' });
+		expect(routed.map((r) => readSync(r.json)).map((m) => (m as { action?: string }).action)).toEqual(['unlink']);
+		expect(await store.getLinks('salesforce', 'Contact', { fieldflowIds: ['pr_1'] })).toEqual([]);
+		expect(run.ff.prospects.get('pr_1')).toMatchObject({ company_name: 'Acme', status: 'qualified', estimated_value: 1000 });
+		expect((await run.a.findDuplicates('Account', [{ ref: 'x', company: 'Acme' }]))[0].matches).toEqual([]);
+	});
+});
