@@ -20,10 +20,10 @@
  *                                                           └ a page ──────→ the pipeline above → Record Results → Next Page
  *
  * "Sync pages" calls this workflow with the page (Continue After the last record of the previous
- * page); Next Page answers with the next one, or done. After the FieldFlow pages, one more page
- * reads the CRM side (whole), so every prospect was matched to an existing CRM record by email
- * before CRM-only records are created in FieldFlow. Cursors still move only in Finish Run, after
- * the last page.
+ * page); Next Page answers with the next one, or done. After the FieldFlow pages come the CRM
+ * side's pages (phase 'crm', each after the feedPosition of the previous CRM page's last record),
+ * so every prospect was matched to an existing CRM record by email before CRM-only records are
+ * created in FieldFlow. Cursors still move only in Finish Run, after the last page.
  */
 import { Builder, CRM_INFO, EXECUTE, FIELDFLOW_CREDENTIAL, P, PUBLISH, STORE, SYNC_STATUS_VERSION, crmCredential, ifTrue, stableId, type Crm, type Workflow } from './lib';
 
@@ -96,7 +96,7 @@ export const SYNC_TEMPLATES: SyncTemplate[] = [
 		fullSync: true,
 		pageSize: 2000,
 		intro: (crm) =>
-			`## Sync All Prospects\nThe guide's **Sync All Prospects**: reads every prospect and every ${crm} record (not just changes) and syncs them. Records already in sync are compared but not written again, so it is safe to repeat. Use it for the first sync of a large dataset.\n\nIt runs in **pages of 2,000 prospects**, each page in its own sub-execution of this workflow (**Sync pages** calls the **Page** trigger), so memory stays flat even for 100,000 prospects. Progress: one *pageFinished* entry per page in the Sync Status log. Successful pages are not saved as executions (Settings); failed ones are.`,
+			`## Sync All Prospects\nThe guide's **Sync All Prospects**: reads every prospect and every ${crm} record (not just changes) and syncs them. Records already in sync are compared but not written again, so it is safe to repeat. Use it for the first sync of a large dataset.\n\nIt runs in **pages of 2,000 prospects**, then pages of 2,000 ${crm} records, each page in its own sub-execution of this workflow (**Sync pages** calls the **Page** trigger), so memory stays flat even for 100,000 prospects. Progress: one *pageFinished* entry per page in the Sync Status log. Successful pages are not saved as executions (Settings); failed ones are.`,
 	},
 ];
 
@@ -184,7 +184,8 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm, variant?: ObjectVar
 	// CRM side (phase 'crm'). The side a page does not read gets an empty window (Since = Until):
 	// no call. Both stop at the run start; what changed after it is the next run's.
 	const ffPage = paged ? { pageSize: '={{ $json.pageSize }}', continueAfter: '={{ $json.fieldflowAfter }}', until: '={{ $json.startedAt }}' } : {};
-	const crmPage = paged ? { until: '={{ $json.startedAt }}' } : {};
+	// CRM pages: the same keyset, on the CRM's modification time and id (its records' feedPosition).
+	const crmPage = paged ? { pageSize: '={{ $json.pageSize }}', continueAfter: "={{ $json.crmAfter ?? '' }}", until: '={{ $json.startedAt }}' } : {};
 	const ffSince = paged ? "={{ $json.phase === 'fieldflow' ? $json.fieldflowSince : $json.startedAt }}" : '={{ $json.fieldflowSince }}';
 	const crmSince = paged ? "={{ $json.phase === 'crm' ? $json.crmSince : $json.startedAt }}" : '={{ $json.crmSince }}';
 	const ffReadName = 'FieldFlow: changed prospects';
@@ -218,9 +219,10 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm, variant?: ObjectVar
 		b.connect(entry.node, ffRead, entry.output);
 		b.connect(ffRead, map, 0, 0);
 	}
+	const crmReadName = `${info.label}: changed ${info.objectLabel}`;
 	if (readsCrm) {
 		const crmRead = b.add(
-			`${info.label}: changed ${info.objectLabel}`,
+			crmReadName,
 			`${P}fieldFlowCrm`,
 			1,
 			[220, 220 + dy],
@@ -280,6 +282,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm, variant?: ObjectVar
 			page: "={{ $('Page').first().json }}",
 			lastRecord: `={{ $('${ffReadName}').last().json }}`,
 			recordsRead: `={{ $('${ffReadName}').all().length }}`,
+			...(readsCrm ? { lastCrmRecord: `={{ $('${crmReadName}').last().json }}`, crmRecordsRead: `={{ $('${crmReadName}').all().length }}` } : {}),
 			readsCrm,
 			...store,
 		});
@@ -303,7 +306,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm, variant?: ObjectVar
 	b.note(
 		'How a run works',
 		[700, -500],
-		`### How a run works\n1. **Start Run** gives the times to read from (last run − 2 min overlap). When ${info.label} is disconnected it outputs nothing and the run stops.\n2. Both sides' changes are **mapped** to FieldFlow's fields and compared with what the last sync wrote (three-way), so echoes of our own writes are ignored.\n3. **Conflict Resolver** routes each record: *To CRM*, *To FieldFlow*, *Conflict*, *Unchanged*.\n4. The write nodes continue on failure, so every failed record reaches **Record Results**, which stores links, statuses, the log and the error queue.\n5. **Finish Run** moves the cursors only after all of that. When records failed, the write nodes and **Record Results** show a warning naming them and what to do, and **Finish Run** ends the execution in error (*Fail Execution When Records Fail*): the Executions list shows it failed and the workflow's error workflow (Settings) can alert you.\n\n**Preview first**: switch on *Preview (Write Nothing)* on **Start Run** and run: each output shows what would be created, updated or held as a conflict, field by field, and **Record Results** the API calls the writes would cost. Nothing is written and no cursor moves.${paged ? `\n\nPaged: steps 2–4 (the lower row) run once per page of prospects, each page in its own sub-execution, then once for the ${info.label} side; **Next Page** hands the next page back to **Sync pages**.` : ''}`,
+		`### How a run works\n1. **Start Run** gives the times to read from (last run − 2 min overlap). When ${info.label} is disconnected it outputs nothing and the run stops.\n2. Both sides' changes are **mapped** to FieldFlow's fields and compared with what the last sync wrote (three-way), so echoes of our own writes are ignored.\n3. **Conflict Resolver** routes each record: *To CRM*, *To FieldFlow*, *Conflict*, *Unchanged*.\n4. The write nodes continue on failure, so every failed record reaches **Record Results**, which stores links, statuses, the log and the error queue.\n5. **Finish Run** moves the cursors only after all of that. When records failed, the write nodes and **Record Results** show a warning naming them and what to do, and **Finish Run** ends the execution in error (*Fail Execution When Records Fail*): the Executions list shows it failed and the workflow's error workflow (Settings) can alert you.\n\n**Preview first**: switch on *Preview (Write Nothing)* on **Start Run** and run: each output shows what would be created, updated or held as a conflict, field by field, and **Record Results** the API calls the writes would cost. Nothing is written and no cursor moves.${paged ? `\n\nPaged: steps 2–4 (the lower row) run once per page of prospects, each page in its own sub-execution, then once per page of ${info.label} records; **Next Page** hands the next page back to **Sync pages**.` : ''}`,
 		560,
 		420,
 	);

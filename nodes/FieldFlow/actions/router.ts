@@ -7,6 +7,7 @@ import { toNodeError } from '../../n8nSide/errors';
 import { addHints, failedRecord, writeFailuresHint, type FailedRecord } from '../../n8nSide/hints';
 import { RESOURCE_PATHS, type ResourceKey } from './descriptions';
 import { upsertSyncItems } from './upsert';
+import { isAfter, parsePosition, type FeedPosition } from '../../shared/keyset';
 
 type Operation = 'get' | 'getMany' | 'getChangedSince' | 'create' | 'update' | 'delete' | 'upsert';
 
@@ -68,7 +69,7 @@ async function runOne(this: IExecuteFunctions, client: FieldFlowClient, resource
 			scan: for await (const page of client.pages(path, query)) {
 				for (const r of page.data) {
 					const at = Date.parse(String(r.updated_at ?? ''));
-					if (window?.after && (at < window.after.time || (at === window.after.time && String(r.id) <= window.after.id))) continue;
+					if (window?.after && !isAfter(at, String(r.id), window.after)) continue;
 					// Records come ordered by updated_at: the first one at or after Until ends the window.
 					if (window?.until !== undefined && at >= window.until) break scan;
 					records.push(r);
@@ -93,7 +94,7 @@ async function runOne(this: IExecuteFunctions, client: FieldFlowClient, resource
 interface ReadWindow {
 	since: string;
 	/** Continue strictly after this position of the (updated_at, id) order. */
-	after?: { time: number; id: string };
+	after?: FeedPosition;
 	/** Stop before records changed at or after this time (ms). */
 	until?: number;
 	max: number;
@@ -115,13 +116,12 @@ function readWindow(this: IExecuteFunctions, since: string, o: { pageSize?: unkn
 	const window: ReadWindow = { since, max: size || Infinity, empty: false };
 	const raw = String(o.continueAfter ?? '').trim();
 	if (raw) {
-		const [time, id] = [raw.slice(0, raw.indexOf('|')), raw.slice(raw.indexOf('|') + 1)];
-		const t = Date.parse(time);
-		if (raw.indexOf('|') < 1 || !Number.isFinite(t) || !id) {
+		const after = parsePosition(raw);
+		if (!after) {
 			throw new NodeOperationError(this.getNode(), `Continue After "${raw}" is not "<updated_at>|<id>"`, { itemIndex: i, description: 'Use the updated_at and id of the last record of the previous page, e.g. 2026-11-24T09:30:00.000Z|pr_000123, or leave it empty to start at Since' });
 		}
-		window.after = { time: t, id };
-		if (t > Date.parse(since)) window.since = new Date(t).toISOString();
+		window.after = after;
+		if (after.time > Date.parse(since)) window.since = new Date(after.time).toISOString();
 	}
 	if (String(o.until ?? '').trim()) {
 		window.until = Date.parse(toIso.call(this, o.until as string, i));

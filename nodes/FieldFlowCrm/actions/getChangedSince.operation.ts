@@ -1,5 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import type { CrmAdapter } from '../../shared/crm/types';
+import { NodeOperationError } from 'n8n-workflow';
+import type { CrmAdapter, ListOptions } from '../../shared/crm/types';
+import type { GroupSpec } from '../../shared/crm/group';
+import { formatPosition, parsePosition, type FeedPosition } from '../../shared/keyset';
 import { readOptions, show } from './common.descriptions';
 import { fieldsToRead, forEachItem, groupOfItem, recordJson, toIso } from './common';
 import { listGroupChanges } from '../../shared/crm/group';
@@ -40,6 +43,24 @@ export const description: INodeProperties[] = [
 			description: 'Whether to include records deleted or archived in the CRM (flagged with deleted: true)',
 		},
 		{
+			displayName: 'Page Size',
+			name: 'pageSize',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: 0,
+			description:
+				'Max number of records to return in this execution (0 = all), in modification time then ID order. With Continue After, a bulk sync reads one page per sub-execution, so memory stays flat however many records there are. With Linked Records a page counts primary records (each with its linked records).',
+		},
+		{
+			displayName: 'Continue After',
+			name: 'continueAfter',
+			type: 'string',
+			default: '',
+			placeholder: '2026-11-24T09:30:00.000Z|00Q5g00000AbCdEFGH',
+			description:
+				'Resume strictly after this record: the feedPosition ("&lt;modifiedAt&gt;|&lt;ID&gt;") of the last record of the previous page (each record of a page carries it). Empty = start at Since.',
+		},
+		{
 			displayName: 'Until',
 			name: 'until',
 			type: 'dateTime',
@@ -63,12 +84,15 @@ async function changedSince(this: IExecuteFunctions, adapter: CrmAdapter, i: num
 	const returnAll = this.getNodeParameter('returnAll', i, true) as boolean;
 	const max = returnAll ? Infinity : (this.getNodeParameter('limit', i, 50) as number);
 	const fields = fieldsToRead(options);
-	const until = String(options.until ?? '').trim() ? Date.parse(toIso.call(this, String(options.until), i)) : undefined;
+	const untilIso = String(options.until ?? '').trim() ? toIso.call(this, String(options.until), i) : undefined;
+	const until = untilIso ? Date.parse(untilIso) : undefined;
 	// An empty window (Since at or after Until): nothing to read, no call.
 	if (until !== undefined && since && Date.parse(since) >= until) return [];
 	const includeDeleted = options.includeDeleted === true;
-	const out: IDataObject[] = [];
 	const group = groupOfItem.call(this, adapter.crm, object, options);
+	const page = pageWindow.call(this, options, i);
+	if (page) return keysetPage(adapter, object, since, { includeDeleted, fields, after: page.after, limit: page.size, until: untilIso }, group, Math.min(max, page.size ?? Infinity), options.nestFields === true);
+	const out: IDataObject[] = [];
 	// A record group: each person with its organization and deal; a change of any of them counts.
 	const feed = group ? listGroupChanges(adapter, group, since) : adapter.listChangedSince(object, since, { includeDeleted, fields });
 	read: for await (const page of feed) {
@@ -82,6 +106,50 @@ async function changedSince(this: IExecuteFunctions, adapter: CrmAdapter, i: num
 				break read;
 			}
 			out.push(recordJson(r, options.nestFields === true));
+		}
+	}
+	return out;
+}
+
+/**
+ * Page Size / Continue After: one page of a paged read (undefined: read to the end). The position
+ * is the same "<time>|<id>" keyset as the FieldFlow node's Continue After (shared/keyset.ts).
+ */
+function pageWindow(this: IExecuteFunctions, options: IDataObject, i: number): { size?: number; after?: FeedPosition } | undefined {
+	const size = Number(options.pageSize ?? 0);
+	if (!Number.isInteger(size) || size < 0) {
+		throw new NodeOperationError(this.getNode(), `Page Size "${String(options.pageSize)}" is not a whole number`, { itemIndex: i, description: 'Use 0 for every record, or the number of records per page (e.g. 2000)' });
+	}
+	const raw = String(options.continueAfter ?? '').trim();
+	const after = raw ? parsePosition(raw) : undefined;
+	if (raw && !after) {
+		throw new NodeOperationError(this.getNode(), `Continue After "${raw}" is not "<modifiedAt>|<id>"`, {
+			itemIndex: i,
+			description: 'Use the feedPosition of the last record of the previous page, e.g. 2026-11-24T09:30:00.000Z|12345, or leave it empty to start at Since',
+		});
+	}
+	return size || after ? { size: size || undefined, after } : undefined;
+}
+
+/**
+ * One page by keyset: the adapter reads in (modifiedAt, id) order after the position, up to Until
+ * and the page size, so n8n holds one page. Each record carries its feedPosition, where the next
+ * page continues; records after the ordered feed (a group's primaries changed only through a
+ * member, HubSpot's archived records) come last without one, and end the paged read.
+ */
+async function keysetPage(adapter: CrmAdapter, object: string, since: string | undefined, list: ListOptions, group: GroupSpec | undefined, max: number, nest: boolean): Promise<IDataObject[]> {
+	const out: IDataObject[] = [];
+	let ordered = 0;
+	const feed = group ? listGroupChanges(adapter, group, since, { after: list.after, limit: list.limit, until: list.until }) : adapter.listChangedSince(object, since, list);
+	for await (const page of feed) {
+		for (const r of page.records) {
+			if (page.unordered) {
+				out.push(recordJson(r, nest));
+				continue;
+			}
+			if (ordered >= max) continue;
+			ordered++;
+			out.push({ ...recordJson(r, nest), feedPosition: r.position ?? formatPosition(r.modifiedAt, r.id) });
 		}
 	}
 	return out;

@@ -22,7 +22,7 @@ export interface MapItemResult {
 	errors: SyncError[];
 }
 
-const CRM_META_KEYS = new Set(['id', 'object', 'modifiedAt', 'deleted', 'members']);
+const CRM_META_KEYS = new Set(['id', 'object', 'modifiedAt', 'deleted', 'members', 'feedPosition']);
 
 function str(v: unknown): string {
 	return v === undefined || v === null ? '' : String(v).trim();

@@ -14,6 +14,14 @@ import { SalesforceAdapter } from '../../../nodes/shared/crm/salesforce';
 import { groupSpec, listGroupChanges, writeGroups, type GroupSpec } from '../../../nodes/shared/crm/group';
 import type { ChangePage, CrmAdapter, CrmRecord, ListOptions } from '../../../nodes/shared/crm/types';
 import { compareIds, formatPosition, parsePosition } from '../../../nodes/shared/keyset';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IDataObject } from 'n8n-workflow';
+import { FieldFlowCrm } from '../../../nodes/FieldFlowCrm/FieldFlowCrm.node';
+import { FieldFlowSyncStatus } from '../../../nodes/FieldFlowSyncStatus/FieldFlowSyncStatus.node';
+import { openStore } from '../../../nodes/shared/store';
+import { runNode } from '../../support/node-context';
 import { HubSpotSandbox } from '../../sandboxes/hubspot';
 import { PipedriveSandbox } from '../../sandboxes/pipedrive';
 import { SalesforceSandbox } from '../../sandboxes/salesforce';
@@ -299,5 +307,77 @@ describe('Pipedrive record groups in pages: pages of primaries, each with its me
 		expect(pages[0].extra.map((g) => g.id).sort(compareIds)).toEqual([ids[3], ids[5], ids[7], ids[11]].sort(compareIds));
 		expect(pages[0].extra.find((g) => g.id === ids[5])!.fields['deals.value']).toBe(5555);
 		expect(pages[0].extra.every((g) => g.position === undefined)).toBe(true);
+	});
+});
+
+describe('FieldFlow CRM node: Get Changed Since with Page Size and Continue After (n8n-core ExecuteContext)', () => {
+	const c = CRMS[1];
+	beforeAll(() => c.start());
+	afterAll(() => c.stop());
+	beforeEach(() => c.reset());
+	const credentials = () => ({ fieldFlowHubSpotApi: { accessToken: HS_TOKEN, baseUrl: hs.url } });
+	const read = async (options: IDataObject, since = '') =>
+		(await runNode({ type: new FieldFlowCrm(), parameters: { crm: 'hubspot', operation: 'getChangedSince', object: 'contacts', since, returnAll: true, options } as never, credentials: credentials() as never }))[0].map((i) => i.json);
+
+	test('pages of 10 by feedPosition give the 25 records once, in order', async () => {
+		const expected = seed25(c);
+		const out: IDataObject[] = [];
+		let after = '';
+		for (;;) {
+			const page = await read({ pageSize: 10, continueAfter: after });
+			out.push(...page);
+			if (page.length < 10) break;
+			after = String(page.at(-1)!.feedPosition);
+			expect(after).toBe(`${String(page.at(-1)!.modifiedAt)}|${String(page.at(-1)!.id)}`);
+		}
+		expect(out.map((r) => r.id)).toEqual(expected);
+		// Without Page Size / Continue After the output is as before: no feedPosition.
+		expect((await read({})).every((r) => r.feedPosition === undefined)).toBe(true);
+	});
+
+	test('Continue After that is not "<modifiedAt>|<id>" is refused, saying what to put there', async () => {
+		await expect(read({ pageSize: 10, continueAfter: 'yesterday' })).rejects.toThrow('Continue After "yesterday" is not "<modifiedAt>|<id>"');
+		await expect(read({ pageSize: 2.5 })).rejects.toThrow('Page Size "2.5" is not a whole number');
+	});
+});
+
+describe('Sync Status Next Page: the CRM side in pages (phase crm)', () => {
+	let dir: string;
+	let sqlitePath: string;
+	beforeEach(() => {
+		dir = mkdtempSync(join(tmpdir(), 'ff-paged-crm-'));
+		sqlitePath = join(dir, 'sync.sqlite');
+	});
+	afterEach(() => rmSync(dir, { recursive: true, force: true }));
+	const next = async (parameters: IDataObject, synced = 0) =>
+		(await runNode({ type: new FieldFlowSyncStatus(), parameters: { operation: 'nextPage', crm: 'pipedrive', sqlitePath, ...parameters } as never, inputs: [[{ json: { synced, errors: 0, conflicts: 0, unchanged: 0 } }]] }))[0][0].json;
+
+	test('after the FieldFlow pages, CRM pages follow each after the last record\'s feedPosition until a short page; the log counts both sides', async () => {
+		const first = { crm: 'pipedrive', object: 'persons', runId: 'run-1', startedAt: '2026-12-07T04:00:00.000Z', pageSize: 2, page: 3, phase: 'fieldflow', fieldflowAfter: '2026-12-07T03:00:00.000Z|pr_000004', read: 4, done: false };
+		const crmOnly = { lastCrmRecord: '={{ {} }}', crmRecordsRead: '1' };
+		// The last FieldFlow page was short: the CRM side starts, from its beginning.
+		const p1 = await next({ page: JSON.stringify(first), lastRecord: JSON.stringify({ id: 'pr_000005', updated_at: '2026-12-07T03:00:01.000Z' }), recordsRead: '1', ...crmOnly }, 1);
+		expect(p1).toMatchObject({ phase: 'crm', done: false, crmAfter: '', read: 5 });
+		// A full CRM page: the next one continues after its last record.
+		const position = '2026-12-07T03:30:00.000Z|41';
+		const p2 = await next({ page: JSON.stringify(p1), lastRecord: '={{ {} }}', recordsRead: '1', lastCrmRecord: JSON.stringify({ id: '41', modifiedAt: '2026-12-07T03:31:00.000Z', feedPosition: position }), crmRecordsRead: '2' }, 2);
+		expect(p2).toMatchObject({ phase: 'crm', done: false, crmAfter: position, crmRead: 2, read: 5, fieldflowAfter: '2026-12-07T03:00:01.000Z|pr_000005', synced: 3 });
+		// A short one ends the run.
+		const p3 = await next({ page: JSON.stringify(p2), lastRecord: '={{ {} }}', recordsRead: '1', lastCrmRecord: JSON.stringify({ id: '42', feedPosition: '2026-12-07T03:40:00.000Z|42' }), crmRecordsRead: '1' }, 1);
+		expect(p3).toMatchObject({ phase: 'crm', done: true, crmAfter: position, crmRead: 3, synced: 4 });
+		// A full page whose last record has no feedPosition (primaries changed through a member,
+		// after the keyset feed; or the empty item of an empty read) ends it too.
+		const p3b = await next({ page: JSON.stringify(p2), lastRecord: '={{ {} }}', recordsRead: '1', lastCrmRecord: JSON.stringify({ id: '7', modifiedAt: '2026-12-07T03:00:00.000Z' }), crmRecordsRead: '5' });
+		expect(p3b).toMatchObject({ done: true });
+		const store = await openStore({ kind: 'sqlite', path: sqlitePath });
+		const logs = (await store.queryLogs({ crm: 'pipedrive', limit: 10 })).entries.filter((e) => e.action === 'pageFinished').map((e) => e.message);
+		expect(logs).toEqual(expect.arrayContaining(['Run run-1 page 4 (Pipedrive side): 0 FieldFlow records read (5 so far), 2 Pipedrive records read (2 so far), 3 synced, 0 errors', 'Run run-1 page 5 (Pipedrive side): 0 FieldFlow records read (5 so far), 1 Pipedrive records read (3 so far), 4 synced, 0 errors, last page']));
+		await store.close();
+	});
+
+	test('without Last CRM Record Read (a workflow from before CRM pages) the CRM side stays one page', async () => {
+		const crmPage = { crm: 'pipedrive', object: 'persons', runId: 'run-2', startedAt: '2026-12-07T04:00:00.000Z', pageSize: 2, page: 2, phase: 'crm', fieldflowAfter: '', read: 0, done: false };
+		const out = await next({ page: JSON.stringify(crmPage), lastRecord: '={{ {} }}', recordsRead: '1' });
+		expect(out).toMatchObject({ phase: 'crm', done: true });
 	});
 });
