@@ -18,7 +18,10 @@ export function allTemplates(): Record<string, Workflow> {
 	for (const t of SYNC_TEMPLATES) for (const crm of CRMS) out[`${t.key}.${crm}.json`] = buildSyncTemplate(t, crm);
 	// Salesforce Contacts mode (Contact + Account + Opportunity), next to the Leads templates: every sync mode.
 	for (const t of SYNC_TEMPLATES) out[`${t.key}.salesforce-${SALESFORCE_CONTACTS.suffix}.json`] = buildSyncTemplate(t, 'salesforce', SALESFORCE_CONTACTS);
-	for (const t of MORE_TEMPLATES) for (const crm of CRMS) out[`${t.key}.${crm}.json`] = t.build(crm);
+	for (const t of MORE_TEMPLATES) {
+		for (const crm of CRMS) out[`${t.key}.${crm}.json`] = t.build(crm);
+		if (t.perObject) out[`${t.key}.salesforce-${SALESFORCE_CONTACTS.suffix}.json`] = t.build('salesforce', SALESFORCE_CONTACTS);
+	}
 	return out;
 }
 

@@ -63,6 +63,31 @@ export const CRM_INFO: Record<Crm, CrmInfo> = {
 	},
 };
 
+/**
+ * A CRM's templates for another object than its default one (CRM_INFO), e.g. Salesforce Contacts +
+ * Accounts + Opportunities instead of Leads: the object, its label, its Linked Records, and the
+ * suffix of the file, node ids and webhook paths (`bidirectional-sync.salesforce-contacts.json`).
+ */
+export interface ObjectVariant {
+	suffix: string;
+	object: string;
+	objectLabel: string;
+	linked: string[];
+	/** Shown in the title after the CRM's label. */
+	titleLabel: string;
+}
+
+/** Salesforce in Contacts mode: Contact with AccountId → Account, an Opportunity on the Account with the contact's role (the guide's second Salesforce table). */
+export const SALESFORCE_CONTACTS: ObjectVariant = { suffix: 'contacts', object: 'Contact', objectLabel: 'Contacts', linked: ['Account', 'Opportunity'], titleLabel: 'Salesforce (Contacts + Accounts + Opportunities)' };
+
+/** What a template of `crm` syncs: the CRM's default object, or the variant's (with its Linked Records). */
+export function crmInfo(crm: Crm, variant?: ObjectVariant): CrmInfo {
+	return variant ? { ...CRM_INFO[crm], object: variant.object, objectLabel: variant.objectLabel, linked: variant.linked, groups: true } : CRM_INFO[crm];
+}
+
+/** The key a template's file, node ids and webhook paths carry for `crm` (salesforce, salesforce-contacts). */
+export const templateKey = (crm: Crm, variant?: ObjectVariant): string => (variant ? `${crm}-${variant.suffix}` : crm);
+
 export const FIELDFLOW_CREDENTIAL = { fieldFlowApi: { id: 'ffFieldFlowApi01', name: 'FieldFlow account' } };
 
 export const P = 'n8n-nodes-fieldflow.';

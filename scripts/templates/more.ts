@@ -13,15 +13,16 @@
  *  - sync-dashboard: GET page (Render Dashboard → Respond HTML) and a POST action path (Retry Errors
  *      or Resolve Conflict → write → Record Results → redirect back), basic auth on both.
  */
-import { Builder, CRM_INFO, EXECUTE, FIELDFLOW_CREDENTIAL, P, PUBLISH, STORE, SYNC_STATUS_VERSION, crmCredential, ifTrue, stableId, type Crm, type Workflow } from './lib';
+import { Builder, CRM_INFO, EXECUTE, FIELDFLOW_CREDENTIAL, P, PUBLISH, STORE, SYNC_STATUS_VERSION, crmCredential, crmInfo, ifTrue, stableId, templateKey, type Crm, type ObjectVariant, type Workflow } from './lib';
 
 /** Webhook credentials the templates reference (the tests import credentials with these ids). */
 export const WEBHOOK_HEADER_AUTH = { httpHeaderAuth: { id: 'ffWebhookHeader1', name: 'FieldFlow webhook header' } };
 export const DASHBOARD_BASIC_AUTH = { httpBasicAuth: { id: 'ffDashboardAuth1', name: 'FieldFlow dashboard login' } };
 
-export const selectiveSyncPath = (crm: Crm) => `fieldflow/sync-prospect/${crm}`;
-export const dashboardPath = (crm: Crm) => `fieldflow/dashboard/${crm}`;
-export const dashboardActionPath = (crm: Crm) => `fieldflow/dashboard/${crm}/action`;
+/** Webhook paths by template key (salesforce, salesforce-contacts: see templateKey). */
+export const selectiveSyncPath = (key: string) => `fieldflow/sync-prospect/${key}`;
+export const dashboardPath = (key: string) => `fieldflow/dashboard/${key}`;
+export const dashboardActionPath = (key: string) => `fieldflow/dashboard/${key}/action`;
 
 const store = { ...STORE };
 
@@ -50,19 +51,20 @@ function webhook(b: Builder, key: string, name: string, position: [number, numbe
 
 // ---------------------------------------------------------------------------- 6. selective sync
 
-export function buildSelectiveSync(crm: Crm): Workflow {
-	const info = CRM_INFO[crm];
-	const key = `selective-sync/${crm}`;
+export function buildSelectiveSync(crm: Crm, variant?: ObjectVariant): Workflow {
+	const info = crmInfo(crm, variant);
+	const route = templateKey(crm, variant);
+	const key = `selective-sync/${route}`;
 	const b = new Builder(key);
 	const crmCred = crmCredential(crm);
 	b.note(
 		'About this template',
 		[-420, -440],
-		`## Sync to ${info.label} (one prospect)\nThe guide's **Sync to CRM** button: FieldFlow (or anything else) POSTs \`{ "prospectId": "pr_…" }\` to this workflow's webhook and gets the outcome back.\n\n1. Pick the **Header Auth** credential on the webhook (header name and secret the caller sends), and your FieldFlow and ${info.label} credentials.\n2. ${PUBLISH}; the production URL is \`/webhook/${selectiveSyncPath(crm)}\`.\n3. Answer: \`{ outcome: created | updated | unchanged | error, crmId, error, hint }\`. Send \`"preview": true\` to get what would happen instead, with nothing written.\n\nA prospect already in ${info.label} with the same email is linked, not duplicated; syncing again when nothing changed writes nothing.`,
+		`## Sync to ${info.label} (one prospect)\nThe guide's **Sync to CRM** button: FieldFlow (or anything else) POSTs \`{ "prospectId": "pr_…" }\` to this workflow's webhook and gets the outcome back.\n\n1. Pick the **Header Auth** credential on the webhook (header name and secret the caller sends), and your FieldFlow and ${info.label} credentials.\n2. ${PUBLISH}; the production URL is \`/webhook/${selectiveSyncPath(route)}\`.\n3. Answer: \`{ outcome: created | updated | unchanged | error, crmId, error, hint }\`. Send \`"preview": true\` to get what would happen instead, with nothing written.\n\nA prospect already in ${info.label} with the same email is linked, not duplicated; syncing again when nothing changed writes nothing.`,
 		560,
 		380,
 	);
-	const hook = webhook(b, key, 'Sync to CRM request', [-300, 100], { httpMethod: 'POST', path: selectiveSyncPath(crm), authentication: 'headerAuth', responseMode: 'responseNode' }, WEBHOOK_HEADER_AUTH);
+	const hook = webhook(b, key, 'Sync to CRM request', [-300, 100], { httpMethod: 'POST', path: selectiveSyncPath(route), authentication: 'headerAuth', responseMode: 'responseNode' }, WEBHOOK_HEADER_AUTH);
 	const get = b.add(
 		'FieldFlow: get prospect',
 		`${P}fieldFlow`,
@@ -125,7 +127,7 @@ export function buildSelectiveSync(crm: Crm): Workflow {
 	b.connect(resolver, merge, 3, 2);
 	b.connect(merge, record);
 	b.connect(record, respond);
-	return b.build(`FieldFlow → ${info.label}: Sync to CRM (one prospect, webhook)`, { meta: { templateCredsSetupCompleted: false } });
+	return b.build(`FieldFlow → ${variant?.titleLabel ?? info.label}: Sync to CRM (one prospect, webhook)`, { meta: { templateCredsSetupCompleted: false } });
 }
 
 // ---------------------------------------------------------------------------- 7. meetings and summaries
@@ -146,9 +148,9 @@ function meetingExtras(crm: Crm): Record<string, string> {
 
 export const MEETING_OBJECTS = { meetings: 'meetings', summaries: 'meetingSummaries' };
 
-export function buildMeetingSummarySync(crm: Crm): Workflow {
-	const info = CRM_INFO[crm];
-	const key = `meeting-summary-sync/${crm}`;
+export function buildMeetingSummarySync(crm: Crm, variant?: ObjectVariant): Workflow {
+	const info = crmInfo(crm, variant);
+	const key = `meeting-summary-sync/${templateKey(crm, variant)}`;
 	const b = new Builder(key);
 	const crmCred = crmCredential(crm);
 	b.note(
@@ -245,7 +247,7 @@ export function buildMeetingSummarySync(crm: Crm): Workflow {
 		520,
 		300,
 	);
-	return b.build(`FieldFlow → ${info.label}: meetings and AI summaries (every 15 minutes)`, { meta: { templateCredsSetupCompleted: false } });
+	return b.build(`FieldFlow → ${variant?.titleLabel ?? info.label}: meetings and AI summaries (every 15 minutes)`, { meta: { templateCredsSetupCompleted: false } });
 }
 
 // ---------------------------------------------------------------------------- 8. error retry
@@ -257,24 +259,25 @@ export function buildMeetingSummarySync(crm: Crm): Workflow {
 function retryWritePath(b: Builder, key: string, crm: Crm, from: string[], x: number, y: number, extraInputs = 0): { record: string; merge: string; crmWrite: string } {
 	const info = CRM_INFO[crm];
 	const crmCred = crmCredential(crm);
-	const route = b.add('Route by target', 'n8n-nodes-base.switch', 3, [x, y], switchRules(`${key}/route`, '={{ $json._sync.target }}', [
+	const byTarget = b.add('Route by target', 'n8n-nodes-base.switch', 3, [x, y], switchRules(`${key}/route`, '={{ $json._sync.target }}', [
 		{ value: 'crm', name: 'To CRM' },
 		{ value: 'fieldflow', name: 'To FieldFlow' },
 	]));
-	for (const f of from) b.connect(f, route);
+	for (const f of from) b.connect(f, byTarget);
 	const crmWrite = b.add(
 		`${info.label}: write`,
 		`${P}fieldFlowCrm`,
 		1,
 		[x + 260, y - 80],
-		{ crm, operation: 'upsert', object: info.object, fieldsToSend: 'autoMapInputData', options: {} },
+		// Each queued write goes to the object it was queued for (Salesforce Leads or Contacts mode alike).
+		{ crm, operation: 'upsert', object: `={{ ($json._sync && $json._sync.object) || '${info.object}' }}`, fieldsToSend: 'autoMapInputData', options: {} },
 		{ credentials: crmCred, onError: 'continueRegularOutput' },
 	);
 	const ffWrite = b.add('FieldFlow: write', `${P}fieldFlow`, 1, [x + 260, y + 80], { resource: 'prospect', operation: 'upsert' }, { credentials: FIELDFLOW_CREDENTIAL, onError: 'continueRegularOutput' });
 	const merge = b.add('Collect results', 'n8n-nodes-base.merge', 3, [x + 520, y], { numberInputs: 3 + extraInputs });
 	const record = b.add('Record Results', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [x + 760, y], { crm, operation: 'recordResults', ...store });
-	b.connect(route, crmWrite, 0);
-	b.connect(route, ffWrite, 1);
+	b.connect(byTarget, crmWrite, 0);
+	b.connect(byTarget, ffWrite, 1);
 	b.connect(crmWrite, merge, 0, 0);
 	b.connect(ffWrite, merge, 0, 1);
 	b.connect(merge, record);
@@ -316,26 +319,28 @@ export function buildErrorRetry(crm: Crm): Workflow {
 /** The demo and the README: what Render Dashboard's Record Links need per CRM (set them to your accounts). */
 export const DASHBOARD_RECORD_LINKS_NOTE = 'Set **Record Links** on **Render Dashboard** (your Salesforce instance URL, HubSpot portal ID, Pipedrive company domain) and every record on the page links to its CRM page.';
 
-export function buildSyncDashboard(crm: Crm): Workflow {
-	const info = CRM_INFO[crm];
-	const key = `sync-dashboard/${crm}`;
+export function buildSyncDashboard(crm: Crm, variant?: ObjectVariant): Workflow {
+	const info = crmInfo(crm, variant);
+	const route = templateKey(crm, variant);
+	const key = `sync-dashboard/${route}`;
 	const b = new Builder(key);
 	const crmCred = crmCredential(crm);
 	b.note(
 		'About this template',
 		[-420, -460],
-		`## Sync dashboard (a web page served by n8n)\n1. Pick the **Basic Auth** credential (user and password of the page) on both webhooks.\n2. ${PUBLISH} and open \`<your n8n>/webhook/${dashboardPath(crm)}\` in a browser; it asks for that user and password.\n\n- One page for every CRM the sync store holds: last sync, records synced by type, pending changes, errors and conflicts\n- Each record by name and company; ${DASHBOARD_RECORD_LINKS_NOTE}\n- The sync log, filtered by date range, record type and status\n- **Retry** on errors: a FieldFlow → ${info.label} record is read again from FieldFlow (so a record you fixed goes with its new values); **Keep FieldFlow / Keep ${info.label}** on conflicts. They POST to \`/webhook/${dashboardActionPath(crm)}\`, which writes, records the result and sends you back to the page. Records of another CRM are retried by that CRM's dashboard workflow: publish it too.`,
+		`## Sync dashboard (a web page served by n8n)\n1. Pick the **Basic Auth** credential (user and password of the page) on both webhooks.\n2. ${PUBLISH} and open \`<your n8n>/webhook/${dashboardPath(route)}\` in a browser; it asks for that user and password.\n\n- One page for every CRM the sync store holds: last sync, records synced by type, pending changes, errors and conflicts\n- Each record by name and company; ${DASHBOARD_RECORD_LINKS_NOTE}\n- The sync log, filtered by date range, record type and status\n- **Retry** on errors: a FieldFlow → ${info.label} record is read again from FieldFlow (so a record you fixed goes with its new values); **Keep FieldFlow / Keep ${info.label}** on conflicts. They POST to \`/webhook/${dashboardActionPath(route)}\`, which writes, records the result and sends you back to the page. Records of another CRM are retried by that CRM's dashboard workflow: publish it too.`,
 		600,
 		420,
 	);
-	const page = webhook(b, key, 'Dashboard page', [-300, 60], { httpMethod: 'GET', path: dashboardPath(crm), authentication: 'basicAuth', responseMode: 'responseNode' }, DASHBOARD_BASIC_AUTH);
+	const page = webhook(b, key, 'Dashboard page', [-300, 60], { httpMethod: 'GET', path: dashboardPath(route), authentication: 'basicAuth', responseMode: 'responseNode' }, DASHBOARD_BASIC_AUTH);
 	const render = b.add('Render Dashboard', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [-40, 60], {
 		crm,
 		operation: 'renderDashboard',
 		dashboardQuery: '={{ $json.query }}',
 		dashboardCrms: 'all',
-		actionUrl: '/webhook/fieldflow/dashboard/{crm}/action',
-		pageUrl: `/webhook/${dashboardPath(crm)}`,
+		// Each CRM's records go to that CRM's dashboard workflow ({crm}); a variant's page retries its own CRM's records itself.
+		actionUrl: variant ? `/webhook/${dashboardActionPath(route)}` : '/webhook/fieldflow/dashboard/{crm}/action',
+		pageUrl: `/webhook/${dashboardPath(route)}`,
 		recordLinks: {},
 		logLimit: 100,
 		...store,
@@ -348,7 +353,7 @@ export function buildSyncDashboard(crm: Crm): Workflow {
 	b.connect(page, render);
 	b.connect(render, respondPage);
 
-	const action = webhook(b, key, 'Dashboard action', [-300, 400], { httpMethod: 'POST', path: dashboardActionPath(crm), authentication: 'basicAuth', responseMode: 'responseNode' }, DASHBOARD_BASIC_AUTH);
+	const action = webhook(b, key, 'Dashboard action', [-300, 400], { httpMethod: 'POST', path: dashboardActionPath(route), authentication: 'basicAuth', responseMode: 'responseNode' }, DASHBOARD_BASIC_AUTH);
 	const which = b.add('Retry or resolve?', 'n8n-nodes-base.switch', 3, [-40, 400], switchRules(`${key}/action`, '={{ $json.body.action }}', [
 		{ value: 'retry', name: 'Retry' },
 		{ value: 'resolve', name: 'Resolve conflict' },
@@ -367,7 +372,7 @@ export function buildSyncDashboard(crm: Crm): Workflow {
 			"={{ (() => { const body = $('Dashboard action').first().json.body; return (!body.errorId || String(body.errorId) === String($json.id)) && ($json.kind !== 'auth_expired' || body.includeAuth === 'true'); })() }}",
 		),
 	);
-	const fresh = b.add('From FieldFlow?', 'n8n-nodes-base.if', 2, [700, 240], ifTrue(stableId(`${key}/fresh`), "={{ $json.direction === 'toCrm' && !!$json.fieldflowId }}"));
+	const fresh = b.add('From FieldFlow?', 'n8n-nodes-base.if', 2, [700, 240], ifTrue(stableId(`${key}/fresh`), `={{ $json.direction === 'toCrm' && !!$json.fieldflowId && $json.object === '${info.object}' }}`));
 	const get = b.add('FieldFlow: get prospect', `${P}fieldFlow`, 1, [940, 40], { resource: 'prospect', operation: 'get', id: '={{ $json.fieldflowId }}' }, { credentials: FIELDFLOW_CREDENTIAL, onError: 'continueErrorOutput' });
 	const map = b.add(`Map FieldFlow → ${info.label}`, `${P}fieldFlowMapping`, 1.1, [1180, 40], { crm, object: info.object, direction: 'toCrm', ...(info.linked.length ? { linkedObjects: info.linked } : {}), onTypeMismatch: 'markInvalid' }, { credentials: crmCred });
 	const resolver = b.add(
@@ -411,7 +416,7 @@ export function buildSyncDashboard(crm: Crm): Workflow {
 	const back = b.add('Back to the dashboard', 'n8n-nodes-base.respondToWebhook', 1.1, [2700, 400], {
 		respondWith: 'redirect',
 		// n8n needs an absolute URL here: the page the button was on (returnTo, a path on this n8n), from the request's host (and proxy protocol).
-		redirectURL: `={{ (() => { const req = $('Dashboard action').first().json; const back = String(req.body.returnTo || ''); const path = /^\\/webhook\\/[A-Za-z0-9/_-]+$/.test(back) ? back : '/webhook/${dashboardPath(crm)}'; return (req.headers['x-forwarded-proto'] || 'http') + '://' + req.headers.host + path; })() }}`,
+		redirectURL: `={{ (() => { const req = $('Dashboard action').first().json; const back = String(req.body.returnTo || ''); const path = /^\\/webhook\\/[A-Za-z0-9/_-]+$/.test(back) ? back : '/webhook/${dashboardPath(route)}'; return (req.headers['x-forwarded-proto'] || 'http') + '://' + req.headers.host + path; })() }}`,
 		options: { responseCode: 303 },
 	});
 	b.connect(record, back);
@@ -420,12 +425,15 @@ export function buildSyncDashboard(crm: Crm): Workflow {
 
 export interface MoreTemplate {
 	key: string;
-	build: (crm: Crm) => Workflow;
+	build: (crm: Crm, variant?: ObjectVariant) => Workflow;
+	/** Generated for object variants too (Salesforce Contacts mode): the template maps, links or looks up the prospect's object. */
+	perObject: boolean;
 }
 
 export const MORE_TEMPLATES: MoreTemplate[] = [
-	{ key: 'selective-sync', build: buildSelectiveSync },
-	{ key: 'meeting-summary-sync', build: buildMeetingSummarySync },
-	{ key: 'error-retry', build: buildErrorRetry },
-	{ key: 'sync-dashboard', build: buildSyncDashboard },
+	{ key: 'selective-sync', build: buildSelectiveSync, perObject: true },
+	{ key: 'meeting-summary-sync', build: buildMeetingSummarySync, perObject: true },
+	// Retries go to the object each error was queued for: one error-retry workflow serves both Salesforce modes.
+	{ key: 'error-retry', build: buildErrorRetry, perObject: false },
+	{ key: 'sync-dashboard', build: buildSyncDashboard, perObject: true },
 ];

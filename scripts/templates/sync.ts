@@ -25,7 +25,9 @@
  * so every prospect was matched to an existing CRM record by email before CRM-only records are
  * created in FieldFlow. Cursors still move only in Finish Run, after the last page.
  */
-import { Builder, CRM_INFO, EXECUTE, FIELDFLOW_CREDENTIAL, P, PUBLISH, STORE, SYNC_STATUS_VERSION, crmCredential, ifTrue, stableId, type Crm, type Workflow } from './lib';
+import { Builder, EXECUTE, FIELDFLOW_CREDENTIAL, P, PUBLISH, STORE, SYNC_STATUS_VERSION, crmCredential, crmInfo, ifTrue, stableId, templateKey, type Crm, type ObjectVariant, type Workflow } from './lib';
+
+export { SALESFORCE_CONTACTS, type ObjectVariant } from './lib';
 
 export type Direction = 'bidirectional' | 'fieldflowToCrm' | 'crmToFieldflow';
 export type Strategy = 'newestWins' | 'fieldflowWins' | 'crmWins' | 'manual';
@@ -100,26 +102,9 @@ export const SYNC_TEMPLATES: SyncTemplate[] = [
 	},
 ];
 
-/**
- * A CRM's templates for another object than its default one (CRM_INFO), e.g. Salesforce Contacts +
- * Accounts + Opportunities instead of Leads: the object, its label, its Linked Records, and the
- * suffix of the file and node ids (`bidirectional-sync.salesforce-contacts.json`).
- */
-export interface ObjectVariant {
-	suffix: string;
-	object: string;
-	objectLabel: string;
-	linked: string[];
-	/** Shown in the title after the CRM's label. */
-	titleLabel: string;
-}
-
-/** Salesforce in Contacts mode: Contact with AccountId → Account, an Opportunity on the Account with the contact's role (the guide's second Salesforce table). */
-export const SALESFORCE_CONTACTS: ObjectVariant = { suffix: 'contacts', object: 'Contact', objectLabel: 'Contacts', linked: ['Account', 'Opportunity'], titleLabel: 'Salesforce (Contacts + Accounts + Opportunities)' };
-
 export function buildSyncTemplate(t: SyncTemplate, crm: Crm, variant?: ObjectVariant): Workflow {
-	const info = variant ? { ...CRM_INFO[crm], object: variant.object, objectLabel: variant.objectLabel, linked: variant.linked, groups: true } : CRM_INFO[crm];
-	const idKey = variant ? `${crm}-${variant.suffix}` : crm;
+	const info = crmInfo(crm, variant);
+	const idKey = templateKey(crm, variant);
 	const b = new Builder(`${t.key}/${idKey}`);
 	const crmCred = crmCredential(crm);
 	const store = { ...STORE };
