@@ -1,5 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
+import { liveMembers } from '../../shared/crm/group/detached';
 import { show } from './common.descriptions';
 import { objectParam } from './common';
 import type { SyncStatusContext } from './node.type';
@@ -47,7 +48,7 @@ export async function execute(this: IExecuteFunctions, { store, crm, items }: Sy
 		const id = ids[i];
 		const link = id ? byId.get(id) : undefined;
 		if (link) {
-			out.push({ json: { ...item.json, crmId: link.crmId, crmObject: object, crmMembers: { ...(link.members ?? {}) }, linked: true, linkStatus: link.status }, pairedItem: { item: i } });
+			out.push({ json: { ...item.json, crmId: link.crmId, crmObject: object, crmMembers: liveMembers(link.members), linked: true, linkStatus: link.status }, pairedItem: { item: i } });
 			return;
 		}
 		const reason = id

@@ -102,6 +102,10 @@ describe('Conflict Resolver 1.2: When a Linked Company or Deal Is Deleted (HubSp
 		expect(await ff().getByIds('prospects', ['pr_ada'])).toEqual([expect.objectContaining({ status: 'qualified', estimated_value: 5000, company_name: 'Ada Analytics' })]);
 		const logged = (await store.queryLogs({ crm: 'hubspot', status: 'skipped' })).entries;
 		expect(logged.map((e) => e.message)).toEqual([expect.stringMatching(new RegExp(`^Deal ${dealId} is gone from the CRM .*: unlinked; FieldFlow keeps the prospect's status, estimated_value \\(setting: unlink\\)`))]);
+		// Meetings and summaries are linked to the live members only (Look Up Links leaves the unlinked deal out).
+		const [looked] = await run(statusNode, { operation: 'lookUpLinks', crm: 'hubspot', object: 'contacts', sqlitePath, prospectId: '={{ $json.prospect_id }}' }, [[{ json: { prospect_id: 'pr_ada' } }]]);
+		expect(looked[0].json).toMatchObject({ crmId: contactId, linked: true, crmMembers: { companies: companyId } });
+		expect(looked[0].json.crmMembers).toEqual({ companies: companyId });
 		await ff().update('prospects', 'pr_ada', { status: 'won' });
 		const later = await syncOnce();
 		expect(later.summary).toMatchObject({ errors: 0 });

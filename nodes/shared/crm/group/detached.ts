@@ -28,3 +28,10 @@ export function detachedMembers(members: MemberIds | undefined): string[] {
 		.filter((k) => k.startsWith(MARK))
 		.map((k) => k.slice(MARK.length));
 }
+
+/** The member records alone, without the ones recorded as unlinked (what a meeting or note is linked to). */
+export function liveMembers(members: MemberIds | undefined): MemberIds {
+	const out: MemberIds = {};
+	for (const [k, id] of Object.entries(members ?? {})) if (!k.startsWith(MARK)) out[k] = id;
+	return out;
+}

@@ -4,4 +4,4 @@ export { groupLinks, type GroupLinks } from './links';
 export { assembleGroups, getGroupsByIds, listGroupChanges, type GroupReadOptions } from './read';
 export { forecastGroupWrites, writeGroups } from './write';
 export { LEAD_CONVERSION_FIELDS, followConversions, leadConversions, type LeadConversion } from './convert';
-export { detachedKey, detachedMembers, isDetached } from './detached';
+export { detachedKey, detachedMembers, isDetached, liveMembers } from './detached';
