@@ -17,7 +17,7 @@ import { HubSpotAdapter } from '../../../nodes/shared/crm/hubspot';
 import { PipedriveAdapter } from '../../../nodes/shared/crm/pipedrive';
 import { SalesforceAdapter } from '../../../nodes/shared/crm/salesforce';
 import type { CrmAdapter, CrmName, WriteInput } from '../../../nodes/shared/crm/types';
-import { groupLinks, groupMembers, groupSpec, writeGroups, type GroupSpec } from '../../../nodes/shared/crm/group';
+import { forecastGroupWrites, groupLinks, groupMembers, groupSpec, writeGroups, type GroupSpec } from '../../../nodes/shared/crm/group';
 import { buildMapping, type EffectiveMapping } from '../../../nodes/shared/mapping/effective';
 import { mapCrmRecord, mapFieldflowRecord } from '../../../nodes/shared/mapping/records';
 import { openStore, type SyncStore } from '../../../nodes/shared/store';
@@ -433,5 +433,18 @@ describe('Salesforce: an Account deleted', () => {
 		expect(await store.getLinks('salesforce', 'Contact', { fieldflowIds: ['pr_1'] })).toEqual([]);
 		expect(run.ff.prospects.get('pr_1')).toMatchObject({ company_name: 'Acme', status: 'qualified', estimated_value: 1000 });
 		expect((await run.a.findDuplicates('Account', [{ ref: 'x', company: 'Acme' }]))[0].matches).toEqual([]);
+	});
+});
+
+describe('Preview', () => {
+	test('the call forecast of a write whose deal or company was unlinked after a deletion counts no create for it', () => {
+		const spec = groupSpec('pipedrive', 'persons', ['organizations', 'deals'])!;
+		const forecast = (object: string, c: { creates?: number; updates?: number }) => ({ [`${object}.create`]: c.creates ?? 0, [`${object}.update`]: c.updates ?? 0 });
+		const input = { ref: 'pr_1', id: '7', fields: { 'organizations.name': 'Acme', 'deals.value': 5000, 'deals.title': 'Acme' } };
+		expect(forecastGroupWrites(spec, [{ ...input, members: { organizations: '12' } }], forecast)).toMatchObject({ 'deals.create': 1 });
+		const detached = forecastGroupWrites(spec, [{ ...input, members: { '!organizations': '12', '!deals': '40' } }], forecast);
+		expect(detached['deals.create'] ?? 0).toBe(0);
+		expect(detached['organizations.create'] ?? 0).toBe(0);
+		expect(detached['organizations.search'] ?? 0).toBe(0);
 	});
 });
