@@ -95,6 +95,9 @@ export const P = 'n8n-nodes-fieldflow.';
 /** FieldFlow Sync Status node version the templates use (1.1: Record Type is a dropdown). */
 export const SYNC_STATUS_VERSION = 1.1;
 
+/** FieldFlow Conflict Resolver node version the templates use (1.2: When a Linked Company or Deal Is Deleted). */
+export const CONFLICT_RESOLVER_VERSION = 1.2;
+
 /** How n8n 2.x names the editor's buttons, with the n8n 1.x name (templates are for both lines). */
 export const EXECUTE = '**Execute workflow** (n8n 1.x: **Test workflow**)';
 export const PUBLISH = '**Publish** the workflow (n8n 1.x: **Activate**)';

@@ -13,7 +13,7 @@
  *  - sync-dashboard: GET page (Render Dashboard → Respond HTML) and a POST action path (Retry Errors
  *      or Resolve Conflict → write → Record Results → redirect back), basic auth on both.
  */
-import { Builder, CRM_INFO, EXECUTE, FIELDFLOW_CREDENTIAL, P, PUBLISH, STORE, SYNC_STATUS_VERSION, crmCredential, crmInfo, ifTrue, stableId, templateKey, type Crm, type ObjectVariant, type Workflow } from './lib';
+import { Builder, CRM_INFO, EXECUTE, FIELDFLOW_CREDENTIAL, P, PUBLISH, CONFLICT_RESOLVER_VERSION, STORE, SYNC_STATUS_VERSION, crmCredential, crmInfo, ifTrue, stableId, templateKey, type Crm, type ObjectVariant, type Workflow } from './lib';
 
 /** Webhook credentials the templates reference (the tests import credentials with these ids). */
 export const WEBHOOK_HEADER_AUTH = { httpHeaderAuth: { id: 'ffWebhookHeader1', name: 'FieldFlow webhook header' } };
@@ -77,7 +77,7 @@ export function buildSelectiveSync(crm: Crm, variant?: ObjectVariant): Workflow 
 	const resolver = b.add(
 		'Conflict Resolver',
 		`${P}fieldFlowConflictResolver`,
-		1.1,
+		CONFLICT_RESOLVER_VERSION,
 		[480, 40],
 		{
 			crm,
@@ -85,6 +85,7 @@ export function buildSelectiveSync(crm: Crm, variant?: ObjectVariant): Workflow 
 			syncDirection: 'fieldflowToCrm',
 			conflictStrategy: 'fieldflowWins',
 			onDeleted: 'recreate',
+			onMemberDeleted: 'unlink',
 			matchBy: ['externalId', 'email', 'name'],
 			// `{ "prospectId": …, "preview": true }`: answer what would happen, write nothing.
 			preview: "={{ $('Sync to CRM request').first().json.body.preview === true }}",
@@ -378,9 +379,9 @@ export function buildSyncDashboard(crm: Crm, variant?: ObjectVariant): Workflow 
 	const resolver = b.add(
 		'Conflict Resolver',
 		`${P}fieldFlowConflictResolver`,
-		1.1,
+		CONFLICT_RESOLVER_VERSION,
 		[1420, 40],
-		{ crm, object: info.object, syncDirection: 'fieldflowToCrm', conflictStrategy: 'fieldflowWins', onDeleted: 'recreate', matchBy: ['externalId', 'email', 'name'], ...store },
+		{ crm, object: info.object, syncDirection: 'fieldflowToCrm', conflictStrategy: 'fieldflowWins', onDeleted: 'recreate', onMemberDeleted: 'unlink', matchBy: ['externalId', 'email', 'name'], ...store },
 		{ credentials: { ...FIELDFLOW_CREDENTIAL, ...crmCred } },
 	);
 	const retry = b.add('Retry Errors', `${P}fieldFlowSyncStatus`, SYNC_STATUS_VERSION, [940, 320], {

@@ -25,7 +25,7 @@
  * so every prospect was matched to an existing CRM record by email before CRM-only records are
  * created in FieldFlow. Cursors still move only in Finish Run, after the last page.
  */
-import { Builder, EXECUTE, FIELDFLOW_CREDENTIAL, P, PUBLISH, STORE, SYNC_STATUS_VERSION, crmCredential, crmInfo, ifTrue, stableId, templateKey, type Crm, type ObjectVariant, type Workflow } from './lib';
+import { Builder, EXECUTE, FIELDFLOW_CREDENTIAL, P, PUBLISH, CONFLICT_RESOLVER_VERSION, STORE, SYNC_STATUS_VERSION, crmCredential, crmInfo, ifTrue, stableId, templateKey, type Crm, type ObjectVariant, type Workflow } from './lib';
 
 export { SALESFORCE_CONTACTS, type ObjectVariant } from './lib';
 
@@ -148,7 +148,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm, variant?: ObjectVar
 	const resolver = b.add(
 		'Conflict Resolver',
 		`${P}fieldFlowConflictResolver`,
-		1.1,
+		CONFLICT_RESOLVER_VERSION,
 		[740, 100 + dy],
 		{
 			crm,
@@ -156,6 +156,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm, variant?: ObjectVar
 			syncDirection: t.direction,
 			conflictStrategy: t.strategy,
 			onDeleted: 'unlink',
+			onMemberDeleted: 'unlink',
 			matchBy: ['externalId', 'email', 'name'],
 			// Start Run's Preview option (carried on the page item of a paged run).
 			preview: `={{ $('${paged ? 'Page or run?' : 'Start Run'}').first().json.preview === true }}`,
