@@ -233,6 +233,40 @@ describe.each(CRMS)('$name: Get Changed Since in pages by keyset', (c) => {
 	});
 });
 
+describe('HubSpot: a keyset page larger than the search result cap (10,000 in HubSpot; 30 here)', () => {
+	const c = CRMS[1];
+	beforeAll(() => c.start());
+	afterAll(() => {
+		hs.searchResultCap = 10_000;
+		return c.stop();
+	});
+	beforeEach(() => c.reset());
+
+	test('pages of 50 over 120 contacts in runs of equal times: the search restarts past the cap and every record comes once, in order', async () => {
+		hs.searchResultCap = 30;
+		const expected: string[] = [];
+		let id = 1;
+		for (const size of [7, 25, 3, 28, 1, 29, 27]) {
+			hs.clock.advance(5);
+			hs.clock.freeze();
+			try {
+				const ids = Array.from({ length: size }, () => String(id++));
+				hs.seed({ contacts: ids.map((x) => ({ id: x, properties: { email: `cap${x}@paged.example` } })) });
+				expected.push(...ids.sort(compareIds));
+			} finally {
+				hs.clock.thaw();
+			}
+		}
+		const a = new HubSpotAdapter({ accessToken: HS_TOKEN, baseUrl: hs.url, retry: FAST, ratePerSecond: 10_000, searchRatePerSecond: 10_000, sleep: async () => undefined, searchResultCap: 30 });
+		hs.resetCounters();
+		const pages = await readInPages(a, 'contacts', 50, undefined, { pageSize: 10 });
+		expect(pages.flat().map((r) => r.id).join(',')).toBe(expected.join(','));
+		expect(pages.map((p) => p.length)).toEqual([50, 50, 20]);
+		expect(pages.flat().map((r) => r.id)).toEqual(expected);
+		expect(hs.callLog.filter((x) => x.endpoint === 'objects.search').every((x) => x.status === 200)).toBe(true);
+	});
+});
+
 describe('Pipedrive record groups in pages: pages of primaries, each with its members', () => {
 	const spec = groupSpec('pipedrive', 'persons', ['organizations', 'deals']) as GroupSpec;
 	const a = () => CRMS[2].adapter();
@@ -379,5 +413,50 @@ describe('Sync Status Next Page: the CRM side in pages (phase crm)', () => {
 		const crmPage = { crm: 'pipedrive', object: 'persons', runId: 'run-2', startedAt: '2026-12-07T04:00:00.000Z', pageSize: 2, page: 2, phase: 'crm', fieldflowAfter: '', read: 0, done: false };
 		const out = await next({ page: JSON.stringify(crmPage), lastRecord: '={{ {} }}', recordsRead: '1' });
 		expect(out).toMatchObject({ phase: 'crm', done: true });
+	});
+});
+
+describe('a CRM → FieldFlow import of 5,000 records in pages of 1,000 (the CRM node, one execution per page)', () => {
+	const c = CRMS[2];
+	beforeAll(() => c.start());
+	afterAll(() => c.stop());
+	beforeEach(() => c.reset());
+
+	test('each execution holds at most one page (1,000 records) and reads it in at most 4 API calls; every record once', async () => {
+		// 5,000 persons, 500 per second (a bulk load: Pipedrive stamps whole seconds).
+		for (let s = 0; s < 10; s++) {
+			pd.clock.advance(1000);
+			pd.clock.freeze();
+			try {
+				pd.seed({ persons: Array.from({ length: 500 }, (_, i) => ({ name: `Import ${s}-${i}` })) });
+			} finally {
+				pd.clock.thaw();
+			}
+		}
+		const credentials = { fieldFlowPipedriveApi: { apiToken: PD_TOKEN, baseUrl: pd.url } };
+		const seen = new Set<string>();
+		const perPage: number[] = [];
+		const callsPerPage: number[] = [];
+		let after = '';
+		for (let n = 0; n < 10; n++) {
+			const before = c.calls();
+			const [items] = await runNode({
+				type: new FieldFlowCrm(),
+				parameters: { crm: 'pipedrive', operation: 'getChangedSince', object: 'persons', since: '', returnAll: true, options: { pageSize: 1000, continueAfter: after } } as never,
+				credentials: credentials as never,
+			});
+			callsPerPage.push(c.calls() - before);
+			perPage.push(items.length);
+			for (const it of items) seen.add(String(it.json.id));
+			if (items.length < 1000) break;
+			after = String(items.at(-1)!.json.feedPosition);
+		}
+		expect(perPage).toEqual([1000, 1000, 1000, 1000, 1000, 0]);
+		expect(seen.size).toBe(5000);
+		// 1,001 records asked (one more ends a run of equal times) at 500 per list call, plus the
+		// records of the page's first second up to its position, read again and dropped (updated_since
+		// has no id condition): at most 4 calls a page, whatever the number of records.
+		expect(Math.max(...callsPerPage)).toBeLessThanOrEqual(4);
+		expect(callsPerPage.reduce((x, y) => x + y, 0)).toBeLessThanOrEqual(20);
 	});
 });

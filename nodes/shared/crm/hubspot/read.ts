@@ -53,6 +53,8 @@ async function* changeFeed(hs: HubSpotClient, object: string, since: string | un
 	let inclusive = false;
 	/** Ids already emitted at exactly `lowerMs` (only relevant after a restart with GTE). */
 	let boundary = new Set<string>();
+	/** Ids emitted whose modification time is `cursor` (the newest so far). */
+	let atCursor = new Set<string>();
 	let after: string | undefined;
 	let yielded = false;
 	const untilMs = options.until ? Date.parse(options.until) : undefined;
@@ -79,7 +81,12 @@ async function* changeFeed(hs: HubSpotClient, object: string, since: string | un
 		};
 		const res = await hs.search(object, body, `read changed ${object}`);
 		const records = (res.results ?? []).map((r) => hs.toRecord(object, r)).filter((r) => !(inclusive && boundary.has(r.id) && Date.parse(r.modifiedAt) === lowerMs));
-		for (const r of records) if (r.modifiedAt > cursor) cursor = r.modifiedAt;
+		for (const r of records) {
+			if (r.modifiedAt > cursor) {
+				cursor = r.modifiedAt;
+				atCursor = new Set([r.id]);
+			} else if (r.modifiedAt === cursor) atCursor.add(r.id);
+		}
 		const next = res.paging?.next?.after;
 		if (records.length || !next) {
 			yield { records, cursor };
@@ -87,13 +94,14 @@ async function* changeFeed(hs: HubSpotClient, object: string, since: string | un
 		}
 		if (!next) break;
 		if (Number(next) >= (hs.config.searchResultCap ?? HUBSPOT_SEARCH_CAP)) {
-			// The next page would be past the 10,000-result cap: restart from the newest time seen.
+			// The next page would be past the 10,000-result cap: restart from the newest time seen,
+			// leaving out every record already emitted at that time (of any earlier page too: a run
+			// of equal times can span several search pages).
 			const newest = Date.parse(cursor);
-			const atNewest = (res.results ?? []).map((r) => hs.toRecord(object, r)).filter((r) => Date.parse(r.modifiedAt) === newest);
-			if (inclusive && newest === lowerMs) {
-				for (const r of atNewest) boundary.add(r.id);
-				if (!records.length) throw new SyncError({ kind: 'unknown', message: `HubSpot search for ${object}: more than ${hs.config.searchResultCap ?? HUBSPOT_SEARCH_CAP} records share the modification time ${cursor}; cannot page past the search cap.` });
-			} else boundary = new Set(atNewest.map((r) => r.id));
+			if (inclusive && newest === lowerMs && !records.length) {
+				throw new SyncError({ kind: 'unknown', message: `HubSpot search for ${object}: more than ${hs.config.searchResultCap ?? HUBSPOT_SEARCH_CAP} records share the modification time ${cursor}; cannot page past the search cap.` });
+			}
+			boundary = new Set(atCursor);
 			lowerMs = newest;
 			inclusive = true;
 			after = undefined;
