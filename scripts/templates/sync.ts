@@ -268,7 +268,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm, variant?: ObjectVar
 			page: "={{ $('Page').first().json }}",
 			lastRecord: `={{ $('${ffReadName}').last().json }}`,
 			recordsRead: `={{ $('${ffReadName}').all().length }}`,
-			...(readsCrm ? { lastCrmRecord: `={{ $('${crmReadName}').last().json }}`, crmRecordsRead: `={{ $('${crmReadName}').all().length }}` } : {}),
+			...(readsCrm ? { lastCrmRecord: `={{ $('${crmReadName}').last().json }}`, crmRecordsRead: `={{ $('${crmReadName}').all().filter((item) => item.json.id).length }}` } : {}),
 			readsCrm,
 			...store,
 		});
