@@ -11,12 +11,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { N8n, type RunResult } from './harness';
 import { startSandboxes, sandboxCredentials, type Sandboxes } from '../sandboxes';
-import { clearSqliteStore } from '../support/store';
+import { clearSqliteStore, copyAsSchemaV2 } from '../support/store';
+import { withSqlitePath, type Workflow } from '../../scripts/templates/lib';
 
 const WORKFLOWS = path.join(__dirname, '..', '..', 'workflows');
 const TWO_WAY = 'tgroupstwowaypd';
 const TWO_WAY_HUBSPOT = 'tgroupstwowayhs';
 const TWO_WAY_SF_CONTACTS = 'tgroupstwowaysfc';
+/** The upgrade test's two-way templates: persons alone on one store (as before groups), groups on its copy. */
+const UPGRADE = { pipedrive: { before: 'tgroupsupgbefpd', after: 'tgroupsupgaftpd' }, hubspot: { before: 'tgroupsupgbefhs', after: 'tgroupsupgafths' } } as const;
+const upgradeStore = (crm: string, which: 'before' | 'after') => path.join(n8n.userFolder, `upgrade-${crm}-${which}.sqlite`);
 const CRM_WRITE = /(create|update|delete)/;
 
 let sb: Sandboxes;
@@ -42,6 +46,15 @@ beforeAll(async () => {
 		const wf = JSON.parse(fs.readFileSync(path.join(WORKFLOWS, file), 'utf8'));
 		wf.nodes.find((n: { name: string }) => n.name === 'Start Run').parameters.linkedObjects = linked;
 		fs.writeFileSync(path.join(dir, `${id}.json`), JSON.stringify({ ...wf, id }));
+	}
+	for (const crm of ['pipedrive', 'hubspot'] as const) {
+		const wf = JSON.parse(fs.readFileSync(path.join(WORKFLOWS, `bidirectional-sync.${crm}.json`), 'utf8')) as Workflow;
+		// Before: the template as it was before record groups (Linked Records empty: the person alone).
+		const before = withSqlitePath(wf, upgradeStore(crm, 'before'));
+		before.nodes.find((n) => n.name === 'Start Run')!.parameters.linkedObjects = [];
+		fs.writeFileSync(path.join(dir, `${UPGRADE[crm].before}.json`), JSON.stringify({ ...before, id: UPGRADE[crm].before }));
+		// After: the template as it ships now (the guide's full group), on the upgraded store.
+		fs.writeFileSync(path.join(dir, `${UPGRADE[crm].after}.json`), JSON.stringify({ ...withSqlitePath(wf, upgradeStore(crm, 'after')), id: UPGRADE[crm].after }));
 	}
 	await n8n.cli(['import:workflow', '--separate', `--input=${dir}`]);
 	fs.rmSync(dir, { recursive: true, force: true });
@@ -413,3 +426,80 @@ async function hsPatch(type: string, id: string, properties: Record<string, unkn
 	const res = await fetch(`${sb.hubspot.url}/crm/v3/objects/${type}/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${hsToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ properties }) });
 	if (!res.ok) throw new Error(`PATCH ${type}/${id}: ${res.status} ${await res.text()}`);
 }
+
+describe('a store from before record groups is upgraded: the first run fills in every member, duplicating nothing', () => {
+	const COUNT = (crm: 'pipedrive' | 'hubspot', object: string) => (crm === 'pipedrive' ? sb.pipedrive.tables[object as 'persons'].live().length : sb.hubspot.tables[object].live().length);
+
+	test.each(['pipedrive', 'hubspot'] as const)('%s: persons synced alone, then the groups template on the same store (schema version 2 → 4): 6 companies and 20 deals added, 20 persons still, each link naming its members; a second run writes nothing', async (crm) => {
+		sb.fieldflow.reset();
+		sb[crm].reset();
+		seedProspects(crm === 'pipedrive' ? 'u' : 'v', crm === 'pipedrive' ? 4 : 5);
+		const [company, person, deal] = crm === 'pipedrive' ? ['organizations', 'persons', 'deals'] : ['companies', 'contacts', 'deals'];
+
+		// The release before groups: the person alone, its links in a store of schema version 2.
+		await run(UPGRADE[crm].before);
+		expect([COUNT(crm, person), COUNT(crm, company), COUNT(crm, deal)]).toEqual([20, 0, 0]);
+		copyAsSchemaV2(upgradeStore(crm, 'before'), upgradeStore(crm, 'after'));
+		const { default: Database } = await import('better-sqlite3');
+		const schema = (file: string) => {
+			const db = new Database(file, { readonly: true });
+			try {
+				return {
+					versions: (db.prepare('SELECT version FROM ff_schema_migrations ORDER BY version').all() as Array<{ version: number }>).map((r) => r.version),
+					links: (db.prepare('SELECT COUNT(*) AS n FROM ff_links WHERE crm_id IS NOT NULL').get() as { n: number }).n,
+				};
+			} finally {
+				db.close();
+			}
+		};
+		expect(schema(upgradeStore(crm, 'after'))).toEqual({ versions: [1, 2], links: 20 });
+		const personIds = (crm === 'pipedrive' ? sb.pipedrive.tables.persons : sb.hubspot.tables.contacts).live().map((r) => String(r.id)).sort();
+		sb.fieldflow.resetCounters();
+		sb[crm].resetCounters();
+
+		// This release on that store: migrated, and its first run with Linked Records fills in the members.
+		await run(UPGRADE[crm].after);
+
+		expect(schema(upgradeStore(crm, 'after')).versions).toEqual([1, 2, 3, 4]);
+		expect([COUNT(crm, person), COUNT(crm, company), COUNT(crm, deal)]).toEqual([20, 6, 20]);
+		// The same persons: none created again, none in FieldFlow twice.
+		expect((crm === 'pipedrive' ? sb.pipedrive.tables.persons : sb.hubspot.tables.contacts).live().map((r) => String(r.id)).sort()).toEqual(personIds);
+		expect(prospects()).toHaveLength(20);
+		const { openStore } = await import('../../nodes/shared/store');
+		const store = await openStore({ kind: 'sqlite', path: upgradeStore(crm, 'after') });
+		try {
+			const links = await store.getLinks(crm, crm === 'pipedrive' ? 'persons' : 'contacts');
+			expect(links).toHaveLength(20);
+			for (const l of links) {
+				expect(personIds).toContain(l.crmId);
+				expect(Object.keys(l.members ?? {}).sort()).toEqual([company, deal].sort());
+			}
+			// Prospects of one company share its record.
+			expect(new Set(links.map((l) => l.members![company])).size).toBe(6);
+		} finally {
+			await store.close();
+		}
+		for (const ff of prospects()) {
+			if (crm === 'pipedrive') {
+				const p = sb.pipedrive.tables.persons.live().find((r) => JSON.stringify(r.data.emails).includes(String(ff.email)))!;
+				expect(sb.pipedrive.tables.organizations.get(String(p.data.org_id))!.data.name).toBe(ff.company_name);
+				const d = sb.pipedrive.tables.deals.live().filter((r) => String(r.data.person_id) === String(p.id));
+				expect(d).toHaveLength(1);
+				expect(d[0].data.value).toBe(ff.estimated_value);
+			} else {
+				const c = sb.hubspot.tables.contacts.live().find((r) => String(r.data.email) === ff.email)!;
+				const [co] = sb.hubspot.associationsOf('contacts', c.id, 'companies').map((a) => a.toId);
+				expect(sb.hubspot.tables.companies.get(co)!.data.name).toBe(ff.company_name);
+				const ds = sb.hubspot.associationsOf('contacts', c.id, 'deals').map((a) => a.toId);
+				expect(ds).toHaveLength(1);
+				expect(Number(sb.hubspot.tables.deals.get(ds[0])!.data.amount)).toBe(ff.estimated_value);
+			}
+		}
+
+		sb.fieldflow.resetCounters();
+		sb[crm].resetCounters();
+		await run(UPGRADE[crm].after);
+		expect(sb[crm].callLog.filter((c) => c.method !== 'GET' && !/search|batch\.read|associations\.read/.test(c.endpoint))).toEqual([]);
+		expect(ffWrites()).toBe(0);
+	}, 300_000);
+});

@@ -90,6 +90,17 @@ const CREATE_ENDPOINT: Record<Crm, RegExp> = {
 	pipedrive: /^persons\.create$/,
 };
 
+/** Salesforce ids start with their object's key prefix (Account 001, Opportunity 006). */
+function salesforceObjectOf(id: string): string {
+	return ({ '001': 'Account', '006': 'Opportunity' } as Record<string, string>)[id.slice(0, 3)] ?? id.slice(0, 3);
+}
+
+/** The member records (company, deal) the prospect's link names, as activities name them: one id each. */
+async function membersOf(crm: Crm, fieldflowId: string): Promise<Record<string, string[]>> {
+	const [link] = await store.getLinks(crm, CRM_INFO[crm].object, { fieldflowIds: [fieldflowId] });
+	return Object.fromEntries(Object.entries(link?.members ?? {}).filter(([k]) => !k.startsWith('!')).map(([k, v]) => [k, [v]]));
+}
+
 async function crmIdOf(crm: Crm, fieldflowId: string): Promise<string | null> {
 	const [link] = await store.getLinks(crm, CRM_INFO[crm].object, { fieldflowIds: [fieldflowId] });
 	return link?.crmId ?? null;
@@ -105,6 +116,8 @@ function crmHasEmail(crm: Crm, email: string): boolean {
 interface Activity {
 	id: string;
 	linkedTo: string[];
+	/** The other records it is linked to, by the object the link's members name (organizations, companies, Opportunity …). */
+	members: Record<string, string[]>;
 	text: string;
 	start?: string;
 	duration?: unknown;
@@ -116,7 +129,7 @@ function crmActivities(crm: Crm, kind: 'meeting' | 'note', marker: string): Acti
 		return sb.salesforce
 			.records(kind === 'meeting' ? 'Event' : 'Task')
 			.filter((r) => String(r.Description ?? '').includes(marker))
-			.map((r) => ({ id: String(r.Id), linkedTo: [String(r.WhoId)], text: String(r.Description), start: String(r.StartDateTime ?? ''), duration: r.DurationInMinutes }));
+			.map((r) => ({ id: String(r.Id), linkedTo: [String(r.WhoId)], members: r.WhatId ? { [salesforceObjectOf(String(r.WhatId))]: [String(r.WhatId)] } : {}, text: String(r.Description), start: String(r.StartDateTime ?? ''), duration: r.DurationInMinutes }));
 	}
 	if (crm === 'hubspot') {
 		const type = kind === 'meeting' ? 'meetings' : 'notes';
@@ -126,6 +139,9 @@ function crmActivities(crm: Crm, kind: 'meeting' | 'note', marker: string): Acti
 			.map((r) => ({
 				id: r.id,
 				linkedTo: sb.hubspot.associationsOf(type, r.id, 'contacts').map((a) => String(a.toId)),
+				members: Object.fromEntries(
+					['companies', 'deals'].map((to) => [to, sb.hubspot.associationsOf(type, r.id, to).map((a) => String(a.toId))] as const).filter(([, list]) => list.length),
+				),
 				text: String(r.properties[kind === 'meeting' ? 'hs_meeting_body' : 'hs_note_body']),
 				start: String(r.properties.hs_meeting_start_time ?? ''),
 				duration: r.properties.hs_meeting_end_time && r.properties.hs_meeting_start_time ? (Date.parse(r.properties.hs_meeting_end_time) - Date.parse(r.properties.hs_meeting_start_time)) / 60_000 : undefined,
@@ -138,6 +154,9 @@ function crmActivities(crm: Crm, kind: 'meeting' | 'note', marker: string): Acti
 		.map((r) => ({
 			id: r.id,
 			linkedTo: [String(r.data.person_id)],
+			members: Object.fromEntries(
+				([['organizations', r.data.org_id], ['deals', r.data.deal_id]] as const).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, [String(v)]]),
+			),
 			text: String(r.data[kind === 'meeting' ? 'note' : 'content']),
 			start: r.data.due_date ? `${String(r.data.due_date)}T${String(r.data.due_time)}` : undefined,
 			duration: r.data.duration,
@@ -206,6 +225,11 @@ describe.each(CRMS)('error retry, meetings and summaries with %s', (crm) => {
 		let acts = crmActivities(crm, 'meeting', `[FieldFlow meeting ${m1}]`);
 		expect(acts).toHaveLength(1);
 		expect(acts[0].linkedTo).toEqual([crmId]);
+		// Linked to every member of the prospect's group too: Pipedrive org_id and deal_id, HubSpot's
+		// company and deal associations. A Salesforce Lead takes no Related To (WhatId).
+		const members = await membersOf(crm, ff.pat);
+		expect(Object.keys(members).sort()).toEqual(CRM_INFO[crm].object === 'Lead' ? [] : [...CRM_INFO[crm].linked].sort());
+		expect(acts[0].members).toEqual(crm === 'salesforce' ? {} : members);
 		expect(acts[0].start).toBe(EXPECTED_START[crm]);
 		expect(acts[0].duration).toBe(EXPECTED_DURATION[crm]);
 		expect(acts[0].text).toContain('Walked the warehouse.');
@@ -215,6 +239,7 @@ describe.each(CRMS)('error retry, meetings and summaries with %s', (crm) => {
 		let notes = crmActivities(crm, 'note', `[FieldFlow summary ${s1}`);
 		expect(notes).toHaveLength(1);
 		expect(notes[0].linkedTo).toEqual([crmId]);
+		expect(notes[0].members).toEqual(crm === 'salesforce' ? {} : members);
 		expect(notes[0].text).toContain('Pat wants a 30-day pilot.');
 		expect(notes[0].text).toContain('Send pilot contract');
 

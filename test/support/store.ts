@@ -21,3 +21,25 @@ export function clearSqliteStore(file: string): void {
 		db.close();
 	}
 }
+
+/**
+ * A copy of a SQLite sync store (`src`, which a running n8n may hold open) at `dest`, as a release
+ * before record groups left it: schema version 2, links without member records or CRM version
+ * fingerprints (migrations 3 and 4 taken back). Opening it with this release migrates it again.
+ */
+export function copyAsSchemaV2(src: string, dest: string): void {
+	fs.rmSync(dest, { force: true });
+	const from = new Database(src);
+	try {
+		from.pragma('busy_timeout = 10000');
+		from.prepare('VACUUM INTO ?').run(dest);
+	} finally {
+		from.close();
+	}
+	const db = new Database(dest);
+	try {
+		db.exec('DROP INDEX ff_link_members_member; DROP TABLE ff_link_members; ALTER TABLE ff_links DROP COLUMN crm_version; DELETE FROM ff_schema_migrations WHERE version > 2;');
+	} finally {
+		db.close();
+	}
+}
