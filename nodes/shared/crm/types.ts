@@ -51,6 +51,11 @@ export interface CrmRecord {
 	 * modifiedAt is the newest of its members'.
 	 */
 	position?: string;
+	/**
+	 * A Salesforce Lead converted: this record is the Contact group it became (object 'Contact'),
+	 * read in place of the Lead `convertedFrom` (crm/group/convert.ts).
+	 */
+	convertedFrom?: string;
 }
 
 /** Member object → CRM id of the member record in one record group. */

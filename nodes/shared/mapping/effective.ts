@@ -4,6 +4,7 @@
  * (nodes/n8nSide/properties/mapping.ts) and call buildMapping.
  */
 import type { CrmName, FieldInfo, FieldType } from '../crm/types';
+import { groupSpec } from '../crm/group/spec';
 import { DEFAULT_VALUE_MAPS, defaultMappings } from './defaults';
 import { CUSTOM_PREFIX, mergeMappings, validateMappings, type MappingRule, type ValueMaps } from './engine';
 import type { SyncError } from '../errors';
@@ -48,6 +49,14 @@ export interface EffectiveMapping {
 	problems: SyncError[];
 	/** Custom rows left out because they are incomplete (no FieldFlow field, custom key or CRM field), for a hint. */
 	ignored: string[];
+	/**
+	 * Salesforce Leads with Linked Records: the mapping of the group a converted Lead continues as
+	 * (the Contact group's default tables with these members). It maps the CRM records of object
+	 * `converted.object` (a converted prospect's Contact, Account, Opportunity) and the FieldFlow
+	 * side's second payload (MappedRecord.converted). Custom mappings and status overrides are the
+	 * Lead's: they apply to Lead records only.
+	 */
+	converted?: EffectiveMapping;
 }
 
 export const CUSTOM_STATUS_MAP = 'customStatus';
@@ -56,7 +65,9 @@ export const CUSTOM_STATUS_MAP = 'customStatus';
 export function buildMapping(config: MappingConfig): EffectiveMapping {
 	const { crm, object } = config;
 	const members = config.members ?? [];
-	const defaults = config.useDefaults ? defaultMappings(crm, object, members) : [];
+	// A Lead's Linked Records are its conversion's (crm/group spec.ts): the Lead keeps its own table.
+	const convertsTo = groupSpec(crm, object, members)?.convertsTo;
+	const defaults = config.useDefaults ? defaultMappings(crm, object, convertsTo ? [] : members) : [];
 	const custom: MappingRule[] = [];
 	const ignored: string[] = [];
 	config.custom.forEach((row, i) => {
@@ -106,6 +117,7 @@ export function buildMapping(config: MappingConfig): EffectiveMapping {
 	const problems = validateMappings(mappings, { crm, valueMaps });
 	const out: EffectiveMapping = { crm, object, mappings, valueMaps, problems, ignored };
 	if (members.length) out.members = [...members];
+	if (convertsTo) out.converted = buildMapping({ crm, object: convertsTo.primary, useDefaults: config.useDefaults, custom: [], statusOverrides: [], members });
 	return out;
 }
 

@@ -22,7 +22,7 @@ export interface MapItemResult {
 	errors: SyncError[];
 }
 
-const CRM_META_KEYS = new Set(['id', 'object', 'modifiedAt', 'deleted', 'members', 'feedPosition']);
+const CRM_META_KEYS = new Set(['id', 'object', 'modifiedAt', 'deleted', 'members', 'feedPosition', 'convertedFrom']);
 
 function str(v: unknown): string {
 	return v === undefined || v === null ? '' : String(v).trim();
@@ -58,6 +58,11 @@ export function mapFieldflowRecord(raw: Record<string, unknown>, eff: EffectiveM
 		crmPayload,
 	};
 	if (deleted) record.deleted = true;
+	// Salesforce Leads with Linked Records: the payload of the group a converted Lead became, for such a pair.
+	if (eff.converted) {
+		const c = mapFieldflowRecord(raw, eff.converted).record;
+		record.converted = { fields: c.fields, crmPayload: c.crmPayload ?? {} };
+	}
 	return { payload: mapped.fields, record, errors };
 }
 
@@ -105,29 +110,35 @@ export function mapCrmItem(json: Record<string, unknown>, eff: EffectiveMapping)
 		throw new SyncError({ kind: 'validation', message: `The item has no CRM "id": expected a ${CRM_LABELS[eff.crm]} record (FieldFlow CRM node output)`, fields: ['id'] });
 	}
 	const object = str(json.object);
-	if (object && object !== eff.object) {
+	if (object && object !== eff.object && object !== eff.converted?.object) {
 		throw new SyncError({
 			kind: 'validation',
 			message: `The item is a ${CRM_LABELS[eff.crm]} ${object} record but this node maps ${eff.object}: set CRM Object to ${object} (or read ${eff.object} records)`,
 			recordRef: id,
 		});
 	}
-	const record: CrmRecord = { id, object: eff.object, fields, modifiedAt: str(json.modifiedAt) ?? '', deleted: json.deleted === true };
+	const record: CrmRecord = { id, object: object || eff.object, fields, modifiedAt: str(json.modifiedAt) ?? '', deleted: json.deleted === true };
 	const members = memberIdsOf(json.members);
 	if (members) record.members = members;
+	if (str(json.convertedFrom)) record.convertedFrom = str(json.convertedFrom);
 	return mapCrmRecord(record, eff);
 }
 
-export function mapCrmRecord(r: CrmRecord, eff: EffectiveMapping): MapItemResult {
+export function mapCrmRecord(r: CrmRecord, lane: EffectiveMapping): MapItemResult {
+	// A converted Lead's Contact group is mapped by the converted group's mapping, and stays in the Lead's lane.
+	const converted = !!lane.converted && r.object === lane.converted.object;
+	const eff = converted ? lane.converted! : lane;
 	const mapped = mapToFieldflow(r.fields, eff.mappings, eff.valueMaps, { id: r.id, label: `${CRM_LABELS[eff.crm]} ${r.object}` });
 	const record: MappedRecord = {
 		side: 'crm',
 		crm: eff.crm,
-		object: eff.object,
+		object: lane.object,
 		id: r.id,
 		modifiedAt: r.modifiedAt ?? '',
 		fields: mapped.fields,
 	};
+	if (converted) record.crmObject = r.object;
+	if (r.convertedFrom) record.convertedFrom = r.convertedFrom;
 	if (r.deleted) record.deleted = true;
 	if (r.members && Object.keys(r.members).length) record.members = { ...r.members };
 	return { payload: fieldflowPayload(mapped.fields), record, errors: r.deleted ? [] : mapped.errors };

@@ -49,7 +49,8 @@ export const BULK_MATCH_COST: Record<CrmName, BulkMatchCost> = {
 export async function readCounterparts(pairing: Pairing, deps: LookupDeps): Promise<{ crm: Map<string, CrmRecord>; fieldflow: Map<string, Record<string, unknown>> }> {
 	const crmIds = [...new Set(pairing.needCrm.map((w) => w.link!.crmId!))];
 	const ffIds = [...new Set(pairing.needFieldflow.map((w) => w.link!.fieldflowId))];
-	const crm = new Map(crmIds.length ? (await deps.getCrmByIds(crmIds, pairing.needCrm.map((w) => w.link!))).map((r) => [r.id, r] as const) : []);
+	// A Lead read by id that was converted comes back as its Contact group: found by the Lead id too.
+	const crm = new Map(crmIds.length ? (await deps.getCrmByIds(crmIds, pairing.needCrm.map((w) => w.link!))).flatMap((r) => (r.convertedFrom ? [[r.id, r] as const, [r.convertedFrom, r] as const] : [[r.id, r] as const])) : []);
 	const fieldflow = new Map(ffIds.length ? (await deps.getFieldflowByIds(ffIds)).map((r) => [String(r.id), r] as const) : []);
 	return { crm, fieldflow };
 }
@@ -127,6 +128,12 @@ export function crmLookups(adapter: CrmAdapter, eff: EffectiveMapping): Pick<Loo
 		getCrmByIds: (ids, links = []) => getGroupsByIds(adapter, spec, ids, { hints: new Map(links.filter((l) => l.crmId && l.members).map((l) => [l.crmId!, l.members!])) }),
 		findDuplicates: async (criteria) => {
 			const found = await adapter.findDuplicates(eff.object, criteria);
+			if (spec.convertsTo) {
+				// Leads mode: a converted Lead found is its Contact group (never linked as the read-only Lead).
+				const ids = [...new Set(found.flatMap((d) => d.matches.filter((m) => m.object === eff.object).map((m) => m.id)))];
+				const groups = new Map((ids.length ? await getGroupsByIds(adapter, spec, ids) : []).map((g) => [g.convertedFrom ?? g.id, g]));
+				return found.map((d) => ({ ...d, matches: d.matches.map((m) => (m.object === eff.object && groups.has(m.id) ? { ...m, id: groups.get(m.id)!.id, record: groups.get(m.id)! } : m)) }));
+			}
 			const primaries = [...new Map(found.flatMap((d) => d.matches.filter((m) => m.object === eff.object).map((m) => [m.id, m.record] as const))).values()];
 			const groups = new Map((await assembleGroups(adapter, spec, primaries)).map((g) => [g.id, g]));
 			return found.map((d) => ({ ...d, matches: d.matches.map((m) => (m.object === eff.object && groups.has(m.id) ? { ...m, record: groups.get(m.id)! } : m)) }));

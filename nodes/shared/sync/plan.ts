@@ -81,6 +81,11 @@ export interface Work {
 	recreate?: { fields: CanonicalFields; payload: Record<string, unknown> };
 	/** A member gone from the CRM was unlinked in this run: logged even when nothing is written. */
 	unlinkedMembers?: boolean;
+	/**
+	 * Salesforce Leads with Linked Records: the pair's CRM side is the Contact group its Lead was
+	 * converted into (applyConversions): decided and written with the converted mapping.
+	 */
+	converted?: { eff: EffectiveMapping; decide: DecideOptions; movedFrom?: string };
 }
 
 export interface Pairing {
@@ -154,11 +159,70 @@ export function decideOptionsOf(options: PlanOptions): DecideOptions {
 }
 
 export function decideWork(w: Work, options: DecideOptions): void {
+	if (w.converted) options = w.converted.decide;
 	w.decision = decide({ fieldflow: w.ff && dataOnly(w.ff), crm: w.crm && dataOnly(w.crm), link: w.link }, options);
 }
 
 export function decideAll(work: Work[], options: DecideOptions): void {
 	for (const w of work) decideWork(w, options);
+}
+
+/**
+ * Salesforce Leads with Linked Records: the stored links that name a Lead this run read as the
+ * Contact group it was converted into (a CRM record with `convertedFrom`), seen as naming that
+ * Contact, so the pair is made by its link (pairRecords); `originals` gives back each stored link
+ * (restoreLinks after pairing), so the commit moves it to the Contact.
+ */
+export function followConvertedLinks(links: Link[], crmIn: InputRecord[]): { links: Link[]; originals: Map<Link, Link> } {
+	const contactOf = new Map<string, string>();
+	for (const r of crmIn) if (r.record.convertedFrom) contactOf.set(r.record.convertedFrom, r.record.id);
+	const originals = new Map<Link, Link>();
+	if (!contactOf.size) return { links, originals };
+	const out = links.map((l) => {
+		const contact = l.crmId ? contactOf.get(l.crmId) : undefined;
+		if (!contact) return l;
+		const view = { ...l, crmId: contact };
+		originals.set(view, l);
+		return view;
+	});
+	return { links: out, originals };
+}
+
+/** After pairRecords: each pair keeps the link as stored (followConvertedLinks). */
+export function restoreLinks(pairing: Pairing, originals: Map<Link, Link>): void {
+	if (!originals.size) return;
+	for (const w of [...pairing.work, ...pairing.crmOnly]) if (w.link && originals.has(w.link)) w.link = originals.get(w.link);
+}
+
+/**
+ * Salesforce Leads with Linked Records (EffectiveMapping.converted): a pair whose CRM side is the
+ * Contact group of a converted Lead is decided and written with the converted mapping (its
+ * FieldFlow side is the record as that mapping maps it: MappedRecord.converted; the Lead's lossy
+ * Status equivalence does not apply), its link moves to the Contact and the members it read (the
+ * commit saves it; nothing is created), and the move is logged. Call before deciding.
+ */
+export function applyConversions(pairing: Pairing, options: PlanOptions): void {
+	const conv = options.eff.converted;
+	if (!conv) return;
+	for (const w of [...pairing.work, ...pairing.crmOnly]) convertWork(w, options);
+}
+
+/** One pair of applyConversions (also a create linked to a converted Lead's Contact by the duplicate check). */
+function convertWork(w: Work, options: PlanOptions): void {
+	const conv = options.eff.converted;
+	if (!conv || !w.crm || (w.crm as MappedRecord).crmObject !== conv.object || w.converted) return;
+	w.converted = { eff: conv, decide: decideOptionsOf({ ...options, eff: conv }) };
+	if (w.ff?.converted) w.ff = { ...w.ff, fields: w.ff.converted.fields, crmPayload: w.ff.converted.crmPayload };
+	const was = w.link?.crmId;
+	if (was && was !== w.crm.id) {
+		w.converted.movedFrom = was;
+		w.note = [`Lead ${was} converted in Salesforce: now synced with Contact ${w.crm.id}${memberText(w.crm.members)} (the Lead is not written again, nothing created)`, w.note].filter(Boolean).join('. ');
+	}
+}
+
+function memberText(members: Record<string, string> | undefined): string {
+	const parts = Object.entries(members ?? {}).map(([o, id]) => `${memberWord(o)} ${id}`);
+	return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
 /** The planned CRM creates of live FieldFlow records, and the duplicate look-up of each (`ref` = index). */
@@ -210,6 +274,7 @@ export function applyDuplicates(pairing: Pairing, creates: Work[], lookup: Dupli
 		// First sync of the pair: no baseline (a pending-create link row is replaced by the commit).
 		w.link = w.link?.crmId === null ? undefined : w.link;
 		w.note = `Already in the CRM: matched existing record ${pick.id} by ${pick.matchedOn} (no create)`;
+		convertWork(w, options);
 		decideWork(w, decideOpts);
 	});
 	return linked;
@@ -251,8 +316,10 @@ const isEmptyValue = (v: unknown) => v === undefined || v === null || (typeof v 
  */
 export function applyMemberLosses(work: Work[], options: PlanOptions, decideOpts: DecideOptions): void {
 	const policy = options.onMemberDeleted;
-	const { eff } = options;
-	const spec = policy ? groupSpec(eff.crm, eff.object, eff.members ?? []) : undefined;
+	// Leads mode: members are a converted Lead's (its Contact group and that group's mapping).
+	const eff = options.eff.converted ?? options.eff;
+	const lane = policy ? groupSpec(options.eff.crm, options.eff.object, options.eff.members ?? []) : undefined;
+	const spec = lane?.convertsTo ?? lane;
 	if (!policy || !spec) return;
 	const deal = spec.deal?.object;
 	const objects = [spec.company?.object, deal].filter((o): o is string => !!o);
@@ -262,6 +329,7 @@ export function applyMemberLosses(work: Work[], options: PlanOptions, decideOpts
 	for (const w of work) {
 		if (!w.link?.crmId || !w.link.members || !w.crm || w.crm.deleted || !w.ff || w.ff.deleted || !w.decision) continue;
 		if (w.decision.actions.some((a) => settled.includes(a))) continue;
+		if (options.eff.converted && !w.converted) continue;
 		const had = w.link.members;
 		const now: Record<string, string> = { ...(w.crm.members ?? {}) };
 		if (deal && had[deal] && now[deal] && now[deal] !== had[deal]) {
@@ -360,7 +428,7 @@ function routesOf(w: Work, eff: EffectiveMapping): Routed[] {
 		const meta: UnchangedMeta = { kind: 'unchanged', crm, object, fieldflowId: ffId, crmId, action, reason };
 		if (action !== 'unlink') meta.baseline = d.baseline;
 		if (link) meta.link = link;
-		if (w.unlinkedMembers) meta.log = true;
+		if (w.unlinkedMembers || w.converted?.movedFrom) meta.log = true;
 		out.push({ output: OUTPUT.unchanged, json: { fieldflowId: ffId, crmId, action, reason, [SYNC_KEY]: meta }, paired: w.refs });
 	}
 	return out;
@@ -382,7 +450,7 @@ function writeRoutes(w: Work, actions: Set<SyncAction>, ffId: string | null, crm
 		const meta = withConflicts({ ...common, target: 'crm', action: create ? 'createInCrm' : 'updateCrm', fieldflowId: ffId, crmId: create ? null : crmId, fields: { ...toCrm, ...(w.recreate?.fields ?? {}) } });
 		// A recreate after a CRM deletion keeps its link row (the commit updates it): no reservation.
 		const reserve: Reservation | undefined = create && w.ff && !w.link?.crmId ? { fieldflowId: w.ff.id, pending: w.link ? { message: w.link.message ?? null } : undefined } : undefined;
-		const payload = { ...(writesCrm ? crmPayloadFor(w.ff, toCrm, create, eff) : {}), ...(w.recreate?.payload ?? {}) };
+		const payload = { ...(writesCrm ? crmPayloadFor(w.ff, toCrm, create, w.converted?.eff ?? eff) : {}), ...(w.recreate?.payload ?? {}) };
 		out.push({ output: OUTPUT.toCrm, json: { ...payload, [SYNC_KEY]: meta }, paired: w.refs, reserve, current: w.crm?.fields ?? {} });
 	}
 	if (d.toFieldflow && (actions.has('updateFieldflow') || actions.has('createInFieldflow'))) {

@@ -32,6 +32,16 @@ export interface MappedRecord extends SyncRecord {
 	 * groups of the fields that flow to the CRM.
 	 */
 	crmPayload?: Record<string, Record<string, unknown>>;
+	/**
+	 * FieldFlow side, Salesforce Leads with Linked Records: the record as the mapping of a converted
+	 * Lead's group maps it (EffectiveMapping.converted): its canonical fields and CRM payload, used
+	 * for a pair whose Lead was converted (the Contact, Account and Opportunity it became).
+	 */
+	converted?: { fields: CanonicalFields; crmPayload: Record<string, Record<string, unknown>> };
+	/** CRM side: the CRM object the record is when it is not the lane's (a converted Lead's Contact group: 'Contact'). */
+	crmObject?: string;
+	/** CRM side: the Lead this Contact group was converted from (crm/group/convert.ts), when the read knows it. */
+	convertedFrom?: string;
 }
 
 /** Why a mapped record must not be written: its values failed the mapping's type checks. */

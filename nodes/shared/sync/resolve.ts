@@ -16,7 +16,7 @@
  */
 import type { ObjectInfo } from '../crm/types';
 import { checkDuplicates, readCounterparts, type BulkMatchCost, type LookupDeps } from './lookups';
-import { addCounterparts, applyDuplicates, applyMemberLosses, applyReservations, createChecks, decideAll, decideOptionsOf, pairRecords, planRoutes, type InputRecord, type PlanOptions, type Routed } from './plan';
+import { addCounterparts, applyConversions, applyDuplicates, followConvertedLinks, restoreLinks, applyMemberLosses, applyReservations, createChecks, decideAll, decideOptionsOf, pairRecords, planRoutes, type InputRecord, type PlanOptions, type Routed } from './plan';
 import { releaseReservations, reserveCreates, type ReserveOptions } from './reserve';
 
 export interface ResolveOptions extends PlanOptions, ReserveOptions {
@@ -45,12 +45,17 @@ export interface ResolveResult {
 export async function planRun(ffIn: InputRecord[], crmIn: InputRecord[], deps: LookupDeps, options: ResolveOptions): Promise<{ routed: Routed[]; stats: ResolveStats }> {
 	const { eff } = options;
 	const stats: ResolveStats = { crmFetched: 0, fieldflowFetched: 0, duplicatesLinked: 0, duplicateChecks: 0, duplicateListPages: 0, linksSaved: 0 };
-	const links = ffIn.length || crmIn.length ? await deps.store.getLinks(eff.crm, eff.object, { fieldflowIds: ffIn.map((r) => r.record.id), crmIds: crmIn.map((r) => r.record.id) }) : [];
+	// A converted Lead's Contact group (convertedFrom) finds the link that still names the Lead.
+	const crmIds = crmIn.flatMap((r) => (r.record.convertedFrom ? [r.record.id, r.record.convertedFrom] : [r.record.id]));
+	const stored = ffIn.length || crmIn.length ? await deps.store.getLinks(eff.crm, eff.object, { fieldflowIds: ffIn.map((r) => r.record.id), crmIds }) : [];
+	const { links, originals } = followConvertedLinks(stored, crmIn);
 	const pairing = pairRecords(ffIn, crmIn, links, options.matchBy);
+	restoreLinks(pairing, originals);
 	const counterparts = await readCounterparts(pairing, deps);
 	stats.crmFetched = counterparts.crm.size;
 	stats.fieldflowFetched = pairing.needFieldflow.filter((w) => counterparts.fieldflow.has(w.link!.fieldflowId)).length;
 	addCounterparts(pairing, counterparts.crm, counterparts.fieldflow, eff);
+	applyConversions(pairing, options);
 	const decideOpts = decideOptionsOf(options);
 	decideAll(pairing.work, decideOpts);
 	const { creates, criteria } = createChecks(pairing.work, options.role);

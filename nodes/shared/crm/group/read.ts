@@ -8,6 +8,7 @@ import { chunk } from 'lodash';
 import type { ChangePage, CrmAdapter, CrmRecord, ListOptions, MemberIds } from '../types';
 import { formatPosition } from '../../keyset';
 import { isKeysetRead } from '../keyset';
+import { leadGroupChanges, leadGroupsByIds } from './convert';
 import { isDetached } from './detached';
 import { groupLinks, type GroupLinks } from './links';
 import { prefixed, type GroupSpec } from './spec';
@@ -19,6 +20,7 @@ export interface GroupReadOptions {
 
 /** getByIds of the primaries in one call per vendor batch, then their members; in id order of `ids`. */
 export async function getGroupsByIds(a: CrmAdapter, spec: GroupSpec, ids: string[], options: GroupReadOptions = {}): Promise<CrmRecord[]> {
+	if (spec.convertsTo) return leadGroupsByIds(a, spec, ids, options);
 	const primaries = await a.getByIds(spec.primary, ids);
 	return assembleGroups(a, spec, primaries, options);
 }
@@ -88,6 +90,11 @@ async function dealsOf(a: CrmAdapter, spec: GroupSpec, links: GroupLinks, primar
  * which the merge sees as unchanged); the last page carries the newest time of every feed.
  */
 export async function* listGroupChanges(a: CrmAdapter, spec: GroupSpec, since: string | undefined, options: ListOptions & GroupReadOptions = {}): AsyncIterable<ChangePage> {
+	if (spec.convertsTo) {
+		// Leads mode: Leads, converted ones followed to their Contact groups (convert.ts).
+		yield* leadGroupChanges(a, spec, since, options);
+		return;
+	}
 	if (isKeysetRead(options)) {
 		yield* groupPage(a, spec, since, options);
 		return;
@@ -129,7 +136,7 @@ export async function* listGroupChanges(a: CrmAdapter, spec: GroupSpec, since: s
  * A read from the beginning: every primary is in its own feed, so the members' feeds add none (a
  * bulk sync's Since is the epoch, Start Run's Initial Since default, or nothing).
  */
-function readsEverything(since: string | undefined): boolean {
+export function readsEverything(since: string | undefined): boolean {
 	return !since || Date.parse(since) <= 0;
 }
 

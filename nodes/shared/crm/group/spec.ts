@@ -70,6 +70,13 @@ export interface GroupSpec {
 	primariesLookup: LookupCost;
 	company?: CompanyMember;
 	deal?: DealMember;
+	/**
+	 * Salesforce Leads: the group a converted Lead continues as (the Contact group limited to the
+	 * chosen members). The Lead itself has no members: its Account and Opportunity are the
+	 * conversion's (convert.ts). A record of this spec's lane is a Lead, or the Contact group it
+	 * became (read.ts / write.ts hand such a spec to convert.ts).
+	 */
+	convertsTo?: GroupSpec;
 }
 
 /**
@@ -127,8 +134,23 @@ const SPECS: Partial<Record<CrmName, Record<string, GroupSpec>>> = {
 	},
 };
 
+/**
+ * Objects whose records are converted into another object's group: a Salesforce Lead "continues
+ * as its Contact + Account + Opportunity" once converted (convertLead,
+ * https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_convertlead.htm).
+ * Its Linked Records are the conversion's members.
+ */
+const CONVERTS_TO: Partial<Record<CrmName, Record<string, { object: string; primariesLookup: LookupCost }>>> = {
+	salesforce: { Lead: { object: 'Contact', primariesLookup: { endpoint: 'query', perCall: 100 } } },
+};
+
 /** The group of `object` on `crm` limited to the chosen member objects, or undefined when there is none. */
 export function groupSpec(crm: CrmName, object: string, members: readonly string[]): GroupSpec | undefined {
+	const conversion = CONVERTS_TO[crm]?.[object];
+	if (conversion) {
+		const convertsTo = groupSpec(crm, conversion.object, members);
+		return convertsTo && { crm, primary: object, link: convertsTo.link, primariesLookup: conversion.primariesLookup, convertsTo };
+	}
 	const full = SPECS[crm]?.[object];
 	if (!full || members.length === 0) return undefined;
 	const spec: GroupSpec = { crm, primary: full.primary, link: full.link, primariesLookup: full.primariesLookup };
@@ -139,6 +161,8 @@ export function groupSpec(crm: CrmName, object: string, members: readonly string
 
 /** The member objects a CRM's primary object can be grouped with (the "select objects" choice). */
 export function groupMembers(crm: CrmName, object: string): string[] {
+	const conversion = CONVERTS_TO[crm]?.[object];
+	if (conversion) return groupMembers(crm, conversion.object);
 	const full = SPECS[crm]?.[object];
 	return full ? [full.company?.object, full.deal?.object].filter((o): o is string => !!o) : [];
 }
@@ -150,7 +174,8 @@ export function membersCarried(crm: CrmName, object: string, writes: ReadonlyArr
 
 /** `organizations.name` → `{ member: 'organizations', field: 'name' }`; primary fields have no member. */
 export function memberField(spec: GroupSpec, key: string): { member?: string; field: string } {
-	for (const m of [spec.company?.object, spec.deal?.object]) if (m && key.startsWith(`${m}.`)) return { member: m, field: key.slice(m.length + 1) };
+	const s = spec.convertsTo ?? spec;
+	for (const m of [s.company?.object, s.deal?.object]) if (m && key.startsWith(`${m}.`)) return { member: m, field: key.slice(m.length + 1) };
 	return { field: key };
 }
 

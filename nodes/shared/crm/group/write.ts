@@ -25,6 +25,7 @@
 import { SyncError } from '../../errors';
 import { normalizeName } from '../../sync/match';
 import type { AssociationPair, CallForecast, CrmAdapter, MemberIds, WriteCounts, WriteInput, WriteResult } from '../types';
+import { writeLeadGroups } from './convert';
 import { isDetached } from './detached';
 import { groupLinks } from './links';
 import { compareIds, splitFields, type CompanyMember, type GroupSpec } from './spec';
@@ -42,6 +43,8 @@ interface GroupWrite {
 }
 
 export async function writeGroups(a: CrmAdapter, spec: GroupSpec, inputs: WriteInput[]): Promise<WriteResult[]> {
+	// Leads mode: converted prospects written as their Contact groups, the others as Leads (convert.ts).
+	if (spec.convertsTo) return writeLeadGroups(a, spec, inputs);
 	const writes: GroupWrite[] = inputs.map((input) => {
 		const { primary, byMember } = splitFields(spec, input.fields);
 		return { input, primary, byMember, members: { ...(input.members ?? {}) }, primaryId: input.id };

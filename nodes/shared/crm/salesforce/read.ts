@@ -92,6 +92,8 @@ export async function getByIds(sf: SalesforceClient, object: string, ids: string
 /** The reference fields record groups list by (Contact.AccountId, OpportunityContactRole.ContactId / OpportunityId, Opportunity.AccountId). */
 const RELATED_FIELDS: Record<string, string[]> = {
 	Contact: ['AccountId'],
+	// Leads mode: the Lead a Contact was converted from (crm/group/convert.ts convertedLeadsOf).
+	Lead: ['ConvertedContactId'],
 	Opportunity: ['AccountId'],
 	OpportunityContactRole: ['ContactId', 'OpportunityId'],
 };
