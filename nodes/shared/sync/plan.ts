@@ -327,10 +327,11 @@ export function applyMemberLosses(work: Work[], options: PlanOptions, decideOpts
 	const dealFields = new Set(eff.mappings.filter((m) => deal && m.crm.startsWith(`${deal}.`) && m.direction !== 'toCrm').map((m) => m.fieldflow));
 	const settled: SyncAction[] = ['unlink', 'deleteInCrm', 'deleteInFieldflow', 'createInCrm', 'createInFieldflow'];
 	for (const w of work) {
-		if (!w.link?.crmId || !w.link.members || !w.crm || w.crm.deleted || !w.ff || w.ff.deleted || !w.decision) continue;
+		if (!w.link?.crmId || !w.crm || w.crm.deleted || !w.ff || w.ff.deleted || !w.decision) continue;
 		if (w.decision.actions.some((a) => settled.includes(a))) continue;
 		if (options.eff.converted && !w.converted) continue;
-		const had = w.link.members;
+		// A link from before record groups names no member at all.
+		const had = w.link.members ?? {};
 		const now: Record<string, string> = { ...(w.crm.members ?? {}) };
 		if (deal && had[deal] && now[deal] && now[deal] !== had[deal]) {
 			// Another deal of the person in place of the linked one: not the prospect's.
@@ -347,25 +348,27 @@ export function applyMemberLosses(work: Work[], options: PlanOptions, decideOpts
 		for (const m of objects) {
 			if (now[m]) continue; // there (another company is a move, not a loss)
 			const gone = had[m] ?? had[detachedKey(m)];
-			if (!gone) continue;
+			if (!gone) {
+				// A member the link never had (a link made before record groups, whose first group run
+				// reads the CRM side whole): the prospect's values make it, as on a first sync.
+				if (options.direction === 'crmToFieldflow') continue;
+				const add = memberPayload(w.ff, m);
+				if (!add) continue;
+				Object.assign(recreate.payload, add.payload);
+				Object.assign(recreate.fields, add.fields);
+				notes.push(`${memberWord(m)}: none linked yet, added from FieldFlow`);
+				continue;
+			}
 			const what = `${memberWord(m)} ${gone}`;
 			const lost = had[m] ? `${what} is gone from the CRM (deleted, or no longer linked to this record)` : `${what} was unlinked after it was deleted in the CRM`;
 			if (policy === 'recreate' && options.direction !== 'crmToFieldflow') {
-				const payload: Record<string, unknown> = {};
-				const fields: CanonicalFields = {};
-				for (const [f, group] of Object.entries(w.ff.crmPayload ?? {})) {
-					for (const [k, v] of Object.entries(group)) {
-						if (!k.startsWith(`${m}.`)) continue;
-						payload[k] = v;
-						fields[f] = w.ff.fields[f] ?? null;
-					}
-				}
-				if (Object.values(payload).every(isEmptyValue)) {
+				const add = memberPayload(w.ff, m);
+				if (!add) {
 					notes.push(`${lost}: nothing to recreate it from (the prospect has no values for it): dropped from the link`);
 					continue;
 				}
-				Object.assign(recreate.payload, payload);
-				Object.assign(recreate.fields, fields);
+				Object.assign(recreate.payload, add.payload);
+				Object.assign(recreate.fields, add.fields);
 				notes.push(`${lost}: recreated from FieldFlow (setting: recreate)`);
 				continue;
 			}
@@ -384,6 +387,20 @@ export function applyMemberLosses(work: Work[], options: PlanOptions, decideOpts
 		// The member's fate first: it is what the log entry is about.
 		if (notes.length) w.note = [...notes, w.note].filter(Boolean).join('. ');
 	}
+}
+
+/** Member `m`'s CRM fields (`<m>.<field>`) from the prospect's mapped payload and the canonical fields they carry; undefined when all are empty. */
+function memberPayload(ff: MappedRecord, m: string): { payload: Record<string, unknown>; fields: CanonicalFields } | undefined {
+	const payload: Record<string, unknown> = {};
+	const fields: CanonicalFields = {};
+	for (const [f, group] of Object.entries(ff.crmPayload ?? {})) {
+		for (const [k, v] of Object.entries(group)) {
+			if (!k.startsWith(`${m}.`)) continue;
+			payload[k] = v;
+			fields[f] = ff.fields[f] ?? null;
+		}
+	}
+	return Object.values(payload).every(isEmptyValue) ? undefined : { payload, fields };
 }
 
 /** Every decided record → its output items; CRM creates carry the reservation they need. */
