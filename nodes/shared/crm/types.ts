@@ -197,6 +197,8 @@ export interface RelatedQuery {
 	field: string;
 	ids: string[];
 	fields?: string[];
+	/** Deleted records too, where the API can list them (Salesforce queryAll: the rows deleted with a deleted parent). */
+	includeDeleted?: boolean;
 }
 
 /** One association between two records (HubSpot v4), `ref` the caller's key for its result. */

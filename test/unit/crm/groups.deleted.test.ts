@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { HubSpotAdapter } from '../../../nodes/shared/crm/hubspot';
 import { PipedriveAdapter } from '../../../nodes/shared/crm/pipedrive';
 import { SalesforceAdapter } from '../../../nodes/shared/crm/salesforce';
-import type { CrmAdapter, CrmName, WriteInput } from '../../../nodes/shared/crm/types';
-import { forecastGroupWrites, groupLinks, groupMembers, groupSpec, writeGroups, type GroupSpec } from '../../../nodes/shared/crm/group';
+import type { CrmAdapter, CrmName, CrmRecord, WriteInput } from '../../../nodes/shared/crm/types';
+import { forecastGroupWrites, groupLinks, groupMembers, groupSpec, listGroupChanges, writeGroups, type GroupReadOptions, type GroupSpec } from '../../../nodes/shared/crm/group';
 import { buildMapping, type EffectiveMapping } from '../../../nodes/shared/mapping/effective';
 import { mapCrmRecord, mapFieldflowRecord } from '../../../nodes/shared/mapping/records';
 import { openStore, type SyncStore } from '../../../nodes/shared/store';
@@ -125,11 +125,12 @@ class Run {
 	 * (read as groups by id, as the change feed hands them over: no link hints) go through
 	 * resolve → writes → commit. Returns the routed items and the items committed.
 	 */
-	async sync(ffIds: string[], crmIds: string[], options: { onMemberDeleted?: MemberDeletedPolicy; direction?: SyncDirection } = {}): Promise<{ routed: Routed[]; committed: Array<Record<string, unknown>> }> {
+	async sync(ffIds: string[], crmIds: string[], options: { onMemberDeleted?: MemberDeletedPolicy; direction?: SyncDirection; crmRecords?: CrmRecord[] } = {}): Promise<{ routed: Routed[]; committed: Array<Record<string, unknown>> }> {
 		const { eff } = this;
 		const ffIn = ffIds.map((id, item) => ({ record: mapFieldflowRecord(this.ff.prospects.get(id)!, eff).record, input: 0 as const, item }));
 		const lookups = crmLookups(this.a, eff);
-		const crmRecords = crmIds.length ? await lookups.getCrmByIds(crmIds) : [];
+		// The CRM side: the groups a change feed handed over (crmRecords), else the primaries read by id.
+		const crmRecords = options.crmRecords ?? (crmIds.length ? await lookups.getCrmByIds(crmIds) : []);
 		const crmIn = crmRecords.map((r, item) => ({ record: mapCrmRecord(r, eff).record, input: 1 as const, item }));
 		const { routed } = await resolve(
 			ffIn,
@@ -446,5 +447,126 @@ describe('Preview', () => {
 		expect(detached['deals.create'] ?? 0).toBe(0);
 		expect(detached['organizations.create'] ?? 0).toBe(0);
 		expect(detached['organizations.search'] ?? 0).toBe(0);
+	});
+});
+
+/**
+ * The deletion noticed by the next incremental run, with nothing else changed: the group change
+ * feed reads the members' deletions (Pipedrive deals listed with status=deleted, HubSpot's archived
+ * list, Salesforce queryAll) and brings the primaries they belonged to, so the run applies the
+ * setting without waiting for the person to change.
+ */
+const SANDBOXES = { pipedrive: pd, hubspot: hs, salesforce: sf };
+
+/** A Since after everything written so far, with the sandbox's clock moved past it (whole seconds apart, as the feeds round to the second). */
+function sinceNow(name: CrmName): string {
+	const clock = SANDBOXES[name].clock;
+	clock.advance(5000);
+	return new Date(Date.now() + clock.offsetMs - 2500).toISOString();
+}
+
+async function collect(feed: AsyncIterable<{ records: CrmRecord[] }>): Promise<CrmRecord[]> {
+	const out: CrmRecord[] = [];
+	for await (const page of feed) out.push(...page.records);
+	return out;
+}
+
+/** The store's answer to "whose was this member record" (what a caller with the sync store passes as ownersOfDeleted). */
+const ownersFromLinks = (run: Run): GroupReadOptions['ownersOfDeleted'] => async (memberObject, ids) => (await run.store.getLinksByMember(run.crm.name, run.crm.object, memberObject, ids)).map((l) => l.crmId!).filter(Boolean);
+
+describe.each(['pipedrive', 'hubspot', 'salesforce'] as CrmName[])('%s: a deal deleted in the CRM, nothing else changed: the next incremental run', (name) => {
+	const setup = async () => {
+		const crm = CRMS[name];
+		const run = new Run(crm, store, new FieldFlow());
+		const linked = await firstSync(run, [prospect(1, 'Acme'), prospect(2, 'Globex')]);
+		const since = sinceNow(name);
+		const { crmId, members } = linked.get('pr_1')!;
+		const deal = crm.members[1];
+		await run.a.delete(deal, [members[deal]]);
+		// Nothing else changed: the person is in no feed of its own.
+		expect(await collect(run.a.listChangedSince(crm.object, since))).toEqual([]);
+		return { run, since, crmId, members, deal, company: crm.members[0], other: linked.get('pr_2')!.crmId };
+	};
+
+	test('the group change feed since the last run has that person (and no other), its group without the deleted deal; by keyset too', async () => {
+		const { run, since, crmId, members, company } = await setup();
+		const options = { ownersOfDeleted: ownersFromLinks(run) };
+		for (const feed of [listGroupChanges(run.a, run.spec, since, options), listGroupChanges(run.a, run.spec, since, { ...options, limit: 10 })]) {
+			const records = await collect(feed);
+			expect(records.map((r) => r.id)).toEqual([crmId]);
+			expect(records[0].members).toEqual({ [company]: members[company] });
+		}
+		if (name === 'hubspot') {
+			// HubSpot unassociates an archived deal: only the links know whose it was. Without them
+			// the deletion is not in the feed (it reaches the prospect when its contact is read again).
+			expect(await collect(listGroupChanges(run.a, run.spec, since))).toEqual([]);
+		} else {
+			// Pipedrive's deleted deal names its person_id; Salesforce's contact roles deleted with the
+			// Opportunity name its Contact (queryAll): the CRM alone finds the person.
+			expect((await collect(listGroupChanges(run.a, run.spec, since))).map((r) => r.id)).toEqual([crmId]);
+		}
+	});
+
+	test('Unlink: the run from that feed writes nothing, FieldFlow keeps Status / Estimated Value, the deal is recorded as unlinked and logged; the next run reads nothing more', async () => {
+		const { run, since, members, deal, company } = await setup();
+		const crmRecords = await collect(listGroupChanges(run.a, run.spec, since, { ownersOfDeleted: ownersFromLinks(run) }));
+		const { routed } = await run.sync([], [], { crmRecords, onMemberDeleted: 'unlink' });
+		expect(routed).toHaveLength(1);
+		expect(writes(routed)).toEqual([]);
+		expect(run.ff.prospects.get('pr_1')).toMatchObject({ status: 'qualified', estimated_value: 1000, company_name: 'Acme' });
+		expect((await linkOf(run, 'pr_1')).members).toEqual({ [company]: members[company], [`!${deal}`]: members[deal] });
+		expect((await logsOf('pr_1')).find((l) => l.status === 'skipped')?.message).toMatch(/is gone from the CRM .*: unlinked; FieldFlow keeps the prospect's status, estimated_value \(setting: unlink\)/);
+		expect(await dealsOf(run, (await linkOf(run, 'pr_1')).crmId!)).toEqual([]);
+		// The next run: the links no longer name the deal, so a store-backed feed does not bring it again
+		// (a CRM that still names the person brings it once more: the plan sees it unchanged).
+		const next = await collect(listGroupChanges(run.a, run.spec, sinceNow(name), { ownersOfDeleted: ownersFromLinks(run) }));
+		expect(next).toEqual([]);
+	});
+
+	test('Recreate: the run from that feed creates one new deal linked to the person and its company; FieldFlow untouched', async () => {
+		const { run, since, crmId, members, deal, company, other } = await setup();
+		const crmRecords = await collect(listGroupChanges(run.a, run.spec, since, { ownersOfDeleted: ownersFromLinks(run) }));
+		const before = JSON.stringify(run.ff.prospects.get('pr_1'));
+		const { routed } = await run.sync([], [], { crmRecords, onMemberDeleted: 'recreate' });
+		const toCrm = routed.filter((r) => r.output === OUTPUT.toCrm);
+		expect(toCrm).toHaveLength(1);
+		expect((readSync(toCrm[0].json) as WriteMeta).reason).toMatch(/is gone from the CRM .*: recreated from FieldFlow \(setting: recreate\)/);
+		expect(JSON.stringify(run.ff.prospects.get('pr_1'))).toBe(before);
+		const now = await dealsOf(run, crmId);
+		expect(now).toHaveLength(1);
+		expect(now[0]).not.toBe(members[deal]);
+		expect((await linkOf(run, 'pr_1')).members).toEqual({ [company]: members[company], [deal]: now[0] });
+		expect(await companyOfDeal(run, now[0])).toBe(members[company]);
+		// The other prospect's deal is untouched.
+		expect(await dealsOf(run, other)).toEqual([(await linkOf(run, 'pr_2')).members![deal]]);
+	});
+
+	test('a run with no deletion costs at most one more call per member object than the live feeds alone', async () => {
+		const { run } = await setup();
+		const since = sinceNow(name);
+		const calls = () => ({ ...run.a.stats.byEndpoint });
+		const delta = (from: Record<string, number>) => {
+			const out: Record<string, number> = {};
+			for (const [k, v] of Object.entries(run.a.stats.byEndpoint)) if (v - (from[k] ?? 0)) out[k] = v - (from[k] ?? 0);
+			return out;
+		};
+		const total = (d: Record<string, number>) => Object.values(d).reduce((x, y) => x + y, 0);
+		let start = calls();
+		for (const object of [run.crm.object, ...run.crm.members]) expect(await collect(run.a.listChangedSince(object, since))).toEqual([]);
+		const live = delta(start);
+		start = calls();
+		expect(await collect(listGroupChanges(run.a, run.spec, since, { ownersOfDeleted: ownersFromLinks(run) }))).toEqual([]);
+		const withDeletions = delta(start);
+		expect(total(withDeletions) - total(live)).toBeLessThanOrEqual(run.crm.members.length);
+		// Per CRM: Pipedrive one deals list with status=deleted (organizations have none); HubSpot one
+		// archived list per member object; Salesforce none (queryAll in place of query).
+		const extra = { pipedrive: 1, hubspot: 2, salesforce: 0 }[name];
+		expect(total(withDeletions) - total(live)).toBe(extra);
+		const expected = {
+			pipedrive: [{ 'persons.list': 1, 'organizations.list': 1, 'deals.list': 1 }, { 'persons.list': 1, 'organizations.list': 1, 'deals.list': 2 }],
+			hubspot: [{ 'objects.search': 3 }, { 'objects.search': 3, 'objects.list': 2 }],
+			salesforce: [{ query: 3 }, { query: 1, queryAll: 2 }],
+		}[name];
+		expect([live, withDeletions]).toEqual(expected);
 	});
 });

@@ -14,7 +14,7 @@ export interface GroupLinks {
 	primariesOfCompanies(companyIds: string[]): Promise<Map<string, string[]>>;
 	/** Primary id → its deals, oldest (lowest id) first (through a junction: the primary's own role first). */
 	dealsOfPrimaries(primaryIds: string[]): Promise<Map<string, CrmRecord[]>>;
-	/** Deal id → the ids of the primaries it is linked to. */
+	/** Deal id → the ids of the primaries it is linked to (a deleted deal: where the CRM still names them). */
 	primariesOfDeals(deals: CrmRecord[]): Promise<Map<string, string[]>>;
 }
 
@@ -22,9 +22,9 @@ export function groupLinks(a: CrmAdapter, spec: GroupSpec): GroupLinks {
 	return spec.link === 'association' ? associationLinks(a, spec) : referenceLinks(a, spec);
 }
 
-export function related(a: CrmAdapter, object: string, field: string, ids: string[]): Promise<CrmRecord[]> {
+export function related(a: CrmAdapter, object: string, field: string, ids: string[], includeDeleted = false): Promise<CrmRecord[]> {
 	if (!a.listRelated) throw new SyncError({ kind: 'validation', message: `${a.crm} has no reference look-up for ${object}.${field}: record groups of this CRM are read through associations.` });
-	return a.listRelated({ object, field, ids });
+	return a.listRelated({ object, field, ids, ...(includeDeleted ? { includeDeleted } : {}) });
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
@@ -92,10 +92,16 @@ function referenceLinks(a: CrmAdapter, spec: GroupSpec): GroupLinks {
 			if (!deal || !deals.length) return out;
 			if (deal.junction) {
 				const j = deal.junction;
-				for (const r of await related(a, j.object, j.dealField, deals.map((d) => d.id))) {
+				// A deleted deal's junction rows were deleted with it (Salesforce: an Opportunity takes
+				// its contact roles to the Recycle Bin): they are read with the deleted rows (queryAll)
+				// and still name the primary; a live deal's deleted rows are no link.
+				const gone = new Set(deals.filter((d) => d.deleted).map((d) => d.id));
+				const live = deals.filter((d) => !gone.has(d.id)).map((d) => d.id);
+				const rows = [...(live.length ? await related(a, j.object, j.dealField, live) : []), ...(gone.size ? await related(a, j.object, j.dealField, [...gone], true) : [])];
+				for (const r of rows) {
 					const d = idOf(r.fields[j.dealField]);
 					const owner = idOf(r.fields[j.primaryField]);
-					if (d && owner && !r.deleted) push(out, d, owner);
+					if (d && owner && (!r.deleted || gone.has(d))) push(out, d, owner);
 				}
 				return out;
 			}
@@ -139,6 +145,7 @@ function associationLinks(a: CrmAdapter, spec: GroupSpec): GroupLinks {
 			for (const [owner, ds] of dealIds) for (const d of ds) if (records.has(d)) push(out, owner, records.get(d)!);
 			return out;
 		},
-		primariesOfDeals: (deals) => ids(spec.deal!.object, spec.primary, deals.map((d) => d.id)),
+		// An archived record has no associations (HubSpot unassociates a deleted record): none to ask.
+		primariesOfDeals: (deals) => ids(spec.deal!.object, spec.primary, deals.filter((d) => !d.deleted).map((d) => d.id)),
 	};
 }

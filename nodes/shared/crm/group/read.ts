@@ -16,6 +16,14 @@ import { prefixed, type GroupSpec } from './spec';
 export interface GroupReadOptions {
 	/** The member records each primary is linked to (from the links), by primary id. */
 	hints?: ReadonlyMap<string, MemberIds>;
+	/**
+	 * The primaries the caller's links name for these member records (the sync store's
+	 * getLinksByMember), asked for the members a change feed finds deleted: where the CRM no longer
+	 * links a deleted record to anyone (HubSpot unassociates an archived record; a Salesforce
+	 * Account's Contacts go with it), only the links know whose it was. Without it those deletions
+	 * reach a prospect when its person is read again.
+	 */
+	ownersOfDeleted?: (memberObject: string, memberIds: string[]) => Promise<string[]>;
 }
 
 /** getByIds of the primaries in one call per vendor batch, then their members; in id order of `ids`. */
@@ -100,18 +108,13 @@ export async function* listGroupChanges(a: CrmAdapter, spec: GroupSpec, since: s
 		return;
 	}
 	const pageSize = options.pageSize;
-	const links = groupLinks(a, spec);
 	const affected = new Set<string>();
 	let high = since ?? '';
 	let oldestMemberChange: string | undefined;
-	for (const member of [spec.company, spec.deal]) {
-		if (!member) continue;
-		for await (const page of a.listChangedSince(member.object, since, { pageSize })) {
-			if (page.cursor > high) high = page.cursor;
-			for (const r of page.records) if (!oldestMemberChange || r.modifiedAt < oldestMemberChange) oldestMemberChange = r.modifiedAt;
-			const owners = member === spec.deal ? await links.primariesOfDeals(page.records) : await links.primariesOfCompanies(page.records.map((r) => r.id));
-			for (const ids of owners.values()) for (const id of ids) affected.add(id);
-		}
+	for await (const { page, owners } of memberChanges(a, spec, since, options)) {
+		if (page.cursor > high) high = page.cursor;
+		for (const r of page.records) if (!oldestMemberChange || r.modifiedAt < oldestMemberChange) oldestMemberChange = r.modifiedAt;
+		for (const id of owners) affected.add(id);
 	}
 	const pending = (own: string) => (oldestMemberChange && oldestMemberChange < own ? oldestMemberChange : own);
 	// One page held back: the last one carries the final cursor.
@@ -163,15 +166,10 @@ async function* groupPage(a: CrmAdapter, spec: GroupSpec, since: string | undefi
 		yield { records: groups, cursor: readsEverything(since) ? page.cursor : since ?? '' };
 	}
 	if (readsEverything(since) || (limit !== undefined && read >= limit)) return;
-	const links = groupLinks(a, spec);
 	const affected = new Set<string>();
-	for (const member of [spec.company, spec.deal]) {
-		if (!member) continue;
-		for await (const page of a.listChangedSince(member.object, since, { pageSize })) {
-			if (page.cursor > high) high = page.cursor;
-			const owners = member === spec.deal ? await links.primariesOfDeals(page.records) : await links.primariesOfCompanies(page.records.map((r) => r.id));
-			for (const ids of owners.values()) for (const id of ids) if (!seen.has(id)) affected.add(id);
-		}
+	for await (const { page, owners } of memberChanges(a, spec, since, options)) {
+		if (page.cursor > high) high = page.cursor;
+		for (const id of owners) if (!seen.has(id)) affected.add(id);
 	}
 	const sinceMs = Date.parse(since!);
 	for (const ids of chunk([...affected], pageSize ?? 100)) {
@@ -179,4 +177,31 @@ async function* groupPage(a: CrmAdapter, spec: GroupSpec, since: string | undefi
 		if (primaries.length) yield { records: await assembleGroups(a, spec, primaries, options), cursor: since ?? '', unordered: true };
 	}
 	yield { records: [], cursor: high, unordered: true };
+}
+
+/**
+ * The company's and the deal's change feeds since `since`, page by page, each with the primaries
+ * its records belong to. Deleted members are read too (`includeDeleted`: Salesforce's queryAll,
+ * the same calls; HubSpot's archived list, one more call per member object; Pipedrive's deals
+ * listed with status=deleted, one more call; Pipedrive has no such list for organizations), so a
+ * deal or company deleted in the CRM brings its primaries into the same run and the plan's member
+ * loss handling applies (*When a Linked Company or Deal Is Deleted*). A deleted deal's primaries
+ * are where the CRM still names them (a Pipedrive deal's person_id; a Salesforce Opportunity's
+ * contact roles, deleted with it, by queryAll), and where the caller's links name them
+ * (`ownersOfDeleted`); a deleted company's only where the links do: HubSpot unassociates an
+ * archived company, a Salesforce Account's Contacts are deleted with it (their own deletion).
+ */
+async function* memberChanges(a: CrmAdapter, spec: GroupSpec, since: string | undefined, options: ListOptions & GroupReadOptions): AsyncGenerator<{ page: ChangePage; owners: Set<string> }> {
+	const links = groupLinks(a, spec);
+	for (const member of [spec.company, spec.deal]) {
+		if (!member) continue;
+		for await (const page of a.listChangedSince(member.object, since, { pageSize: options.pageSize, includeDeleted: true })) {
+			const owners = new Set<string>();
+			const found = member === spec.deal ? await links.primariesOfDeals(page.records) : await links.primariesOfCompanies(page.records.filter((r) => !r.deleted).map((r) => r.id));
+			for (const ids of found.values()) for (const id of ids) owners.add(id);
+			const gone = page.records.filter((r) => r.deleted).map((r) => r.id);
+			if (gone.length && options.ownersOfDeleted) for (const id of await options.ownersOfDeleted(member.object, gone)) owners.add(id);
+			yield { page, owners };
+		}
+	}
 }

@@ -75,6 +75,8 @@ export interface ListParams {
 	person_id?: number;
 	org_id?: number;
 	deal_id?: number;
+	/** Deals only (GET /api/v2/deals): `deleted` lists the deals deleted up to 30 days ago. */
+	status?: 'open' | 'won' | 'lost' | 'deleted';
 	limit?: number;
 	cursor?: string;
 }

@@ -9,8 +9,9 @@
  * untouched. The SDK has no retries of its own; every call goes through `callApi`.
  *
  * Deletions: Pipedrive's v2 lists never include deleted records and the API has no deletion feed
- * (only webhooks), so `listChangedSince` cannot report deletions; a deleted record shows up as
- * not_found when it is read or written by id.
+ * (only webhooks) except deals listed with `status=deleted` (deleted up to 30 days ago): with
+ * includeDeleted `listChangedSince('deals')` adds those (read.ts deletedDeals); other deletions
+ * show up as not_found when the record is read or written by id.
  */
 
 import { v1 } from 'pipedrive';

@@ -1,6 +1,7 @@
 /**
- * Pipedrive reads: the change feed (v2 lists on updated_since, cursor paging; no deletions), reads
- * by id (the `ids` filter, 100 per call), and the duplicate check (search by email / name).
+ * Pipedrive reads: the change feed (v2 lists on updated_since, cursor paging; deletions only for
+ * deals, `status=deleted`), reads by id (the `ids` filter, 100 per call), and the duplicate check
+ * (search by email / name).
  */
 import { chunk, uniqBy } from 'lodash';
 import { SyncError } from '../../errors';
@@ -8,9 +9,52 @@ import type { ChangePage, CrmRecord, DuplicateCriteria, DuplicateMatch, ListOpti
 import { isKeysetRead, keysetPages, keysetWindow } from '../keyset';
 import { IDS_MAX, PAGE_MAX, listShape, type PipedriveClient, type PipedriveObject } from './client';
 
-export function listChangedSince(pd: PipedriveClient, object: string, since: string | undefined, options: ListOptions = {}): AsyncIterable<ChangePage> {
+export async function* listChangedSince(pd: PipedriveClient, object: string, since: string | undefined, options: ListOptions = {}): AsyncGenerator<ChangePage> {
+	const withDeleted = !!options.includeDeleted && pd.obj(object) === 'deals';
+	let cursor = since ? new Date(since).toISOString() : new Date(0).toISOString();
+	if (!isKeysetRead(options)) {
+		for await (const page of changeFeed(pd, object, since, options)) {
+			cursor = page.cursor;
+			yield page;
+		}
+		if (withDeleted) yield* deletedDeals(pd, since, options, cursor);
+		return;
+	}
 	// A keyset page: one sort_by, so records of one update_time are put in id order by keysetPages.
-	return isKeysetRead(options) ? keysetPages(changeFeed(pd, object, since, options), keysetWindow(options)) : changeFeed(pd, object, since, options);
+	// Deleted deals (a list of their own) come after the live feed, unordered, once it has ended
+	// within the page (as HubSpot's archived records do).
+	let read = 0;
+	for await (const page of keysetPages(changeFeed(pd, object, since, options), keysetWindow(options))) {
+		read += page.records.length;
+		cursor = page.cursor;
+		yield page;
+	}
+	if (withDeleted && !(options.limit !== undefined && read >= options.limit)) {
+		for await (const page of deletedDeals(pd, since, options, cursor)) yield { ...page, unordered: true };
+	}
+}
+
+/**
+ * Deals deleted since: the v2 deals list with `status=deleted` ("If omitted, all not deleted deals
+ * are returned. If set to deleted, deals that have been deleted up to 30 days ago will be
+ * included", Get all deals, https://developers.pipedrive.com/docs/api/v1/Deals#getDeals, v2 tab;
+ * deleted entities are erased for good after 30 days,
+ * https://developers.pipedrive.com/changelog/post/permanent-deletion-logic-for-6-core-entities)
+ * on `updated_since` (a deletion is the deal's last update), so one call per run when nothing was
+ * deleted. A deleted deal still names its `person_id` / `org_id`: the group read finds its person
+ * from the record itself. Persons and organizations have no such list (their v2 lists take no
+ * `status`): their deletions are not in any feed. The records come flagged `deleted`; they do not
+ * move the cursor (the live feed decides it; reading a deletion again next run is harmless).
+ */
+async function* deletedDeals(pd: PipedriveClient, since: string | undefined, options: ListOptions, cursor: string): AsyncGenerator<ChangePage> {
+	const sinceParam = since ? new Date(since).toISOString().replace(/\.\d+Z$/, 'Z') : undefined;
+	let next: string | undefined;
+	do {
+		const page = await pd.call('deals.list', () => pd.ops.deals.list({ status: 'deleted', updated_since: sinceParam, sort_by: 'update_time', sort_direction: 'asc', limit: PAGE_MAX, cursor: next }).then(listShape('GET /api/v2/deals')), { what: `list deals deleted since ${since ?? 'the beginning'}` });
+		const records = (page.data ?? []).map((e) => ({ ...pd.toRecord('deals', e), deleted: true }));
+		next = page.additional_data?.next_cursor ?? undefined;
+		if (records.length) yield { records: options.fields ? records.map((r) => pick(r, options.fields!)) : records, cursor };
+	} while (next);
 }
 
 /**

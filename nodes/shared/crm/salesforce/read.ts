@@ -100,17 +100,38 @@ const RELATED_FIELDS: Record<string, string[]> = {
 
 /**
  * Records whose reference field holds one of the ids: SOQL `WHERE <field> IN (…)`, 100 ids per
- * query, ordered by Id, queryMore to the end.
+ * query, ordered by Id, queryMore to the end. With includeDeleted through queryAll ("Unlike the
+ * Query resource, QueryAll will return records that have been deleted because of a merge or
+ * delete", https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_queryall.htm),
+ * flagged IsDeleted: the contact roles deleted with their Opportunity still name its Contact.
  */
 export async function listRelated(sf: SalesforceClient, query: RelatedQuery): Promise<CrmRecord[]> {
 	if (!RELATED_FIELDS[query.object]?.includes(query.field)) {
 		throw new SyncError({ kind: 'validation', message: `Salesforce record groups list ${query.object} by ${(RELATED_FIELDS[query.object] ?? []).join(', ') || 'no field'}, not by "${query.field}".` });
 	}
 	const fields = sf.fieldList(query.object, query.fields ? [...query.fields, query.field] : undefined);
+	if (query.includeDeleted && !fields.includes('IsDeleted')) fields.push('IsDeleted');
 	const out: CrmRecord[] = [];
 	for (const part of chunk([...new Set(query.ids)], QUERY_IN_MAX)) {
-		const rows = await sf.queryAllPages(`SELECT ${fields.join(', ')} FROM ${query.object} WHERE ${query.field} IN (${part.map(soqlString).join(', ')}) ORDER BY Id`);
+		const soql = `SELECT ${fields.join(', ')} FROM ${query.object} WHERE ${query.field} IN (${part.map(soqlString).join(', ')}) ORDER BY Id`;
+		const rows = query.includeDeleted ? await queryAllRows(sf, soql) : await sf.queryAllPages(soql);
 		for (const row of rows) out.push(sf.toRecord(query.object, row));
+	}
+	return out;
+}
+
+/** Every row of a queryAll (deleted rows too), queryMore to the end. */
+async function queryAllRows(sf: SalesforceClient, soql: string): Promise<Array<Record<string, unknown>>> {
+	let page = await sf.query(soql, 'queryAll', true);
+	const out = [...page.records];
+	while (page.nextRecordsUrl) {
+		const url = page.nextRecordsUrl;
+		page = await sf.call('queryAllMore', async () => {
+			const res = await sf.conn.queryMore<Record<string, unknown>>(url);
+			if (!Array.isArray(res?.records)) throw malformedAnswer('Salesforce', 'queryMore', 'had no records list');
+			return { records: res.records, nextRecordsUrl: res.nextRecordsUrl };
+		});
+		out.push(...page.records);
 	}
 	return out;
 }
