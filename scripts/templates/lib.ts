@@ -36,8 +36,9 @@ export const CRM_INFO: Record<Crm, CrmInfo> = {
 		oauth2CredentialType: 'fieldFlowSalesforceOAuth2Api',
 		credentialId: 'ffSalesforce0001',
 		credentialName: 'Salesforce sandbox',
-		linked: [],
-		groups: false,
+		// Leads; a converted Lead continues as its Contact + Account + Opportunity (crm/group/convert.ts).
+		linked: ['Account', 'Opportunity'],
+		groups: true,
 	},
 	hubspot: {
 		label: 'HubSpot',

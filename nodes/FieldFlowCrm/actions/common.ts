@@ -99,6 +99,8 @@ export function writeJson(result: WriteResult): IDataObject {
 export function recordJson(r: CrmRecord, nest: boolean): IDataObject {
 	const meta: IDataObject = { id: r.id, object: r.object, modifiedAt: r.modifiedAt, deleted: r.deleted === true };
 	if (r.members && Object.keys(r.members).length) meta.members = { ...r.members };
+	// Salesforce Leads: a converted Lead read as its Contact group names the Lead it was.
+	if (r.convertedFrom) meta.convertedFrom = r.convertedFrom;
 	return nest ? { ...meta, fields: r.fields as IDataObject } : { ...(r.fields as IDataObject), ...meta };
 }
 

@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { liveMembers } from '../../shared/crm/group/detached';
+import { linkedObjectOf } from '../../shared/crm/group/convert';
 import { show } from './common.descriptions';
 import { objectParam } from './common';
 import type { SyncStatusContext } from './node.type';
@@ -34,7 +35,8 @@ export const description: INodeProperties[] = [
  * (`crmId`, `crmObject`, `linked`) and the member records of its record group (`crmMembers`, e.g.
  * `{ organizations: '12', deals: '40' }`; `{}` for a prospect synced alone), from one store call
  * for all items (the links come with their members) — so meetings and summaries can be logged on
- * the right CRM record and linked to its company and deal too.
+ * the right CRM record and linked to its company and deal too. A Salesforce Lead converted since
+ * (the link names its Contact): `crmObject` is 'Contact'.
  */
 export async function execute(this: IExecuteFunctions, { store, crm, items }: SyncStatusContext): Promise<INodeExecutionData[]> {
 	const object = objectParam.call(this);
@@ -48,7 +50,7 @@ export async function execute(this: IExecuteFunctions, { store, crm, items }: Sy
 		const id = ids[i];
 		const link = id ? byId.get(id) : undefined;
 		if (link) {
-			out.push({ json: { ...item.json, crmId: link.crmId, crmObject: object, crmMembers: liveMembers(link.members), linked: true, linkStatus: link.status }, pairedItem: { item: i } });
+			out.push({ json: { ...item.json, crmId: link.crmId, crmObject: linkedObjectOf(crm, object, link.crmId), crmMembers: liveMembers(link.members), linked: true, linkStatus: link.status }, pairedItem: { item: i } });
 			return;
 		}
 		const reason = id

@@ -1,6 +1,6 @@
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
 import { crmObjects, type CrmName } from '../../shared/crm';
-import { groupMembers } from '../../shared/crm/group';
+import { groupMembers, groupSpec } from '../../shared/crm/group';
 import { ruleTypeOf } from '../../shared/mapping/effective';
 import { toNodeError } from '../errors';
 import { getCrmAdapter } from '../transport/crm';
@@ -42,5 +42,11 @@ export async function getLinkedObjects(this: ILoadOptionsFunctions): Promise<INo
 	const object = this.getCurrentNodeParameter('object') as string;
 	if (!crm || !object) return [];
 	const labels = new Map(crmObjects(crm).map((o) => [o.name, o.label]));
-	return groupMembers(crm, object).map((m) => ({ name: labels.get(m) ?? m, value: m, description: `Sync each ${object} record's linked ${labels.get(m) ?? m} with it` }));
+	// Salesforce Leads: the members are the conversion's (crm/group/spec.ts convertsTo).
+	const conversion = groupSpec(crm, object, groupMembers(crm, object))?.convertsTo;
+	return groupMembers(crm, object).map((m) =>
+		conversion
+			? { name: `${labels.get(m) ?? m} (After Conversion)`, value: m, description: `When a ${object} is converted, keep syncing the prospect with the ${conversion.primary} and its ${labels.get(m) ?? m} the conversion made` }
+			: { name: labels.get(m) ?? m, value: m, description: `Sync each ${object} record's linked ${labels.get(m) ?? m} with it` },
+	);
 }

@@ -25,7 +25,7 @@ export const linkedObjectsProperty = (extra: Partial<INodeProperties> = {}): INo
 	typeOptions: { loadOptionsMethod: 'getLinkedObjects', loadOptionsDependsOn: ['crm', 'object'] },
 	default: [],
 	description:
-		'The records linked to each person that sync with it as one prospect, as the guide\'s mapping tables lay them out (Pipedrive Persons: Organization and Deal; HubSpot Contacts: Company and Deal; Salesforce Contacts: Account and Opportunity; the company holds Company Name, the deal Status and Estimated Value). Empty = the person alone. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+		'The records linked to each person that sync with it as one prospect, as the guide\'s mapping tables lay them out (Pipedrive Persons: Organization and Deal; HubSpot Contacts: Company and Deal; Salesforce Contacts: Account and Opportunity; the company holds Company Name, the deal Status and Estimated Value; Salesforce Leads: the Account and Opportunity after conversion, so a Lead converted in Salesforce continues as its Contact, Account and Opportunity). Empty = the person alone. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 	...extra,
 });
 

@@ -7,12 +7,12 @@
  * Opportunity), so the caller moves the prospect's link to the Contact and its members, writes
  * the Lead no more, and creates nothing again.
  */
-import type { ChangePage, CrmAdapter, CrmRecord, ListOptions, MemberIds, WriteInput, WriteResult } from '../types';
+import type { ChangePage, CrmAdapter, CrmName, CrmRecord, ListOptions, MemberIds, WriteInput, WriteResult } from '../types';
 import { formatPosition } from '../../keyset';
 import { isKeysetRead } from '../keyset';
 import { DEFAULT_FIELDS } from '../salesforce/client';
 import { getGroupsByIds, listGroupChanges, readsEverything, type GroupReadOptions } from './read';
-import { idOf, type GroupSpec } from './spec';
+import { groupMembers, groupSpec, idOf, type GroupSpec } from './spec';
 import { writeGroups } from './write';
 
 /** The Lead fields that say whether and into what a Lead was converted (read-only in Salesforce). */
@@ -33,6 +33,16 @@ export const SALESFORCE_KEY_PREFIX: Record<string, string> = { Lead: '00Q', Cont
 export function salesforceObjectOf(id: string): string | undefined {
 	const prefix = String(id).slice(0, 3);
 	return Object.keys(SALESFORCE_KEY_PREFIX).find((o) => SALESFORCE_KEY_PREFIX[o] === prefix);
+}
+
+/**
+ * The CRM object a link of lane `object` names: a Salesforce Leads link whose Lead was converted
+ * names the Contact (the id's prefix says so), so a meeting is logged with WhoId the Contact and
+ * WhatId its Opportunity; any other link names a record of `object`.
+ */
+export function linkedObjectOf(crm: CrmName, object: string, crmId: string | null | undefined): string {
+	const target = groupSpec(crm, object, groupMembers(crm, object))?.convertsTo?.primary;
+	return target && crmId && crm === 'salesforce' && salesforceObjectOf(crmId) === target ? target : object;
 }
 
 /** Whether `id` is a record of the group a converted record continues as (a Contact id in Leads mode). */
