@@ -570,3 +570,51 @@ describe.each(['pipedrive', 'hubspot', 'salesforce'] as CrmName[])('%s: a deal d
 		expect([live, withDeletions]).toEqual(expected);
 	});
 });
+
+describe('a company deleted in the CRM, nothing else changed: the next incremental run', () => {
+	test('HubSpot: an archived company shared by two prospects brings both contacts (through the links: HubSpot unassociates it); Recreate makes one new company for both', async () => {
+		const run = new Run(CRMS.hubspot, store, new FieldFlow());
+		const linked = await firstSync(run, [prospect(1, 'Acme'), prospect(2, 'Acme'), prospect(3, 'Globex')]);
+		const since = sinceNow('hubspot');
+		const company = linked.get('pr_1')!.members.companies;
+		expect(linked.get('pr_2')!.members.companies).toBe(company);
+		await run.a.delete('companies', [company]);
+		expect(await collect(run.a.listChangedSince('contacts', since))).toEqual([]);
+		expect(await collect(listGroupChanges(run.a, run.spec, since))).toEqual([]);
+		const crmRecords = await collect(listGroupChanges(run.a, run.spec, since, { ownersOfDeleted: ownersFromLinks(run) }));
+		expect(crmRecords.map((r) => r.id).sort()).toEqual(['pr_1', 'pr_2'].map((id) => linked.get(id)!.crmId).sort());
+		for (const r of crmRecords) expect(r.members?.companies).toBeUndefined();
+		await run.sync([], [], { crmRecords, onMemberDeleted: 'recreate' });
+		const now = (await linkOf(run, 'pr_1')).members!.companies;
+		expect(now).toBeTruthy();
+		expect(now).not.toBe(company);
+		expect((await linkOf(run, 'pr_2')).members!.companies).toBe(now);
+		for (const id of ['pr_1', 'pr_2']) {
+			const crmId = linked.get(id)!.crmId;
+			expect((await run.a.listAssociations!('contacts', 'companies', [crmId])).get(crmId)!.map((t) => t.id)).toEqual([now]);
+			expect(run.ff.prospects.get(id)).toMatchObject({ company_name: 'Acme' });
+		}
+		expect((await linkOf(run, 'pr_3')).members).toEqual(linked.get('pr_3')!.members);
+	});
+
+	test('Pipedrive: an organization deleted is in no feed (v2 lists persons and organizations without a deleted filter; the persons keep their org_id): the prospect learns it when its person is read again', async () => {
+		const run = new Run(CRMS.pipedrive, store, new FieldFlow());
+		const linked = await firstSync(run, [prospect(1, 'Acme')]);
+		const since = sinceNow('pipedrive');
+		const { crmId, members } = linked.get('pr_1')!;
+		await run.a.delete('organizations', [members.organizations]);
+		expect(await collect(listGroupChanges(run.a, run.spec, since, { ownersOfDeleted: ownersFromLinks(run) }))).toEqual([]);
+		// Read again (the person changed, the prospect changed, a full sync): the setting applies.
+		const { routed } = await run.sync([], [crmId], { onMemberDeleted: 'unlink' });
+		expect(writes(routed)).toEqual([]);
+		expect((await linkOf(run, 'pr_1')).members).toEqual({ '!organizations': members.organizations, deals: members.deals });
+	});
+
+	test('Salesforce: an Account deleted takes its Contacts (cascade): the feed brings no group for them (their own deletion: When a Linked Record Is Deleted, on the prospect\'s next read)', async () => {
+		const run = new Run(CRMS.salesforce, store, new FieldFlow());
+		const linked = await firstSync(run, [prospect(1, 'Acme')]);
+		const since = sinceNow('salesforce');
+		await run.a.delete('Account', [linked.get('pr_1')!.members.Account]);
+		expect(await collect(listGroupChanges(run.a, run.spec, since, { ownersOfDeleted: ownersFromLinks(run) }))).toEqual([]);
+	});
+});
