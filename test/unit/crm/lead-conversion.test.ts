@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { Connection } from 'jsforce';
 import { SalesforceAdapter } from '../../../nodes/shared/crm/salesforce';
 import type { CrmRecord } from '../../../nodes/shared/crm/types';
-import { groupMembers, groupSpec, listGroupChanges, type GroupSpec } from '../../../nodes/shared/crm/group';
+import { forecastGroupWrites, groupMembers, groupSpec, linkedObjectOf, listGroupChanges, type GroupSpec } from '../../../nodes/shared/crm/group';
 import { buildMapping } from '../../../nodes/shared/mapping/effective';
 import { openStore, type SyncStore } from '../../../nodes/shared/store';
 import { OUTPUT, type Routed } from '../../../nodes/shared/sync/plan';
@@ -97,6 +97,18 @@ describe('Salesforce Leads mode: a converted Lead is followed', () => {
 		expect(eff.mappings.map((m) => m.crm)).toEqual(['Company', 'FirstName', 'LastName', 'Email', 'Phone', 'Status', 'Description']);
 		expect(eff.converted!.object).toBe('Contact');
 		expect(eff.converted!.mappings.map((m) => m.crm)).toEqual(expect.arrayContaining(['Phone', 'Account.Name', 'Opportunity.StageName', 'Opportunity.Amount']));
+		// A link naming a Contact (key prefix 003) is a converted Lead's: meetings go to the Contact.
+		expect(linkedObjectOf('salesforce', 'Lead', '0035g0000000001AAA')).toBe('Contact');
+		expect(linkedObjectOf('salesforce', 'Lead', '00Q5g0000000001EAA')).toBe('Lead');
+		expect(linkedObjectOf('salesforce', 'Contact', '0035g0000000001AAA')).toBe('Contact');
+		expect(linkedObjectOf('hubspot', 'contacts', '0035')).toBe('contacts');
+		// A Preview's forecast: the converted prospect's writes on its Contact group, a new prospect's on Leads.
+		const perObject = (o: string, c: { creates?: number; updates?: number }) => ({ [`${o}.creates`]: c.creates ?? 0, [`${o}.updates`]: c.updates ?? 0 });
+		const forecast = forecastGroupWrites(groupSpec('salesforce', 'Lead', MEMBERS)!, [
+			{ ref: '0', id: '0035g0000000001AAA', members: { Account: '0015g0000000001AAA', Opportunity: '0065g0000000001AAA' }, fields: { Phone: '1', 'Opportunity.Amount': 5 } },
+			{ ref: '1', fields: { LastName: 'New', Company: 'New Co' } },
+		], perObject);
+		expect(forecast).toEqual({ 'Contact.updates': 1, 'Opportunity.updates': 1, 'Lead.creates': 1 });
 	});
 
 	test('synced as Leads, one converted: the link moves to its Contact, Account and Opportunity, nothing created, the Lead never written; the sync continues on them', async () => {

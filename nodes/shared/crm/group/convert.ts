@@ -7,13 +7,13 @@
  * Opportunity), so the caller moves the prospect's link to the Contact and its members, writes
  * the Lead no more, and creates nothing again.
  */
-import type { ChangePage, CrmAdapter, CrmName, CrmRecord, ListOptions, MemberIds, WriteInput, WriteResult } from '../types';
+import type { CallForecast, ChangePage, CrmAdapter, CrmName, CrmRecord, ListOptions, MemberIds, WriteCounts, WriteInput, WriteResult } from '../types';
 import { formatPosition } from '../../keyset';
 import { isKeysetRead } from '../keyset';
 import { DEFAULT_FIELDS } from '../salesforce/client';
 import { getGroupsByIds, listGroupChanges, readsEverything, type GroupReadOptions } from './read';
 import { groupMembers, groupSpec, idOf, type GroupSpec } from './spec';
-import { writeGroups } from './write';
+import { forecastGroupWrites, writeGroups } from './write';
 
 /** The Lead fields that say whether and into what a Lead was converted (read-only in Salesforce). */
 export const LEAD_CONVERSION_FIELDS = ['IsConverted', 'ConvertedContactId', 'ConvertedAccountId', 'ConvertedOpportunityId'];
@@ -198,4 +198,15 @@ export async function writeLeadGroups(a: CrmAdapter, spec: GroupSpec, inputs: Wr
 	if (converted.length) for (const r of await writeGroups(a, spec.convertsTo!, converted)) byRef.set(r.ref, r);
 	if (leads.length) for (const r of await a.upsert(spec.primary, leads)) byRef.set(r.ref, r);
 	return inputs.map((i) => byRef.get(i.ref) ?? { ref: i.ref, success: false });
+}
+
+/** forecastGroupWrites of Leads mode: the converted prospects' writes as Contact groups, the others' as Lead writes. */
+export function forecastLeadGroupWrites(spec: GroupSpec, inputs: WriteInput[], forecast: (object: string, counts: WriteCounts) => CallForecast): CallForecast {
+	const converted = inputs.filter((i) => isConvertedId(spec, i.id));
+	const leads = inputs.filter((i) => !isConvertedId(spec, i.id));
+	const out: CallForecast = converted.length ? { ...forecastGroupWrites(spec.convertsTo!, converted, forecast) } : {};
+	if (leads.length) {
+		for (const [k, n] of Object.entries(forecast(spec.primary, { creates: leads.filter((i) => !i.id).length, updates: leads.filter((i) => i.id).length }))) if (n > 0) out[k] = (out[k] ?? 0) + n;
+	}
+	return out;
 }

@@ -25,7 +25,7 @@
 import { SyncError } from '../../errors';
 import { normalizeName } from '../../sync/match';
 import type { AssociationPair, CallForecast, CrmAdapter, MemberIds, WriteCounts, WriteInput, WriteResult } from '../types';
-import { writeLeadGroups } from './convert';
+import { forecastLeadGroupWrites, writeLeadGroups } from './convert';
 import { isDetached } from './detached';
 import { groupLinks } from './links';
 import { compareIds, splitFields, type CompanyMember, type GroupSpec } from './spec';
@@ -298,6 +298,8 @@ async function writeJunctions(a: CrmAdapter, spec: GroupSpec, created: Array<{ w
  * forecast (CrmAdapter.forecastWrites; association writes as the object `<from>-><to>`). For a Preview.
  */
 export function forecastGroupWrites(spec: GroupSpec, inputs: WriteInput[], forecast: (object: string, counts: WriteCounts) => CallForecast): CallForecast {
+	// Leads mode: converted prospects are written as their Contact groups, the others as Leads.
+	if (spec.convertsTo) return forecastLeadGroupWrites(spec, inputs, forecast);
 	const out: CallForecast = {};
 	const add = (f: CallForecast) => {
 		for (const [k, n] of Object.entries(f)) if (n > 0) out[k] = (out[k] ?? 0) + n;
