@@ -212,7 +212,8 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm, variant?: ObjectVar
 			`${P}fieldFlowCrm`,
 			1,
 			[220, 220 + dy],
-			{ crm, operation: 'getChangedSince', object: info.object, since: crmSince, returnAll: true, options: { ...crmPage, ...linked } },
+			// With Linked Records, deleted companies and deals are traced to their prospects through the store's links (HubSpot drops an archived record's associations).
+			{ crm, operation: 'getChangedSince', object: info.object, since: crmSince, returnAll: true, ...(info.groups ? { ownersFromStore: true, ...store } : {}), options: { ...crmPage, ...linked } },
 			{ credentials: crmCred, alwaysOutputData: true },
 		);
 		b.connect(entry.node, crmRead, entry.output);

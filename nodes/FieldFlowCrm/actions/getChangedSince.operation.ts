@@ -1,12 +1,19 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import type { CrmAdapter, ListOptions } from '../../shared/crm/types';
-import type { GroupSpec } from '../../shared/crm/group';
+import type { GroupReadOptions, GroupSpec } from '../../shared/crm/group';
 import { formatPosition, parsePosition, type FeedPosition } from '../../shared/keyset';
 import { readOptions, show } from './common.descriptions';
 import { fieldsToRead, forEachItem, groupOfItem, recordJson, toIso } from './common';
 import { listGroupChanges } from '../../shared/crm/group';
 import type { CrmContext } from './node.type';
+import { getSyncStore, storeProperties } from '../../n8nSide/store';
+
+/** Shown for Get Changed Since with "Look Up Deleted Members in the Sync Store" on. */
+const withStoreLookup = (p: INodeProperties): INodeProperties => ({
+	...p,
+	displayOptions: { ...p.displayOptions, show: { ...(p.displayOptions?.show ?? {}), operation: ['getChangedSince'], ownersFromStore: [true] } },
+});
 
 export const description: INodeProperties[] = [
 	{
@@ -34,6 +41,16 @@ export const description: INodeProperties[] = [
 		description: 'Max number of results to return',
 		displayOptions: { show: { operation: ['getChangedSince'], returnAll: [false] } },
 	},
+	{
+		displayName: 'Look Up Deleted Members in the Sync Store',
+		name: 'ownersFromStore',
+		type: 'boolean',
+		default: false,
+		description:
+			"Whether to find the prospects of companies and deals deleted in the CRM in the sync store's links (with Linked Records). HubSpot removes an archived record's associations, so only the links still say whose it was; with this on, the Conflict Resolver's When a Linked Company or Deal Is Deleted applies in this run. Use the Sync Store of the other sync nodes.",
+		displayOptions: show('getChangedSince'),
+	},
+	...storeProperties.map(withStoreLookup),
 	readOptions('getChangedSince', [
 		{
 			displayName: 'Include Deleted',
@@ -90,11 +107,12 @@ async function changedSince(this: IExecuteFunctions, adapter: CrmAdapter, i: num
 	if (until !== undefined && since && Date.parse(since) >= until) return [];
 	const includeDeleted = options.includeDeleted === true;
 	const group = groupOfItem.call(this, adapter.crm, object, options);
+	const owners = group ? await ownersOfDeleted.call(this, adapter.crm, object, i) : {};
 	const page = pageWindow.call(this, options, i);
-	if (page) return keysetPage(adapter, object, since, { includeDeleted, fields, after: page.after, limit: page.size, until: untilIso }, group, Math.min(max, page.size ?? Infinity), options.nestFields === true);
+	if (page) return keysetPage(adapter, object, since, { includeDeleted, fields, after: page.after, limit: page.size, until: untilIso, ...owners }, group, Math.min(max, page.size ?? Infinity), options.nestFields === true);
 	const out: IDataObject[] = [];
 	// A record group: each person with its organization and deal; a change of any of them counts.
-	const feed = group ? listGroupChanges(adapter, group, since) : adapter.listChangedSince(object, since, { includeDeleted, fields });
+	const feed = group ? listGroupChanges(adapter, group, since, owners) : adapter.listChangedSince(object, since, { includeDeleted, fields });
 	read: for await (const page of feed) {
 		for (const r of page.records) {
 			if (out.length >= max) break read;
@@ -109,6 +127,18 @@ async function changedSince(this: IExecuteFunctions, adapter: CrmAdapter, i: num
 		}
 	}
 	return out;
+}
+
+/**
+ * "Look Up Deleted Members in the Sync Store": the primaries whose links name deleted companies or
+ * deals (listGroupChanges' ownersOfDeleted), from the store the other sync nodes use.
+ */
+async function ownersOfDeleted(this: IExecuteFunctions, crm: CrmAdapter['crm'], object: string, i: number): Promise<Pick<GroupReadOptions, 'ownersOfDeleted'>> {
+	if (!this.getNodeParameter('ownersFromStore', i, false)) return {};
+	const store = await getSyncStore.call(this, i);
+	return {
+		ownersOfDeleted: async (memberObject, ids) => (await store.getLinksByMember(crm, object, memberObject, ids)).map((l) => l.crmId).filter((id): id is string => !!id),
+	};
 }
 
 /**
@@ -137,10 +167,10 @@ function pageWindow(this: IExecuteFunctions, options: IDataObject, i: number): {
  * page continues; records after the ordered feed (a group's primaries changed only through a
  * member, HubSpot's archived records) come last without one, and end the paged read.
  */
-async function keysetPage(adapter: CrmAdapter, object: string, since: string | undefined, list: ListOptions, group: GroupSpec | undefined, max: number, nest: boolean): Promise<IDataObject[]> {
+async function keysetPage(adapter: CrmAdapter, object: string, since: string | undefined, list: ListOptions & Pick<GroupReadOptions, 'ownersOfDeleted'>, group: GroupSpec | undefined, max: number, nest: boolean): Promise<IDataObject[]> {
 	const out: IDataObject[] = [];
 	let ordered = 0;
-	const feed = group ? listGroupChanges(adapter, group, since, { after: list.after, limit: list.limit, until: list.until }) : adapter.listChangedSince(object, since, list);
+	const feed = group ? listGroupChanges(adapter, group, since, { after: list.after, limit: list.limit, until: list.until, ownersOfDeleted: list.ownersOfDeleted }) : adapter.listChangedSince(object, since, list);
 	for await (const page of feed) {
 		for (const r of page.records) {
 			if (page.unordered) {
