@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
+import { groupMembers, linkedObjectOf } from '../../shared/crm/group';
 import { DEFAULT_VALUE_MAPS, defaultMappings } from '../../shared/mapping/defaults';
 import { fieldflowPayload, mapToCrm } from '../../shared/mapping/engine';
 import { SYNC_KEY, type WriteMeta } from '../../shared/sync/protocol';
@@ -64,12 +65,17 @@ export async function execute(this: IExecuteFunctions, { store, crm }: SyncStatu
 		baseline,
 		fields: chosen,
 		reason: `Conflict ${conflict.id} resolved: ${side === 'fieldflow' ? 'FieldFlow' : 'CRM'} values kept`,
+		// A record group: the member records the link names (the write updates them, never creates others).
+		...(link?.members && Object.keys(link.members).length ? { members: link.members } : {}),
 	};
 	let payload: Record<string, unknown>;
 	if (target === 'fieldflow') {
 		payload = fieldflowPayload(chosen);
 	} else {
-		payload = mapToCrm(chosen, defaultMappings(conflict.crm, conflict.object), DEFAULT_VALUE_MAPS, { id: conflict.fieldflowId }).fields;
+		// A Salesforce Lead converted since (the link names its Contact): the Contact group's fields.
+		const crmObject = linkedObjectOf(conflict.crm, conflict.object, write.crmId);
+		const rules = crmObject === conflict.object ? defaultMappings(conflict.crm, conflict.object) : defaultMappings(conflict.crm, crmObject, groupMembers(conflict.crm, conflict.object));
+		payload = mapToCrm(chosen, rules, DEFAULT_VALUE_MAPS, { id: conflict.fieldflowId }).fields;
 	}
 	await store.log([
 		{ time: new Date().toISOString(), crm: conflict.crm, direction: 'none', recordType: conflict.object, fieldflowId: conflict.fieldflowId, crmId: conflict.crmId, status: 'skipped', action: 'conflictResolved', message: write.reason },

@@ -65,11 +65,11 @@ type NodeType = typeof fieldflowNode | typeof crmNode | typeof mappingNode | typ
 const run = (type: NodeType, parameters: INodeParameters, inputs?: INodeExecutionData[][], extra: { continueOnFail?: boolean; typeVersion?: number } = {}) => runNode({ type, parameters, inputs, credentials: credentials as never, ...extra });
 
 /** One whole run of the Leads two-way template's nodes. */
-async function syncOnce(): Promise<{ outputs: INodeExecutionData[][]; summary: IDataObject; crmWrites: INodeExecutionData[] }> {
+async function syncOnce(resolver: INodeParameters = {}): Promise<{ outputs: INodeExecutionData[][]; summary: IDataObject; crmWrites: INodeExecutionData[] }> {
 	const [ffRecords] = await run(fieldflowNode, { resource: 'prospect', operation: 'getChangedSince', since: SINCE, options: {} });
 	const [crmRecords] = await run(crmNode, { ...common, operation: 'getChangedSince', since: SINCE, returnAll: true, options: { linkedObjects: LINKED } });
 	const [ffItems, crmItems] = await run(mappingNode, { ...common, direction: 'both', onTypeMismatch: 'markInvalid', linkedObjects: LINKED }, [ffRecords, crmRecords]);
-	const outputs = await run(resolverNode, { ...common, sqlitePath }, [ffItems, crmItems]);
+	const outputs = await run(resolverNode, { ...common, sqlitePath, ...resolver }, [ffItems, crmItems]);
 	const [crmWrites] = outputs[TO_CRM].length ? await run(crmNode, { ...common, operation: 'upsert', fieldsToSend: 'autoMapInputData', options: { linkedObjects: LINKED } }, [outputs[TO_CRM]], { continueOnFail: true }) : [[]];
 	const [ffWrites] = outputs[TO_FIELDFLOW].length ? await run(fieldflowNode, { resource: 'prospect', operation: 'upsert' }, [outputs[TO_FIELDFLOW]], { continueOnFail: true }) : [[]];
 	const [[summary]] = await run(statusNode, { operation: 'recordResults', crm: 'salesforce', sqlitePath, recordOptions: { includeResults: true } }, [[...crmWrites, ...ffWrites, ...outputs[CONFLICT], ...outputs[UNCHANGED]]]);
@@ -136,5 +136,28 @@ describe('Salesforce Leads two-way template: a converted Lead is followed', () =
 		const m = await salesforce().logMeeting({ meetingId: 'mt_1', subject: 'Tasting', startTime: '2026-11-20T09:00:00.000Z', durationMinutes: 30, linkTo: { object: crmObject, id: crmId }, members: crmMembers });
 		expect(m.success).toBe(true);
 		expect(sb.salesforce.records('Event')).toEqual([expect.objectContaining({ WhoId: made.contactId, WhatId: made.opportunityId })]);
+	});
+
+	it('a conflict on a converted prospect (strategy Manual) resolved with FieldFlow\'s values is written to the Opportunity, not the Lead', async () => {
+		sb.fieldflow.seed({ prospects: [{ id: 'pr_liu', company_name: 'Great Lakes Food', contact_name: 'Liu Wong', email: 'liu@greatlakes.example', phone: null, status: 'contacted', estimated_value: 4000 }] } as never);
+		await syncOnce({ conflictStrategy: 'manual' });
+		const leadId = (await link('pr_liu')).crmId!;
+		const made = sb.salesforce.convertLead({ leadId });
+		await syncOnce({ conflictStrategy: 'manual' });
+		expect((await link('pr_liu')).crmId).toBe(made.contactId);
+		const converted = sb.salesforce.records('Lead')[0];
+		// Both sides change the Status: held as a conflict.
+		await ff().update('prospects', 'pr_liu', { status: 'won' });
+		await salesforce().upsert('Opportunity', [{ ref: 'o', id: made.opportunityId!, fields: { StageName: 'Closed Lost' } }]);
+		const held = await syncOnce({ conflictStrategy: 'manual' });
+		expect(held.outputs[CONFLICT]).toHaveLength(1);
+		const [conflict] = await store.listConflicts({ crm: 'salesforce' });
+		expect(conflict).toMatchObject({ fieldflowId: 'pr_liu', crmId: made.contactId });
+		const [resolved] = await run(statusNode, { operation: 'resolveConflict', crm: 'salesforce', sqlitePath, conflictId: conflict.id, side: 'fieldflow' });
+		expect(resolved[0].json).toMatchObject({ 'Opportunity.StageName': 'Closed Won' });
+		const [written] = await run(crmNode, { ...common, operation: 'upsert', fieldsToSend: 'autoMapInputData', options: { linkedObjects: LINKED } }, [resolved]);
+		expect(written[0].json).toMatchObject({ success: true, id: made.contactId });
+		expect(sb.salesforce.records('Opportunity')).toEqual([expect.objectContaining({ Id: made.opportunityId, StageName: 'Closed Won' })]);
+		expect(sb.salesforce.records('Lead')[0]).toEqual(converted);
 	});
 });
