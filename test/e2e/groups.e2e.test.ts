@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { N8n, type RunResult } from './harness';
-import { startSandboxes, sandboxCredentials, type Sandboxes } from '../sandboxes';
+import { HUBSPOT_SANDBOX_TOKEN, startSandboxes, sandboxCredentials, type Sandboxes } from '../sandboxes';
 import { clearSqliteStore, copyAsSchemaV2 } from '../support/store';
 import { withSqlitePath, type Workflow } from '../../scripts/templates/lib';
 
@@ -89,6 +89,26 @@ const prospects = () => sb.fieldflow.snapshot().prospects!;
 const crmWrites = () => sb.pipedrive.callLog.filter((c) => c.method !== 'GET' && CRM_WRITE.test(c.endpoint)).length;
 const ffWrites = () => sb.fieldflow.callLog.filter((c) => c.method !== 'GET').length;
 const resetCounters = () => [sb.fieldflow, sb.pipedrive].forEach((s) => s.resetCounters());
+
+/**
+ * A deleted deal, with nothing else changed, as the next run of the template sees it: the link keeps
+ * the deal as unlinked ('!<deal object>'), the sync log says so, FieldFlow keeps Status and
+ * Estimated Value (When a Linked Company or Deal Is Deleted: Unlink It, the templates' setting).
+ */
+async function expectDealUnlinked(crm: 'pipedrive' | 'hubspot' | 'salesforce', object: string, dealObject: string, prospectEmail: string, dealId: string): Promise<void> {
+	const ff = prospects().find((p) => p.email === prospectEmail)!;
+	const { openStore } = await import('../../nodes/shared/store');
+	const store = await openStore({ kind: 'sqlite', path: path.join(n8n.userFolder, '.n8n', 'fieldflow-sync.sqlite') });
+	try {
+		const [link] = await store.getLinks(crm, object, { fieldflowIds: [String(ff.id)] });
+		expect(link.members).toMatchObject({ [`!${dealObject}`]: dealId });
+		expect(link.members![dealObject]).toBeUndefined();
+		const logs = (await store.queryLogs({ crm, fieldflowId: String(ff.id) })).entries;
+		expect(logs.map((l) => l.message).join('\n')).toContain(`${dealId} is gone from the CRM`);
+	} finally {
+		await store.close();
+	}
+}
 
 const COMPANIES = ['Acme Logistics', 'Birch Bakery', 'Cobalt Dental', 'Delta Farms', 'Evergreen Tools', 'Fjord Fisheries'];
 const STATUSES = ['new', 'contacted', 'qualified', 'proposal', 'won', 'lost'];
@@ -215,6 +235,31 @@ describe('Pipedrive record groups through the two-way template', () => {
 	}, 300_000);
 });
 
+describe('Pipedrive: a member deleted in the CRM follows the setting', () => {
+	test('a deal deleted in Pipedrive with nothing else changed: the next run unlinks it (Unlink It), FieldFlow keeps Status and Estimated Value, nothing is recreated, the log says so; the run after writes nothing', async () => {
+		const c4 = (await list('persons')).find((p) => email(p) === 'c4@groups.example')!;
+		const deal = (await list('deals')).find((d) => d.person_id === c4.id)!;
+		const before = prospects().find((p) => p.email === 'c4@groups.example')!;
+		const res = await fetch(`${sb.pipedrive.url}/api/v2/deals/${String(deal.id)}`, { method: 'DELETE', headers: { 'x-api-token': token } });
+		expect(res.ok).toBe(true);
+		await new Promise((r) => setTimeout(r, 1100));
+		resetCounters();
+
+		await run();
+
+		expect(crmWrites()).toBe(0);
+		expect(ffWrites()).toBe(0);
+		expect((await list('deals')).filter((d) => d.person_id === c4.id)).toHaveLength(0);
+		expect(prospects().find((p) => p.email === 'c4@groups.example')).toMatchObject({ status: before.status, estimated_value: before.estimated_value, company_name: before.company_name });
+		await expectDealUnlinked('pipedrive', 'persons', 'deals', 'c4@groups.example', String(deal.id));
+
+		resetCounters();
+		await run();
+		expect(crmWrites()).toBe(0);
+		expect(ffWrites()).toBe(0);
+	}, 300_000);
+});
+
 describe('HubSpot record groups through the two-way template (associations)', () => {
 	const STAGE: Record<string, string> = { new: 'appointmentscheduled', contacted: 'qualifiedtobuy', qualified: 'presentationscheduled', proposal: 'contractsent', won: 'closedwon', lost: 'closedlost' };
 	const hs = () => sb.hubspot;
@@ -324,6 +369,28 @@ describe('HubSpot record groups through the two-way template (associations)', ()
 	}, 300_000);
 });
 
+describe('HubSpot: a member deleted in the CRM follows the setting', () => {
+	test('a deal archived in HubSpot with nothing else changed: the next run finds its contact through the sync store (HubSpot drops an archived deal\'s associations) and unlinks it; FieldFlow keeps its values; the run after writes nothing', async () => {
+		const hs = sb.hubspot;
+		const h4 = hs.tables.contacts.live().find((r) => String(r.data.email).toLowerCase() === 'h4@groups.example')!;
+		const [deal] = hs.associationsOf('contacts', h4.id, 'deals').map((a) => a.toId);
+		const before = prospects().find((p) => p.email === 'h4@groups.example')!;
+		const res = await fetch(`${hs.url}/crm/v3/objects/deals/${deal}`, { method: 'DELETE', headers: { authorization: `Bearer ${HUBSPOT_SANDBOX_TOKEN}` } });
+		expect(res.status).toBe(204);
+		await new Promise((r) => setTimeout(r, 1100));
+		hs.resetCounters();
+		sb.fieldflow.resetCounters();
+
+		await run(TWO_WAY_HUBSPOT);
+
+		expect(hs.callLog.filter((c) => c.method !== 'GET' && !/search|batch\.read|associations\.read/.test(c.endpoint))).toEqual([]);
+		expect(ffWrites()).toBe(0);
+		expect(hs.associationsOf('contacts', h4.id, 'deals')).toEqual([]);
+		expect(prospects().find((p) => p.email === 'h4@groups.example')).toMatchObject({ status: before.status, estimated_value: before.estimated_value, company_name: before.company_name });
+		await expectDealUnlinked('hubspot', 'contacts', 'deals', 'h4@groups.example', deal);
+	}, 300_000);
+});
+
 describe('Salesforce record groups through the Contacts-mode two-way template (Contact + Account + Opportunity)', () => {
 	const STAGE: Record<string, string> = { new: 'Prospecting', contacted: 'Qualification', qualified: 'Needs Analysis', proposal: 'Proposal/Price Quote', won: 'Closed Won', lost: 'Closed Lost' };
 	const sf = () => sb.salesforce;
@@ -411,6 +478,29 @@ describe('Salesforce record groups through the Contacts-mode two-way template (C
 		expect(contactOf('s3@groups.example').data.AccountId).toBe(north.id);
 		expect(contactOf('s9@groups.example').data.AccountId).toBe(cobalt);
 		expect(prospects().find((p) => p.email === 's9@groups.example')!.company_name).toBe('Cobalt Dental');
+	}, 300_000);
+});
+
+describe('Salesforce: a member deleted in the CRM follows the setting', () => {
+	test('an Opportunity deleted in Salesforce with nothing else changed (its contact role goes with it): the next run finds the Contact in the recycle bin\'s contact roles and unlinks the Opportunity; FieldFlow keeps its values; the run after writes nothing', async () => {
+		const sf = sb.salesforce;
+		const s4 = sf.tables.Contact.live().find((r) => String(r.data.Email).toLowerCase() === 's4@groups.example')!;
+		const role = sf.tables.OpportunityContactRole.live().find((r) => r.data.ContactId === s4.id)!;
+		const opp = String(role.data.OpportunityId);
+		const before = prospects().find((p) => p.email === 's4@groups.example')!;
+		const res = await fetch(`${sf.url}/services/data/v62.0/sobjects/Opportunity/${opp}`, { method: 'DELETE', headers: { authorization: `Bearer ${sf.accessToken}` } });
+		expect(res.status).toBe(204);
+		await new Promise((r) => setTimeout(r, 1100));
+		sf.resetCounters();
+		sb.fieldflow.resetCounters();
+
+		await run(TWO_WAY_SF_CONTACTS);
+
+		expect(sf.callLog.filter((c) => c.method !== 'GET' && !/query|retrieve|describe/.test(c.endpoint))).toEqual([]);
+		expect(ffWrites()).toBe(0);
+		expect(sf.tables.Opportunity.get(opp)).toBeUndefined();
+		expect(prospects().find((p) => p.email === 's4@groups.example')).toMatchObject({ status: before.status, estimated_value: before.estimated_value, company_name: before.company_name });
+		await expectDealUnlinked('salesforce', 'Contact', 'Opportunity', 's4@groups.example', opp);
 	}, 300_000);
 });
 
