@@ -23,6 +23,7 @@ import { forecastGroupWrites, groupMembers, groupSpec, linkedObjectOf, listGroup
 import { buildMapping } from '../../../nodes/shared/mapping/effective';
 import { openStore, type SyncStore } from '../../../nodes/shared/store';
 import { OUTPUT, type Routed } from '../../../nodes/shared/sync/plan';
+import { parsePosition } from '../../../nodes/shared/keyset';
 import { SalesforceSandbox } from '../../sandboxes/salesforce';
 import { EngineRun, MemoryFieldFlow } from '../../support/engine-run';
 import { allPages } from '../../support/groups';
@@ -209,5 +210,29 @@ describe('Salesforce Leads mode: a converted Lead is followed', () => {
 		// Run again: nothing to write.
 		const again = await run.sync(['pr_1'], [made.contactId]);
 		expect(writes(again.routed)).toEqual([]);
+	});
+
+	test('paged by keyset (Sync All Prospects): a converted Lead comes once, as its Contact group, at the Lead\'s place in the feed', async () => {
+		sb.seed({
+			Lead: [1, 2, 3].map((i) => ({ FirstName: `F${i}`, LastName: `L${i}`, Company: `Co${i}`, Email: `l${i}@example.com`, Status: 'Open - Not Contacted' })),
+		});
+		const leads = sb.records('Lead').map((l) => l.Id as string);
+		const made = await convert(leads[1]);
+		const spec = groupSpec('salesforce', 'Lead', MEMBERS)!;
+		const a = adapter();
+		const got: CrmRecord[] = [];
+		let after: string | undefined;
+		for (let page = 0; page < 10; page++) {
+			const records = (await allPages(listGroupChanges(a, spec, '1970-01-01T00:00:00.000Z', { limit: 1, after: after ? parsePosition(after) : undefined }))).flatMap((p) => p.records);
+			if (!records.length) break;
+			expect(records).toHaveLength(1);
+			got.push(records[0]);
+			after = records[0].position ?? `${records[0].modifiedAt}|${records[0].id}`;
+		}
+		expect(got.map((r) => r.convertedFrom ?? r.id).sort()).toEqual([...leads].sort());
+		const followed = got.find((r) => r.convertedFrom === leads[1])!;
+		expect(followed).toMatchObject({ id: made.contactId, object: 'Contact', members: { Account: made.accountId, Opportunity: made.opportunityId } });
+		// Its position is the Lead's own (time, id), not the Contact group's.
+		expect(followed.position!.endsWith(`|${leads[1]}`)).toBe(true);
 	});
 });
