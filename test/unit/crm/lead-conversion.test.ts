@@ -235,4 +235,32 @@ describe('Salesforce Leads mode: a converted Lead is followed', () => {
 		// Its position is the Lead's own (time, id), not the Contact group's.
 		expect(followed.position!.endsWith(`|${leads[1]}`)).toBe(true);
 	});
+
+	test('a converted prospect\'s Opportunity deleted in Salesforce: the next feed brings its Contact group, and Unlink keeps FieldFlow\'s values (no Opportunity recreated, the Lead not written)', async () => {
+		const eff = buildMapping({ crm: 'salesforce', object: 'Lead', useDefaults: true, custom: [], statusOverrides: [], members: MEMBERS });
+		const spec = groupSpec('salesforce', 'Lead', MEMBERS)!;
+		const ff = new MemoryFieldFlow();
+		const run = new EngineRun(adapter(), eff, store, ff);
+		ff.put(prospect(1, 'Acme'));
+		await run.sync(['pr_1'], []);
+		const leadId = (await link('pr_1')).crmId!;
+		const since = secondAgo();
+		const made = await convert(leadId);
+		await run.sync([], (await feed(spec, since)).records, { onMemberDeleted: 'unlink' });
+		expect(await link('pr_1')).toMatchObject({ crmId: made.contactId, members: { Account: made.accountId, Opportunity: made.opportunityId } });
+		const values = { ...ff.prospects.get('pr_1') };
+		await nextSecond();
+		const since2 = new Date().toISOString();
+		await adapter().delete('Opportunity', [made.opportunityId]);
+		const ownersOfDeleted = async (member: string, ids: string[]) => (await store.getLinksByMember('salesforce', 'Lead', member, ids)).map((l) => l.crmId!);
+		const pages = await allPages(listGroupChanges(adapter(), spec, since2, { ownersOfDeleted }));
+		const records = pages.flatMap((p) => p.records);
+		expect(records.map((r) => [r.id, r.convertedFrom])).toEqual([[made.contactId, leadId]]);
+		const before = counts();
+		const res = await run.sync([], records, { onMemberDeleted: 'unlink' });
+		expect(writes(res.routed)).toEqual([]);
+		expect((await link('pr_1')).members).toEqual({ Account: made.accountId, '!Opportunity': made.opportunityId });
+		expect(ff.prospects.get('pr_1')).toMatchObject({ status: values.status, estimated_value: values.estimated_value, company_name: values.company_name });
+		expect(counts()).toEqual(before);
+	});
 });

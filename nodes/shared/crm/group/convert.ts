@@ -173,7 +173,7 @@ export async function* leadGroupChanges(a: CrmAdapter, spec: GroupSpec, since: s
 	const extra = keyset ? { unordered: true } : {};
 	// From the beginning every converted Lead is in the Lead feed: the Contact feed adds none.
 	if (!everything) {
-		for await (const page of listGroupChanges(a, spec.convertsTo!, since, { pageSize, hints: options.hints })) {
+		for await (const page of listGroupChanges(a, spec.convertsTo!, since, { pageSize, hints: options.hints, ownersOfDeleted: options.ownersOfDeleted })) {
 			if (page.cursor > high) high = page.cursor;
 			const fresh = page.records.filter((r) => !seen.has(r.id));
 			const leadOf = await convertedLeadsOf(a, fresh.map((r) => r.id));
