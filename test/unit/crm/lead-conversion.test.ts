@@ -179,6 +179,14 @@ describe('Salesforce Leads mode: a converted Lead is followed', () => {
 		expect(writes(fifth.routed)).toEqual([]);
 		expect(counts()).toEqual(before);
 
+		// A run with nothing changed since: one query per object (Lead and Contact feeds; Account and Opportunity feeds by queryAll, deletions included).
+		await nextSecond();
+		const quiet = new Date().toISOString();
+		sb.resetCounters();
+		const none = await feed(spec, quiet);
+		expect(none.records).toEqual([]);
+		expect(Object.fromEntries(sb.calls)).toEqual({ query: 2, queryAll: 2 });
+
 		// A new prospect is still created as a Lead.
 		ff.put(prospect(4, 'Umbrella'));
 		const sixth = await run.sync(['pr_4'], []);
