@@ -256,6 +256,10 @@ describe('Salesforce Leads mode: a converted Lead is followed', () => {
 		const made = await convert(leadId);
 		await run.sync([], (await feed(spec, since)).records, { onMemberDeleted: 'unlink' });
 		expect(await link('pr_1')).toMatchObject({ crmId: made.contactId, members: { Account: made.accountId, Opportunity: made.opportunityId } });
+		// The conversion's Opportunity has no Amount (a Lead has none): FieldFlow's Estimated Value fills
+		// it; its stage is the first one (Prospecting), a change on the CRM side: FieldFlow's Status follows.
+		expect(sb.records('Opportunity')).toEqual([expect.objectContaining({ Id: made.opportunityId, Amount: 1000, StageName: 'Prospecting' })]);
+		expect(ff.prospects.get('pr_1')).toMatchObject({ status: 'new', estimated_value: 1000, company_name: 'Acme' });
 		const values = { ...ff.prospects.get('pr_1') };
 		await nextSecond();
 		const since2 = new Date().toISOString();
