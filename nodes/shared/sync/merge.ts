@@ -14,8 +14,9 @@
  *   toCrm-only mapping such as the deal name): it never counts as a change on that side.
  * - Echo suppression: a value that equals the baseline (what the last sync wrote) is unchanged, so a
  *   two-way flow never loops.
- * - No link baseline yet (a pair matched by external id/email/name on the first sync): equal values
- *   are settled, a value on one side only fills the other side, two different values conflict.
+ * - No link baseline yet (a pair matched by external id/email/name on the first sync), or a field
+ *   the baseline lacks (mapped since the last sync): equal values are settled, a value on one side
+ *   only fills the other side, two different values conflict.
  * - Stale reads (runs that overlap: two executions, queue-mode workers): a side whose record is no
  *   newer than the version the synced link last recorded for that side (link.fieldflowModifiedAt /
  *   crmModifiedAt) has not changed since, whatever its values: another run wrote the baseline after
@@ -270,7 +271,9 @@ function compareField(c: Comparing, out: Compared, f: string): void {
 	const bv = c.base[f];
 	let fChanged: boolean;
 	let cChanged: boolean;
-	if (c.hasBase) {
+	// A field the link's baseline lacks was never synced for this pair (mapped since: Linked Records
+	// added, a custom mapping, a converted Lead's Opportunity): compared as on a first sync.
+	if (c.hasBase && f in c.base) {
 		fChanged = !c.ffStale && fHas && !sameValue(fv, bv);
 		cChanged = !c.crmStale && cHas && !crmSame(f, cv, bv);
 	} else {
@@ -283,6 +286,12 @@ function compareField(c: Comparing, out: Compared, f: string): void {
 		}
 		fChanged = !fEmpty;
 		cChanged = !cEmpty;
+		// A field new to a linked pair, with two different values: the side that changed since the
+		// last sync has the news (the other read is stale); otherwise a conflict, as on a first sync.
+		if (fChanged && cChanged && c.ffStale !== c.crmStale) {
+			if (c.ffStale) fChanged = false;
+			else cChanged = false;
+		}
 	}
 	if (!fChanged && !cChanged) return;
 	if (fChanged && cChanged && crmSame(f, cv, fv)) {

@@ -171,3 +171,32 @@ describe('decide(): details', () => {
 		expect(won.toFieldflow).toEqual({ status: 'won' });
 	});
 });
+
+describe('decide(): a field the link baseline lacks (mapped since the last sync: Linked Records added, a converted Lead)', () => {
+	const opts: DecideOptions = { direction: 'bidirectional', strategy: 'manual', notFound: 'unlink' };
+	// The link recorded both versions read: a side no newer than its version is stale (unchanged since).
+	const synced = (): Link => ({ ...link(), fieldflowModifiedAt: '2026-11-24T10:00:00.000Z', crmModifiedAt: '2026-11-24T09:00:00.000Z' });
+
+	test('a value on FieldFlow only fills the CRM, though FieldFlow is unchanged since the last sync (the upgrade to record groups)', () => {
+		const got = decide({ fieldflow: ffRec({ ...BASE, estimated_value: 4000 }), crm: crmRec({ ...BASE }, { modifiedAt: '2026-11-24T09:00:00.000Z' }), link: synced() }, opts);
+		expect(got.toCrm).toEqual({ estimated_value: 4000 });
+		expect(got.baseline).toEqual({ ...BASE, estimated_value: 4000 });
+	});
+
+	test('two values: the side changed since the last sync wins over the stale one (FieldFlow unchanged, the CRM edited after a Lead conversion)', () => {
+		const got = decide({ fieldflow: ffRec({ ...BASE, estimated_value: 4000 }), crm: crmRec({ ...BASE, estimated_value: 4500 }), link: synced() }, opts);
+		expect(got.toFieldflow).toEqual({ estimated_value: 4500 });
+		expect(got.conflicts).toBeUndefined();
+	});
+
+	test('two values, both sides changed since: a conflict, as on a first sync', () => {
+		const got = decide({ fieldflow: ffRec({ ...BASE, estimated_value: 4000 }, { modifiedAt: '2026-11-24T12:00:00.000Z' }), crm: crmRec({ ...BASE, estimated_value: 4500 }), link: synced() }, opts);
+		expect(got.conflicts).toEqual([{ field: 'estimated_value', fieldflow: 4000, crm: 4500, baseline: null }]);
+	});
+
+	test('the same value on both sides is settled into the baseline', () => {
+		const got = decide({ fieldflow: ffRec({ ...BASE, estimated_value: 4000 }), crm: crmRec({ ...BASE, estimated_value: '4000' }), link: synced() }, opts);
+		expect(got.action).toBe('unchanged');
+		expect(got.baseline.estimated_value).toBe(4000);
+	});
+});
