@@ -18,6 +18,8 @@ const WORKFLOWS = path.join(__dirname, '..', '..', 'workflows');
 const TWO_WAY = 'tgroupstwowaypd';
 const TWO_WAY_HUBSPOT = 'tgroupstwowayhs';
 const TWO_WAY_SF_CONTACTS = 'tgroupstwowaysfc';
+/** The Salesforce Leads two-way template as it ships (Linked Records Account + Opportunity: followed after a Lead's conversion). */
+const TWO_WAY_SF_LEADS = 'tgroupstwowaysfl';
 /** The upgrade test's two-way templates: persons alone on one store (as before groups), groups on its copy. */
 const UPGRADE = { pipedrive: { before: 'tgroupsupgbefpd', after: 'tgroupsupgaftpd' }, hubspot: { before: 'tgroupsupgbefhs', after: 'tgroupsupgafths' } } as const;
 const upgradeStore = (crm: string, which: 'before' | 'after') => path.join(n8n.userFolder, `upgrade-${crm}-${which}.sqlite`);
@@ -47,6 +49,7 @@ beforeAll(async () => {
 		wf.nodes.find((n: { name: string }) => n.name === 'Start Run').parameters.linkedObjects = linked;
 		fs.writeFileSync(path.join(dir, `${id}.json`), JSON.stringify({ ...wf, id }));
 	}
+	fs.writeFileSync(path.join(dir, `${TWO_WAY_SF_LEADS}.json`), JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(WORKFLOWS, 'bidirectional-sync.salesforce.json'), 'utf8')), id: TWO_WAY_SF_LEADS }));
 	for (const crm of ['pipedrive', 'hubspot'] as const) {
 		const wf = JSON.parse(fs.readFileSync(path.join(WORKFLOWS, `bidirectional-sync.${crm}.json`), 'utf8')) as Workflow;
 		// Before: the template as it was before record groups (Linked Records empty: the person alone).
@@ -501,6 +504,83 @@ describe('Salesforce: a member deleted in the CRM follows the setting', () => {
 		expect(sf.tables.Opportunity.get(opp)).toBeUndefined();
 		expect(prospects().find((p) => p.email === 's4@groups.example')).toMatchObject({ status: before.status, estimated_value: before.estimated_value, company_name: before.company_name });
 		await expectDealUnlinked('salesforce', 'Contact', 'Opportunity', 's4@groups.example', opp);
+	}, 300_000);
+});
+
+describe('Salesforce Leads mode: a Lead converted in Salesforce is followed (the Leads two-way template as it ships)', () => {
+	const sf = () => sb.salesforce;
+	const live = (type: string) => sf().tables[type].live();
+	const counts = () => Object.fromEntries(['Lead', 'Contact', 'Account', 'Opportunity'].map((o) => [o, live(o).length]));
+	const runLeads = () => run(TWO_WAY_SF_LEADS);
+	const sfWrites = () => sf().callLog.filter((c) => c.method !== 'GET' && !/query|retrieve|describe/.test(c.endpoint));
+
+	beforeAll(() => {
+		sb.fieldflow.reset();
+		sf().reset();
+		clearSqliteStore(path.join(n8n.userFolder, '.n8n', 'fieldflow-sync.sqlite'));
+	});
+
+	test('prospects synced as Leads; one converted through the sandbox (Contact, Account and Opportunity made, the Lead read-only): the next run moves its link to them with no duplicate and no write to the Lead; edits flow both ways on the new records; a new prospect is still a Lead; a run with no change writes nothing', async () => {
+		sb.fieldflow.seed({
+			prospects: [
+				{ company_name: 'Great Lakes Food', contact_name: 'Liu Wong', email: 'liu@greatlakes.example', phone: '+1 555 0301', status: 'contacted', estimated_value: 4000 },
+				{ company_name: 'Still Open Co', contact_name: 'Otto Open', email: 'otto@open.example', phone: '+1 555 0302', status: 'new' },
+			],
+		});
+		await runLeads();
+		expect(counts()).toEqual({ Lead: 2, Contact: 0, Account: 0, Opportunity: 0 });
+		const liu = live('Lead').find((l) => l.data.Email === 'liu@greatlakes.example')!;
+		expect(liu.id.startsWith('00Q')).toBe(true);
+
+		// Converted in Salesforce (the sandbox's control endpoint does what convertLead does).
+		const res = await fetch(`${sf().url}/__sandbox/convert-lead`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ leadId: liu.id }) });
+		const made = (await res.json()) as { success: boolean; contactId: string; accountId: string; opportunityId: string };
+		expect(made.success).toBe(true);
+		const converted = { ...sf().tables.Lead.get(liu.id)!.data };
+		expect(converted.IsConverted).toBe(true);
+		await new Promise((r) => setTimeout(r, 1100));
+		const before = counts();
+		sf().resetCounters();
+		sb.fieldflow.resetCounters();
+
+		await runLeads();
+
+		// Nothing created, the converted Lead untouched, no CANNOT_UPDATE_CONVERTED_LEAD.
+		expect(counts()).toEqual(before);
+		expect(sf().tables.Lead.get(liu.id)!.data).toEqual(converted);
+		expect(sf().callLog.filter((c) => c.status !== undefined && c.status >= 400)).toEqual([]);
+		const { openStore } = await import('../../nodes/shared/store');
+		const store = await openStore({ kind: 'sqlite', path: path.join(n8n.userFolder, '.n8n', 'fieldflow-sync.sqlite') });
+		const ffLiu = prospects().find((p) => p.email === 'liu@greatlakes.example')!;
+		try {
+			const [link] = await store.getLinks('salesforce', 'Lead', { fieldflowIds: [String(ffLiu.id)] });
+			expect(link).toMatchObject({ crmId: made.contactId, members: { Account: made.accountId, Opportunity: made.opportunityId }, status: 'synced' });
+			expect((await store.queryLogs({ crm: 'salesforce', fieldflowId: String(ffLiu.id) })).entries.map((e) => e.message).join('\n')).toContain(`Lead ${liu.id} converted in Salesforce`);
+		} finally {
+			await store.close();
+		}
+		// The prospect's Estimated Value, never on the Lead, fills the new Opportunity's empty Amount.
+		expect(Number(sf().tables.Opportunity.get(made.opportunityId)!.data.Amount)).toBe(4000);
+		expect(sf().tables.Account.get(made.accountId)!.data.Name).toBe('Great Lakes Food');
+
+		// Edits on the new records both ways: a FieldFlow phone reaches the Contact; the Opportunity's stage reaches FieldFlow.
+		sb.fieldflow.prospects.update(String(ffLiu.id), { phone: '+1 555 0399' });
+		await sfPatch('Opportunity', made.opportunityId, { StageName: 'Negotiation/Review', Amount: 4500 });
+		await new Promise((r) => setTimeout(r, 1100));
+		// And a new prospect: still a Lead.
+		sb.fieldflow.seed({ prospects: [{ company_name: 'Fresh Co', contact_name: 'Fay Fresh', email: 'fay@fresh.example', status: 'new' }] });
+		await runLeads();
+		expect(sf().tables.Contact.get(made.contactId)!.data.Phone).toBe('+1 555 0399');
+		expect(prospects().find((p) => p.email === 'liu@greatlakes.example')).toMatchObject({ status: 'proposal', estimated_value: 4500, company_name: 'Great Lakes Food' });
+		expect(counts()).toEqual({ ...before, Lead: before.Lead + 1 });
+		expect(live('Lead').some((l) => l.data.Email === 'fay@fresh.example')).toBe(true);
+		expect(sf().tables.Lead.get(liu.id)!.data).toEqual(converted);
+
+		sf().resetCounters();
+		sb.fieldflow.resetCounters();
+		await runLeads();
+		expect(sfWrites()).toEqual([]);
+		expect(ffWrites()).toBe(0);
 	}, 300_000);
 });
 
