@@ -86,6 +86,20 @@ export function crmInfo(crm: Crm, variant?: ObjectVariant): CrmInfo {
 	return variant ? { ...CRM_INFO[crm], object: variant.object, objectLabel: variant.objectLabel, linked: variant.linked, groups: true } : CRM_INFO[crm];
 }
 
+/** How the canvas names each member object a template can link (Start Run's Linked Records). */
+const MEMBER_LABELS: Record<string, string> = { organizations: 'Organizations', companies: 'Companies', deals: 'Deals', Account: 'Accounts', Opportunity: 'Opportunities' };
+
+/**
+ * The note shown under a CRM node on the canvas (n8n's node Notes, "Display Note in Flow"): which
+ * records it reads or writes, so an ops user sees the whole group without opening the node.
+ */
+export function groupNote(info: CrmInfo): Record<string, unknown> {
+	if (!info.linked.length) return {};
+	const members = info.linked.map((m) => MEMBER_LABELS[m] ?? m).join(' + ');
+	const what = info.object === 'Lead' ? `Leads; converted: Contacts + ${members}` : `${info.objectLabel} + ${members}`;
+	return { notes: `${what} (Linked Records on Start Run)`, notesInFlow: true };
+}
+
 /** The key a template's file, node ids and webhook paths carry for `crm` (salesforce, salesforce-contacts). */
 export const templateKey = (crm: Crm, variant?: ObjectVariant): string => (variant ? `${crm}-${variant.suffix}` : crm);
 
