@@ -376,10 +376,9 @@ class Bench {
 	 * member on each side (two-way template); then the CRM → FieldFlow import: FieldFlow emptied,
 	 * the store dropped, Sync All Prospects again, so every CRM group becomes a prospect.
 	 */
-	async groupScenario(t: BenchTarget, n: number): Promise<Scenario> {
+	async groupScenario(t: BenchTarget, n: number, s: Scenario = { crm: t, n }, saved: () => void = () => undefined): Promise<Scenario> {
 		const sb = this.sb;
 		const g = GROUP_TARGETS[t];
-		const s: Scenario = { crm: t, n };
 		for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.reset();
 		for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.latencyMs = LATENCY;
 		if (THROTTLED) vendorLimitsOn(sb);
@@ -399,12 +398,14 @@ class Bench {
 			return s;
 		}
 		log(`  bulk: ${fmtCalls(bulk.calls)} in ${sec(bulk.wallMs)}, peak RSS ${bulk.maxRssMb} MB; by object ${fmtObjects(bulk.calls.byObject)}; live ${JSON.stringify(live)}; links ${JSON.stringify(s.groups.linked)}`);
+		saved();
 		if (!BULK_ONLY) {
 			s.settle = await this.run(t);
 			log(`  settle: ${fmtCalls(s.settle.calls)} in ${sec(s.settle.wallMs)}`);
 			age(sb, 10 * 60_000);
 			s.noChange = await this.run(t);
 			log(`  no change: ${fmtCalls(s.noChange.calls)} in ${sec(s.noChange.wallMs)}; by object ${fmtObjects(s.noChange.calls.byObject)}`);
+			saved();
 			const edits = await editOnePercent(sb, g, n);
 			s.groups.edits = edits;
 			log(`  1% on each member on each side: ${JSON.stringify(edits)}…`);
@@ -413,6 +414,7 @@ class Bench {
 			s.onePercent = { ...one, changedEachSide: k, crmWritesExpected: 0, fieldflowWritesExpected: 0 };
 			s.groups.renamedArrived = fieldflowRenamed(sb);
 			log(`  1%: ${fmtCalls(one.calls)} in ${sec(one.wallMs)}; by object ${fmtObjects(one.calls.byObject)}; renamed companies' prospects in FieldFlow ${s.groups.renamedArrived} (of ${edits.crm.prospectsOfRenamed})`);
+			saved();
 		}
 		if (n <= IMPORT_MAX) {
 			const before = fieldflowState(sb);
@@ -782,8 +784,16 @@ async function main(): Promise<void> {
 					results.scenarios.push({ crm, n, skipped: `not run (--pipedrive-max=${fmtN(PIPEDRIVE_MAX)}): Pipedrive has no batch API, ≥ ${fmtN(n)} single-record writes` });
 					continue;
 				}
-				const s = GROUPS ? await bench.groupScenario(crm, n) : await bench.scenario(crm, n);
-				results.scenarios.push(s);
+				let s: Scenario;
+				if (GROUPS) {
+					// Saved after each phase: a run stopped at a large N keeps the phases it finished.
+					s = { crm, n };
+					results.scenarios.push(s);
+					await bench.groupScenario(crm, n, s, save);
+				} else {
+					s = await bench.scenario(crm, n);
+					results.scenarios.push(s);
+				}
 				const naive = results.naive.find((r) => r.crm === crm && r.n === n);
 				if (naive && s.bulk?.ok) {
 					naive.oursCalls = s.bulk.calls.total;
