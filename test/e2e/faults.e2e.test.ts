@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FaultEnv, REPORT, expectRunOutcome, sleep, CRMS, CRM_INFO, CREATE_ENDPOINT, type Crm } from './faults/fixture';
+import { FaultEnv, REPORT, expectRunOutcome, sleep, CRMS, CRM_INFO, CREATE_ENDPOINT, PERSON_CREATE, type Crm } from './faults/fixture';
 import { freePort } from './harness';
 
 const env = new FaultEnv();
@@ -33,8 +33,9 @@ describe.each(CRMS)('%s: writes that fail', (crm) => {
 
 	it('a create that succeeded server-side but whose answer was lost is never created twice (next run links it by email)', async () => {
 		env.seedProspects(crm, 6, 'lost');
-		// Pipedrive creates one call per record: lose the 2nd answer; the batch CRMs lose a whole batch.
-		crmSandbox(crm).injectFault({ kind: 'lostResponse', endpoint: CREATE_ENDPOINT[crm], method: 'POST', times: 1, every: crm === 'pipedrive' ? 2 : 1 });
+		// Pipedrive creates one call per record: lose the 2nd answer; the batch CRMs lose a whole batch:
+		// Salesforce its first (Leads), HubSpot its second (the contacts: the companies' batch comes first).
+		crmSandbox(crm).injectFault({ kind: 'lostResponse', endpoint: CREATE_ENDPOINT[crm], method: 'POST', times: 1, every: crm === 'salesforce' ? 1 : 2 });
 		const r1 = await env.run(crm);
 		expectRunOutcome(r1, 'some'); // the lost creates failed (queued as transient)
 		const createsAfterRun1 = crmSandbox(crm).callLog.filter((c) => c.endpoint === CREATE_ENDPOINT[crm]).length;
@@ -110,9 +111,8 @@ describe.each(CRMS)('%s: rate limits and expired tokens', (crm) => {
 		const n = crm === 'pipedrive' ? 40 : 250;
 		env.seedProspects(crm, n, 'auth');
 		const tokensBefore = env.sfTokens.size;
-		const create = CREATE_ENDPOINT[crm];
-		// The token dies right after the first create was answered.
-		const expire = env.whenCalls(crm, create, crm === 'pipedrive' ? 10 : 1, true).then(() => {
+		// The token dies right after the first create of people was answered.
+		const expire = env.whenCalls(crm, PERSON_CREATE[crm], crm === 'pipedrive' ? 10 : 1, true).then(() => {
 			if (crm === 'salesforce') env.sb.salesforce.expireAccessTokens();
 			else if (crm === 'hubspot') env.sb.hubspot.setValidTokens([]);
 			else env.sb.pipedrive.injectFault({ kind: 'auth' });
@@ -165,7 +165,7 @@ describe.each(['pipedrive', 'salesforce', 'hubspot'] as Crm[])('%s: n8n killed m
 		crmSandbox(crm).latencyMs = crm === 'pipedrive' ? 150 : 400;
 		const child = env.spawnRun(crm, await freePort());
 		const exited = new Promise((r) => child.once('exit', r));
-		await env.whenCalls(crm, CREATE_ENDPOINT[crm], crm === 'pipedrive' ? 8 : 2);
+		await env.whenCalls(crm, PERSON_CREATE[crm], crm === 'pipedrive' ? 8 : 2);
 		child.kill('SIGKILL');
 		await exited;
 		await sleep(crmSandbox(crm).latencyMs + 200); // requests in flight land

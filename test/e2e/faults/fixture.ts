@@ -280,12 +280,13 @@ export class FaultEnv {
 		return { prospects: ff.length, crmRecords: people.length, links: links.length, errors: errors.length };
 	}
 
-	/** Resolves when the sandbox has seen `n` calls of `endpoint` (answered when `answered`). */
-	async whenCalls(crm: Crm | 'fieldflow', endpoint: string, n: number, answered = false, timeoutMs = 240_000): Promise<void> {
+	/** Resolves when the sandbox has seen `n` calls of `endpoint` (its name, or its name and a path pattern; answered when `answered`). */
+	async whenCalls(crm: Crm | 'fieldflow', endpoint: string | CallMatch, n: number, answered = false, timeoutMs = 240_000): Promise<void> {
 		const s = crm === 'fieldflow' ? this.sb.fieldflow : this.sb[crm];
+		const match = typeof endpoint === 'string' ? { endpoint } : endpoint;
 		const deadline = Date.now() + timeoutMs;
-		while (s.callLog.filter((c) => c.endpoint === endpoint && (!answered || c.status !== undefined)).length < n) {
-			if (Date.now() > deadline) throw new Error(`${crm}: ${endpoint} not called ${n} times within ${timeoutMs} ms`);
+		while (s.callLog.filter((c) => c.endpoint === match.endpoint && (!match.path || match.path.test(c.path)) && (!answered || c.status !== undefined)).length < n) {
+			if (Date.now() > deadline) throw new Error(`${crm}: ${match.endpoint} ${match.path ?? ''} not called ${n} times within ${timeoutMs} ms`);
 			await sleep(10);
 		}
 	}
@@ -306,6 +307,23 @@ export class FaultEnv {
 
 /** Create endpoints per CRM sandbox (where a lost answer hurts, and where a test waits for writes to be under way). */
 export const CREATE_ENDPOINT: Record<Crm, string> = { salesforce: 'collections.create', hubspot: 'objects.batch.create', pipedrive: 'persons.create' };
+
+/** A sandbox call by endpoint name and, where one endpoint serves several objects, its path. */
+export interface CallMatch {
+	endpoint: string;
+	path?: RegExp;
+}
+
+/**
+ * The call that creates the template's people (Leads, contacts, persons). HubSpot's batch create
+ * serves every object: with record groups the companies' batches come first (written in dependency
+ * order), so "the people's creates are under way" is the contacts' path.
+ */
+export const PERSON_CREATE: Record<Crm, CallMatch> = {
+	salesforce: { endpoint: 'collections.create' },
+	hubspot: { endpoint: 'objects.batch.create', path: /\/objects\/contacts\/batch\/create$/ },
+	pipedrive: { endpoint: 'persons.create' },
+};
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
