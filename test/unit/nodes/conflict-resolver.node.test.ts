@@ -6,67 +6,22 @@
  * credentials and input items. Asserted: the routing to To CRM / To FieldFlow / Conflict /
  * Unchanged, pairedItem, the `_sync` envelope, store state, and what reached the sandboxes.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
-import { FieldFlow } from '../../../nodes/FieldFlow/FieldFlow.node';
 import { FieldFlowConflictResolver } from '../../../nodes/FieldFlowConflictResolver/FieldFlowConflictResolver.node';
-import { FieldFlowCrm } from '../../../nodes/FieldFlowCrm/FieldFlowCrm.node';
-import { FieldFlowMapping } from '../../../nodes/FieldFlowMapping/FieldFlowMapping.node';
-import { FieldFlowSyncStatus } from '../../../nodes/FieldFlowSyncStatus/FieldFlowSyncStatus.node';
 import { createAdapter } from '../../../nodes/shared/crm';
 import { FieldFlowClient } from '../../../nodes/shared/fieldflow/client';
-import { openStore, type SyncStore } from '../../../nodes/shared/store';
 import { readSync, type ConflictMeta, type InvalidMeta, type UnchangedMeta, type WriteMeta } from '../../../nodes/shared/sync/protocol';
-import { sandboxCredentials, startSandboxes, type Sandboxes } from '../../sandboxes';
-import { runNode } from '../../support/node-context';
+import { CONFLICT, crmNode, fieldflowNode, mappingNode, nodeSyncEnv, resolverNode, SINCE, statusNode, TO_CRM, TO_FIELDFLOW, UNCHANGED } from '../../support/node-sync-env';
 
 delete process.env.HTTP_PROXY;
 delete process.env.HTTPS_PROXY;
 delete process.env.http_proxy;
 delete process.env.https_proxy;
 
-const SINCE = '2000-01-01T00:00:00.000Z';
-const TO_CRM = 0;
-const TO_FIELDFLOW = 1;
-const CONFLICT = 2;
-const UNCHANGED = 3;
-
-const fieldflowNode = new FieldFlow();
-const crmNode = new FieldFlowCrm();
-const mappingNode = new FieldFlowMapping();
-const resolverNode = new FieldFlowConflictResolver();
-const statusNode = new FieldFlowSyncStatus();
-
-let sb: Sandboxes;
-let credentials: Record<string, IDataObject>;
-let dir: string;
-let sqlitePath: string;
-let store: SyncStore;
-
-beforeAll(async () => {
-	sb = await startSandboxes();
-	credentials = Object.fromEntries(sandboxCredentials(sb).map((c) => [c.type, c.data as IDataObject]));
-});
-afterAll(() => sb.stop());
-
-beforeEach(async () => {
-	sb.fieldflow.clearData();
-	sb.hubspot.reset();
-	dir = mkdtempSync(join(tmpdir(), 'ff-resolver-node-'));
-	sqlitePath = join(dir, 'sync.sqlite');
-	store = await openStore({ kind: 'sqlite', path: sqlitePath });
-});
-afterEach(async () => {
-	await store.close();
-	rmSync(dir, { recursive: true, force: true });
-});
+const env = nodeSyncEnv({ crm: 'hubspot', tmpPrefix: 'ff-resolver-node-' });
+const { run } = env;
 
 const common = { crm: 'hubspot', object: 'contacts' };
-
-const run = (type: typeof fieldflowNode | typeof crmNode | typeof mappingNode | typeof resolverNode | typeof statusNode, parameters: INodeParameters, inputs?: INodeExecutionData[][], extra: { continueOnFail?: boolean; downstream?: Parameters<typeof runNode>[0]['downstream'] } = {}) =>
-	runNode({ type, parameters, inputs, credentials: credentials as never, ...extra });
 
 /** Both sides' changes, as the read nodes emit them. */
 async function readBothSides(): Promise<{ ffRecords: INodeExecutionData[]; crmRecords: INodeExecutionData[] }> {
@@ -90,7 +45,7 @@ async function mapBothSides(ffRecords: INodeExecutionData[], crmRecords: INodeEx
 	return [ffItems, crmItems];
 }
 
-const resolverParams = (extra: INodeParameters = {}): INodeParameters => ({ ...common, sqlitePath, ...extra });
+const resolverParams = (extra: INodeParameters = {}): INodeParameters => ({ ...common, sqlitePath: env.sqlitePath, ...extra });
 
 async function resolve(ffItems: INodeExecutionData[], crmItems: INodeExecutionData[], extra: INodeParameters = {}): Promise<INodeExecutionData[][]> {
 	const outputs = await run(resolverNode, resolverParams(extra), [ffItems, crmItems]);
@@ -103,7 +58,7 @@ async function writeAndRecord(outputs: INodeExecutionData[][]): Promise<IDataObj
 	const [crmWrites] = outputs[TO_CRM].length ? await run(crmNode, { ...common, operation: 'upsert', fieldsToSend: 'autoMapInputData', options: {} }, [outputs[TO_CRM]], { continueOnFail: true }) : [[]];
 	const [ffWrites] = outputs[TO_FIELDFLOW].length ? await run(fieldflowNode, { resource: 'prospect', operation: 'upsert' }, [outputs[TO_FIELDFLOW]], { continueOnFail: true }) : [[]];
 	const items = [...crmWrites, ...ffWrites, ...outputs[CONFLICT], ...outputs[UNCHANGED]];
-	const [[summary]] = await run(statusNode, { operation: 'recordResults', crm: 'hubspot', sqlitePath, recordOptions: { includeResults: true } }, [items]);
+	const [[summary]] = await run(statusNode, { operation: 'recordResults', crm: 'hubspot', sqlitePath: env.sqlitePath, recordOptions: { includeResults: true } }, [items]);
 	return summary.json;
 }
 
@@ -116,8 +71,8 @@ async function syncOnce(extra: INodeParameters = {}) {
 	return { ffRecords, crmRecords, ffItems, crmItems, outputs, summary };
 }
 
-const ff = () => new FieldFlowClient({ apiKey: String(credentials.fieldFlowApi.apiKey), baseUrl: String(credentials.fieldFlowApi.baseUrl) });
-const hubspot = () => createAdapter('hubspot', credentials.fieldFlowHubSpotApi, { hubspot: { ratePerSecond: 1000, searchRatePerSecond: 1000 } });
+const ff = () => new FieldFlowClient({ apiKey: String(env.credentials.fieldFlowApi.apiKey), baseUrl: String(env.credentials.fieldFlowApi.baseUrl) });
+const hubspot = () => createAdapter('hubspot', env.credentials.fieldFlowHubSpotApi, { hubspot: { ratePerSecond: 1000, searchRatePerSecond: 1000 } });
 
 const meta = <T>(item: INodeExecutionData) => readSync(item.json) as unknown as T;
 const indexOf = (items: INodeExecutionData[], pred: (json: IDataObject) => boolean) => {
@@ -128,13 +83,13 @@ const indexOf = (items: INodeExecutionData[], pred: (json: IDataObject) => boole
 
 /** FieldFlow: Ada (FieldFlow only), Ben (in both, equal). HubSpot: Ben, Cleo (HubSpot only). */
 function seedFirstRun(): void {
-	sb.fieldflow.seed({
+	env.sb.fieldflow.seed({
 		prospects: [
 			{ id: 'pr_ada', company_name: 'Ada Analytics', contact_name: 'Ada Lovelace', email: 'ada@analytics.example', phone: '+1 555 0100', status: 'new' },
 			{ id: 'pr_ben', company_name: 'Ben Builders', contact_name: 'Ben Stone', email: 'ben@builders.example', phone: '+1 555 0200', status: 'new' },
 		],
 	} as never);
-	sb.hubspot.seed({
+	env.sb.hubspot.seed({
 		contacts: [
 			{ id: '7001', properties: { firstname: 'Ben', lastname: 'Stone', email: 'ben@builders.example', phone: '+1 555 0200', company: 'Ben Builders' } },
 			{ id: '7002', properties: { firstname: 'Cleo', lastname: 'Park', email: 'cleo@park.example', phone: '+1 555 0300', company: 'Park Place' } },
@@ -178,20 +133,20 @@ describe('Conflict Resolver node, HubSpot contacts, end to end', () => {
 
 		// The resolver only reserved Ada's create: Ben's new link travels on his Unchanged item for the
 		// commit (Record Results) to save, and Cleo waits for her write.
-		const links = await store.getLinks('hubspot', 'contacts', { fieldflowIds: ['pr_ada', 'pr_ben'], crmIds: ['7002'] });
+		const links = await env.store.getLinks('hubspot', 'contacts', { fieldflowIds: ['pr_ada', 'pr_ben'], crmIds: ['7002'] });
 		expect(links.map((l) => [l.fieldflowId, l.crmId])).toEqual([['pr_ada', null]]);
 		expect(meta<UnchangedMeta>(same).link).toMatchObject({ fieldflowId: 'pr_ben', crmId: '7001', status: 'synced', baseline: { email: 'ben@builders.example' } });
 		// Nothing was written by the resolver itself.
-		expect(sb.hubspot.records('contacts')).toHaveLength(2);
-		expect(sb.fieldflow.snapshot().prospects).toHaveLength(2);
+		expect(env.sb.hubspot.records('contacts')).toHaveLength(2);
+		expect(env.sb.fieldflow.snapshot().prospects).toHaveLength(2);
 
 		const summary = await writeAndRecord(outputs);
 		expect(summary).toMatchObject({ items: 3, synced: 2, unchanged: 1, errors: 0 });
-		const ada = sb.hubspot.records('contacts').find((c) => c.properties.email === 'ada@analytics.example')!;
-		const cleo = sb.fieldflow.snapshot().prospects!.find((p) => p.email === 'cleo@park.example')!;
+		const ada = env.sb.hubspot.records('contacts').find((c) => c.properties.email === 'ada@analytics.example')!;
+		const cleo = env.sb.fieldflow.snapshot().prospects!.find((p) => p.email === 'cleo@park.example')!;
 		expect(ada).toBeDefined();
 		expect(cleo).toMatchObject({ contact_name: 'Cleo Park', company_name: 'Park Place' });
-		const after = await store.getLinks('hubspot', 'contacts', { fieldflowIds: ['pr_ada', 'pr_ben', String(cleo.id)] });
+		const after = await env.store.getLinks('hubspot', 'contacts', { fieldflowIds: ['pr_ada', 'pr_ben', String(cleo.id)] });
 		expect(after.map((l) => [l.fieldflowId, l.crmId, l.status]).sort()).toEqual(
 			[
 				['pr_ada', ada.id, 'synced'],
@@ -213,8 +168,8 @@ describe('Conflict Resolver node, HubSpot contacts, end to end', () => {
 	it('later run, Manual strategy: a FieldFlow edit → updateCrm, a HubSpot edit → updateFieldflow, both edited → Conflict (stored), each paired with both items', async () => {
 		seedFirstRun();
 		await syncOnce();
-		const cleoId = String(sb.fieldflow.snapshot().prospects!.find((p) => p.email === 'cleo@park.example')!.id);
-		const adaCrmId = (await store.getLinks('hubspot', 'contacts', { fieldflowIds: ['pr_ada'] }))[0].crmId!;
+		const cleoId = String(env.sb.fieldflow.snapshot().prospects!.find((p) => p.email === 'cleo@park.example')!.id);
+		const adaCrmId = (await env.store.getLinks('hubspot', 'contacts', { fieldflowIds: ['pr_ada'] }))[0].crmId!;
 
 		await ff().update('prospects', 'pr_ada', { phone: '+1 555 0111' });
 		await ff().update('prospects', 'pr_ben', { phone: '+1 555 0222' });
@@ -255,12 +210,12 @@ describe('Conflict Resolver node, HubSpot contacts, end to end', () => {
 
 		// The written values reached the other side; Ben's conflict is open and neither side was overwritten.
 		expect(summary).toMatchObject({ synced: 2, conflicts: 1, errors: 0 });
-		expect(sb.hubspot.records('contacts').find((c) => c.id === adaCrmId)!.properties.phone).toBe('+1 555 0111');
-		expect(sb.fieldflow.snapshot().prospects!.find((p) => p.id === cleoId)).toMatchObject({ company_name: 'Park Place Ltd' });
-		expect(sb.hubspot.records('contacts').find((c) => c.id === '7001')!.properties.phone).toBe('+1 555 0299');
-		const open = await store.listConflicts({ crm: 'hubspot' });
+		expect(env.sb.hubspot.records('contacts').find((c) => c.id === adaCrmId)!.properties.phone).toBe('+1 555 0111');
+		expect(env.sb.fieldflow.snapshot().prospects!.find((p) => p.id === cleoId)).toMatchObject({ company_name: 'Park Place Ltd' });
+		expect(env.sb.hubspot.records('contacts').find((c) => c.id === '7001')!.properties.phone).toBe('+1 555 0299');
+		const open = await env.store.listConflicts({ crm: 'hubspot' });
 		expect(open).toEqual([expect.objectContaining({ fieldflowId: 'pr_ben', crmId: '7001', fields: [expect.objectContaining({ field: 'phone' })] })]);
-		expect((await store.getLinks('hubspot', 'contacts', { fieldflowIds: ['pr_ben'] }))[0].status).toBe('conflict');
+		expect((await env.store.getLinks('hubspot', 'contacts', { fieldflowIds: ['pr_ben'] }))[0].status).toBe('conflict');
 	});
 
 	it('FieldFlow Wins: a field edited on both sides goes To CRM with FieldFlow’s value, no conflict', async () => {
@@ -272,7 +227,7 @@ describe('Conflict Resolver node, HubSpot contacts, end to end', () => {
 		expect(outputs[CONFLICT]).toEqual([]);
 		expect(outputs[TO_FIELDFLOW]).toEqual([]);
 		expect(outputs[TO_CRM].map((i) => [meta<WriteMeta>(i).action, meta<WriteMeta>(i).crmId, i.json.phone])).toEqual([['updateCrm', '7001', '+1 555 0222']]);
-		expect(sb.hubspot.records('contacts').find((c) => c.id === '7001')!.properties.phone).toBe('+1 555 0222');
+		expect(env.sb.hubspot.records('contacts').find((c) => c.id === '7001')!.properties.phone).toBe('+1 555 0222');
 	});
 
 	it('FieldFlow → CRM only: a HubSpot-only contact is not sent to FieldFlow', async () => {
@@ -280,7 +235,7 @@ describe('Conflict Resolver node, HubSpot contacts, end to end', () => {
 		const { outputs } = await syncOnce({ syncDirection: 'fieldflowToCrm' });
 		expect(outputs[TO_FIELDFLOW]).toEqual([]);
 		expect(outputs[TO_CRM].map((i) => meta<WriteMeta>(i).fieldflowId)).toEqual(['pr_ada']);
-		expect(sb.fieldflow.snapshot().prospects).toHaveLength(2);
+		expect(env.sb.fieldflow.snapshot().prospects).toHaveLength(2);
 	});
 });
 
@@ -314,7 +269,7 @@ describe('Conflict Resolver node 1.1: the mapping is set once, on the Mapping no
 describe('Conflict Resolver node: invalid records and wrong inputs', () => {
 	it('a prospect whose email fails the type check travels marked invalid to Unchanged and is queued as a validation error; the others sync', async () => {
 		seedFirstRun();
-		sb.fieldflow.seed({ prospects: [{ id: 'pr_bad', company_name: 'Bad Mail Co', contact_name: 'Dee Fault', email: 'not-an-email' }] } as never);
+		env.sb.fieldflow.seed({ prospects: [{ id: 'pr_bad', company_name: 'Bad Mail Co', contact_name: 'Dee Fault', email: 'not-an-email' }] } as never);
 		const { ffItems, outputs, summary } = await syncOnce();
 		const badItem = indexOf(ffItems, (j) => readSync(j)?.kind === 'record' && (readSync(j) as { record: { id: string } }).record.id === 'pr_bad');
 		expect(outputs[TO_CRM].map((i) => meta<WriteMeta>(i).fieldflowId)).toEqual(['pr_ada']);
@@ -323,13 +278,13 @@ describe('Conflict Resolver node: invalid records and wrong inputs', () => {
 		expect(meta<InvalidMeta>(invalid[0])).toMatchObject({ kind: 'invalid', side: 'fieldflow', fieldflowId: 'pr_bad', crmId: null, problem: { kind: 'validation', fields: ['email'] } });
 		expect(invalid[0].pairedItem).toEqual([{ item: badItem, input: 0 }]);
 		expect(summary).toMatchObject({ errors: 1, byKind: { validation: 1 } });
-		const queued = await store.listErrors({ crm: 'hubspot' });
+		const queued = await env.store.listErrors({ crm: 'hubspot' });
 		expect(queued).toEqual([expect.objectContaining({ fieldflowId: 'pr_bad', kind: 'validation', direction: 'toCrm' })]);
-		expect(sb.hubspot.records('contacts').some((c) => c.properties.company === 'Bad Mail Co')).toBe(false);
+		expect(env.sb.hubspot.records('contacts').some((c) => c.properties.company === 'Bad Mail Co')).toBe(false);
 	});
 
 	it('the same record through a Mapping node that feeds no resolver fails the node, or with On Error: Continue becomes an error item', async () => {
-		sb.fieldflow.seed({ prospects: [{ id: 'pr_bad', company_name: 'Bad Mail Co', contact_name: 'Dee Fault', email: 'not-an-email' }] } as never);
+		env.sb.fieldflow.seed({ prospects: [{ id: 'pr_bad', company_name: 'Bad Mail Co', contact_name: 'Dee Fault', email: 'not-an-email' }] } as never);
 		const { ffRecords } = await readBothSides();
 		await expect(run(mappingNode, { ...common, direction: 'toCrm' }, [ffRecords])).rejects.toThrow(/Item 0: .*not-an-email/);
 		const [out] = await run(mappingNode, { ...common, direction: 'toCrm' }, [ffRecords], { continueOnFail: true });
@@ -344,6 +299,6 @@ describe('Conflict Resolver node: invalid records and wrong inputs', () => {
 		await expect(run(resolverNode, resolverParams(), [ffRecords, crmItems])).rejects.toThrow(/FieldFlow input item 0 has no sync record/);
 		await expect(run(resolverNode, resolverParams({ object: 'companies' }), [ffItems, crmItems])).rejects.toThrow(/mapped for HubSpot contacts, but this node resolves HubSpot companies/);
 		// Nothing was reserved or linked by the failed runs.
-		expect(await store.getLinks('hubspot', 'contacts', { fieldflowIds: ['pr_ada', 'pr_ben'] })).toEqual([]);
+		expect(await env.store.getLinks('hubspot', 'contacts', { fieldflowIds: ['pr_ada', 'pr_ben'] })).toEqual([]);
 	});
 });

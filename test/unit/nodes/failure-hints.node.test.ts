@@ -6,50 +6,20 @@
  * do; Finish Run lists them in its output and a hint, or — with Fail Execution When Records Fail —
  * ends the execution in error after recording the run.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, NodeExecutionHint } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { FieldFlow } from '../../../nodes/FieldFlow/FieldFlow.node';
-import { FieldFlowCrm } from '../../../nodes/FieldFlowCrm/FieldFlowCrm.node';
-import { FieldFlowSyncStatus } from '../../../nodes/FieldFlowSyncStatus/FieldFlowSyncStatus.node';
 import { addHints } from '../../../nodes/n8nSide/hints';
-import { openStore, type SyncStore } from '../../../nodes/shared/store';
 import { SYNC_KEY, type WriteMeta } from '../../../nodes/shared/sync/protocol';
-import { sandboxCredentials, startSandboxes, type Sandboxes } from '../../sandboxes';
 import { buildContext, type RunNodeOptions } from '../../support/node-context';
+import { crmNode, nodeSyncEnv, statusNode } from '../../support/node-sync-env';
 
 delete process.env.HTTP_PROXY;
 delete process.env.HTTPS_PROXY;
 delete process.env.http_proxy;
 delete process.env.https_proxy;
 
-const crmNode = new FieldFlowCrm();
-const statusNode = new FieldFlowSyncStatus();
-
-let sb: Sandboxes;
-let credentials: Record<string, IDataObject>;
-let dir: string;
-let sqlitePath: string;
-let store: SyncStore;
-
-beforeAll(async () => {
-	sb = await startSandboxes();
-	credentials = Object.fromEntries(sandboxCredentials(sb).map((c) => [c.type, c.data as IDataObject]));
-});
-afterAll(() => sb.stop());
-
-beforeEach(async () => {
-	sb.salesforce.reset();
-	dir = mkdtempSync(join(tmpdir(), 'ff-failure-hints-'));
-	sqlitePath = join(dir, 'sync.sqlite');
-	store = await openStore({ kind: 'sqlite', path: sqlitePath });
-});
-afterEach(async () => {
-	await store.close();
-	rmSync(dir, { recursive: true, force: true });
-});
+const env = nodeSyncEnv({ crm: 'salesforce', clearFieldflow: false, tmpPrefix: 'ff-failure-hints-' });
 
 /** Runs the node with the real ExecuteContext; its outputs and the execution hints it added. */
 async function runWithHints(options: RunNodeOptions): Promise<{ out: INodeExecutionData[][]; hints: NodeExecutionHint[] }> {
@@ -76,12 +46,12 @@ const write = (continueOnFail = true) =>
 		type: crmNode,
 		parameters: { crm: 'salesforce', operation: 'upsert', object: 'Lead', fieldsToSend: 'autoMapInputData', options: {} },
 		inputs: [LEADS],
-		credentials: credentials as never,
+		credentials: env.credentials as never,
 		continueOnFail,
 	});
 
 const status = (parameters: IDataObject, items: INodeExecutionData[], continueOnFail = false) =>
-	runWithHints({ type: statusNode, parameters: { crm: 'salesforce', sqlitePath, ...parameters } as never, inputs: [items], continueOnFail });
+	runWithHints({ type: statusNode, parameters: { crm: 'salesforce', sqlitePath: env.sqlitePath, ...parameters } as never, inputs: [items], continueOnFail });
 
 const STARTED = '2026-11-24T09:00:00.000Z';
 const finish = (items: INodeExecutionData[], failOnRecordErrors?: boolean, continueOnFail = false) =>
@@ -92,7 +62,7 @@ describe('a Salesforce run in which creates are rejected (REQUIRED_FIELD_MISSING
 		const { out, hints } = await write();
 		expect(out[0].map((i) => i.json.success)).toEqual([true, false, true, false]);
 		expect(out[0][1].json).toMatchObject({ errorKind: 'validation', errorFields: ['Company'] });
-		expect(sb.salesforce.records('Lead').filter((l) => ['pat@orchard.example', 'sam@quartz.example'].includes(String(l.Email)))).toHaveLength(2);
+		expect(env.sb.salesforce.records('Lead').filter((l) => ['pat@orchard.example', 'sam@quartz.example'].includes(String(l.Email)))).toHaveLength(2);
 		expect(hints).toHaveLength(1);
 		expect(hints[0]).toMatchObject({ type: 'warning', location: 'outputPane' });
 		const m = hints[0].message;
@@ -113,7 +83,7 @@ describe('a Salesforce run in which creates are rejected (REQUIRED_FIELD_MISSING
 			type: crmNode,
 			parameters: { crm: 'salesforce', operation: 'upsert', object: 'Lead', fieldsToSend: 'autoMapInputData', options: {} },
 			inputs: [[{ json: { LastName: 'Moss', FirstName: 'Eve', Email: 'eve@elm.example' } }]],
-			credentials: credentials as never,
+			credentials: env.credentials as never,
 			continueOnFail: true,
 		});
 		expect(hints).toHaveLength(1);
@@ -133,7 +103,7 @@ describe('a Salesforce run in which creates are rejected (REQUIRED_FIELD_MISSING
 		expect(recordHints).toHaveLength(1);
 		expect(recordHints[0].message).toMatch(/^2 of 4 records failed in this run and are in the error queue: "Eve Moss \(eve@elm.example\)" \(pr_000002\): [^;]*REQUIRED_FIELD_MISSING: Required fields are missing: \[Company\]; "Noor \(noor@x.example\)" \(pr_000004\): /);
 		expect(recordHints[0].message).toMatch(/Then retry them from the sync dashboard, Sync Status → Get Errors \/ Retry Errors, or the Error retry template\.$/);
-		expect((await store.listErrors({ crm: 'salesforce' })).map((e) => e.fieldflowId).sort()).toEqual(['pr_000002', 'pr_000004']);
+		expect((await env.store.listErrors({ crm: 'salesforce' })).map((e) => e.fieldflowId).sort()).toEqual(['pr_000002', 'pr_000004']);
 
 		const { out, hints } = await finish(recorded[0]);
 		expect(out[0][0].json).toMatchObject({ errors: 2, synced: 2, fieldflowCursorAdvanced: true });
@@ -159,9 +129,9 @@ describe('a Salesforce run in which creates are rejected (REQUIRED_FIELD_MISSING
 		expect(e.description).toMatch(/^The run is recorded and its cursors moved on; the failed records wait in the error queue\. "Eve Moss \(eve@elm.example\)" \(pr_000002\): [^;]*Required fields are missing: \[Company\]; "Noor/);
 		expect(e.description).toMatch(/What to do: The CRM rejected the data\. Fix the record or the field mapping, then retry\. Then retry them from the sync dashboard/);
 		// Recorded before failing: the cursors moved to the run start and the run is logged.
-		expect(await store.getCursor('salesforce', 'fieldflow:Lead')).toBe(STARTED);
-		expect(await store.getCursor('salesforce', 'crm:Lead')).toBe(STARTED);
-		const logs = await store.queryLogs({ crm: 'salesforce', limit: 50 });
+		expect(await env.store.getCursor('salesforce', 'fieldflow:Lead')).toBe(STARTED);
+		expect(await env.store.getCursor('salesforce', 'crm:Lead')).toBe(STARTED);
+		const logs = await env.store.queryLogs({ crm: 'salesforce', limit: 50 });
 		expect(logs.entries.some((l) => l.action === 'runFinished' && /2 errors/.test(String(l.message)))).toBe(true);
 
 		// With On Error → Continue on Finish Run itself: the run's item, with the error.
@@ -176,7 +146,7 @@ describe('a Salesforce run in which creates are rejected (REQUIRED_FIELD_MISSING
 			type: crmNode,
 			parameters: { crm: 'salesforce', operation: 'upsert', object: 'Lead', fieldsToSend: 'autoMapInputData', options: {} },
 			inputs: [ok],
-			credentials: credentials as never,
+			credentials: env.credentials as never,
 			continueOnFail: true,
 		});
 		expect(w.hints).toEqual([]);
@@ -196,7 +166,7 @@ describe('a Salesforce run in which creates are rejected (REQUIRED_FIELD_MISSING
 
 describe('FieldFlow prospect writes', () => {
 	it('Create or Update of sync items (continue on failure): FieldFlow\'s rejection is a hint naming the CRM record and what to do', async () => {
-		sb.fieldflow.clearData();
+		env.sb.fieldflow.clearData();
 		const toFieldflow = (crmId: string, fields: IDataObject): INodeExecutionData => {
 			const meta: WriteMeta = { kind: 'write', target: 'fieldflow', action: 'createInFieldflow', crm: 'salesforce', object: 'Lead', fieldflowId: null, crmId, baseline: {}, fields: {}, reason: 'New in Salesforce' };
 			return { json: { ...fields, [SYNC_KEY]: meta as unknown as IDataObject } };
@@ -205,7 +175,7 @@ describe('FieldFlow prospect writes', () => {
 			type: new FieldFlow(),
 			parameters: { resource: 'prospect', operation: 'upsert' },
 			inputs: [[toFieldflow('00Q000000000001AAA', { contact_name: 'Ida Good', email: 'ida@good.example' }), toFieldflow('00Q000000000002AAA', { contact_name: 'Bo Bad', company_name: 'Bad Mail Co', email: 'not-an-email' })]],
-			credentials: credentials as never,
+			credentials: env.credentials as never,
 			continueOnFail: true,
 		});
 		expect(out[0].map((i) => i.json.success)).toEqual([true, false]);

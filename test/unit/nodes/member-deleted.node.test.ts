@@ -7,82 +7,32 @@
  * creates one deal, associated with the contact and its company; version 1.1 (saved workflows) only
  * drops the deal from the link, as before the setting.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
-import { FieldFlow } from '../../../nodes/FieldFlow/FieldFlow.node';
-import { FieldFlowConflictResolver } from '../../../nodes/FieldFlowConflictResolver/FieldFlowConflictResolver.node';
-import { FieldFlowCrm } from '../../../nodes/FieldFlowCrm/FieldFlowCrm.node';
-import { FieldFlowMapping } from '../../../nodes/FieldFlowMapping/FieldFlowMapping.node';
-import { FieldFlowSyncStatus } from '../../../nodes/FieldFlowSyncStatus/FieldFlowSyncStatus.node';
+import type { INodeParameters } from 'n8n-workflow';
 import { createAdapter } from '../../../nodes/shared/crm';
 import { FieldFlowClient } from '../../../nodes/shared/fieldflow/client';
-import { openStore, type SyncStore } from '../../../nodes/shared/store';
-import { sandboxCredentials, startSandboxes, type Sandboxes } from '../../sandboxes';
-import { runNode } from '../../support/node-context';
+import { CONFLICT, nodeSyncEnv, statusNode, syncOnce as syncTemplateOnce, TO_CRM, TO_FIELDFLOW } from '../../support/node-sync-env';
 
 for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete process.env[k];
 
-const SINCE = '2000-01-01T00:00:00.000Z';
-const [TO_CRM, TO_FIELDFLOW, CONFLICT, UNCHANGED] = [0, 1, 2, 3];
 const LINKED = ['companies', 'deals'];
 const common = { crm: 'hubspot', object: 'contacts' };
 
-const fieldflowNode = new FieldFlow();
-const crmNode = new FieldFlowCrm();
-const mappingNode = new FieldFlowMapping();
-const resolverNode = new FieldFlowConflictResolver();
-const statusNode = new FieldFlowSyncStatus();
-
-let sb: Sandboxes;
-let credentials: Record<string, IDataObject>;
-let dir: string;
-let sqlitePath: string;
-let store: SyncStore;
-
-beforeAll(async () => {
-	sb = await startSandboxes();
-	credentials = Object.fromEntries(sandboxCredentials(sb).map((c) => [c.type, c.data as IDataObject]));
-});
-afterAll(() => sb.stop());
-beforeEach(async () => {
-	sb.fieldflow.clearData();
-	sb.hubspot.reset();
-	dir = mkdtempSync(join(tmpdir(), 'ff-member-deleted-'));
-	sqlitePath = join(dir, 'sync.sqlite');
-	store = await openStore({ kind: 'sqlite', path: sqlitePath });
-});
-afterEach(async () => {
-	await store.close();
-	rmSync(dir, { recursive: true, force: true });
-});
-
-type NodeType = typeof fieldflowNode | typeof crmNode | typeof mappingNode | typeof resolverNode | typeof statusNode;
-const run = (type: NodeType, parameters: INodeParameters, inputs?: INodeExecutionData[][], extra: { continueOnFail?: boolean; typeVersion?: number } = {}) => runNode({ type, parameters, inputs, credentials: credentials as never, ...extra });
+const env = nodeSyncEnv({ crm: 'hubspot', tmpPrefix: 'ff-member-deleted-' });
+const { run } = env;
 
 /** One whole run of the two-way template with HubSpot's record groups; `resolver` = the resolver's own parameters and version. */
-async function syncOnce(resolver: { parameters?: INodeParameters; typeVersion?: number } = {}): Promise<{ outputs: INodeExecutionData[][]; summary: IDataObject }> {
-	const [ffRecords] = await run(fieldflowNode, { resource: 'prospect', operation: 'getChangedSince', since: SINCE, options: {} });
-	const [crmRecords] = await run(crmNode, { ...common, operation: 'getChangedSince', since: SINCE, returnAll: true, options: { linkedObjects: LINKED } });
-	const [ffItems, crmItems] = await run(mappingNode, { ...common, direction: 'both', onTypeMismatch: 'markInvalid', linkedObjects: LINKED }, [ffRecords, crmRecords]);
-	const outputs = await run(resolverNode, { ...common, sqlitePath, ...(resolver.parameters ?? {}) }, [ffItems, crmItems], resolver.typeVersion ? { typeVersion: resolver.typeVersion } : {});
-	const [crmWrites] = outputs[TO_CRM].length ? await run(crmNode, { ...common, operation: 'upsert', fieldsToSend: 'autoMapInputData', options: { linkedObjects: LINKED } }, [outputs[TO_CRM]], { continueOnFail: true }) : [[]];
-	const [ffWrites] = outputs[TO_FIELDFLOW].length ? await run(fieldflowNode, { resource: 'prospect', operation: 'upsert' }, [outputs[TO_FIELDFLOW]], { continueOnFail: true }) : [[]];
-	const [[summary]] = await run(statusNode, { operation: 'recordResults', crm: 'hubspot', sqlitePath, recordOptions: { includeResults: true } }, [[...crmWrites, ...ffWrites, ...outputs[CONFLICT], ...outputs[UNCHANGED]]]);
-	return { outputs, summary: summary.json };
-}
+const syncOnce = (resolver: { parameters?: INodeParameters; typeVersion?: number } = {}) => syncTemplateOnce(env, { ...common, linkedObjects: LINKED }, resolver);
 
-const ff = () => new FieldFlowClient({ apiKey: String(credentials.fieldFlowApi.apiKey), baseUrl: String(credentials.fieldFlowApi.baseUrl) });
-const hubspot = () => createAdapter('hubspot', credentials.fieldFlowHubSpotApi, { hubspot: { ratePerSecond: 1000, searchRatePerSecond: 1000 } });
-const link = async () => (await store.getLinks('hubspot', 'contacts', { fieldflowIds: ['pr_ada'] }))[0];
+const ff = () => new FieldFlowClient({ apiKey: String(env.credentials.fieldFlowApi.apiKey), baseUrl: String(env.credentials.fieldFlowApi.baseUrl) });
+const hubspot = () => createAdapter('hubspot', env.credentials.fieldFlowHubSpotApi, { hubspot: { ratePerSecond: 1000, searchRatePerSecond: 1000 } });
+const link = async () => (await env.store.getLinks('hubspot', 'contacts', { fieldflowIds: ['pr_ada'] }))[0];
 async function dealsOfContact(contactId: string): Promise<string[]> {
 	return ((await hubspot().listAssociations!('contacts', 'deals', [contactId])).get(contactId) ?? []).map((t) => t.id);
 }
 
 /** Ada synced to HubSpot as a contact with her company and deal; then the deal is archived in HubSpot. */
 async function adaWithArchivedDeal(): Promise<{ contactId: string; companyId: string; dealId: string }> {
-	sb.fieldflow.seed({ prospects: [{ id: 'pr_ada', company_name: 'Ada Analytics', contact_name: 'Ada Lovelace', email: 'ada@analytics.example', phone: '+1 555 0100', status: 'qualified', estimated_value: 5000 }] } as never);
+	env.sb.fieldflow.seed({ prospects: [{ id: 'pr_ada', company_name: 'Ada Analytics', contact_name: 'Ada Lovelace', email: 'ada@analytics.example', phone: '+1 555 0100', status: 'qualified', estimated_value: 5000 }] } as never);
 	await syncOnce();
 	const l = await link();
 	const { companies: companyId, deals: dealId } = l.members!;
@@ -100,10 +50,10 @@ describe('Conflict Resolver 1.2: When a Linked Company or Deal Is Deleted (HubSp
 		expect([outputs[TO_CRM].length, outputs[TO_FIELDFLOW].length, outputs[CONFLICT].length]).toEqual([0, 0, 0]);
 		expect((await link()).members).toEqual({ companies: companyId, '!deals': dealId });
 		expect(await ff().getByIds('prospects', ['pr_ada'])).toEqual([expect.objectContaining({ status: 'qualified', estimated_value: 5000, company_name: 'Ada Analytics' })]);
-		const logged = (await store.queryLogs({ crm: 'hubspot', status: 'skipped' })).entries;
+		const logged = (await env.store.queryLogs({ crm: 'hubspot', status: 'skipped' })).entries;
 		expect(logged.map((e) => e.message)).toEqual([expect.stringMatching(new RegExp(`^Deal ${dealId} is gone from the CRM .*: unlinked; FieldFlow keeps the prospect's status, estimated_value \\(setting: unlink\\)`))]);
 		// Meetings and summaries are linked to the live members only (Look Up Links leaves the unlinked deal out).
-		const [looked] = await run(statusNode, { operation: 'lookUpLinks', crm: 'hubspot', object: 'contacts', sqlitePath, prospectId: '={{ $json.prospect_id }}' }, [[{ json: { prospect_id: 'pr_ada' } }]]);
+		const [looked] = await run(statusNode, { operation: 'lookUpLinks', crm: 'hubspot', object: 'contacts', sqlitePath: env.sqlitePath, prospectId: '={{ $json.prospect_id }}' }, [[{ json: { prospect_id: 'pr_ada' } }]]);
 		expect(looked[0].json).toMatchObject({ crmId: contactId, linked: true, crmMembers: { companies: companyId } });
 		expect(looked[0].json.crmMembers).toEqual({ companies: companyId });
 		await ff().update('prospects', 'pr_ada', { status: 'won' });
@@ -133,6 +83,6 @@ describe('Conflict Resolver 1.2: When a Linked Company or Deal Is Deleted (HubSp
 		const { outputs } = await syncOnce({ typeVersion: 1.1 });
 		expect([outputs[TO_CRM].length, outputs[TO_FIELDFLOW].length]).toEqual([0, 0]);
 		expect((await link()).members).toEqual({ companies: companyId });
-		expect((await store.queryLogs({ crm: 'hubspot', status: 'skipped' })).entries).toEqual([]);
+		expect((await env.store.queryLogs({ crm: 'hubspot', status: 'skipped' })).entries).toEqual([]);
 	});
 });
