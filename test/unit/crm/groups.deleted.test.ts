@@ -16,20 +16,19 @@ import { join } from 'node:path';
 import { HubSpotAdapter } from '../../../nodes/shared/crm/hubspot';
 import { PipedriveAdapter } from '../../../nodes/shared/crm/pipedrive';
 import { SalesforceAdapter } from '../../../nodes/shared/crm/salesforce';
-import type { CrmAdapter, CrmName, CrmRecord, WriteInput } from '../../../nodes/shared/crm/types';
-import { forecastGroupWrites, groupLinks, groupMembers, groupSpec, listGroupChanges, writeGroups, type GroupReadOptions, type GroupSpec } from '../../../nodes/shared/crm/group';
-import { buildMapping, type EffectiveMapping } from '../../../nodes/shared/mapping/effective';
-import { mapCrmRecord, mapFieldflowRecord } from '../../../nodes/shared/mapping/records';
+import type { CrmAdapter, CrmName, CrmRecord } from '../../../nodes/shared/crm/types';
+import { forecastGroupWrites, groupLinks, groupMembers, groupSpec, listGroupChanges, type GroupReadOptions, type GroupSpec } from '../../../nodes/shared/crm/group';
+import { buildMapping } from '../../../nodes/shared/mapping/effective';
+import { mapCrmRecord } from '../../../nodes/shared/mapping/records';
 import { openStore, type SyncStore } from '../../../nodes/shared/store';
-import { commit, planCommit } from '../../../nodes/shared/sync/commit';
 import { crmLookups } from '../../../nodes/shared/sync/lookups';
 import { OUTPUT, type Routed } from '../../../nodes/shared/sync/plan';
-import { readSync, withOutcome, withoutSync, WRITE_OUTCOME_KEYS, type WriteMeta } from '../../../nodes/shared/sync/protocol';
-import { resolve } from '../../../nodes/shared/sync/resolve';
-import type { LogEntry, MemberDeletedPolicy, SyncDirection } from '../../../nodes/shared/sync/types';
+import { readSync, type WriteMeta } from '../../../nodes/shared/sync/protocol';
+import type { LogEntry } from '../../../nodes/shared/sync/types';
 import { HubSpotSandbox } from '../../sandboxes/hubspot';
 import { PipedriveSandbox } from '../../sandboxes/pipedrive';
 import { SalesforceSandbox } from '../../sandboxes/salesforce';
+import { EngineRun, MemoryFieldFlow } from '../../support/engine-run';
 
 for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete process.env[k];
 
@@ -90,80 +89,15 @@ const CRMS: Record<CrmName, Crm> = {
 	},
 };
 
-/** FieldFlow, in memory: prospects by id, as the FieldFlow node reads and writes them. */
-class FieldFlow {
-	readonly prospects = new Map<string, Record<string, unknown>>();
-	private clock = Date.parse('2026-12-01T00:00:00Z');
-	now(): string {
-		this.clock += 1000;
-		return new Date(this.clock).toISOString();
-	}
-	put(p: Record<string, unknown>): Record<string, unknown> {
-		const rec: Record<string, unknown> = { ...(this.prospects.get(String(p.id)) ?? {}), ...p, updated_at: this.now() };
-		this.prospects.set(String(rec.id), rec);
-		return rec;
-	}
-}
-
-/** One sync run as the two-way template makes it, in process. */
-class Run {
-	readonly eff: EffectiveMapping;
-	readonly spec: GroupSpec;
-	readonly a: CrmAdapter;
+/** One sync run as the two-way template makes it, in process (test/support/engine-run.ts), with one of the CRMs above. */
+class Run extends EngineRun {
+	declare readonly spec: GroupSpec;
 	constructor(
 		readonly crm: Crm,
-		readonly store: SyncStore,
-		readonly ff: FieldFlow,
+		store: SyncStore,
+		ff: MemoryFieldFlow,
 	) {
-		this.eff = buildMapping({ crm: crm.name, object: crm.object, useDefaults: true, custom: [], statusOverrides: [], members: crm.members });
-		this.spec = groupSpec(crm.name, crm.object, crm.members)!;
-		this.a = crm.adapter();
-	}
-
-	/**
-	 * The prospects `ffIds` changed in FieldFlow and the CRM primaries `crmIds` changed in the CRM
-	 * (read as groups by id, as the change feed hands them over: no link hints) go through
-	 * resolve → writes → commit. Returns the routed items and the items committed.
-	 */
-	async sync(ffIds: string[], crmIds: string[], options: { onMemberDeleted?: MemberDeletedPolicy; direction?: SyncDirection; crmRecords?: CrmRecord[] } = {}): Promise<{ routed: Routed[]; committed: Array<Record<string, unknown>> }> {
-		const { eff } = this;
-		const ffIn = ffIds.map((id, item) => ({ record: mapFieldflowRecord(this.ff.prospects.get(id)!, eff).record, input: 0 as const, item }));
-		const lookups = crmLookups(this.a, eff);
-		// The CRM side: the groups a change feed handed over (crmRecords), else the primaries read by id.
-		const crmRecords = options.crmRecords ?? (crmIds.length ? await lookups.getCrmByIds(crmIds) : []);
-		const crmIn = crmRecords.map((r, item) => ({ record: mapCrmRecord(r, eff).record, input: 1 as const, item }));
-		const { routed } = await resolve(
-			ffIn,
-			crmIn,
-			{ store: this.store, ...lookups, getFieldflowByIds: async (ids) => ids.flatMap((id) => (this.ff.prospects.has(id) ? [this.ff.prospects.get(id)!] : [])) },
-			{ eff, role: 'person', direction: options.direction ?? 'bidirectional', strategy: 'newestWins', notFound: 'unlink', matchBy: ['email'], ...(options.onMemberDeleted ? { onMemberDeleted: options.onMemberDeleted } : {}) },
-		);
-		const committed: Array<Record<string, unknown>> = [];
-		// To CRM: the FieldFlow CRM node's upsert (the item's JSON is the record, _sync its write).
-		const toCrm = routed.filter((r) => r.output === OUTPUT.toCrm);
-		const inputs: WriteInput[] = toCrm.map((r, i) => {
-			const meta = readSync(r.json) as WriteMeta;
-			const fields = withoutSync(r.json) as Record<string, unknown>;
-			for (const k of WRITE_OUTCOME_KEYS) delete fields[k];
-			const input: WriteInput = { ref: String(i), id: meta.crmId ?? undefined, fields };
-			if (meta.members) input.members = meta.members;
-			return input;
-		});
-		const results = inputs.length ? await writeGroups(this.a, this.spec, inputs) : [];
-		results.forEach((res, i) => {
-			committed.push(withOutcome(toCrm[i].json, res.success ? { id: res.id ?? null, success: true, created: !!res.created, ...(res.members ? { members: res.members } : {}) } : { id: res.id ?? null, success: false, created: false, error: res.error?.message ?? 'failed', errorKind: res.error?.kind ?? 'unknown', ...(res.members ? { members: res.members } : {}) }));
-		});
-		// To FieldFlow: the FieldFlow node's upsert.
-		for (const r of routed.filter((x) => x.output === OUTPUT.toFieldflow)) {
-			const meta = readSync(r.json) as WriteMeta;
-			const body = withoutSync(r.json) as Record<string, unknown>;
-			const id = meta.fieldflowId ?? `pr_new_${this.ff.prospects.size + 1}`;
-			const rec = this.ff.put({ ...body, id });
-			committed.push(withOutcome(r.json, { id, success: true, created: !meta.fieldflowId, modifiedAt: String(rec.updated_at) }));
-		}
-		for (const r of routed.filter((x) => x.output === OUTPUT.conflict || x.output === OUTPUT.unchanged)) committed.push(r.json);
-		await commit(this.store, planCommit(committed).batch);
-		return { routed, committed };
+		super(crm.adapter(), buildMapping({ crm: crm.name, object: crm.object, useDefaults: true, custom: [], statusOverrides: [], members: crm.members }), store, ff);
 	}
 }
 
@@ -214,7 +148,7 @@ async function logsOf(fieldflowId: string): Promise<LogEntry[]> {
 describe('today (no member setting): a Pipedrive deal deleted in the CRM', () => {
 	test('the link drops the deal without a word; the next Status change creates a new deal from that one change', async () => {
 		const crm = CRMS.pipedrive;
-		const ff = new FieldFlow();
+		const ff = new MemoryFieldFlow();
 		const run = new Run(crm, store, ff);
 		const linked = await firstSync(run, [prospect(1, 'Acme')]);
 		const { crmId, members } = linked.get('pr_1')!;
@@ -257,7 +191,7 @@ const writes = (routed: Routed[]) => routed.filter((r) => r.output === OUTPUT.to
 describe.each(['pipedrive', 'hubspot', 'salesforce'] as CrmName[])('%s: the linked deal deleted in the CRM', (name) => {
 	const setup = async () => {
 		const crm = CRMS[name];
-		const ff = new FieldFlow();
+		const ff = new MemoryFieldFlow();
 		const run = new Run(crm, store, ff);
 		const linked = await firstSync(run, [prospect(1, 'Acme')]);
 		const { crmId, members } = linked.get('pr_1')!;
@@ -330,7 +264,7 @@ describe.each(['pipedrive', 'hubspot', 'salesforce'] as CrmName[])('%s: the link
 
 describe('the linked company deleted in the CRM', () => {
 	test('Pipedrive, Recreate: an organization shared by two prospects is created once, both persons and their deals move to it; Company Name kept', async () => {
-		const run = new Run(CRMS.pipedrive, store, new FieldFlow());
+		const run = new Run(CRMS.pipedrive, store, new MemoryFieldFlow());
 		const linked = await firstSync(run, [prospect(1, 'Acme'), prospect(2, 'Acme')]);
 		const org = linked.get('pr_1')!.members.organizations;
 		expect(linked.get('pr_2')!.members.organizations).toBe(org);
@@ -355,7 +289,7 @@ describe('the linked company deleted in the CRM', () => {
 	});
 
 	test('Pipedrive, Unlink: the organization stays unlinked (no new one from a later write); FieldFlow keeps Company Name; the deal is kept', async () => {
-		const run = new Run(CRMS.pipedrive, store, new FieldFlow());
+		const run = new Run(CRMS.pipedrive, store, new MemoryFieldFlow());
 		const linked = await firstSync(run, [prospect(1, 'Acme')]);
 		const { crmId, members } = linked.get('pr_1')!;
 		await run.a.delete('organizations', [members.organizations]);
@@ -373,7 +307,7 @@ describe('the linked company deleted in the CRM', () => {
 	});
 
 	test('HubSpot, Recreate: an archived company is created again and associated with the contact and its deal', async () => {
-		const run = new Run(CRMS.hubspot, store, new FieldFlow());
+		const run = new Run(CRMS.hubspot, store, new MemoryFieldFlow());
 		const linked = await firstSync(run, [prospect(1, 'Acme')]);
 		const { crmId, members } = linked.get('pr_1')!;
 		await run.a.delete('companies', [members.companies]);
@@ -391,7 +325,7 @@ describe('the linked company deleted in the CRM', () => {
 
 describe('a read without link hints (the change feed) and edits in the same run', () => {
 	test('Pipedrive: the linked deal deleted while the person has a second deal: that deal is not taken for the prospect\'s (its status does not reach FieldFlow)', async () => {
-		const run = new Run(CRMS.pipedrive, store, new FieldFlow());
+		const run = new Run(CRMS.pipedrive, store, new MemoryFieldFlow());
 		const linked = await firstSync(run, [prospect(1, 'Acme')]);
 		const { crmId, members } = linked.get('pr_1')!;
 		// A second deal of the person, lost; then the prospect's deal is deleted.
@@ -405,7 +339,7 @@ describe('a read without link hints (the change feed) and edits in the same run'
 	});
 
 	test('Pipedrive: a phone edited in FieldFlow in the run that finds the deal deleted is written, and that write says the deal was unlinked', async () => {
-		const run = new Run(CRMS.pipedrive, store, new FieldFlow());
+		const run = new Run(CRMS.pipedrive, store, new MemoryFieldFlow());
 		const linked = await firstSync(run, [prospect(1, 'Acme')]);
 		const { crmId, members } = linked.get('pr_1')!;
 		await run.a.delete('deals', [members.deals]);
@@ -423,7 +357,7 @@ describe('a read without link hints (the change feed) and edits in the same run'
 
 describe('Salesforce: an Account deleted', () => {
 	test('deletes its Contacts and Opportunities with it (Salesforce\'s cascade): the primary\'s When a Linked Record Is Deleted applies; the prospect and its values are kept, nothing is created', async () => {
-		const run = new Run(CRMS.salesforce, store, new FieldFlow());
+		const run = new Run(CRMS.salesforce, store, new MemoryFieldFlow());
 		const linked = await firstSync(run, [prospect(1, 'Acme')]);
 		const { crmId, members } = linked.get('pr_1')!;
 		await run.a.delete('Account', [members.Account]);
@@ -477,7 +411,7 @@ const ownersFromLinks = (run: Run): GroupReadOptions['ownersOfDeleted'] => async
 describe.each(['pipedrive', 'hubspot', 'salesforce'] as CrmName[])('%s: a deal deleted in the CRM, nothing else changed: the next incremental run', (name) => {
 	const setup = async () => {
 		const crm = CRMS[name];
-		const run = new Run(crm, store, new FieldFlow());
+		const run = new Run(crm, store, new MemoryFieldFlow());
 		const linked = await firstSync(run, [prospect(1, 'Acme'), prospect(2, 'Globex')]);
 		const since = sinceNow(name);
 		const { crmId, members } = linked.get('pr_1')!;
@@ -510,7 +444,7 @@ describe.each(['pipedrive', 'hubspot', 'salesforce'] as CrmName[])('%s: a deal d
 	test('Unlink: the run from that feed writes nothing, FieldFlow keeps Status / Estimated Value, the deal is recorded as unlinked and logged; the next run reads nothing more', async () => {
 		const { run, since, members, deal, company } = await setup();
 		const crmRecords = await collect(listGroupChanges(run.a, run.spec, since, { ownersOfDeleted: ownersFromLinks(run) }));
-		const { routed } = await run.sync([], [], { crmRecords, onMemberDeleted: 'unlink' });
+		const { routed } = await run.sync([], crmRecords, { onMemberDeleted: 'unlink' });
 		expect(routed).toHaveLength(1);
 		expect(writes(routed)).toEqual([]);
 		expect(run.ff.prospects.get('pr_1')).toMatchObject({ status: 'qualified', estimated_value: 1000, company_name: 'Acme' });
@@ -527,7 +461,7 @@ describe.each(['pipedrive', 'hubspot', 'salesforce'] as CrmName[])('%s: a deal d
 		const { run, since, crmId, members, deal, company, other } = await setup();
 		const crmRecords = await collect(listGroupChanges(run.a, run.spec, since, { ownersOfDeleted: ownersFromLinks(run) }));
 		const before = JSON.stringify(run.ff.prospects.get('pr_1'));
-		const { routed } = await run.sync([], [], { crmRecords, onMemberDeleted: 'recreate' });
+		const { routed } = await run.sync([], crmRecords, { onMemberDeleted: 'recreate' });
 		const toCrm = routed.filter((r) => r.output === OUTPUT.toCrm);
 		expect(toCrm).toHaveLength(1);
 		expect((readSync(toCrm[0].json) as WriteMeta).reason).toMatch(/is gone from the CRM .*: recreated from FieldFlow \(setting: recreate\)/);
@@ -573,7 +507,7 @@ describe.each(['pipedrive', 'hubspot', 'salesforce'] as CrmName[])('%s: a deal d
 
 describe('a company deleted in the CRM, nothing else changed: the next incremental run', () => {
 	test('HubSpot: an archived company shared by two prospects brings both contacts (through the links: HubSpot unassociates it); Recreate makes one new company for both', async () => {
-		const run = new Run(CRMS.hubspot, store, new FieldFlow());
+		const run = new Run(CRMS.hubspot, store, new MemoryFieldFlow());
 		const linked = await firstSync(run, [prospect(1, 'Acme'), prospect(2, 'Acme'), prospect(3, 'Globex')]);
 		const since = sinceNow('hubspot');
 		const company = linked.get('pr_1')!.members.companies;
@@ -584,7 +518,7 @@ describe('a company deleted in the CRM, nothing else changed: the next increment
 		const crmRecords = await collect(listGroupChanges(run.a, run.spec, since, { ownersOfDeleted: ownersFromLinks(run) }));
 		expect(crmRecords.map((r) => r.id).sort()).toEqual(['pr_1', 'pr_2'].map((id) => linked.get(id)!.crmId).sort());
 		for (const r of crmRecords) expect(r.members?.companies).toBeUndefined();
-		await run.sync([], [], { crmRecords, onMemberDeleted: 'recreate' });
+		await run.sync([], crmRecords, { onMemberDeleted: 'recreate' });
 		const now = (await linkOf(run, 'pr_1')).members!.companies;
 		expect(now).toBeTruthy();
 		expect(now).not.toBe(company);
@@ -598,7 +532,7 @@ describe('a company deleted in the CRM, nothing else changed: the next increment
 	});
 
 	test('Pipedrive: an organization deleted is in no feed (v2 lists persons and organizations without a deleted filter; the persons keep their org_id): the prospect learns it when its person is read again', async () => {
-		const run = new Run(CRMS.pipedrive, store, new FieldFlow());
+		const run = new Run(CRMS.pipedrive, store, new MemoryFieldFlow());
 		const linked = await firstSync(run, [prospect(1, 'Acme')]);
 		const since = sinceNow('pipedrive');
 		const { crmId, members } = linked.get('pr_1')!;
@@ -611,7 +545,7 @@ describe('a company deleted in the CRM, nothing else changed: the next increment
 	});
 
 	test('Salesforce: an Account deleted takes its Contacts (cascade): the feed brings no group for them (their own deletion: When a Linked Record Is Deleted, on the prospect\'s next read)', async () => {
-		const run = new Run(CRMS.salesforce, store, new FieldFlow());
+		const run = new Run(CRMS.salesforce, store, new MemoryFieldFlow());
 		const linked = await firstSync(run, [prospect(1, 'Acme')]);
 		const since = sinceNow('salesforce');
 		await run.a.delete('Account', [linked.get('pr_1')!.members.Account]);
