@@ -5,18 +5,15 @@
  * `syncOnce` runs the two-way template's nodes once, as n8n would run them: read both sides →
  * FieldFlow Mapping → Conflict Resolver → writes → Record Results.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import { FieldFlow } from '../../nodes/FieldFlow/FieldFlow.node';
 import { FieldFlowConflictResolver } from '../../nodes/FieldFlowConflictResolver/FieldFlowConflictResolver.node';
 import { FieldFlowCrm } from '../../nodes/FieldFlowCrm/FieldFlowCrm.node';
 import { FieldFlowMapping } from '../../nodes/FieldFlowMapping/FieldFlowMapping.node';
 import { FieldFlowSyncStatus } from '../../nodes/FieldFlowSyncStatus/FieldFlowSyncStatus.node';
-import { openStore, type SyncStore } from '../../nodes/shared/store';
 import { sandboxCredentials, startSandboxes, type Sandboxes } from '../sandboxes';
 import { runNode, type RunNodeOptions } from './node-context';
+import { tempSqliteStore, type TempSqliteStore } from './temp-store';
 
 export const fieldflowNode = new FieldFlow();
 export const crmNode = new FieldFlowCrm();
@@ -29,6 +26,34 @@ export type SyncNodeType = typeof fieldflowNode | typeof crmNode | typeof mappin
 export const [TO_CRM, TO_FIELDFLOW, CONFLICT, UNCHANGED] = [0, 1, 2, 3];
 export const SINCE = '2000-01-01T00:00:00.000Z';
 
+export interface SandboxEnv {
+	readonly sb: Sandboxes;
+	/** Decrypted credential data by credential type, for the sandboxes. */
+	readonly credentials: Record<string, IDataObject>;
+	/** The node with the real ExecuteContext and the sandboxes' credentials: its outputs. */
+	run(type: SyncNodeType, parameters: INodeParameters, inputs?: INodeExecutionData[][], extra?: Pick<RunNodeOptions, 'continueOnFail' | 'typeVersion' | 'downstream'>): Promise<INodeExecutionData[][]>;
+}
+
+/** The four sandboxes, started once for the file (beforeAll, stopped afterAll), with their credentials. */
+export function sandboxEnv(): SandboxEnv {
+	let sb: Sandboxes;
+	let credentials: Record<string, IDataObject>;
+	beforeAll(async () => {
+		sb = await startSandboxes();
+		credentials = Object.fromEntries(sandboxCredentials(sb).map((c) => [c.type, c.data as IDataObject]));
+	});
+	afterAll(() => sb.stop());
+	return {
+		get sb() {
+			return sb;
+		},
+		get credentials() {
+			return credentials;
+		},
+		run: (type, parameters, inputs, extra = {}) => runNode({ type, parameters, inputs, credentials: credentials as never, ...extra }),
+	};
+}
+
 export interface NodeSyncEnvOptions {
 	/** The CRM sandbox reset before each test. */
 	crm: 'salesforce' | 'hubspot' | 'pipedrive';
@@ -38,57 +63,34 @@ export interface NodeSyncEnvOptions {
 	tmpPrefix: string;
 }
 
-export interface NodeSyncEnv {
-	readonly sb: Sandboxes;
-	/** Decrypted credential data by credential type, for the sandboxes. */
-	readonly credentials: Record<string, IDataObject>;
-	/** This test's store file (a fresh temp directory per test). */
-	readonly sqlitePath: string;
-	/** A connection to this test's store, for looking at what the nodes wrote. */
-	readonly store: SyncStore;
-	/** The node with the real ExecuteContext and the sandboxes' credentials: its outputs. */
-	run(type: SyncNodeType, parameters: INodeParameters, inputs?: INodeExecutionData[][], extra?: Pick<RunNodeOptions, 'continueOnFail' | 'typeVersion' | 'downstream'>): Promise<INodeExecutionData[][]>;
-}
+export type NodeSyncEnv = SandboxEnv & TempSqliteStore;
 
-/** Registers the file's hooks (beforeAll/afterAll: sandboxes; beforeEach/afterEach: store) and gives what they set up. */
+/**
+ * Registers the file's hooks (beforeAll/afterAll: the sandboxes; beforeEach: the FieldFlow and CRM
+ * sandboxes emptied, then a fresh store; afterEach: the store closed and removed) and gives what
+ * they set up.
+ */
 export function nodeSyncEnv(options: NodeSyncEnvOptions): NodeSyncEnv {
-	let sb: Sandboxes;
-	let credentials: Record<string, IDataObject>;
-	let dir: string;
-	let sqlitePath: string;
-	let store: SyncStore;
-
-	beforeAll(async () => {
-		sb = await startSandboxes();
-		credentials = Object.fromEntries(sandboxCredentials(sb).map((c) => [c.type, c.data as IDataObject]));
+	const sandboxes = sandboxEnv();
+	beforeEach(() => {
+		if (options.clearFieldflow ?? true) sandboxes.sb.fieldflow.clearData();
+		sandboxes.sb[options.crm].reset();
 	});
-	afterAll(() => sb.stop());
-	beforeEach(async () => {
-		if (options.clearFieldflow ?? true) sb.fieldflow.clearData();
-		sb[options.crm].reset();
-		dir = mkdtempSync(join(tmpdir(), options.tmpPrefix));
-		sqlitePath = join(dir, 'sync.sqlite');
-		store = await openStore({ kind: 'sqlite', path: sqlitePath });
-	});
-	afterEach(async () => {
-		await store.close();
-		rmSync(dir, { recursive: true, force: true });
-	});
-
+	const temp = tempSqliteStore(options.tmpPrefix);
 	return {
 		get sb() {
-			return sb;
+			return sandboxes.sb;
 		},
 		get credentials() {
-			return credentials;
+			return sandboxes.credentials;
 		},
 		get sqlitePath() {
-			return sqlitePath;
+			return temp.sqlitePath;
 		},
 		get store() {
-			return store;
+			return temp.store;
 		},
-		run: (type, parameters, inputs, extra = {}) => runNode({ type, parameters, inputs, credentials: credentials as never, ...extra }),
+		run: sandboxes.run,
 	};
 }
 

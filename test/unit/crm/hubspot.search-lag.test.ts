@@ -6,21 +6,12 @@
  * and runs one after another or overlapping create no duplicate contact (two-way template nodes in
  * process against the FieldFlow and HubSpot sandboxes).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
-import { FieldFlow } from '../../../nodes/FieldFlow/FieldFlow.node';
-import { FieldFlowConflictResolver } from '../../../nodes/FieldFlowConflictResolver/FieldFlowConflictResolver.node';
-import { FieldFlowCrm } from '../../../nodes/FieldFlowCrm/FieldFlowCrm.node';
-import { FieldFlowMapping } from '../../../nodes/FieldFlowMapping/FieldFlowMapping.node';
-import { FieldFlowSyncStatus } from '../../../nodes/FieldFlowSyncStatus/FieldFlowSyncStatus.node';
 import { HubSpotAdapter } from '../../../nodes/shared/crm/hubspot';
 import type { CrmRecord } from '../../../nodes/shared/crm/types';
-import { openStore, type SyncStore } from '../../../nodes/shared/store';
-import { sandboxCredentials, startSandboxes, type Sandboxes } from '../../sandboxes';
 import { HUBSPOT_SANDBOX_TOKEN } from '../../sandboxes';
-import { runNode } from '../../support/node-context';
+import { crmNode, fieldflowNode, mappingNode, resolverNode, sandboxEnv, statusNode } from '../../support/node-sync-env';
+import { tempSqliteStore } from '../../support/temp-store';
 
 delete process.env.HTTP_PROXY;
 delete process.env.HTTPS_PROXY;
@@ -30,26 +21,20 @@ delete process.env.https_proxy;
 const LAG = 30_000;
 const OVERLAP = 120_000; // Start Run's default overlap (2 minutes)
 
-let sb: Sandboxes;
-let credentials: Record<string, IDataObject>;
-beforeAll(async () => {
-	sb = await startSandboxes();
-	credentials = Object.fromEntries(sandboxCredentials(sb).map((c) => [c.type, c.data as IDataObject]));
-});
-afterAll(() => sb.stop());
+const env = sandboxEnv();
 beforeEach(() => {
-	sb.fieldflow.clearData();
-	sb.hubspot.reset();
-	sb.hubspot.clock.offsetMs = 0;
-	sb.hubspot.searchLagMs = LAG;
+	env.sb.fieldflow.clearData();
+	env.sb.hubspot.reset();
+	env.sb.hubspot.clock.offsetMs = 0;
+	env.sb.hubspot.searchLagMs = LAG;
 });
 
-const hs = () => new HubSpotAdapter({ accessToken: HUBSPOT_SANDBOX_TOKEN, baseUrl: sb.hubspot.url, ratePerSecond: 10_000, searchRatePerSecond: 10_000 });
+const hs = () => new HubSpotAdapter({ accessToken: HUBSPOT_SANDBOX_TOKEN, baseUrl: env.sb.hubspot.url, ratePerSecond: 10_000, searchRatePerSecond: 10_000 });
 /** Let time pass for the sandbox (its clock and its search index). */
 const pass = (ms: number) => {
-	sb.hubspot.clock.offsetMs += ms;
+	env.sb.hubspot.clock.offsetMs += ms;
 };
-const now = () => Date.now() + sb.hubspot.clock.offsetMs;
+const now = () => Date.now() + env.sb.hubspot.clock.offsetMs;
 async function changed(a: HubSpotAdapter, since: string, until?: number): Promise<CrmRecord[]> {
 	const out: CrmRecord[] = [];
 	for await (const p of a.listChangedSince('contacts', since, { fields: ['email', 'jobtitle'] })) out.push(...p.records.filter((r) => until === undefined || Date.parse(r.modifiedAt) < until));
@@ -61,7 +46,7 @@ describe('sandbox: the search index lags writes', () => {
 		const a = hs();
 		const [made] = await a.upsert('contacts', [{ ref: 'x', fields: { email: 'new@example.com', jobtitle: 'A' } }]);
 		const search = () =>
-			fetch(`${sb.hubspot.url}/crm/v3/objects/contacts/search`, { method: 'POST', headers: { authorization: `Bearer ${HUBSPOT_SANDBOX_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ filterGroups: [{ filters: [{ propertyName: 'email', operator: 'EQ', value: 'new@example.com' }] }], properties: ['jobtitle'] }) }).then((r) => r.json() as Promise<{ total: number; results: Array<{ properties: Record<string, string> }> }>);
+			fetch(`${env.sb.hubspot.url}/crm/v3/objects/contacts/search`, { method: 'POST', headers: { authorization: `Bearer ${HUBSPOT_SANDBOX_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ filterGroups: [{ filters: [{ propertyName: 'email', operator: 'EQ', value: 'new@example.com' }] }], properties: ['jobtitle'] }) }).then((r) => r.json() as Promise<{ total: number; results: Array<{ properties: Record<string, string> }> }>);
 		expect((await search()).total).toBe(0);
 		expect((await a.getByIds('contacts', [made.id!]))[0].fields.email).toBe('new@example.com');
 		pass(LAG);
@@ -77,11 +62,11 @@ describe('adapter under search lag', () => {
 	it('findDuplicates by email finds a contact created a moment ago (batch read by email, not search)', async () => {
 		const a = hs();
 		await a.upsert('contacts', [{ ref: 'x', fields: { email: 'Fresh@Example.com', firstname: 'Fresh' } }]);
-		sb.hubspot.resetCounters();
+		env.sb.hubspot.resetCounters();
 		const [m] = await a.findDuplicates('contacts', [{ ref: 'p1', email: 'FRESH@example.com' }]);
 		expect(m.matches.map((x) => [x.matchedOn, x.record?.fields.email])).toEqual([['email', 'fresh@example.com']]);
-		expect(sb.hubspot.calls.get('objects.batch.read')).toBe(1);
-		expect(sb.hubspot.calls.get('objects.search') ?? 0).toBe(0);
+		expect(env.sb.hubspot.calls.get('objects.batch.read')).toBe(1);
+		expect(env.sb.hubspot.calls.get('objects.search') ?? 0).toBe(0);
 		const [none] = await a.findDuplicates('contacts', [{ ref: 'p2', email: 'nobody@example.com' }]);
 		expect(none.matches).toEqual([]);
 	});
@@ -114,7 +99,7 @@ describe('adapter under search lag', () => {
 		await b.upsert('contacts', [{ ref: 'late', fields: { email: 'late@example.com', jobtitle: 'v1' } }]);
 		let cursor = '';
 		for await (const p of b.listChangedSince('contacts', undefined, {})) cursor = p.cursor;
-		const late = sb.hubspot.records('contacts').find((r) => r.properties.email === 'late@example.com')!;
+		const late = env.sb.hubspot.records('contacts').find((r) => r.properties.email === 'late@example.com')!;
 		expect(Date.parse(cursor)).toBeLessThan(Date.parse(late.properties.lastmodifieddate!));
 		pass(LAG);
 		const after = await changed(b, cursor);
@@ -123,26 +108,9 @@ describe('adapter under search lag', () => {
 });
 
 describe('two-way template runs under search lag (nodes in process)', () => {
-	const fieldflowNode = new FieldFlow();
-	const crmNode = new FieldFlowCrm();
-	const mappingNode = new FieldFlowMapping();
-	const resolverNode = new FieldFlowConflictResolver();
-	const statusNode = new FieldFlowSyncStatus();
 	const common = { crm: 'hubspot', object: 'contacts' };
-	let dir: string;
-	let sqlitePath: string;
-	let store: SyncStore;
-	beforeEach(async () => {
-		dir = mkdtempSync(join(tmpdir(), 'ff-hs-lag-'));
-		sqlitePath = join(dir, 'sync.sqlite');
-		store = await openStore({ kind: 'sqlite', path: sqlitePath });
-	});
-	afterEach(async () => {
-		await store.close();
-		rmSync(dir, { recursive: true, force: true });
-	});
-	const run = (type: FieldFlow | FieldFlowCrm | FieldFlowMapping | FieldFlowConflictResolver | FieldFlowSyncStatus, parameters: IDataObject, inputs?: INodeExecutionData[][], extra: { continueOnFail?: boolean; downstream?: Parameters<typeof runNode>[0]['downstream'] } = {}) =>
-		runNode({ type, parameters: parameters as never, inputs, credentials: credentials as never, ...extra });
+	const tmp = tempSqliteStore('ff-hs-lag-');
+	const { run } = env;
 
 	/** Read both sides, map, resolve: the outputs To CRM / To FieldFlow / Conflict / Unchanged. */
 	async function plan(): Promise<INodeExecutionData[][]> {
@@ -150,21 +118,21 @@ describe('two-way template runs under search lag (nodes in process)', () => {
 		const [crmRecords] = await run(crmNode, { ...common, operation: 'getChangedSince', since: '2000-01-01T00:00:00.000Z', returnAll: true, options: {} });
 		const [ffItems] = await run(mappingNode, { ...common, direction: 'toCrm' }, [ffRecords], { downstream: [{ type: resolverNode, toInput: 0 }] });
 		const [crmItems] = await run(mappingNode, { ...common, direction: 'toFieldflow' }, [crmRecords], { downstream: [{ type: resolverNode, toInput: 1 }] });
-		return run(resolverNode, { ...common, sqlitePath }, [ffItems, crmItems]);
+		return run(resolverNode, { ...common, sqlitePath: tmp.sqlitePath }, [ffItems, crmItems]);
 	}
 	async function write(outputs: INodeExecutionData[][]): Promise<IDataObject> {
 		const [crmWrites] = outputs[0].length ? await run(crmNode, { ...common, operation: 'upsert', fieldsToSend: 'autoMapInputData', options: {} }, [outputs[0]], { continueOnFail: true }) : [[]];
 		const [ffWrites] = outputs[1].length ? await run(fieldflowNode, { resource: 'prospect', operation: 'upsert' }, [outputs[1]], { continueOnFail: true }) : [[]];
-		const [[summary]] = await run(statusNode, { operation: 'recordResults', crm: 'hubspot', sqlitePath, recordOptions: { includeResults: true } }, [[...crmWrites, ...ffWrites, ...outputs[2], ...outputs[3]]]);
+		const [[summary]] = await run(statusNode, { operation: 'recordResults', crm: 'hubspot', sqlitePath: tmp.sqlitePath, recordOptions: { includeResults: true } }, [[...crmWrites, ...ffWrites, ...outputs[2], ...outputs[3]]]);
 		return summary.json;
 	}
 	const contactsByEmail = () => {
 		const by = new Map<string, number>();
-		for (const r of sb.hubspot.records('contacts')) by.set(String(r.properties.email), (by.get(String(r.properties.email)) ?? 0) + 1);
+		for (const r of env.sb.hubspot.records('contacts')) by.set(String(r.properties.email), (by.get(String(r.properties.email)) ?? 0) + 1);
 		return by;
 	};
 	const seed = () =>
-		sb.fieldflow.seed({
+		env.sb.fieldflow.seed({
 			prospects: [
 				{ id: 'pr_ada', company_name: 'Ada Analytics', contact_name: 'Ada Lovelace', email: 'ada@analytics.example', phone: '+1 555 0100', status: 'new' },
 				{ id: 'pr_ben', company_name: 'Ben Builders', contact_name: 'Ben Stone', email: 'ben@builders.example', phone: '+1 555 0200', status: 'new' },
@@ -173,20 +141,20 @@ describe('two-way template runs under search lag (nodes in process)', () => {
 
 	it('a create whose answer was lost, then a run within the lag: linked to the contact made, no duplicate, no queued error left', async () => {
 		seed();
-		sb.hubspot.injectFault({ kind: 'lostResponse', endpoint: 'objects.batch.create', method: 'POST', times: 1 });
+		env.sb.hubspot.injectFault({ kind: 'lostResponse', endpoint: 'objects.batch.create', method: 'POST', times: 1 });
 		await write(await plan());
-		expect(sb.hubspot.records('contacts').length).toBe(2);
-		expect((await store.getLinks('hubspot', 'contacts', { fieldflowIds: ['pr_ada', 'pr_ben'] })).filter((l) => l.crmId).length).toBe(0);
+		expect(env.sb.hubspot.records('contacts').length).toBe(2);
+		expect((await tmp.store.getLinks('hubspot', 'contacts', { fieldflowIds: ['pr_ada', 'pr_ben'] })).filter((l) => l.crmId).length).toBe(0);
 		// The next run, before HubSpot's search shows the two contacts.
 		pass(1_000);
 		await write(await plan());
 		expect([...contactsByEmail().values()]).toEqual([1, 1]);
-		const links = await store.getLinks('hubspot', 'contacts', { fieldflowIds: ['pr_ada', 'pr_ben'] });
+		const links = await tmp.store.getLinks('hubspot', 'contacts', { fieldflowIds: ['pr_ada', 'pr_ben'] });
 		expect(links.map((l) => [l.fieldflowId, l.status, !!l.crmId]).sort()).toEqual([
 			['pr_ada', 'synced', true],
 			['pr_ben', 'synced', true],
 		]);
-		expect((await store.listErrors({ crm: 'hubspot' })).filter((e) => e.state === 'open')).toEqual([]);
+		expect((await tmp.store.listErrors({ crm: 'hubspot' })).filter((e) => e.state === 'open')).toEqual([]);
 	});
 
 	it('two overlapping runs (both plan before either writes) and a third within the lag: one contact per prospect', async () => {
@@ -201,6 +169,6 @@ describe('two-way template runs under search lag (nodes in process)', () => {
 			['ada@analytics.example', 1],
 			['ben@builders.example', 1],
 		]);
-		expect((await store.listErrors({ crm: 'hubspot' })).filter((e) => e.state === 'open')).toEqual([]);
+		expect((await tmp.store.listErrors({ crm: 'hubspot' })).filter((e) => e.state === 'open')).toEqual([]);
 	});
 });

@@ -13,9 +13,6 @@
  */
 for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete process.env[k];
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from '@hubspot/api-client';
 import { Connection } from 'jsforce';
 import { FieldFlowCrm } from '../../../nodes/FieldFlowCrm/FieldFlowCrm.node';
@@ -25,9 +22,9 @@ import { HubSpotAdapter } from '../../../nodes/shared/crm/hubspot';
 import { PipedriveAdapter } from '../../../nodes/shared/crm/pipedrive';
 import { SalesforceAdapter } from '../../../nodes/shared/crm/salesforce';
 import type { CrmAdapter, MeetingInput, NoteInput, WriteResult } from '../../../nodes/shared/crm/types';
-import { openStore, type SyncStore } from '../../../nodes/shared/store';
 import { groupFixture } from '../../support/groups';
 import { runNode } from '../../support/node-context';
+import { tempSqliteStore } from '../../support/temp-store';
 import { HubSpotSandbox } from '../../sandboxes/hubspot';
 import { PipedriveSandbox } from '../../sandboxes/pipedrive';
 import { SalesforceSandbox } from '../../sandboxes/salesforce';
@@ -314,31 +311,20 @@ describe('nodes: Look Up Links outputs crmMembers; Log Meeting Activity and Add 
 	const TOKEN = 'pd-meetings-node-token-0123456789';
 	const sb = new PipedriveSandbox();
 	let base = '';
-	let dir: string;
-	let sqlitePath: string;
-	let store: SyncStore;
 
 	beforeAll(async () => {
 		base = await sb.start(0);
 		sb.setValidTokens([TOKEN]);
 	});
 	afterAll(() => sb.stop());
-	beforeEach(async () => {
-		sb.reset();
-		dir = mkdtempSync(join(tmpdir(), 'ff-meetings-node-'));
-		sqlitePath = join(dir, 'sync.sqlite');
-		store = await openStore({ kind: 'sqlite', path: sqlitePath });
-	});
-	afterEach(async () => {
-		await store.close();
-		rmSync(dir, { recursive: true, force: true });
-	});
+	beforeEach(() => sb.reset());
+	const tmp = tempSqliteStore('ff-meetings-node-');
 
 	test('one store read for all items; the activity and the note land on the person, its organization and its deal', async () => {
 		const a = new PipedriveAdapter({ apiToken: TOKEN, baseUrl: base, ratePerSecond: 0, retry: RETRY });
 		const g = await oneGroup(a, 'pipedrive', 'persons', ['organizations', 'deals']);
 		const alone = ok((await a.upsert('persons', [{ ref: 'p2', fields: { name: 'Solo Person' } }]))[0]);
-		await store.saveLinks([
+		await tmp.store.saveLinks([
 			{ crm: 'pipedrive', object: 'persons', fieldflowId: 'pr_1', crmId: g.id!, members: g.members, baseline: {}, status: 'synced' },
 			{ crm: 'pipedrive', object: 'persons', fieldflowId: 'pr_2', crmId: alone.id!, baseline: {}, status: 'synced' },
 		]);
@@ -350,7 +336,7 @@ describe('nodes: Look Up Links outputs crmMembers; Log Meeting Activity and Add 
 		const [looked] = await runNode({
 			type: new FieldFlowSyncStatus(),
 			typeVersion: 1.1,
-			parameters: { operation: 'lookUpLinks', crm: 'pipedrive', object: 'persons', sqlitePath, prospectId: '={{ $json.prospect_id }}', ifNotLinked: 'passThrough' },
+			parameters: { operation: 'lookUpLinks', crm: 'pipedrive', object: 'persons', sqlitePath: tmp.sqlitePath, prospectId: '={{ $json.prospect_id }}', ifNotLinked: 'passThrough' },
 			inputs: [meetings.map((json) => ({ json }))],
 		});
 		expect(looked.map((o) => o.json)).toEqual([
