@@ -33,6 +33,18 @@ export class MemoryFieldFlow {
 	}
 }
 
+/** A FieldFlow prospect as the engine tests put it in MemoryFieldFlow: `pr_<i>`, Contact<i> Person, qualified, 1000 × i. */
+export const prospect = (i: number, company: string | null, extra: Record<string, unknown> = {}) => ({
+	id: `pr_${i}`,
+	contact_name: `Contact${i} Person`,
+	email: `c${i}@example.com`,
+	phone: null,
+	company_name: company,
+	status: 'qualified',
+	estimated_value: 1000 * i,
+	...extra,
+});
+
 export interface EngineRunOptions {
 	onMemberDeleted?: MemberDeletedPolicy;
 	direction?: SyncDirection;

@@ -28,7 +28,7 @@ import type { LogEntry } from '../../../nodes/shared/sync/types';
 import { HubSpotSandbox } from '../../sandboxes/hubspot';
 import { PipedriveSandbox } from '../../sandboxes/pipedrive';
 import { SalesforceSandbox } from '../../sandboxes/salesforce';
-import { EngineRun, MemoryFieldFlow } from '../../support/engine-run';
+import { EngineRun, MemoryFieldFlow, prospect } from '../../support/engine-run';
 
 for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete process.env[k];
 
@@ -119,17 +119,6 @@ beforeEach(async () => {
 });
 afterEach(async () => {
 	await store.close();
-});
-
-const prospect = (i: number, company: string | null, extra: Record<string, unknown> = {}) => ({
-	id: `pr_${i}`,
-	contact_name: `Contact${i} Person`,
-	email: `c${i}@example.com`,
-	phone: null,
-	company_name: company,
-	status: 'qualified',
-	estimated_value: 1000 * i,
-	...extra,
 });
 
 /** The prospects synced once to the CRM (first sync: each created with its company and deal). */

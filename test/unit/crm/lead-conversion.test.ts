@@ -25,7 +25,7 @@ import { openStore, type SyncStore } from '../../../nodes/shared/store';
 import { OUTPUT, type Routed } from '../../../nodes/shared/sync/plan';
 import { parsePosition } from '../../../nodes/shared/keyset';
 import { SalesforceSandbox } from '../../sandboxes/salesforce';
-import { EngineRun, MemoryFieldFlow } from '../../support/engine-run';
+import { EngineRun, MemoryFieldFlow, prospect } from '../../support/engine-run';
 import { allPages } from '../../support/groups';
 
 for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy']) delete process.env[k];
@@ -56,16 +56,6 @@ afterEach(async () => {
 const adapter = () => new SalesforceAdapter({ baseUrl: sb.url, accessToken: sb.accessToken, retry: RETRY, ratePerSecond: 10_000 });
 const conn = () => new Connection({ instanceUrl: sb.url, accessToken: sb.accessToken, version: '62.0' });
 const writes = (routed: Routed[]) => routed.filter((r) => r.output === OUTPUT.toCrm || r.output === OUTPUT.toFieldflow);
-
-const prospect = (i: number, company: string) => ({
-	id: `pr_${i}`,
-	contact_name: `Contact${i} Person`,
-	email: `c${i}@example.com`,
-	phone: null,
-	company_name: company,
-	status: 'qualified',
-	estimated_value: 1000 * i,
-});
 
 /** Every record of the group feed after `since` (the CRM node's Get Changed Since), and the cursor it ends at. */
 async function feed(spec: GroupSpec, since: string): Promise<{ records: CrmRecord[]; cursor: string }> {
