@@ -9,8 +9,8 @@ import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData, I
 import { FieldFlowMapping } from '../../../nodes/FieldFlowMapping/FieldFlowMapping.node';
 import { buildMapping, TYPE_FROM_CRM } from '../../../nodes/shared/mapping/effective';
 import { SYNC_KEY } from '../../../nodes/shared/sync/protocol';
-import { sandboxCredentials, startSandboxes, type Sandboxes } from '../../sandboxes';
 import { buildContext } from '../../support/node-context';
+import { sandboxEnv } from '../../support/node-sync-env';
 
 delete process.env.HTTP_PROXY;
 delete process.env.HTTPS_PROXY;
@@ -18,14 +18,7 @@ delete process.env.http_proxy;
 delete process.env.https_proxy;
 
 const mappingNode = new FieldFlowMapping();
-let sb: Sandboxes;
-let credentials: Record<string, ICredentialDataDecryptedObject>;
-
-beforeAll(async () => {
-	sb = await startSandboxes();
-	credentials = Object.fromEntries(sandboxCredentials(sb).map((c) => [c.type, c.data as ICredentialDataDecryptedObject]));
-});
-afterAll(() => sb.stop());
+const env = sandboxEnv();
 
 const prospect = { id: 'pr_1', company_name: 'Acme', contact_name: 'Ada Lovelace', email: 'ada@acme.example', phone: '+1 555 0100', status: 'new', notes: 'Met at the fair', estimated_value: 1500, updated_at: '2026-01-01T00:00:00Z' };
 
@@ -35,7 +28,7 @@ async function run(parameters: INodeParameters, typeVersion?: number, input: IDa
 		type: mappingNode,
 		typeVersion,
 		parameters: { crm: 'salesforce', object: 'Lead', direction: 'toCrm', ...parameters },
-		credentials: { fieldFlowSalesforceApi: credentials.fieldFlowSalesforceApi },
+		credentials: { fieldFlowSalesforceApi: env.credentials.fieldFlowSalesforceApi as ICredentialDataDecryptedObject },
 		inputs: [input.map((json) => ({ json }))],
 	});
 	const [items] = (await type.execute!.call(context)) as INodeExecutionData[][];
