@@ -140,6 +140,15 @@ export class FieldFlowConflictResolver implements INodeType {
 				displayOptions: { show: { '@version': [{ _cnd: { gte: 1.2 } }] } },
 			},
 			{
+				displayName: 'Add Missing Linked Records',
+				name: 'addMissingMembers',
+				type: 'boolean',
+				default: false,
+				description:
+					"Whether to create a linked prospect's company and deal from its FieldFlow values when its link has none (the first run after Linked Records were added, or after upgrading from a version without them). The templates set it from Start Run, which knows. Off: a person the CRM keeps without a company or deal stays so until its values change.",
+				displayOptions: { show: { '@version': [{ _cnd: { gte: 1.2 } }] } },
+			},
+			{
 				displayName: 'Match By',
 				name: 'matchBy',
 				type: 'multiOptions',
@@ -224,7 +233,9 @@ export class FieldFlowConflictResolver implements INodeType {
 					strategy: this.getNodeParameter('conflictStrategy', 0) as ConflictStrategy,
 					notFound: this.getNodeParameter('onDeleted', 0) as NotFoundPolicy,
 					// Before 1.2: none (a member gone from the CRM only dropped out of the link).
-					...(this.getNode().typeVersion >= 1.2 ? { onMemberDeleted: this.getNodeParameter('onMemberDeleted', 0, 'unlink') as MemberDeletedPolicy } : {}),
+					...(this.getNode().typeVersion >= 1.2
+						? { onMemberDeleted: this.getNodeParameter('onMemberDeleted', 0, 'unlink') as MemberDeletedPolicy, addMissingMembers: this.getNodeParameter('addMissingMembers', 0, false) as boolean }
+						: {}),
 					matchBy: this.getNodeParameter('matchBy', 0, []) as MatchKey[],
 					bulkMatch: BULK_MATCH_COST[crm],
 				},

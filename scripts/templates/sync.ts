@@ -161,6 +161,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm, variant?: ObjectVar
 			// Start Run's Preview option (carried on the page item of a paged run).
 			preview: `={{ $('${paged ? 'Page or run?' : 'Start Run'}').first().json.preview === true }}`,
 			previewLimit: `={{ $('${paged ? 'Page or run?' : 'Start Run'}').first().json.previewLimit || 0 }}`,
+			...(info.groups ? { addMissingMembers: `={{ $('${paged ? 'Page or run?' : 'Start Run'}').first().json.linkedAdded === true }}` } : {}),
 			...store,
 		},
 		{ credentials: { ...FIELDFLOW_CREDENTIAL, ...crmCred } },

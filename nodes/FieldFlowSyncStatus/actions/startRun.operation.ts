@@ -104,7 +104,8 @@ export async function execute(this: IExecuteFunctions, { store, crm }: SyncStatu
 				crmSince: linkedDone ? since(crmCursor) : initial,
 				firstRun: !ffCursor && !crmCursor,
 				fullSync: full,
-				...(linkedObjects.length ? { linkedObjects } : {}),
+				// The first run with these Linked Records: the Conflict Resolver adds the members links lack.
+				...(linkedObjects.length ? { linkedObjects, linkedAdded: !linkedDone } : {}),
 				...(pageSize ? { pageSize, page: 1, phase: 'fieldflow', fieldflowAfter: '', done: false } : {}),
 				...(preview ? { preview: true, previewLimit: Math.max(0, Number(this.getNodeParameter('previewLimit', 0, 10)) || 0) } : {}),
 			},

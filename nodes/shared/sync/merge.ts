@@ -15,8 +15,9 @@
  * - Echo suppression: a value that equals the baseline (what the last sync wrote) is unchanged, so a
  *   two-way flow never loops.
  * - No link baseline yet (a pair matched by external id/email/name on the first sync), or a field
- *   the baseline lacks (mapped since the last sync): equal values are settled, a value on one side
- *   only fills the other side, two different values conflict.
+ *   the baseline lacks that both sides carry (mapped since the last sync): equal values are
+ *   settled, a value on one side only fills the other side, two different values conflict (for a
+ *   linked pair, the side changed since the last sync wins over a stale one).
  * - Stale reads (runs that overlap: two executions, queue-mode workers): a side whose record is no
  *   newer than the version the synced link last recorded for that side (link.fieldflowModifiedAt /
  *   crmModifiedAt) has not changed since, whatever its values: another run wrote the baseline after
@@ -271,9 +272,10 @@ function compareField(c: Comparing, out: Compared, f: string): void {
 	const bv = c.base[f];
 	let fChanged: boolean;
 	let cChanged: boolean;
-	// A field the link's baseline lacks was never synced for this pair (mapped since: Linked Records
-	// added, a custom mapping, a converted Lead's Opportunity): compared as on a first sync.
-	if (c.hasBase && f in c.base) {
+	// A field the link's baseline lacks, carried by both sides, was never synced for this pair (mapped
+	// since: a converted Lead's Opportunity, a custom mapping): compared as on a first sync. A side
+	// that does not carry it (a company or deal the CRM has none of) leaves it to the three-way rule.
+	if (c.hasBase && (f in c.base || !fHas || !cHas)) {
 		fChanged = !c.ffStale && fHas && !sameValue(fv, bv);
 		cChanged = !c.crmStale && cHas && !crmSame(f, cv, bv);
 	} else {

@@ -44,6 +44,12 @@ export interface PlanOptions {
 	 * Conflict Resolver before 1.2): the link just stops naming it, as before the setting existed.
 	 */
 	onMemberDeleted?: MemberDeletedPolicy;
+	/**
+	 * Record groups: the first run after Linked Records were added (Start Run's linkedAdded, or a
+	 * store from before groups): a linked prospect's company or deal the link never had is created
+	 * from its FieldFlow values. Other runs leave a person the CRM keeps without one as it is.
+	 */
+	addMissingMembers?: boolean;
 	/** Keys after the link (always first). */
 	matchBy: MatchKey[];
 }
@@ -349,9 +355,9 @@ export function applyMemberLosses(work: Work[], options: PlanOptions, decideOpts
 			if (now[m]) continue; // there (another company is a move, not a loss)
 			const gone = had[m] ?? had[detachedKey(m)];
 			if (!gone) {
-				// A member the link never had (a link made before record groups, whose first group run
-				// reads the CRM side whole): the prospect's values make it, as on a first sync.
-				if (options.direction === 'crmToFieldflow') continue;
+				// A member the link never had, on the first run after Linked Records were added (a link
+				// made before record groups): the prospect's values make it, as on a first sync.
+				if (!options.addMissingMembers || options.direction === 'crmToFieldflow') continue;
 				const add = memberPayload(w.ff, m);
 				if (!add) continue;
 				Object.assign(recreate.payload, add.payload);

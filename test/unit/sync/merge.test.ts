@@ -177,10 +177,16 @@ describe('decide(): a field the link baseline lacks (mapped since the last sync:
 	// The link recorded both versions read: a side no newer than its version is stale (unchanged since).
 	const synced = (): Link => ({ ...link(), fieldflowModifiedAt: '2026-11-24T10:00:00.000Z', crmModifiedAt: '2026-11-24T09:00:00.000Z' });
 
-	test('a value on FieldFlow only fills the CRM, though FieldFlow is unchanged since the last sync (the upgrade to record groups)', () => {
-		const got = decide({ fieldflow: ffRec({ ...BASE, estimated_value: 4000 }), crm: crmRec({ ...BASE }, { modifiedAt: '2026-11-24T09:00:00.000Z' }), link: synced() }, opts);
+	test("a value on FieldFlow only fills the CRM's empty field, though FieldFlow is unchanged since the last sync (a converted Lead's new Opportunity has no Amount)", () => {
+		const got = decide({ fieldflow: ffRec({ ...BASE, estimated_value: 4000 }), crm: crmRec({ ...BASE, estimated_value: null }, { modifiedAt: '2026-11-24T09:00:00.000Z' }), link: synced() }, opts);
 		expect(got.toCrm).toEqual({ estimated_value: 4000 });
 		expect(got.baseline).toEqual({ ...BASE, estimated_value: 4000 });
+	});
+
+	test('a CRM that does not carry the field (a person without a deal) gets nothing from a FieldFlow unchanged since the last sync: adding the deal is the plan\'s (addMissingMembers)', () => {
+		const got = decide({ fieldflow: ffRec({ ...BASE, status: 'new' }), crm: crmRec({ ...BASE }, { modifiedAt: '2026-11-24T09:00:00.000Z' }), link: synced() }, opts);
+		expect(got.action).toBe('unchanged');
+		expect(got.toCrm).toBeUndefined();
 	});
 
 	test('two values: the side changed since the last sync wins over the stale one (FieldFlow unchanged, the CRM edited after a Lead conversion)', () => {
