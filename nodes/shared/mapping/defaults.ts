@@ -24,6 +24,7 @@
  *   `public_description`. Salesforce Event has no outcome field (the adapter's logMeeting appends it
  *   to Description).
  */
+import { groupSpec } from '../crm/group/spec';
 import type { CrmName } from '../crm/types';
 import type { ValueMap } from '../sync/types';
 import type { MappingRule, ValueMaps } from './engine';
@@ -211,7 +212,8 @@ export function supportedObjects(crm: CrmName): string[] {
 export function defaultMappings(crm: CrmName, object: string, members: readonly string[] = []): MappingRule[] {
 	const t = TABLES[crm]?.[object];
 	const own = t ? t.map((m) => ({ ...m })) : [];
-	if (!members.length) return own;
+	// A Lead's Linked Records are its conversion's (crm/group spec.ts): the Lead keeps its own table.
+	if (!members.length || groupSpec(crm, object, members)?.convertsTo) return own;
 	// The person's own fields stay the person's: a shared company's phone is not each prospect's
 	// phone. Company Name is the company's (and names the deal).
 	const ownFields = new Set(own.map((m) => m.fieldflow));

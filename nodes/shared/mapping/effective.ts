@@ -65,9 +65,7 @@ export const CUSTOM_STATUS_MAP = 'customStatus';
 export function buildMapping(config: MappingConfig): EffectiveMapping {
 	const { crm, object } = config;
 	const members = config.members ?? [];
-	// A Lead's Linked Records are its conversion's (crm/group spec.ts): the Lead keeps its own table.
-	const convertsTo = groupSpec(crm, object, members)?.convertsTo;
-	const defaults = config.useDefaults ? defaultMappings(crm, object, convertsTo ? [] : members) : [];
+	const defaults = config.useDefaults ? defaultMappings(crm, object, members) : [];
 	const custom: MappingRule[] = [];
 	const ignored: string[] = [];
 	config.custom.forEach((row, i) => {
@@ -117,6 +115,8 @@ export function buildMapping(config: MappingConfig): EffectiveMapping {
 	const problems = validateMappings(mappings, { crm, valueMaps });
 	const out: EffectiveMapping = { crm, object, mappings, valueMaps, problems, ignored };
 	if (members.length) out.members = [...members];
+	// A Lead's Linked Records are its conversion's (crm/group spec.ts): the group it continues as.
+	const convertsTo = groupSpec(crm, object, members)?.convertsTo;
 	if (convertsTo) out.converted = buildMapping({ crm, object: convertsTo.primary, useDefaults: config.useDefaults, custom: [], statusOverrides: [], members });
 	return out;
 }
