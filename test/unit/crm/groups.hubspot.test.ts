@@ -62,6 +62,27 @@ beforeEach(() => sb.reset());
 describe('HubSpot record groups', () => {
 	const COMPANIES = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark'];
 
+	test('the token expires between the contacts and the deals: every group fails as auth expired, and the contacts written keep their ids and companies (a retry updates them, creates no second one)', async () => {
+		const a = adapter();
+		const inputs = Array.from({ length: 4 }, (_, i) => prospect(i + 1, COMPANIES[i % 2]));
+		// The third batch create (companies, contacts, then deals) is refused: 401, as an expired token.
+		sb.injectFault({ kind: 'auth', endpoint: 'objects.batch.create', times: 1, every: 3 });
+		const results = await writeGroups(a, spec, inputs);
+		expect(results.map((r) => [r.success, r.error?.kind])).toEqual(inputs.map(() => [false, 'auth_expired']));
+		const contacts = sb.records('contacts');
+		expect(contacts).toHaveLength(4);
+		expect(sb.records('deals')).toHaveLength(0);
+		expect(results.map((r) => r.id).sort()).toEqual(contacts.map((c) => c.id).sort());
+		for (const r of results) expect(await assocIds('contacts', r.id!, 'companies')).toEqual([r.members!.companies]);
+
+		// Reconnected: the retry of the same inputs, now with the ids, updates the contacts and adds the deals.
+		sb.clearFaults();
+		const retried = await writeGroups(a, spec, inputs.map((input, i) => ({ ...input, id: results[i].id, members: results[i].members })));
+		expect(retried.every((r) => r.success)).toBe(true);
+		expect(sb.records('contacts')).toHaveLength(4);
+		expect(sb.records('deals')).toHaveLength(4);
+	});
+
 	test('first write: 20 prospects over 6 companies → 6 companies, 20 contacts, 20 deals, all associated in the create calls', async () => {
 		const a = adapter();
 		const inputs = Array.from({ length: 20 }, (_, i) => prospect(i + 1, COMPANIES[i % 6]));

@@ -49,9 +49,16 @@ export async function writeGroups(a: CrmAdapter, spec: GroupSpec, inputs: WriteI
 		const { primary, byMember } = splitFields(spec, input.fields);
 		return { input, primary, byMember, members: { ...(input.members ?? {}) }, primaryId: input.id };
 	});
-	if (spec.company) await writeCompanies(a, spec, writes);
-	await writePrimaries(a, spec, writes);
-	if (spec.deal) await writeDeals(a, spec, writes);
+	try {
+		if (spec.company) await writeCompanies(a, spec, writes);
+		await writePrimaries(a, spec, writes);
+		if (spec.deal) await writeDeals(a, spec, writes);
+	} catch (error) {
+		// A whole call failed (the token expired between two steps, say): every group not finished
+		// fails with it, and what was written keeps its ids, so the retry updates it, never creates it twice.
+		const err = error instanceof SyncError ? error : new SyncError({ kind: 'unknown', message: (error as Error)?.message ?? String(error), cause: error });
+		for (const w of writes) w.error ??= err;
+	}
 	return writes.map((w) => {
 		const out: WriteResult = { ref: w.input.ref, success: !w.error, members: w.members };
 		if (w.primaryId) out.id = w.primaryId;
