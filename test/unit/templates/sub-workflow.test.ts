@@ -51,7 +51,7 @@ describe.each(CRMS)('%s Sync All Prospects (paged)', (crm) => {
 		expect(to('More pages?', 1)).toEqual(['Finish Run#0']);
 		expect(to('Page')).toEqual(['Page or run?#0']);
 		expect(to('Page or run?', 1)).toEqual(['Start Run#0']);
-		expect(to('Page or run?', 0).sort()).toEqual(['Collect results#4', 'FieldFlow: changed prospects#0', `${template.nodes.find((n) => n.name.endsWith(': changed ' + { salesforce: 'Leads', hubspot: 'Contacts', pipedrive: 'Persons' }[crm]))!.name}#0`].sort());
+		expect(to('Page or run?', 0).sort()).toEqual(['Collect results#4', 'FieldFlow: changed prospects#0', `${template.nodes.find((n) => n.type === 'n8n-nodes-fieldflow.fieldFlowCrm' && n.parameters.operation === 'getChangedSince')!.name}#0`].sort());
 		expect(to('Record Results')).toEqual(['Next Page#0']);
 		expect(template.nodes.find((n) => n.name === 'FieldFlow: changed prospects')!.parameters.options).toEqual({ pageSize: '={{ $json.pageSize }}', continueAfter: '={{ $json.fieldflowAfter }}', until: '={{ $json.startedAt }}' });
 		// Successful pages are not stored as executions (one per 2,000 prospects).
