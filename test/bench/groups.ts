@@ -291,3 +291,47 @@ export function importedFields(sb: Sandboxes, before: ProspectFields): { prospec
 	}
 	return out;
 }
+
+const HUBSPOT_STAGE: Record<string, string> = { new: 'appointmentscheduled', contacted: 'qualifiedtobuy', qualified: 'presentationscheduled', proposal: 'contractsent', won: 'closedwon', lost: 'closedlost' };
+
+/**
+ * `--import-only`: the CRM holds N groups from the start (seeded into the sandbox as the bulk sync
+ * would have written them, the seed's prospects `groupProspect`), FieldFlow is empty. HubSpot only
+ * so far: companies, contacts associated with their company, deals (stage from the default value
+ * map, amount, the default pipeline) associated with the contact and the company.
+ */
+export function seedCrmGroups(sb: Sandboxes, t: BenchTarget, n: number): ProspectFields {
+	if (t !== 'hubspot') throw new Error(`--import-only seeds HubSpot groups only (asked: ${t})`);
+	const c = companiesFor(n);
+	const companyId = (k: number) => String(70_000_000 + k);
+	const contactId = (i: number) => String(80_000_000 + i);
+	const expected: ProspectFields = new Map();
+	const chunk = 10_000;
+	for (let k = 1; k <= c; k += chunk) {
+		sb.hubspot.seed({ companies: Array.from({ length: Math.min(chunk, c - k + 1) }, (_, j) => ({ id: companyId(k + j), properties: { name: `Company ${k + j}` } })) });
+	}
+	for (let i0 = 1; i0 <= n; i0 += chunk) {
+		const ids = Array.from({ length: Math.min(chunk, n - i0 + 1) }, (_, j) => i0 + j);
+		const contacts = ids.map((i) => {
+			const p = groupProspect(i, n);
+			const co = ((i - 1) % c) + 1;
+			expected.set(String(p.email), { company_name: p.company_name, status: p.status, estimated_value: p.estimated_value });
+			const [first, ...rest] = String(p.contact_name).split(' ');
+			return { id: contactId(i), properties: { firstname: first, lastname: rest.join(' '), email: p.email, phone: p.phone }, associations: [{ toObjectType: 'companies', toId: companyId(co) }] };
+		});
+		const deals = ids.map((i) => {
+			const p = groupProspect(i, n);
+			const co = ((i - 1) % c) + 1;
+			return {
+				id: String(90_000_000 + i),
+				properties: { dealname: p.company_name, dealstage: HUBSPOT_STAGE[String(p.status)], amount: p.estimated_value, pipeline: 'default' },
+				associations: [
+					{ toObjectType: 'contacts', toId: contactId(i) },
+					{ toObjectType: 'companies', toId: companyId(co) },
+				],
+			};
+		});
+		sb.hubspot.seed({ contacts, deals });
+	}
+	return expected;
+}

@@ -61,7 +61,7 @@ import { CRM_OBJECT, bulkWorkflow, bulkWorkflowId, crmOf, runnerWorkflow, runner
 import { engineBench, type EngineResult } from './engine';
 import { naiveGroupSync, naiveSync } from './naive';
 import { byObject, countOf, instrument, type Counts } from './calls';
-import { GROUP_TARGETS, companiesFor, editOnePercent, expectedMembers, fieldflowRenamed, floorWrites, fieldflowState, groupProspect, importedFields, linkedCounts, liveCounts, type EditCounts } from './groups';
+import { GROUP_TARGETS, companiesFor, editOnePercent, expectedMembers, fieldflowRenamed, floorWrites, fieldflowState, groupProspect, importedFields, seedCrmGroups, linkedCounts, liveCounts, type EditCounts } from './groups';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { runtimeDir, nodeBinDir } = require('../../scripts/ensure-n8n.js') as { runtimeDir: (line: string) => string; nodeBinDir: (line: string) => string };
@@ -82,6 +82,8 @@ const LATENCY = Number(opt('latency') ?? 25);
 const CRMS = (opt('crm')?.split(',') ?? (GROUPS ? ['salesforce-contacts', 'salesforce', 'hubspot', 'pipedrive'] : ['salesforce', 'hubspot', 'pipedrive'])) as BenchTarget[];
 /** `--no-import`: skip the CRM → FieldFlow import after each groups scenario; `--import-max=<N>`: only up to this N. */
 const IMPORT_MAX = flag('no-import') ? 0 : Number(opt('import-max') ?? Infinity);
+/** `--import-only` (groups, HubSpot): the CRM seeded with N groups, FieldFlow empty; only the CRM → FieldFlow import runs. */
+const IMPORT_ONLY = flag('import-only');
 const THROTTLED = flag('throttled');
 const SIZES = opt('n')?.split(',').map((x) => Number(x.replace(/_/g, ''))) ?? (QUICK || THROTTLED ? [1000] : [1000, 10_000, 100_000]);
 /** Every N runs the naive baseline at N = 1,000 (`--naive-n=<N>` another size, once per target). */
@@ -433,6 +435,26 @@ class Bench {
 		return s;
 	}
 
+	/** `--import-only`: N groups seeded straight into the CRM sandbox, FieldFlow empty, one Sync All Prospects run. */
+	async importOnly(t: BenchTarget, n: number, s: Scenario, saved: () => void): Promise<void> {
+		const sb = this.sb;
+		for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.reset();
+		for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.latencyMs = LATENCY;
+		fs.rmSync(this.storePath(t), { force: true });
+		const expected = seedCrmGroups(sb, t, n);
+		// As if written before this run: the CRM records' times an hour back.
+		age(sb, 60 * 60_000);
+		log(`${GROUP_TARGETS[t].label}: CRM → FieldFlow import of ${n} groups seeded in the CRM (${companiesFor(n)} companies), FieldFlow empty…`);
+		const imp = await this.run(t, 'bulk');
+		s.import = { ...imp, imported: importedFields(sb, expected) };
+		if (imp.ok && s.import.imported.prospects !== n) {
+			s.import.ok = false;
+			s.import.error = `FieldFlow holds ${s.import.imported.prospects} prospects, expected ${n}`;
+		}
+		log(`  import: ${fmtCalls(imp.calls)} in ${sec(imp.wallMs)}, peak RSS ${imp.maxRssMb} MB (main process ${imp.maxRssMainMb} MB); by object ${fmtObjects(imp.calls.byObject)}; ${JSON.stringify(s.import.imported)}${imp.ok ? '' : `; failed: ${(imp.error ?? '').slice(-1500)}`}`);
+		saved();
+	}
+
 	/** Edit k CRM records (phone) through the CRM's own API, then clear the counters. */
 	private async editCrm(target: BenchTarget, k: number): Promise<void> {
 		const crm = crmOf(target);
@@ -758,7 +780,7 @@ async function main(): Promise<void> {
 		// Sizes outer, CRMs inner: every CRM at 1,000 first, the largest runs last.
 		for (const n of SIZES) {
 			for (const crm of CRMS) {
-				if (n === NAIVE_N && !flag('no-naive') && !THROTTLED) {
+				if (n === NAIVE_N && !flag('no-naive') && !THROTTLED && !IMPORT_ONLY) {
 					const sb = bench.sb;
 					for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.reset();
 					for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.latencyMs = LATENCY;
@@ -789,7 +811,8 @@ async function main(): Promise<void> {
 					// Saved after each phase: a run stopped at a large N keeps the phases it finished.
 					s = { crm, n };
 					results.scenarios.push(s);
-					await bench.groupScenario(crm, n, s, save);
+					if (IMPORT_ONLY) await bench.importOnly(crm, n, s, save);
+					else await bench.groupScenario(crm, n, s, save);
 				} else {
 					s = await bench.scenario(crm, n);
 					results.scenarios.push(s);
