@@ -89,16 +89,9 @@ export function crmInfo(crm: Crm, variant?: ObjectVariant): CrmInfo {
 /** How the canvas names each member object a template can link (Start Run's Linked Records). */
 const MEMBER_LABELS: Record<string, string> = { organizations: 'Organizations', companies: 'Companies', deals: 'Deals', Account: 'Accounts', Opportunity: 'Opportunities' };
 
-/** The records a template's CRM nodes read and write, for node names: "Contacts, Companies, Deals"; a Lead's members are its conversion's. */
-export function groupLabel(info: CrmInfo): string {
-	if (!info.linked.length) return info.objectLabel;
-	const members = info.linked.map((m) => MEMBER_LABELS[m] ?? m).join(', ');
-	return info.object === 'Lead' ? `${info.objectLabel} (converted: Contacts, ${members})` : `${info.objectLabel}, ${members}`;
-}
-
 /**
- * The note shown under a CRM write node on the canvas (n8n's node Notes, "Display Note in Flow"; the
- * canvas shows about 25 characters): the linked records it writes besides the person.
+ * The note shown under a template's CRM read and write nodes on the canvas (n8n's node Notes,
+ * "Display Note in Flow"; the canvas shows about 25 characters): the linked records besides the person.
  */
 export function groupNote(info: CrmInfo): Record<string, unknown> {
 	if (!info.linked.length) return {};

@@ -25,7 +25,7 @@
  * so every prospect was matched to an existing CRM record by email before CRM-only records are
  * created in FieldFlow. Cursors still move only in Finish Run, after the last page.
  */
-import { Builder, EXECUTE, FIELDFLOW_CREDENTIAL, P, PUBLISH, CONFLICT_RESOLVER_VERSION, STORE, SYNC_STATUS_VERSION, crmCredential, crmInfo, groupLabel, groupNote, ifTrue, stableId, templateKey, type Crm, type ObjectVariant, type Workflow } from './lib';
+import { Builder, EXECUTE, FIELDFLOW_CREDENTIAL, P, PUBLISH, CONFLICT_RESOLVER_VERSION, STORE, SYNC_STATUS_VERSION, crmCredential, crmInfo, groupNote, ifTrue, stableId, templateKey, type Crm, type ObjectVariant, type Workflow } from './lib';
 
 export { SALESFORCE_CONTACTS, type ObjectVariant } from './lib';
 
@@ -206,7 +206,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm, variant?: ObjectVar
 		b.connect(entry.node, ffRead, entry.output);
 		b.connect(ffRead, map, 0, 0);
 	}
-	const crmReadName = `${info.label}: changed ${groupLabel(info)}`;
+	const crmReadName = `${info.label}: changed ${info.objectLabel}`;
 	if (readsCrm) {
 		const crmRead = b.add(
 			crmReadName,
@@ -215,7 +215,7 @@ export function buildSyncTemplate(t: SyncTemplate, crm: Crm, variant?: ObjectVar
 			[220, 220 + dy],
 			// With Linked Records, deleted companies and deals are traced to their prospects through the store's links (HubSpot drops an archived record's associations).
 			{ crm, operation: 'getChangedSince', object: info.object, since: crmSince, returnAll: true, ...(info.groups ? { ownersFromStore: true, ...store } : {}), options: { ...crmPage, ...linked } },
-			{ credentials: crmCred, alwaysOutputData: true },
+			{ credentials: crmCred, alwaysOutputData: true, ...groupNote(info) },
 		);
 		b.connect(entry.node, crmRead, entry.output);
 		b.connect(crmRead, map, 0, mapDirection === 'both' ? 1 : 0);
