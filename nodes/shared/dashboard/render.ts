@@ -281,12 +281,10 @@ export function objectWords(object: string): string {
 }
 
 /**
- * The records a CRM's synced links stand for, by type, in words: each primary object, then its
- * group's members (company, then deal), then any other member object ("Persons 20, Organizations 6,
- * Deals 20"). Empty when no link names a member (the per-type list says it all then).
+ * The records a CRM's synced links stand for, by type: each primary object, then its group's
+ * members (company, then deal), then any other member object, with their counts.
  */
-export function recordsByType(crm: string, syncedByType: Record<string, number>, membersByType: Record<string, number> = {}): string {
-	if (!Object.keys(membersByType).length) return '';
+export function syncedRecords(crm: string, syncedByType: Record<string, number>, membersByType: Record<string, number> = {}): Array<{ type: string; count: number }> {
 	const order: string[] = [];
 	const primaries = Object.keys(syncedByType).sort((a, b) => a.localeCompare(b));
 	for (const p of primaries) {
@@ -294,7 +292,15 @@ export function recordsByType(crm: string, syncedByType: Record<string, number>,
 		for (const m of groupMembers(crm as CrmName, p)) if (m in membersByType && !order.includes(m)) order.push(m);
 	}
 	for (const m of Object.keys(membersByType).sort((a, b) => a.localeCompare(b))) if (!order.includes(m)) order.push(m);
-	return order.map((t) => `${objectWords(t)} ${(syncedByType[t] ?? 0) + (membersByType[t] ?? 0)}`).join(', ');
+	return order.map((type) => ({ type, count: (syncedByType[type] ?? 0) + (membersByType[type] ?? 0) }));
+}
+
+/** syncedRecords in words, where links name members: "Persons 20, Organizations 6, Deals 20" (else empty). */
+export function recordsByType(crm: string, syncedByType: Record<string, number>, membersByType: Record<string, number> = {}): string {
+	if (!Object.keys(membersByType).length) return '';
+	return syncedRecords(crm, syncedByType, membersByType)
+		.map((r) => `${objectWords(r.type)} ${r.count}`)
+		.join(', ');
 }
 
 function directionLabel(d: string, crmLabel: string): string {
@@ -327,11 +333,10 @@ export function renderDashboard(d: DashboardData): string {
 
 	const crmSection = (c: DashboardCrm) => {
 		const synced = Object.values(c.syncedByType).reduce((a, b) => a + b, 0);
-		const byType = Object.entries(c.syncedByType)
-			.sort(([a], [b]) => a.localeCompare(b))
-			.map(([type, n]) => `<li data-testid="synced-${esc(type)}">${esc(type)}: <b>${esc(n)}</b></li>`)
+		// Every record the synced links stand for, in words: the people, then their companies and deals.
+		const byType = syncedRecords(c.crm, c.syncedByType, c.membersByType)
+			.map((r) => `<li data-testid="synced-${esc(r.type)}">${esc(objectWords(r.type))}: <b>${esc(r.count)}</b></li>`)
 			.join('');
-		const records = recordsByType(c.crm, c.syncedByType, c.membersByType);
 		const card = (label: string, value: unknown, testId: string, extra = '') =>
 			`<div class="card" data-testid="${esc(testId)}"><div class="label">${label}</div><div class="value">${esc(value)}</div>${extra}</div>`;
 		const retryAll =
@@ -341,7 +346,7 @@ export function renderDashboard(d: DashboardData): string {
 		return `<section class="crm" data-crm="${esc(c.crm)}" data-testid="crm-${esc(c.crm)}"><h2>${esc(c.label)} <span class="conn ${c.connected ? 'on' : 'off'}">${c.connected ? 'Connected' : 'Disconnected: no new syncing'}</span> ${retryAll}</h2>
 <div class="cards" data-testid="cards">${[
 			card('Last sync', when(c.lastSyncAt), 'last-sync'),
-			card(labelled('synced'), synced, 'count-synced', (byType ? `<ul class="types">${byType}</ul>` : '') + (records ? `<div class="records" data-testid="records-by-type">${esc(records)}</div>` : '')),
+			card(labelled('synced'), synced, 'count-synced', byType ? `<ul class="types" data-testid="records-by-type">${byType}</ul>` : ''),
 			card(labelled('pending'), c.pending, 'count-pending'),
 			card(labelled('conflict'), c.conflictCount, 'count-conflicts'),
 			card(labelled('error'), c.errorCount, 'count-errors'),
@@ -412,7 +417,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans
 header{background:#1f3a5f;color:#fff;padding:14px 24px}header h1{margin:0;font-size:20px}header .sub{opacity:.8;font-size:12px}
 main{padding:16px 24px}section{background:#fff;border-radius:8px;box-shadow:0 1px 2px rgba(0,0,0,.08);padding:12px 16px;margin-bottom:16px}
 h2{font-size:16px;margin:0 0 8px;display:flex;align-items:center;gap:8px;flex-wrap:wrap}.cards{display:flex;gap:12px;flex-wrap:wrap}.card{flex:1 1 160px;background:#fafbfc;border:1px solid #e6e8ec;border-radius:8px;padding:10px 14px}
-.card .label{font-size:12px;color:#5a6270;display:flex;align-items:center;gap:4px}.card .value{font-size:22px;font-weight:600}.card[data-testid="last-sync"] .value{font-size:15px;padding-top:6px}.types{margin:4px 0 0;padding-left:18px;font-size:12px}.records{margin-top:4px;font-size:12px;color:#5a6270}
+.card .label{font-size:12px;color:#5a6270;display:flex;align-items:center;gap:4px}.card .value{font-size:22px;font-weight:600}.card[data-testid="last-sync"] .value{font-size:15px;padding-top:6px}.types{margin:4px 0 0;padding-left:18px;font-size:12px}
 .conn{font-size:12px;font-weight:400;border-radius:10px;padding:0 8px}.conn.on{background:#dafbe1;color:#1a7f37}.conn.off{background:#fff1e5;color:#9b5c00}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;border-bottom:1px solid #e6e8ec;padding:6px 8px;vertical-align:top}th{background:#fafbfc}
 .icon{vertical-align:-3px;flex:none}.status{white-space:nowrap}.who .company{color:#5a6270}.who .company::before{content:"· "}.where{font-size:12px}.id{color:#5a6270}

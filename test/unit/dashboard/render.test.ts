@@ -44,7 +44,7 @@ describe('dashboard page', () => {
 		expect(html).toMatch(/data-testid="count-conflicts"><div class="label"><svg [^>]*data-icon="conflict"[^]*?<\/svg> Conflict<\/div><div class="value">1<\/div>/);
 		expect(html).toMatch(/data-testid="count-errors"><div class="label"><svg [^>]*data-icon="error"[^]*?<\/svg> Error<\/div><div class="value">1<\/div>/);
 		expect(html).toContain('2026-11-24 09:55:00 UTC');
-		expect(html).toMatch(/data-testid="synced-Contact">Contact: <b>3<\/b>/);
+		expect(html).toMatch(/data-testid="synced-Contact">Contacts: <b>3<\/b>/);
 		expect(html).toContain('Fix the record, then retry.');
 		expect(html).toContain('data-status="error"');
 	});
@@ -124,7 +124,7 @@ describe('dashboard page', () => {
 		expect(html).toMatch(/<section class="crm" data-crm="salesforce"[^]*?data-testid="count-errors"><div class="label">[^]*?<div class="value">1<\/div>/);
 		const hs = /<section class="crm" data-crm="hubspot"[^]*?<\/section>/.exec(html)![0];
 		expect(hs).toContain('Disconnected: no new syncing');
-		expect(hs).toContain('data-testid="synced-contacts">contacts: <b>4</b>');
+		expect(hs).toContain('data-testid="synced-contacts">Contacts: <b>4</b>');
 		expect(hs).toContain('Retry all HubSpot errors');
 		expect(html).toContain('Errors (2)');
 		const hsError = /<tr data-testid="error-row" data-error-id="9" data-crm="hubspot">[^]*?<\/tr>/.exec(html)![0];
@@ -192,16 +192,19 @@ describe('dashboard page', () => {
 		const pd = /<section class="crm" data-crm="pipedrive"[^]*?<\/section>/.exec(html)![0];
 		// The total stays the prospects (synced links); the member records are listed with them, company first.
 		expect(pd).toMatch(/data-testid="count-synced">[^]*?<div class="value">20<\/div>/);
-		expect(pd).toContain('<div class="records" data-testid="records-by-type">Persons 20, Organizations 6, Deals 20</div>');
+		// One list in words: the people, then their organizations and deals.
+		expect(pd).toContain(
+			'<ul class="types" data-testid="records-by-type"><li data-testid="synced-persons">Persons: <b>20</b></li><li data-testid="synced-organizations">Organizations: <b>6</b></li><li data-testid="synced-deals">Deals: <b>20</b></li></ul>',
+		);
 		expect(recordsByType('salesforce', { Contact: 20, Lead: 3 }, { Opportunity: 20, Account: 6 })).toBe('Contacts 20, Accounts 6, Opportunities 20, Leads 3');
 		expect(recordsByType('hubspot', { contacts: 20 }, { deals: 20, companies: 6 })).toBe('Contacts 20, Companies 6, Deals 20');
 		expect(objectWords('Opportunity')).toBe('Opportunities');
-		// Without groups nothing is added to the card (the per-type list says it all).
+		// Without groups the list is the primaries alone, and the summary line (Get Dashboard) is empty.
 		expect(recordsByType('salesforce', { Lead: 12 }, {})).toBe('');
-		expect(renderDashboard(data())).not.toContain('records-by-type');
+		expect(renderDashboard(data())).not.toContain('synced-Account');
 		// Escaped like every value.
 		const evil = renderDashboard(data({ crms: [{ ...pipedrive, membersByType: { '<b>x</b>': 1 } }] }));
-		expect(evil).toContain('Persons 20, &lt;b&gt;x&lt;/b&gt;s 1');
+		expect(evil).toContain('<li data-testid="synced-&lt;b&gt;x&lt;/b&gt;">&lt;b&gt;x&lt;/b&gt;s: <b>1</b></li>');
 		expect(evil).not.toContain('<b>x</b>');
 	});
 });
