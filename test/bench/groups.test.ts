@@ -8,7 +8,7 @@ import { sandboxCredentials, startSandboxes, type Sandboxes } from '../sandboxes
 import { createAdapter } from '../../nodes/shared/crm';
 import { byObject, countOf, instrument, isWrite } from './calls';
 import { naiveGroupSync } from './naive';
-import { GROUP_TARGETS, companiesFor, editOnePercent, expectedMembers, fieldflowRenamed, floorWrites, groupProspect, linkedCounts, liveCounts } from './groups';
+import { GROUP_TARGETS, companiesFor, editOnePercent, expectedMembers, fieldflowRenamed, floorWrites, groupProspect, linkedCounts, liveCounts, seedCrmGroups } from './groups';
 import { crmOf, type BenchTarget } from './workflow';
 
 let sb: Sandboxes;
@@ -102,4 +102,17 @@ describe.each(['salesforce-contacts', 'salesforce', 'hubspot', 'pipedrive'] as B
 		else for (const m of g.members.filter((x) => x.role !== 'junction')) expect(writes[m.object]).toBe(1);
 		expect(fieldflowRenamed(sb)).toBe(0);
 	});
+});
+
+test('--import-only: N HubSpot groups seeded in the CRM as the bulk would write them, each deal and contact associated', () => {
+	for (const x of [sb.fieldflow, sb.hubspot]) x.reset();
+	const expected = seedCrmGroups(sb, 'hubspot', N);
+	const g = GROUP_TARGETS.hubspot;
+	expect(liveCounts(sb, g)).toEqual(expectedMembers(g, N));
+	for (const v of Object.values(linkedCounts(sb, g))) expect(v).toBe(N);
+	expect(expected.size).toBe(N);
+	expect(expected.get('pat4@company4.example')).toEqual({ company_name: 'Company 4', status: 'won', estimated_value: 3000 });
+	const deal = sb.hubspot.tables.deals.live().find((r) => r.id === '90000004')!;
+	expect(deal.data).toMatchObject({ dealstage: 'closedwon', dealname: 'Company 4' });
+	expect(() => seedCrmGroups(sb, 'pipedrive', N)).toThrow(/HubSpot groups only/);
 });
