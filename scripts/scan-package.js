@@ -106,17 +106,17 @@ const ACCEPTED = [
 	},
 	{
 		rule: '@n8n/community-nodes/no-credential-reuse',
-		file: /nodes\/(FieldFlowMapping|FieldFlowConflictResolver|FieldFlowSyncStatus)\/.*\.node\.ts$/,
-		why: 'The PostgreSQL sync store (queue mode) uses n8n\'s built-in "postgres" credential instead of a copy of it.',
+		file: /nodes\/(FieldFlowMapping|FieldFlowConflictResolver|FieldFlowSyncStatus|FieldFlowCrm)\/.*\.node\.ts$/,
+		why: 'The PostgreSQL sync store (queue mode) uses n8n\'s built-in "postgres" credential instead of a copy of it (the CRM node for Get Changed Since\'s "Look Up Deleted Members in the Sync Store").',
 	},
 	{
 		rule: '@n8n/community-nodes/valid-credential-references',
-		file: /nodes\/(FieldFlowMapping|FieldFlowConflictResolver|FieldFlowSyncStatus)\/.*\.node\.ts$/,
+		file: /nodes\/(FieldFlowMapping|FieldFlowConflictResolver|FieldFlowSyncStatus|FieldFlowCrm)\/.*\.node\.ts$/,
 		why: 'Same: n8n\'s built-in "postgres" credential.',
 	},
 	{
 		rule: 'n8n-nodes-base/node-class-description-credentials-name-unsuffixed',
-		file: /nodes\/(FieldFlowMapping|FieldFlowConflictResolver|FieldFlowSyncStatus)\/.*\.node\.ts$/,
+		file: /nodes\/(FieldFlowMapping|FieldFlowConflictResolver|FieldFlowSyncStatus|FieldFlowCrm)\/.*\.node\.ts$/,
 		why: 'Same: n8n\'s built-in credential is named "postgres" (no -Api suffix).',
 	},
 	{
