@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { DEMO_OWNER, REPO_ROOT, freePort } from './harness';
+import { freePortRange } from '../support/net';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = path.join(REPO_ROOT, 'docs', 'dashboard.png');
@@ -21,7 +22,8 @@ const EMOJI = /[\u{1F000}-\u{1FAFF}\u{2600}-\u{27BF}\u{2B00}-\u{2BFF}\u{2300}-\u
 describe('npm run demo', () => {
 	it('starts n8n with our nodes, every credential and template; the dashboard signs in with the printed login, names a rejected record, and Retry clears it once fixed', async () => {
 		const port = await freePort();
-		const sandboxBase = 20000 + Math.floor(Math.random() * 20000);
+		// The demo's sandboxes listen on base … base + 6 (FieldFlow, the three CRMs, their sign-in pages).
+		const sandboxBase = await freePortRange(7);
 		const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/demo.ts'], {
 			cwd: REPO_ROOT,
 			env: { ...process.env, DEMO_PORT: String(port), SANDBOX_BASE_PORT: String(sandboxBase) },
@@ -152,8 +154,12 @@ describe('npm run demo', () => {
 		} finally {
 			await context?.close();
 			fs.rmSync(userDataDir, { recursive: true, force: true });
-			child.kill('SIGTERM');
-			await new Promise((r) => child.once('exit', r));
+			// A demo that already stopped (a failed start) has no exit left to wait for.
+			if (child.exitCode === null && child.signalCode === null) {
+				const exited = new Promise((r) => child.once('exit', r));
+				child.kill('SIGTERM');
+				await exited;
+			}
 		}
 	}, 480_000);
 });
