@@ -92,3 +92,27 @@ export async function* keysetPages(feed: AsyncIterable<ChangePage>, window: Keys
 	take(out);
 	if (out.length || !yielded) yield { records: out, cursor: finalCursor !== undefined && finalCursor > high ? finalCursor : high };
 }
+
+/**
+ * A change feed with its deletions after it: the live feed (by keyset when `options` ask for a page,
+ * records of one modification time in id order), then, when `deletions` is given, the deleted
+ * records since the live feed's last cursor. In a keyset page the deletions (no place in the
+ * (time, id) order) come unordered, and only once the live feed has ended within the page.
+ */
+export async function* liveThenDeleted(
+	live: AsyncIterable<ChangePage>,
+	options: ListOptions,
+	deletions: ((cursor: string) => AsyncIterable<ChangePage>) | undefined,
+	start: string,
+): AsyncGenerator<ChangePage> {
+	let cursor = start;
+	const keyset = isKeysetRead(options);
+	let read = 0;
+	for await (const page of keyset ? keysetPages(live, keysetWindow(options)) : live) {
+		read += page.records.length;
+		cursor = page.cursor;
+		yield page;
+	}
+	if (!deletions || (keyset && options.limit !== undefined && read >= options.limit)) return;
+	for await (const page of deletions(cursor)) yield keyset ? { ...page, unordered: true } : page;
+}

@@ -7,31 +7,13 @@
 import chunk from 'lodash/chunk';
 import { SyncError } from '../../errors';
 import type { ChangePage, CrmRecord, DuplicateCriteria, DuplicateMatch, ListOptions } from '../types';
-import { isKeysetRead, keysetPages, keysetWindow } from '../keyset';
+import { liveThenDeleted } from '../keyset';
 import { DEFAULT_FIELDS, HUBSPOT_BATCH_SIZE, HUBSPOT_SEARCH_CAP, HUBSPOT_SEARCH_LIMIT, modifiedProperty, uniqueList, type HubSpotClient, type RawObject, type SearchFilter } from './client';
 
-export async function* listChangedSince(hs: HubSpotClient, object: string, since: string | undefined, options: ListOptions = {}): AsyncGenerator<ChangePage> {
-	let cursor = since ?? '';
-	if (!isKeysetRead(options)) {
-		for await (const page of changeFeed(hs, object, since, options)) {
-			cursor = page.cursor;
-			yield page;
-		}
-		if (options.includeDeleted) yield* archivedSince(hs, object, since, options, cursor);
-		return;
-	}
-	// A keyset page: search sorts on one property only, so keysetPages puts records of one
-	// modification time in id order. Archived records (no place in that order) come after the
-	// live feed, unordered, only once it has ended within the page.
-	let read = 0;
-	for await (const page of keysetPages(changeFeed(hs, object, since, options), keysetWindow(options))) {
-		read += page.records.length;
-		cursor = page.cursor;
-		yield page;
-	}
-	if (options.includeDeleted && !(options.limit !== undefined && read >= options.limit)) {
-		for await (const page of archivedSince(hs, object, since, options, cursor)) yield { ...page, unordered: true };
-	}
+export function listChangedSince(hs: HubSpotClient, object: string, since: string | undefined, options: ListOptions = {}): AsyncGenerator<ChangePage> {
+	// A keyset page: search sorts on one property only, so records of one modification time are put
+	// in id order (liveThenDeleted); archived records come after the live feed.
+	return liveThenDeleted(changeFeed(hs, object, since, options), options, options.includeDeleted ? (cursor) => archivedSince(hs, object, since, options, cursor) : undefined, since ?? '');
 }
 
 /**

@@ -6,32 +6,15 @@
 import { chunk, uniqBy } from 'lodash';
 import { SyncError } from '../../errors';
 import type { ChangePage, CrmRecord, DuplicateCriteria, DuplicateMatch, ListOptions, RelatedQuery } from '../types';
-import { isKeysetRead, keysetPages, keysetWindow } from '../keyset';
+import { liveThenDeleted } from '../keyset';
 import { IDS_MAX, PAGE_MAX, listShape, type PipedriveClient, type PipedriveObject } from './client';
 
 export async function* listChangedSince(pd: PipedriveClient, object: string, since: string | undefined, options: ListOptions = {}): AsyncGenerator<ChangePage> {
+	// A keyset page: one sort_by, so records of one update_time are put in id order (liveThenDeleted);
+	// deleted deals (a list of their own) come after the live feed, as HubSpot's archived records do.
 	const withDeleted = !!options.includeDeleted && pd.obj(object) === 'deals';
-	let cursor = since ? new Date(since).toISOString() : new Date(0).toISOString();
-	if (!isKeysetRead(options)) {
-		for await (const page of changeFeed(pd, object, since, options)) {
-			cursor = page.cursor;
-			yield page;
-		}
-		if (withDeleted) yield* deletedDeals(pd, since, options, cursor);
-		return;
-	}
-	// A keyset page: one sort_by, so records of one update_time are put in id order by keysetPages.
-	// Deleted deals (a list of their own) come after the live feed, unordered, once it has ended
-	// within the page (as HubSpot's archived records do).
-	let read = 0;
-	for await (const page of keysetPages(changeFeed(pd, object, since, options), keysetWindow(options))) {
-		read += page.records.length;
-		cursor = page.cursor;
-		yield page;
-	}
-	if (withDeleted && !(options.limit !== undefined && read >= options.limit)) {
-		for await (const page of deletedDeals(pd, since, options, cursor)) yield { ...page, unordered: true };
-	}
+	const start = since ? new Date(since).toISOString() : new Date(0).toISOString();
+	yield* liveThenDeleted(changeFeed(pd, object, since, options), options, withDeleted ? (cursor) => deletedDeals(pd, since, options, cursor) : undefined, start);
 }
 
 /**
