@@ -144,7 +144,7 @@ const EXPECTED: Record<FieldType, string> = {
 	other: 'a value',
 };
 
-const isEmpty = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+export const isEmpty = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 
 /**
  * Is `value` acceptable for a field of `type`? On success `value` is the normalised value to write

@@ -16,7 +16,7 @@
 import { detachedKey, detachedMembers, groupSpec } from '../crm/group';
 import type { CrmName, CrmRecord, DuplicateCriteria, DuplicateMatch, ObjectInfo } from '../crm/types';
 import type { EffectiveMapping } from '../mapping/effective';
-import { lossyEquivalence, mapToCrm, sameValue, fieldflowPayload } from '../mapping/engine';
+import { isEmpty, lossyEquivalence, mapToCrm, sameValue, fieldflowPayload } from '../mapping/engine';
 import { mapCrmRecord, mapFieldflowRecord } from '../mapping/records';
 import { decide, versionFingerprint, type Decision, type DecideOptions } from './merge';
 import { matchRecords, normalizeEmail, normalizeName, type MatchKey } from './match';
@@ -303,8 +303,6 @@ function memberWord(object: string): string {
 	return w.endsWith('ies') ? `${w.slice(0, -3)}y` : w.endsWith('s') ? w.slice(0, -1) : w;
 }
 
-const isEmptyValue = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
-
 /**
  * Record groups: the company or deal a pair's link names that the CRM no longer has for the
  * primary (deleted, archived, or no longer linked to it; a read without link hints that brought
@@ -351,6 +349,10 @@ export function applyMemberLosses(work: Work[], options: PlanOptions, decideOpts
 		const members: Record<string, string> = { ...now };
 		const notes: string[] = [];
 		const recreate: NonNullable<Work['recreate']> = { fields: {}, payload: {} };
+		const take = (add: NonNullable<ReturnType<typeof memberPayload>>) => {
+			Object.assign(recreate.payload, add.payload);
+			Object.assign(recreate.fields, add.fields);
+		};
 		for (const m of objects) {
 			if (now[m]) continue; // there (another company is a move, not a loss)
 			const gone = had[m] ?? had[detachedKey(m)];
@@ -360,8 +362,7 @@ export function applyMemberLosses(work: Work[], options: PlanOptions, decideOpts
 				if (!options.addMissingMembers || options.direction === 'crmToFieldflow') continue;
 				const add = memberPayload(w.ff, m);
 				if (!add) continue;
-				Object.assign(recreate.payload, add.payload);
-				Object.assign(recreate.fields, add.fields);
+				take(add);
 				notes.push(`${memberWord(m)}: none linked yet, added from FieldFlow`);
 				continue;
 			}
@@ -373,8 +374,7 @@ export function applyMemberLosses(work: Work[], options: PlanOptions, decideOpts
 					notes.push(`${lost}: nothing to recreate it from (the prospect has no values for it): dropped from the link`);
 					continue;
 				}
-				Object.assign(recreate.payload, add.payload);
-				Object.assign(recreate.fields, add.fields);
+				take(add);
 				notes.push(`${lost}: recreated from FieldFlow (setting: recreate)`);
 				continue;
 			}
@@ -406,7 +406,7 @@ function memberPayload(ff: MappedRecord, m: string): { payload: Record<string, u
 			fields[f] = ff.fields[f] ?? null;
 		}
 	}
-	return Object.values(payload).every(isEmptyValue) ? undefined : { payload, fields };
+	return Object.values(payload).every(isEmpty) ? undefined : { payload, fields };
 }
 
 /** Every decided record → its output items; CRM creates carry the reservation they need. */
