@@ -218,6 +218,23 @@ describe('Salesforce sandbox through jsforce', () => {
 		expect(await ids(`SELECT Id FROM Lead WHERE SystemModstamp > ${stamp0} AND Company = 'C' ORDER BY SystemModstamp ASC, Id ASC`, true)).toEqual([made[1].id, made[2].id]);
 	});
 
+	it('Name LIKE ... OR Name LIKE ... (the duplicate check by company name) answers what the WHERE says: case-insensitive equality without wildcards, patterns with them, mixed with other fields', async () => {
+		const made = (await conn.sobject('Account').create(
+			[{ Name: 'Acme Corp' }, { Name: 'ACME corp' }, { Name: 'Acme Corporation' }, { Name: '50% Off_Shop' }, { Name: 'Globex', Industry: 'Biotechnology' }],
+			{ allOrNone: true },
+		)) as Array<{ id: string }>;
+		const names = async (soql: string) => (await conn.query<{ Name: string }>(soql)).records.map((r) => r.Name).sort();
+		expect(await names("SELECT Name FROM Account WHERE Name LIKE 'acme corp' OR Name LIKE 'Nobody'")).toEqual(['ACME corp', 'Acme Corp']);
+		// An escaped wildcard is a literal character; an unescaped one is a pattern.
+		expect(await names("SELECT Name FROM Account WHERE Name LIKE '50\\% off\\_shop' OR Name LIKE 'globex'")).toEqual(['50% Off_Shop', 'Globex']);
+		expect(await names("SELECT Name FROM Account WHERE Name LIKE 'Acme Corp%' OR Name = 'Globex'")).toEqual(['ACME corp', 'Acme Corp', 'Acme Corporation', 'Globex']);
+		expect(await names("SELECT Name FROM Account WHERE Name LIKE 'acme corp' OR Industry = 'Biotechnology'")).toEqual(['ACME corp', 'Acme Corp', 'Globex']);
+		// Deleted and renamed rows are not found by their old name.
+		await conn.sobject('Account').destroy(made[1].id);
+		await conn.sobject('Account').update({ Id: made[0].id, Name: 'Initech' });
+		expect(await names("SELECT Name FROM Account WHERE Name LIKE 'acme corp' OR Name LIKE 'initech'")).toEqual(['Initech']);
+	});
+
 	it('describes objects with types, lengths, required-ness and picklists', async () => {
 		const d = await conn.sobject('Lead').describe();
 		const byName = Object.fromEntries(d.fields.map((f) => [f.name, f]));

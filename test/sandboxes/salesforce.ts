@@ -16,7 +16,7 @@ import type { Request, Response } from 'express';
 import { bearer, byChange, lowerBound, Sandbox, Table, type Row, type VendorError, type VendorErrorContext } from './common';
 import { oauthTokenState } from './oauth';
 import { CONVERTED_LEAD_STATUSES, OBJECTS, OPPORTUNITY_STAGES, PREFIX_TO_OBJECT, sfDateTime, to18, type SfFieldDef, type SfObjectDef } from './salesforce/schema';
-import { checkQuery, matches, parseSoql, SoqlError, sortRows, type Cond } from './salesforce/soql';
+import { checkQuery, likeEquals, matches, parseSoql, SoqlError, sortRows, type Cond } from './salesforce/soql';
 
 export { OBJECTS as SALESFORCE_OBJECTS } from './salesforce/schema';
 
@@ -207,7 +207,12 @@ export class SalesforceSandbox extends Sandbox {
 			// Unique fields (the FieldFlow external id), Email and references are indexed: duplicate checks, upsert
 			// matching and SOQL `Email IN (...)` / `FieldFlow_Id__c = '...'` look rows up instead of scanning.
 			// Reference fields too: the group reads (`AccountId IN (...)`, `ContactId IN (...)`).
-			const indexed = def.fields.filter((f) => f.unique || f.type === 'email' || f.type === 'reference').map((f) => f.name);
+			// Name too, a standard indexed field ("Standard indexed fields: ... Name ... Email (for
+			// contacts and leads) ... foreign key relationships", Query & Search Optimization Cheat Sheet,
+			// https://developer.salesforce.com/docs/atlas.en-us.salesforce_query_search_optimization_developer_cheatsheet.meta/salesforce_query_search_optimization_developer_cheatsheet/):
+			// the duplicate check by company name (`Name LIKE 'x' OR ...`). An index only narrows the
+			// rows a WHERE is evaluated on; the WHERE still decides, so answers are the same as a scan.
+			const indexed = def.fields.filter((f) => f.unique || f.type === 'email' || f.type === 'reference' || f.name === 'Name').map((f) => f.name);
 			this.tables[def.name] = this.watchVisibility(new Table(this.clock, (n) => to18(def.keyPrefix + '5g0000' + n.toString(36).toUpperCase().padStart(6, '0')), indexed));
 		}
 		this.app.use((req, res, next) => {
@@ -1226,13 +1231,24 @@ export class SalesforceSandbox extends Sandbox {
 			// The keyset page `(SystemModstamp > x OR (SystemModstamp = x AND Id > y))`: every branch
 			// starts at or after the earliest stamp any branch allows.
 			const floor = this.modstampFloor(where, canon);
-			if (floor === undefined) return undefined;
-			const live = table.liveView();
-			return live.slice(lowerBound(live, { updatedAt: floor, id: '' }));
+			if (floor !== undefined) {
+				const live = table.liveView();
+				return live.slice(lowerBound(live, { updatedAt: floor, id: '' }));
+			}
+			// `Name LIKE 'a' OR Name LIKE 'b' ...` (the duplicate check by name): the union of each
+			// branch's index hits, when every branch narrows by an index; else a scan.
+			const hits = new Map<string, Row>();
+			for (const part of where.parts) {
+				if (part.type !== 'cmp' && part.type !== 'in') return undefined;
+				const rows = this.candidates(table, part, canon);
+				if (!rows) return undefined;
+				for (const r of rows) hits.set(r.id, r);
+			}
+			return [...hits.values()].sort(byChange);
 		}
 		if (where.type !== 'cmp' && where.type !== 'in') return undefined;
 		const field = canon(where.field);
-		const keys = where.type === 'cmp' ? (where.op === '=' ? [where.value] : []) : where.negate ? [] : where.values;
+		const keys = where.type === 'cmp' ? (where.op === '=' ? [where.value] : where.op === 'LIKE' ? likeEquals(where.value) : []) : where.negate ? [] : where.values;
 		if (keys.length && field === 'Id' && keys.every((k) => k.kind === 'string')) {
 			const hits = new Map<string, Row>();
 			for (const k of keys) {

@@ -356,6 +356,24 @@ export function checkQuery(q: SoqlQuery, objectName: string, resolve: (name: str
 	if (q.where) walk(q.where);
 }
 
+/**
+ * A LIKE pattern without wildcards is case-insensitive equality (`Name LIKE 'Acme'`): its value,
+ * unescaped, as the one key an index may look up; a pattern with `%` or `_` gives none.
+ */
+export function likeEquals(value: Literal): Literal[] {
+	if (value.kind !== 'string') return [];
+	let out = '';
+	const p = value.value;
+	for (let i = 0; i < p.length; i++) {
+		const c = p[i];
+		if (c === '\\' && (p[i + 1] === '%' || p[i + 1] === '_')) {
+			out += p[++i];
+		} else if (c === '%' || c === '_') return [];
+		else out += c;
+	}
+	return [{ kind: 'string', value: out }];
+}
+
 function likeToRegex(pattern: string): RegExp {
 	let re = '';
 	for (let i = 0; i < pattern.length; i++) {
