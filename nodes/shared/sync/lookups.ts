@@ -8,9 +8,9 @@ import { assembleGroups, getGroupsByIds, groupSpec } from '../crm/group';
 import type { EffectiveMapping } from '../mapping/effective';
 import { mapCrmRecord } from '../mapping/records';
 import type { SyncStore } from '../store';
-import { findDuplicatesIn } from './match';
+import { duplicateCandidates, findDuplicatesIn } from './match';
 import type { DuplicateLookup, Pairing } from './plan';
-import type { Link } from './types';
+import type { Link, SyncRecord } from './types';
 
 export interface LookupDeps {
 	store: SyncStore;
@@ -24,6 +24,11 @@ export interface LookupDeps {
 	 * undefined)). Optional: without it the duplicate check always searches.
 	 */
 	listCrm?(): AsyncIterable<ChangePage>;
+	/**
+	 * Record groups: the listed records that may be duplicates with their members (a listing reads
+	 * the primaries alone; only the few that may match are assembled, not every listed record).
+	 */
+	assemble?(records: CrmRecord[]): Promise<CrmRecord[]>;
 }
 
 /**
@@ -72,7 +77,7 @@ export async function checkDuplicates(criteria: DuplicateCriteria[], deps: Looku
 	// Already more linked records than the budget's pages can list: the listing cannot win (a paged
 	// bulk sync's later pages), so search without trying it.
 	if (options.person && deps.listCrm && cost && criteria.length > cost.listPageSize && (await deps.store.countLinks(eff.crm, eff.object)) < cost.listPageSize * maxPages) {
-		const listed = await duplicatesFromListing(criteria, deps.listCrm(), maxPages, eff);
+		const listed = await duplicatesFromListing(criteria, deps.listCrm(), maxPages, eff, deps.assemble);
 		listPages = listed.pages;
 		found = listed.found;
 	}
@@ -86,23 +91,37 @@ export async function checkDuplicates(criteria: DuplicateCriteria[], deps: Looku
 /**
  * The duplicate check from a listing of the whole CRM object, matched locally with the rules of
  * the searches (findDuplicatesIn: email, any of a record's emails; company + contact name without
- * an email). `found` is undefined when the listing passed `maxPages` (searching is cheaper then).
+ * an email). Only listed records that share an email or a contact name with a criterion are kept
+ * (no other can match), so a listing of 100,000 people holds the few candidates, and a record
+ * group assembles only those. `found` is undefined when the listing passed `maxPages` (searching
+ * is cheaper then).
  */
 async function duplicatesFromListing(
 	criteria: DuplicateCriteria[],
 	pages: AsyncIterable<ChangePage>,
 	maxPages: number,
 	eff: EffectiveMapping,
+	assemble?: (records: CrmRecord[]) => Promise<CrmRecord[]>,
 ): Promise<{ found?: DuplicateMatch[]; pages: number }> {
-	const raw: CrmRecord[] = [];
+	const mayMatch = duplicateCandidates(criteria);
+	let raw: CrmRecord[] = [];
 	let n = 0;
 	for await (const page of pages) {
 		if (++n > maxPages) return { pages: n };
-		for (const r of page.records) raw.push(r);
+		for (const r of page.records) {
+			const m = mapCrmRecord(r, eff).record;
+			if (mayMatch(m, emailsOf(r, m))) raw.push(r);
+		}
 	}
+	if (assemble && raw.length) raw = await assemble(raw);
 	const mapped = raw.map((r) => mapCrmRecord(r, eff).record);
-	const local = findDuplicatesIn(criteria, mapped, (m, i) => [m.fields.email, ...otherEmails(raw[i].fields.emails)]);
+	const local = findDuplicatesIn(criteria, mapped, (m, i) => emailsOf(raw[i], m));
 	return { pages: n, found: local.map((d) => ({ ref: d.ref, matches: d.matches.map((x) => ({ id: raw[x.index].id, object: raw[x.index].object, matchedOn: x.matchedOn, record: raw[x.index] })) })) };
+}
+
+/** Every email a record is found by: its mapped email and (Pipedrive persons) the further ones. */
+function emailsOf(r: CrmRecord, mapped: SyncRecord): unknown[] {
+	return [mapped.fields.email, ...otherEmails(r.fields.emails)];
 }
 
 /** A record's further emails (Pipedrive persons: `emails: [{ value, primary }]`), which its searches also find. */
@@ -115,7 +134,7 @@ function otherEmails(v: unknown): unknown[] {
  * has members (each person with the organization and deal its link names; a duplicate found by
  * email comes with the organization and deal it has in the CRM, so matching it creates none).
  */
-export function crmLookups(adapter: CrmAdapter, eff: EffectiveMapping): Pick<LookupDeps, 'getCrmByIds' | 'findDuplicates' | 'listCrm'> {
+export function crmLookups(adapter: CrmAdapter, eff: EffectiveMapping): Pick<LookupDeps, 'getCrmByIds' | 'findDuplicates' | 'listCrm' | 'assemble'> {
 	const spec = groupSpec(eff.crm, eff.object, eff.members ?? []);
 	if (!spec) {
 		return {
@@ -138,8 +157,7 @@ export function crmLookups(adapter: CrmAdapter, eff: EffectiveMapping): Pick<Loo
 			const groups = new Map((await assembleGroups(adapter, spec, primaries)).map((g) => [g.id, g]));
 			return found.map((d) => ({ ...d, matches: d.matches.map((m) => (m.object === eff.object && groups.has(m.id) ? { ...m, record: groups.get(m.id)! } : m)) }));
 		},
-		listCrm: async function* () {
-			for await (const page of adapter.listChangedSince(eff.object, undefined)) yield { ...page, records: await assembleGroups(adapter, spec, page.records) };
-		},
+		listCrm: () => adapter.listChangedSince(eff.object, undefined),
+		assemble: (records) => assembleGroups(adapter, spec, records),
 	};
 }

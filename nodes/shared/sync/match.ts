@@ -131,6 +131,16 @@ export function findDuplicatesIn(
 	});
 }
 
+/**
+ * Whether a record may be a duplicate of one of the criteria by findDuplicatesIn's keys (an email
+ * it is found by, or its contact name): a cheap filter over a listing before records are kept.
+ */
+export function duplicateCandidates(criteria: readonly DuplicateKeys[]): (r: SyncRecord, emails: readonly unknown[]) => boolean {
+	const emails = new Set(criteria.map((c) => normalizeEmail(c.email)).filter((e) => e));
+	const names = new Set(criteria.map((c) => normalizeName(c.name)).filter((n) => n));
+	return (r, es) => es.some((e) => emails.has(normalizeEmail(e))) || names.has(normalizeName(r.fields.contact_name));
+}
+
 function idString(v: unknown): string {
 	return typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '';
 }

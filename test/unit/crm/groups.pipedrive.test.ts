@@ -83,10 +83,48 @@ describe('Pipedrive record groups', () => {
 		// The deal is titled from the company; value and stage land on the deal.
 		const d1 = deals.find((d) => String(d.id) === results[0].members!.deals)!;
 		expect(d1).toMatchObject({ title: 'Acme', value: 1000, stage_id: 2, status: 'open' });
-		// Floor: one create per new member record, one search per distinct company name; the
-		// Preview's forecast is exactly what was sent.
-		expect(a.stats.byEndpoint).toEqual({ 'organizations.search': 6, 'organizations.create': 6, 'persons.create': 20, 'deals.create': 20 });
-		expect(forecastGroupWrites(spec, inputs, forecastPipedriveWrites)).toEqual(a.stats.byEndpoint);
+		// Floor: one create per new member record; the companies are looked up in one listing of the
+		// organizations (cheaper than a search per distinct name). The Preview's forecast is what
+		// was written, its look-ups an upper bound (a search per name).
+		const { 'organizations.list': listings, ...writes } = a.stats.byEndpoint;
+		expect(listings).toBe(1);
+		expect(writes).toEqual({ 'organizations.create': 6, 'persons.create': 20, 'deals.create': 20 });
+		const { 'organizations.search': searches, ...forecastWrites } = forecastGroupWrites(spec, inputs, forecastPipedriveWrites);
+		expect(forecastWrites).toEqual(writes);
+		expect(searches).toBe(6);
+	});
+
+	test('company look-up: one listing of the organizations when it costs fewer calls than a search per name; searches when the listing would cost more', async () => {
+		// 1,200 organizations: 3 listing pages of 500.
+		sb.seed({ organizations: Array.from({ length: 1200 }, (_, i) => ({ id: i + 1, name: `Org ${i + 1}` })) });
+		const names = (n: number) => Array.from({ length: n }, (_, i) => ({ ref: `k${i}`, company: i === 0 ? '  org 7 ' : `Org ${i * 100}` }));
+		// 5 names: 3 pages < 5 searches → listed; matched as the search matches (exact, any case).
+		let a = adapter();
+		let found = await a.findDuplicates('organizations', names(5));
+		expect(a.stats.byEndpoint).toEqual({ 'organizations.list': 3 });
+		expect(found.map((f) => f.matches.map((m) => m.id))).toEqual([['7'], ['100'], ['200'], ['300'], ['400']]);
+		// 3 names: a listing would cost 3 calls, no fewer: the listing stops past its budget (2 pages) and the searches run.
+		a = adapter();
+		found = await a.findDuplicates('organizations', names(3));
+		expect(a.stats.byEndpoint['organizations.list']).toBe(3);
+		expect(a.stats.byEndpoint['organizations.search']).toBe(3);
+		expect(found.map((f) => f.matches.map((m) => m.id))).toEqual([['7'], ['100'], ['200']]);
+	});
+
+	test('the deals of many persons are one listing of the deals (not one call per person) when that costs fewer calls; per person otherwise', async () => {
+		const persons = Array.from({ length: 30 }, (_, i) => ({ id: i + 1, name: `P ${i + 1}` }));
+		// Person 3 has two deals (the oldest is its group's), person 4 none.
+		const deals = [...persons.filter((p) => p.id !== 4).map((p) => ({ id: 100 + p.id, title: `D ${p.id}`, person_id: p.id })), { id: 500, title: 'second', person_id: 3 }];
+		sb.seed({ persons, deals });
+		let a = adapter();
+		const groups = await getGroupsByIds(a, spec, persons.map((p) => String(p.id)));
+		expect(a.stats.byEndpoint).toEqual({ 'persons.list': 1, 'deals.list': 1 });
+		expect(groups.map((g) => g.members?.deals ?? null)).toEqual(persons.map((p) => (p.id === 4 ? null : String(100 + p.id))));
+		// One person: its own filtered call.
+		a = adapter();
+		const [one] = await getGroupsByIds(a, spec, ['3']);
+		expect(a.stats.byEndpoint).toEqual({ 'persons.list': 1, 'deals.list': 1 });
+		expect(one.members?.deals).toBe('103');
 	});
 
 	test('an existing organization of the same name is reused, not duplicated; a prospect without a company creates none', async () => {

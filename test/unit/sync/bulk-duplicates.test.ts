@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildMapping } from '../../../nodes/shared/mapping/effective';
 import { mapFieldflowRecord } from '../../../nodes/shared/mapping/records';
-import { BULK_MATCH_COST, type BulkMatchCost } from '../../../nodes/shared/sync/lookups';
+import { BULK_MATCH_COST, crmLookups, type BulkMatchCost } from '../../../nodes/shared/sync/lookups';
 import { OUTPUT, type InputRecord } from '../../../nodes/shared/sync/plan';
 import { resolve } from '../../../nodes/shared/sync/resolve';
 import { PipedriveAdapter } from '../../../nodes/shared/crm/pipedrive';
@@ -173,4 +173,33 @@ test('with more records already linked than the listing budget can cover (a page
 	await store.removeLink('pipedrive', 'persons', 'pr_linked0');
 	const again = await run(Array.from({ length: 30 }, (_, k) => prospect(k + 1)), { listPageSize: 10, recordsPerSearch: 10 });
 	expect(again.result.stats.duplicateListPages).toBe(4);
+});
+
+test('record groups: the listing reads the persons alone and assembles only the candidates (an email or a contact name in common), so a matched person comes with its organization and deal and nothing else is read per person', async () => {
+	const groupsEff = buildMapping({ crm: 'pipedrive', object: 'persons', useDefaults: true, custom: [], statusOverrides: [], members: ['organizations', 'deals'] });
+	// 520 people, each of its own organization with its own deal; one of them is prospect 3's.
+	const n = 520;
+	sb.seed({
+		organizations: Array.from({ length: n }, (_, k) => ({ id: 1 + k, name: k === 0 ? 'Company 3' : `Other Org ${k}` })),
+		persons: Array.from({ length: n }, (_, k) => ({ id: 1000 + k, name: k === 0 ? 'Pat Person3' : `Someone Else${k}`, org_id: 1 + k, emails: [{ value: k === 0 ? 'pat3@company3.example' : `else${k}@other.example`, primary: true, label: 'work' }] })),
+		deals: Array.from({ length: n }, (_, k) => ({ id: 5000 + k, title: `Deal ${k}`, person_id: 1000 + k, org_id: 1 + k, value: 100 + k })),
+	});
+	const adapter = new PipedriveAdapter({ apiToken: TOKEN, baseUrl: base, ratePerSecond: 0 });
+	sb.resetCounters();
+	const ff = Array.from({ length: 600 }, (_, k) => {
+		const raw = { id: `pr_${k + 1}`, created_at: at, updated_at: at, company_name: `Company ${k + 1}`, contact_name: `Pat Person${k + 1}`, email: `pat${k + 1}@company${k + 1}.example`, status: 'new' };
+		return { record: mapFieldflowRecord(raw, groupsEff).record, input: 0 as const, item: k };
+	});
+	const result = await resolve(ff, [], { store, ...crmLookups(adapter, groupsEff), getFieldflowByIds: async () => [] }, { eff: groupsEff, role: 'person', direction: 'bidirectional', strategy: 'newestWins', notFound: 'unlink', matchBy: ['externalId', 'email', 'name'], bulkMatch: BULK_MATCH_COST.pipedrive });
+	const calls = Object.fromEntries(sb.calls);
+	// Two listing pages of persons; the one candidate's organization and deal in one call each.
+	expect(calls['persons.list']).toBe(2);
+	expect(calls['persons.search'] ?? 0).toBe(0);
+	expect(calls['organizations.list']).toBe(1);
+	expect(calls['deals.list']).toBe(1);
+	const matched = result.routed.find((r) => (r.json._sync as { fieldflowId: string }).fieldflowId === 'pr_3')!;
+	const meta = matched.json._sync as { crmId: string; members?: Record<string, string> };
+	expect(meta.crmId).toBe('1000');
+	expect(meta.members).toMatchObject({ organizations: '1', deals: '5000' });
+	expect(result.routed.filter((r) => r.output === OUTPUT.toCrm)).toHaveLength(599);
 });

@@ -92,23 +92,50 @@ export async function getByIds(pd: PipedriveClient, object: string, ids: string[
 const RELATED_FILTERS = new Set(['person_id', 'org_id', 'deal_id']);
 
 /**
+ * Every record of the object, cursor-paged in id order, kept where `keep` says: for look-ups of
+ * many keys at once, where one listing of the object costs fewer calls than one call per key. The
+ * listing stops at the first page past `maxCalls` (undefined: the per-key calls are cheaper), so
+ * at worst a look-up costs about twice its per-key calls.
+ */
+async function listWithin(pd: PipedriveClient, o: PipedriveObject, maxCalls: number, keep: (r: CrmRecord) => boolean): Promise<CrmRecord[] | undefined> {
+	const out: CrmRecord[] = [];
+	let cursor: string | undefined;
+	let calls = 0;
+	do {
+		if (++calls > maxCalls) return undefined;
+		const page = await pd.call(`${o}.list`, () => pd.ops[o].list({ sort_by: 'id', sort_direction: 'asc', limit: PAGE_MAX, cursor }).then(listShape(`GET /api/v2/${o}`)), { what: `list ${o}` });
+		for (const e of page.data ?? []) {
+			const r = pd.toRecord(o, e);
+			if (keep(r)) out.push(r);
+		}
+		cursor = page.additional_data?.next_cursor ?? undefined;
+	} while (cursor);
+	return out;
+}
+
+/**
  * Records whose `person_id` / `org_id` / `deal_id` is one of the ids: the v2 list filter takes one
  * id (developers.pipedrive.com/docs/api/v1/Deals#getDeals, v2 "Get all deals": `person_id`,
- * `org_id`), so one listing per id, cursor-paged, in id order.
+ * `org_id`), so one listing per id, cursor-paged, in id order; for many ids (a page of people's
+ * deals) one listing of the whole object, filtered here, when it costs fewer calls.
  */
 export async function listRelated(pd: PipedriveClient, query: RelatedQuery): Promise<CrmRecord[]> {
 	const o = pd.obj(query.object);
 	if (!RELATED_FILTERS.has(query.field)) throw new SyncError({ kind: 'validation', message: `Pipedrive lists ${o} by person_id, org_id or deal_id, not by "${query.field}".` });
+	const ids = [...new Set(query.ids)];
+	const numeric = ids.map((id) => pd.numericId(id, query.field.replace(/_id$/, '')));
+	const shape = (r: CrmRecord) => (query.fields ? pick(r, query.fields) : r);
+	if (ids.length > 1) {
+		const wanted = new Set(numeric.map(String));
+		const listed = await listWithin(pd, o, ids.length - 1, (r) => wanted.has(String(r.fields[query.field] ?? '')));
+		if (listed) return listed.map(shape);
+	}
 	const out: CrmRecord[] = [];
-	for (const id of [...new Set(query.ids)]) {
-		const n = pd.numericId(id, query.field.replace(/_id$/, ''));
+	for (let i = 0; i < ids.length; i++) {
 		let cursor: string | undefined;
 		do {
-			const page = await pd.call(`${o}.list`, () => pd.ops[o].list({ [query.field]: n, sort_by: 'id', sort_direction: 'asc', limit: PAGE_MAX, cursor }).then(listShape(`GET /api/v2/${o}`)), { what: `list ${o} of ${query.field.replace(/_id$/, '')} ${id}` });
-			for (const e of page.data ?? []) {
-				const r = pd.toRecord(o, e);
-				out.push(query.fields ? pick(r, query.fields) : r);
-			}
+			const page = await pd.call(`${o}.list`, () => pd.ops[o].list({ [query.field]: numeric[i], sort_by: 'id', sort_direction: 'asc', limit: PAGE_MAX, cursor }).then(listShape(`GET /api/v2/${o}`)), { what: `list ${o} of ${query.field.replace(/_id$/, '')} ${ids[i]}` });
+			for (const e of page.data ?? []) out.push(shape(pd.toRecord(o, e)));
 			cursor = page.additional_data?.next_cursor ?? undefined;
 		} while (cursor);
 	}
@@ -118,27 +145,50 @@ export async function listRelated(pd: PipedriveClient, query: RelatedQuery): Pro
 export async function findDuplicates(pd: PipedriveClient, object: string, criteria: DuplicateCriteria[]): Promise<DuplicateMatch[]> {
 	const o = pd.obj(object);
 	const hits: Array<Array<{ id: string; object: PipedriveObject; matchedOn: 'email' | 'company' | 'name' }>> = [];
+	// Many company names (a page of new groups' organizations): one listing of the organizations,
+	// matched here as the search matches (exact, ignoring case), when it costs fewer calls than one
+	// search per name.
+	const names = new Set(criteria.map((c) => companyOf(o, c)?.toLowerCase()).filter((n): n is string => !!n));
+	let orgsListed: Map<string, string[]> | undefined;
+	const records = new Map<string, CrmRecord>();
+	if (names.size > 1) {
+		const listed = await listWithin(pd, 'organizations', names.size - 1, (r) => names.has(String(r.fields.name ?? '').trim().toLowerCase()));
+		if (listed) {
+			orgsListed = new Map();
+			for (const r of listed) {
+				const k = String(r.fields.name).trim().toLowerCase();
+				orgsListed.set(k, [...(orgsListed.get(k) ?? []), r.id]);
+				records.set(`organizations:${r.id}`, r);
+			}
+		}
+	}
 	for (const c of criteria) {
 		const mine: (typeof hits)[number] = [];
 		if (o === 'persons') {
 			if (c.email?.trim()) for (const id of await pd.searchPersons(c.email.trim(), 'email')) mine.push({ id, object: 'persons', matchedOn: 'email' });
 			if (c.name?.trim()) for (const id of await pd.searchPersons(c.name.trim(), 'name')) mine.push({ id, object: 'persons', matchedOn: 'name' });
 		}
-		const company = c.company?.trim() || (o === 'organizations' ? c.name?.trim() : undefined);
-		if (company && (o === 'persons' || o === 'organizations' || o === 'deals')) {
+		const company = companyOf(o, c);
+		if (company && !orgsListed) {
 			for (const id of await pd.searchOrgs(company)) mine.push({ id, object: 'organizations', matchedOn: c.company?.trim() ? 'company' : 'name' });
 		}
+		if (company && orgsListed) for (const id of orgsListed.get(company.toLowerCase()) ?? []) mine.push({ id, object: 'organizations', matchedOn: c.company?.trim() ? 'company' : 'name' });
 		hits.push(uniqBy(mine, (h) => `${h.object}:${h.id}`));
 	}
-	const records = new Map<string, CrmRecord>();
 	for (const ob of ['persons', 'organizations'] as const) {
-		const ids = [...new Set(hits.flat().filter((h) => h.object === ob).map((h) => h.id))];
+		const ids = [...new Set(hits.flat().filter((h) => h.object === ob && !records.has(`${ob}:${h.id}`)).map((h) => h.id))];
 		if (ids.length) for (const r of await getByIds(pd, ob, ids)) records.set(`${ob}:${r.id}`, r);
 	}
 	return criteria.map((c, i) => ({
 		ref: c.ref,
 		matches: hits[i].filter((h) => records.has(`${h.object}:${h.id}`)).map((h) => ({ ...h, record: records.get(`${h.object}:${h.id}`)! })),
 	}));
+}
+
+/** The company name a criterion searches organizations by (an organization's own name when the object is organizations). */
+function companyOf(o: PipedriveObject, c: DuplicateCriteria): string | undefined {
+	if (o !== 'persons' && o !== 'organizations' && o !== 'deals') return undefined;
+	return c.company?.trim() || (o === 'organizations' ? c.name?.trim() : undefined) || undefined;
 }
 
 function pick(r: CrmRecord, fields: string[]): CrmRecord {
