@@ -20,6 +20,8 @@ const TWO_WAY_HUBSPOT = 'tgroupstwowayhs';
 const TWO_WAY_SF_CONTACTS = 'tgroupstwowaysfc';
 /** The Salesforce Leads two-way template as it ships (Linked Records Account + Opportunity: followed after a Lead's conversion). */
 const TWO_WAY_SF_LEADS = 'tgroupstwowaysfl';
+/** The Contacts-mode meetings and summaries template as it ships. */
+const MEETINGS_SF_CONTACTS = 'tgroupsmeetsfc';
 /** The upgrade test's two-way templates: persons alone on one store (as before groups), groups on its copy. */
 const UPGRADE = { pipedrive: { before: 'tgroupsupgbefpd', after: 'tgroupsupgaftpd' }, hubspot: { before: 'tgroupsupgbefhs', after: 'tgroupsupgafths' } } as const;
 const upgradeStore = (crm: string, which: 'before' | 'after') => path.join(n8n.userFolder, `upgrade-${crm}-${which}.sqlite`);
@@ -50,6 +52,7 @@ beforeAll(async () => {
 		fs.writeFileSync(path.join(dir, `${id}.json`), JSON.stringify({ ...wf, id }));
 	}
 	fs.writeFileSync(path.join(dir, `${TWO_WAY_SF_LEADS}.json`), JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(WORKFLOWS, 'bidirectional-sync.salesforce.json'), 'utf8')), id: TWO_WAY_SF_LEADS }));
+	fs.writeFileSync(path.join(dir, `${MEETINGS_SF_CONTACTS}.json`), JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(WORKFLOWS, 'meeting-summary-sync.salesforce-contacts.json'), 'utf8')), id: MEETINGS_SF_CONTACTS }));
 	for (const crm of ['pipedrive', 'hubspot'] as const) {
 		const wf = JSON.parse(fs.readFileSync(path.join(WORKFLOWS, `bidirectional-sync.${crm}.json`), 'utf8')) as Workflow;
 		// Before: the template as it was before record groups (Linked Records empty: the person alone).
@@ -504,6 +507,48 @@ describe('Salesforce: a member deleted in the CRM follows the setting', () => {
 		expect(sf.tables.Opportunity.get(opp)).toBeUndefined();
 		expect(prospects().find((p) => p.email === 's4@groups.example')).toMatchObject({ status: before.status, estimated_value: before.estimated_value, company_name: before.company_name });
 		await expectDealUnlinked('salesforce', 'Contact', 'Opportunity', 's4@groups.example', opp);
+	}, 300_000);
+});
+
+describe('Salesforce Contacts mode: meetings and summaries are linked to every member (the Contacts-mode meetings template as it ships)', () => {
+	test('a completed meeting becomes one Event with WhoId the Contact and WhatId the Opportunity (the Account where the Opportunity is gone), its summary one Task the same way; synced again, nothing new', async () => {
+		const sf = sb.salesforce;
+		const contactOf = (mail: string) => sf.tables.Contact.live().find((r) => String(r.data.Email).toLowerCase() === mail)!;
+		// s5 has its Opportunity; s4's was deleted in Salesforce and unlinked (the test before).
+		const s5 = contactOf('s5@groups.example');
+		const opp5 = String(sf.tables.OpportunityContactRole.live().find((r) => r.data.ContactId === s5.id)!.data.OpportunityId);
+		const s4 = contactOf('s4@groups.example');
+		const meeting = (email: string) => {
+			const p = prospects().find((x) => x.email === email)!;
+			const m = sb.fieldflow.meetings.insert({ prospect_id: String(p.id), title: 'Site visit', start_time: '2026-03-10T14:00:00.000Z', duration_minutes: 45, status: 'completed', notes: 'Walked the plant.', outcome: 'Pilot agreed', completed_at: '2026-03-10T14:45:00.000Z' }).id;
+			const s = sb.fieldflow.summaries.insert({ meeting_id: m, prospect_id: String(p.id), summary: 'Wants a 30-day pilot.', action_items: ['Send the pilot contract'], generated_at: '2026-03-10T15:00:00.000Z' }).id;
+			return { m, s };
+		};
+		const a = meeting('s5@groups.example');
+		const b = meeting('s4@groups.example');
+		const marked = (type: string, marker: string) => sf.records(type).filter((r) => String(r.Description ?? '').includes(marker));
+
+		await run(MEETINGS_SF_CONTACTS);
+
+		for (const [ids, who, what] of [
+			[a, s5.id, opp5],
+			[b, s4.id, String(s4.data.AccountId)],
+		] as const) {
+			const events = marked('Event', `[FieldFlow meeting ${ids.m}]`);
+			expect(events).toHaveLength(1);
+			expect(events[0]).toMatchObject({ WhoId: who, WhatId: what, DurationInMinutes: 45 });
+			expect(String(events[0].Description)).toContain('Pilot agreed');
+			const tasks = marked('Task', `[FieldFlow summary ${ids.s}`);
+			expect(tasks).toHaveLength(1);
+			expect(tasks[0]).toMatchObject({ WhoId: who, WhatId: what });
+			expect(String(tasks[0].Description)).toContain('Send the pilot contract');
+		}
+		expect(String(opp5).slice(0, 3)).toBe('006');
+		expect(String(s4.data.AccountId).slice(0, 3)).toBe('001');
+
+		await run(MEETINGS_SF_CONTACTS);
+		expect(marked('Event', `[FieldFlow meeting ${a.m}]`)).toHaveLength(1);
+		expect(marked('Task', `[FieldFlow summary ${a.s}`)).toHaveLength(1);
 	}, 300_000);
 });
 
