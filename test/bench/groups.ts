@@ -164,7 +164,14 @@ const CRED_TYPE = { salesforce: 'fieldFlowSalesforceApi', hubspot: 'fieldFlowHub
 
 export interface EditCounts {
 	fieldflow: { phone: number; value: number; company: number };
-	crm: { phone: number; value: number; companyRenamed: number; prospectsOfRenamed: number };
+	crm: {
+		phone: number;
+		value: number;
+		companyRenamed: number;
+		prospectsOfRenamed: number;
+		/** Of those, prospects whose Company Name was also changed in FieldFlow (a conflict on the field: Newest Wins decides, or the prospect moved away). */
+		prospectsOfRenamedAlsoChangedInFieldflow?: number;
+	};
 }
 
 /**
@@ -181,6 +188,7 @@ export async function editOnePercent(sb: Sandboxes, t: GroupTarget, n: number): 
 	const ff = sb.fieldflow.prospects.live();
 	const hasDeal = !!t.edit.dealAmount;
 	const out: EditCounts = { fieldflow: { phone: 0, value: 0, company: 0 }, crm: { phone: 0, value: 0, companyRenamed: 0, prospectsOfRenamed: 0 } };
+	const movedInFieldflow = new Set<string>();
 	for (let j = 0; j < k; j++) {
 		const at = (o: number) => ff[Math.min(ff.length - 1, j * 100 + o)];
 		sb.fieldflow.prospects.update(at(0).id, { phone: `+1 777 ${String(j).padStart(7, '0')}` });
@@ -190,6 +198,7 @@ export async function editOnePercent(sb: Sandboxes, t: GroupTarget, n: number): 
 			out.fieldflow.value++;
 		}
 		sb.fieldflow.prospects.update(at(20).id, { company_name: `Moved Company ${j + 1}` });
+		movedInFieldflow.add(String(at(20).data.email ?? '').toLowerCase());
 		out.fieldflow.company++;
 	}
 
@@ -237,18 +246,20 @@ export async function editOnePercent(sb: Sandboxes, t: GroupTarget, n: number): 
 			renamed.map((row, j) => ({ ref: row.id, id: row.id, fields: { [t.edit.companyName]: `Renamed Company ${j + 1}` } })),
 		);
 		out.crm.companyRenamed = kc;
-		out.crm.prospectsOfRenamed = t.edit.companyObject === CRM_OBJECT[t.target] ? kc : prospectsOf(sb, t, new Set(renamed.map((r) => r.id)));
+		const emails = t.edit.companyObject === CRM_OBJECT[t.target] ? renamed.map((r) => String(r.data.Email ?? '').toLowerCase()) : prospectsOf(sb, t, new Set(renamed.map((r) => r.id)));
+		out.crm.prospectsOfRenamed = emails.length;
+		out.crm.prospectsOfRenamedAlsoChangedInFieldflow = emails.filter((e) => movedInFieldflow.has(e)).length;
 	} finally {
 		sb[crm].latencyMs = latency;
 	}
 	return out;
 }
 
-/** How many prospects (people) belong to these companies in the CRM. */
-function prospectsOf(sb: Sandboxes, t: GroupTarget, companyIds: Set<string>): number {
+/** The emails of the prospects (people) that belong to these companies in the CRM. */
+function prospectsOf(sb: Sandboxes, t: GroupTarget, companyIds: Set<string>): string[] {
 	const ts = tables(sb, t.target);
-	if (t.target === 'pipedrive') return ts.persons.live().filter((r) => companyIds.has(String(r.data.org_id))).length;
-	if (t.target === 'salesforce-contacts') return ts.Contact.live().filter((r) => companyIds.has(String(r.data.AccountId))).length;
+	if (t.target === 'pipedrive') return ts.persons.live().filter((r) => companyIds.has(String(r.data.org_id))).map((r) => String((r.data.emails as Array<{ value?: string }> | undefined)?.[0]?.value ?? '').toLowerCase());
+	if (t.target === 'salesforce-contacts') return ts.Contact.live().filter((r) => companyIds.has(String(r.data.AccountId))).map((r) => String(r.data.Email ?? '').toLowerCase());
 	if (t.target === 'hubspot') {
 		const assocs = (sb.hubspot as unknown as { assocs: Array<{ fromType: string; toType: string; fromId: string; toId: string }> }).assocs;
 		const ids = new Set<string>();
@@ -256,12 +267,11 @@ function prospectsOf(sb: Sandboxes, t: GroupTarget, companyIds: Set<string>): nu
 			if (a.fromType === 'contacts' && a.toType === 'companies' && companyIds.has(a.toId)) ids.add(a.fromId);
 			else if (a.fromType === 'companies' && a.toType === 'contacts' && companyIds.has(a.fromId)) ids.add(a.toId);
 		}
-		return ids.size;
+		return ts.contacts.live().filter((r) => ids.has(r.id)).map((r) => String(r.data.email ?? '').toLowerCase());
 	}
-	return 0;
+	return [];
 }
 
-/** FieldFlow prospects whose Company Name is one of the renamed companies (after the 1 % run). */
 export function fieldflowRenamed(sb: Sandboxes): number {
 	return sb.fieldflow.prospects.live().filter((r) => /^Renamed Company \d+$/.test(String(r.data.company_name ?? ''))).length;
 }

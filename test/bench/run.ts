@@ -415,7 +415,7 @@ class Bench {
 			const k = Math.max(1, Math.floor(n / 100));
 			s.onePercent = { ...one, changedEachSide: k, crmWritesExpected: 0, fieldflowWritesExpected: 0 };
 			s.groups.renamedArrived = fieldflowRenamed(sb);
-			log(`  1%: ${fmtCalls(one.calls)} in ${sec(one.wallMs)}; by object ${fmtObjects(one.calls.byObject)}; renamed companies' prospects in FieldFlow ${s.groups.renamedArrived} (of ${edits.crm.prospectsOfRenamed})`);
+			log(`  1%: ${fmtCalls(one.calls)} in ${sec(one.wallMs)}; by object ${fmtObjects(one.calls.byObject)}; renamed companies' prospects in FieldFlow ${s.groups.renamedArrived} (of ${edits.crm.prospectsOfRenamed}; ${edits.crm.prospectsOfRenamedAlsoChangedInFieldflow ?? '?'} of them also given a new Company Name in FieldFlow)`);
 			saved();
 		}
 		if (n <= IMPORT_MAX) {
@@ -694,7 +694,7 @@ function groupsTable(results: { scenarios: Scenario[]; naive: NaiveRow[] }, meta
 					.join(', ') || '0';
 			const one = s.onePercent;
 			lines.push(
-				`| ${g.label} | ${fmt(s.n)} | ${fmt(s.settle?.calls.total)} | ${fmt(s.noChange?.calls.total)} | ${objs(s.noChange?.calls.byObject, (c) => c.reads + c.writes)} | ${one ? `${fmt(one.calls.total)} (${fmt(one.calls.writes)})${one.ok ? '' : ' failed'}` : '–'} | ${objs(one?.calls.byObject, (c) => c.writes)} | ${fmt(one?.calls.fieldflow.writes)} | ${one ? sec(one.wallMs) : '–'} | ${s.groups?.edits ? `${fmt(s.groups.renamedArrived)} of ${fmt(s.groups.edits.crm.prospectsOfRenamed)}` : '–'} |`,
+				`| ${g.label} | ${fmt(s.n)} | ${fmt(s.settle?.calls.total)} | ${fmt(s.noChange?.calls.total)} | ${objs(s.noChange?.calls.byObject, (c) => c.reads + c.writes)} | ${one ? `${fmt(one.calls.total)} (${fmt(one.calls.writes)})${one.ok ? '' : ' failed'}` : '–'} | ${objs(one?.calls.byObject, (c) => c.writes)} | ${fmt(one?.calls.fieldflow.writes)} | ${one ? sec(one.wallMs) : '–'} | ${s.groups?.edits ? `${fmt(s.groups.renamedArrived)} of ${fmt(s.groups.edits.crm.prospectsOfRenamed)}${s.groups.edits.crm.prospectsOfRenamedAlsoChangedInFieldflow ? ` (${fmt(s.groups.edits.crm.prospectsOfRenamedAlsoChangedInFieldflow)} also changed in FieldFlow)` : ''}` : '–'} |`,
 			);
 		}
 	}
