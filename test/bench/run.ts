@@ -117,6 +117,27 @@ const VENDOR_LIMITS: Record<BenchTarget, string> = {
 	pipedrive: '20 requests / 2 s, x-ratelimit-* headers',
 };
 
+/**
+ * Unthrottled (the default): no limit on either side, so times are bound by the 25 ms latency, not
+ * by a rate. The Pipedrive sandbox always answers with its 2-second window in x-ratelimit-*
+ * headers (as Pipedrive does; 80 by default), and the adapters pace from those headers
+ * (RateGate.observe): it advertises a window no run reaches, or Pipedrive's writes would be held
+ * at 40 requests/s whatever the client throttle says.
+ */
+function vendorLimitsOff(sb: Sandboxes): void {
+	sb.pipedrive.rateLimitPerWindow = 1_000_000;
+}
+
+/** Every sandbox emptied, with the bench's latency and limits (the vendors' with --throttled, else none). */
+function freshSandboxes(sb: Sandboxes): void {
+	for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) {
+		x.reset();
+		x.latencyMs = LATENCY;
+	}
+	if (THROTTLED) vendorLimitsOn(sb);
+	else vendorLimitsOff(sb);
+}
+
 function vendorLimitsOn(sb: Sandboxes): void {
 	sb.hubspot.rateLimit = { max: 100, intervalMs: 10_000, searchPerSecond: 5 };
 	sb.pipedrive.enforceRateLimit = true;
@@ -334,9 +355,7 @@ class Bench {
 	async scenario(crm: BenchTarget, n: number): Promise<Scenario> {
 		const sb = this.sb;
 		const s: Scenario = { crm, n };
-		for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.reset();
-		for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.latencyMs = LATENCY;
-		if (THROTTLED) vendorLimitsOn(sb);
+		freshSandboxes(sb);
 		fs.rmSync(this.storePath(crm), { force: true });
 		seedProspects(sb, n);
 		log(`${LABEL[crm]} N=${n}: bulk first sync (${BULK_TWO_WAY ? 'two-way template, one execution' : 'Sync All Prospects, paged'})…`);
@@ -381,9 +400,7 @@ class Bench {
 	async groupScenario(t: BenchTarget, n: number, s: Scenario = { crm: t, n }, saved: () => void = () => undefined): Promise<Scenario> {
 		const sb = this.sb;
 		const g = GROUP_TARGETS[t];
-		for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.reset();
-		for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.latencyMs = LATENCY;
-		if (THROTTLED) vendorLimitsOn(sb);
+		freshSandboxes(sb);
 		fs.rmSync(this.storePath(t), { force: true });
 		seedProspects(sb, n, groupProspect);
 		const expected = expectedMembers(g, n);
@@ -438,8 +455,7 @@ class Bench {
 	/** `--import-only`: N groups seeded straight into the CRM sandbox, FieldFlow empty, one Sync All Prospects run. */
 	async importOnly(t: BenchTarget, n: number, s: Scenario, saved: () => void): Promise<void> {
 		const sb = this.sb;
-		for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.reset();
-		for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.latencyMs = LATENCY;
+		freshSandboxes(sb);
 		fs.rmSync(this.storePath(t), { force: true });
 		const expected = seedCrmGroups(sb, t, n);
 		// As if written before this run: the CRM records' times an hour back.
@@ -782,8 +798,7 @@ async function main(): Promise<void> {
 			for (const crm of CRMS) {
 				if (n === NAIVE_N && !flag('no-naive') && !THROTTLED && !IMPORT_ONLY) {
 					const sb = bench.sb;
-					for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.reset();
-					for (const x of [sb.fieldflow, sb.salesforce, sb.hubspot, sb.pipedrive]) x.latencyMs = LATENCY;
+					freshSandboxes(sb);
 					seedProspects(sb, n, GROUPS ? groupProspect : flatProspect);
 					resetCounters(sb);
 					log(`${LABEL[crm]} naive baseline N=${n}…`);
