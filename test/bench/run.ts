@@ -46,7 +46,7 @@
  * Options: --quick, --crm=salesforce,hubspot (groups: also salesforce-contacts), --n 1000,10000,100000 (default; or --n=…), --latency=25,
  * --throttled (above),
  * --pipedrive-max=<N> (skip larger Pipedrive sizes), --no-naive, --no-engine, --out=<file>,
- * --heap=<MB> (n8n's V8 heap limit; default Node's own), --bulk-only (skip the incremental runs),
+ * --heap=<MB> (n8n's V8 heap limit; default Node's own), --page-size=<N> (Sync All Prospects' pages; default 2,000), --bulk-only (skip the incremental runs),
  * --bulk-two-way (the bulk through the two-way template, one execution: the unpaged comparison).
  */
 import { spawn } from 'node:child_process';
@@ -92,6 +92,8 @@ const NAIVE_N = Number(opt('naive-n') ?? 1000);
 const PIPEDRIVE_MAX = Number(opt('pipedrive-max') ?? Infinity);
 /** `--heap=<MB>`: n8n's V8 heap limit (--max-old-space-size); default: Node's own. */
 const HEAP_MB = Number(opt('heap') ?? 0) || 0;
+/** `--page-size=<N>`: Sync All Prospects' page size (Start Run's Page Size; default the template's 2,000). */
+const PAGE_SIZE = Number(opt('page-size') ?? 0) || undefined;
 /** `--bulk-only`: only the bulk first sync of each scenario. */
 const BULK_ONLY = flag('bulk-only') || THROTTLED;
 /** `--bulk-two-way`: run the bulk first sync through the two-way template (one execution, not paged), for comparison. */
@@ -278,7 +280,7 @@ class Bench {
 		fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(pkg, 'node_modules'), 'dir');
 		this.n8n = await new N8n({ packageDir: pkg }).prepare();
 		await this.n8n.importCredentials(sandboxCredentials(this.sb));
-		const wfs = CRMS.flatMap((t) => [syncWorkflow(t, this.storePath(t), linkedFor(t)), bulkWorkflow(t, this.storePath(t), linkedFor(t)), runnerWorkflow(t), runnerWorkflow(t, 'bulk')]);
+		const wfs = CRMS.flatMap((t) => [syncWorkflow(t, this.storePath(t), linkedFor(t)), bulkWorkflow(t, this.storePath(t), linkedFor(t), PAGE_SIZE), runnerWorkflow(t), runnerWorkflow(t, 'bulk')]);
 		const file = path.join(this.dir, 'workflows.json');
 		fs.writeFileSync(file, JSON.stringify(wfs));
 		await this.n8n.cli(['import:workflow', `--input=${file}`]);
@@ -770,7 +772,7 @@ async function main(): Promise<void> {
 	const render = opt('render');
 	if (render) return renderDocs(render, opt('why') ?? 'stopped before this size', opt('note'));
 	const started = Date.now();
-	const meta = { date: new Date().toISOString(), quick: QUICK, groups: GROUPS, latencyMs: LATENCY, throttled: THROTTLED, heapMb: HEAP_MB || null, sizes: SIZES, crms: CRMS, machine: machine() };
+	const meta = { date: new Date().toISOString(), quick: QUICK, groups: GROUPS, latencyMs: LATENCY, throttled: THROTTLED, heapMb: HEAP_MB || null, pageSize: PAGE_SIZE ?? 2000, sizes: SIZES, crms: CRMS, machine: machine() };
 	log(`machine: ${JSON.stringify(meta.machine)}`);
 	const results = { scenarios: [] as Scenario[], naive: [] as NaiveRow[], engine: [] as EngineResult[] };
 	const save = () => {

@@ -83,9 +83,9 @@ function withLinked(wf: Workflow, linked: string[] | undefined): Workflow {
 	};
 }
 
-export function bulkWorkflow(t: BenchTarget, sqlitePath: string, linked?: string[]): Record<string, unknown> {
+export function bulkWorkflow(t: BenchTarget, sqlitePath: string, linked?: string[], pageSize?: number): Record<string, unknown> {
 	const template = SYNC_TEMPLATES.find((x) => x.key === 'sync-all-prospects')!;
-	const wf = withSqlitePath(withLinked(buildSyncTemplate(template, crmOf(t), variantOf(t)), linked), sqlitePath);
+	const wf = withSqlitePath(withLinked(buildSyncTemplate(pageSize ? { ...template, pageSize } : template, crmOf(t), variantOf(t)), linked), sqlitePath);
 	return { ...wf, id: bulkWorkflowId(t), name: `Bench: ${wf.name}`, settings: { ...wf.settings, callerPolicy: 'any', saveManualExecutions: false } };
 }
 
