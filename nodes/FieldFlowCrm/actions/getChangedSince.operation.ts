@@ -9,7 +9,7 @@ import { listGroupChanges } from '../../shared/crm/group';
 import type { CrmContext } from './node.type';
 import { getSyncStore, storeProperties } from '../../n8nSide/store';
 
-/** Shown for Get Changed Since with "Look Up Deleted Members in the Sync Store" on. */
+/** Shown for Get Changed Since with "Look Up Linked Members in the Sync Store" on. */
 const withStoreLookup = (p: INodeProperties): INodeProperties => ({
 	...p,
 	displayOptions: { ...p.displayOptions, show: { ...(p.displayOptions?.show ?? {}), operation: ['getChangedSince'], ownersFromStore: [true] } },
@@ -42,12 +42,12 @@ export const description: INodeProperties[] = [
 		displayOptions: { show: { operation: ['getChangedSince'], returnAll: [false] } },
 	},
 	{
-		displayName: 'Look Up Deleted Members in the Sync Store',
+		displayName: 'Look Up Linked Members in the Sync Store',
 		name: 'ownersFromStore',
 		type: 'boolean',
 		default: false,
 		description:
-			"Whether to find the prospects of companies and deals deleted in the CRM in the sync store's links (with Linked Records). HubSpot removes an archived record's associations, so only the links still say whose it was; with this on, the Conflict Resolver's When a Linked Company or Deal Is Deleted applies in this run. Use the Sync Store of the other sync nodes.",
+			"Whether to use the sync store's links with Linked Records: each record's linked deal is read by its ID (fewer calls, and a second deal of the person is never taken for it), and the prospects of companies and deals deleted in the CRM are found (HubSpot removes an archived record's associations, so only the links still say whose it was; the Conflict Resolver's When a Linked Company or Deal Is Deleted then applies in this run). Use the Sync Store of the other sync nodes.",
 		displayOptions: show('getChangedSince'),
 	},
 	...storeProperties.map(withStoreLookup),
@@ -107,7 +107,7 @@ async function changedSince(this: IExecuteFunctions, adapter: CrmAdapter, i: num
 	if (until !== undefined && since && Date.parse(since) >= until) return [];
 	const includeDeleted = options.includeDeleted === true;
 	const group = groupOfItem.call(this, adapter.crm, object, options);
-	const owners = group ? await ownersOfDeleted.call(this, adapter.crm, object, i) : {};
+	const owners = group ? await storeLinks.call(this, adapter.crm, object, i) : {};
 	const page = pageWindow.call(this, options, i);
 	if (page) return keysetPage(adapter, object, since, { includeDeleted, fields, after: page.after, limit: page.size, until: untilIso, ...owners }, group, Math.min(max, page.size ?? Infinity), options.nestFields === true);
 	const out: IDataObject[] = [];
@@ -130,16 +130,21 @@ async function changedSince(this: IExecuteFunctions, adapter: CrmAdapter, i: num
 }
 
 /**
- * "Look Up Deleted Members in the Sync Store": the primaries whose links name deleted companies or
- * deals (listGroupChanges' ownersOfDeleted), from the store the other sync nodes use.
+ * "Look Up Linked Members in the Sync Store": the members each primary's link names (read by id),
+ * and the primaries whose links name deleted companies or deals (listGroupChanges' linksOf and
+ * ownersOfDeleted), from the store the other sync nodes use.
  */
-async function ownersOfDeleted(this: IExecuteFunctions, crm: CrmAdapter['crm'], object: string, i: number): Promise<Pick<GroupReadOptions, 'ownersOfDeleted'>> {
+async function storeLinks(this: IExecuteFunctions, crm: CrmAdapter['crm'], object: string, i: number): Promise<StoreLinks> {
 	if (!this.getNodeParameter('ownersFromStore', i, false)) return {};
 	const store = await getSyncStore.call(this, i);
 	return {
 		ownersOfDeleted: async (memberObject, ids) => (await store.getLinksByMember(crm, object, memberObject, ids)).map((l) => l.crmId).filter((id): id is string => !!id),
+		linksOf: async (ids) => new Map((await store.getLinks(crm, object, { crmIds: ids })).filter((l) => l.crmId && l.members).map((l) => [l.crmId!, l.members!])),
 	};
 }
+
+/** What a group read asks the sync store (with "Look Up Linked Members in the Sync Store"). */
+type StoreLinks = Pick<GroupReadOptions, 'ownersOfDeleted' | 'linksOf'>;
 
 /**
  * Page Size / Continue After: one page of a paged read (undefined: read to the end). The position
@@ -167,10 +172,10 @@ function pageWindow(this: IExecuteFunctions, options: IDataObject, i: number): {
  * page continues; records after the ordered feed (a group's primaries changed only through a
  * member, HubSpot's archived records) come last without one, and end the paged read.
  */
-async function keysetPage(adapter: CrmAdapter, object: string, since: string | undefined, list: ListOptions & Pick<GroupReadOptions, 'ownersOfDeleted'>, group: GroupSpec | undefined, max: number, nest: boolean): Promise<IDataObject[]> {
+async function keysetPage(adapter: CrmAdapter, object: string, since: string | undefined, list: ListOptions & StoreLinks, group: GroupSpec | undefined, max: number, nest: boolean): Promise<IDataObject[]> {
 	const out: IDataObject[] = [];
 	let ordered = 0;
-	const feed = group ? listGroupChanges(adapter, group, since, { after: list.after, limit: list.limit, until: list.until, ownersOfDeleted: list.ownersOfDeleted }) : adapter.listChangedSince(object, since, list);
+	const feed = group ? listGroupChanges(adapter, group, since, { after: list.after, limit: list.limit, until: list.until, ownersOfDeleted: list.ownersOfDeleted, linksOf: list.linksOf }) : adapter.listChangedSince(object, since, list);
 	for await (const page of feed) {
 		for (const r of page.records) {
 			if (page.unordered) {

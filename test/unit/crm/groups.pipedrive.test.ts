@@ -127,6 +127,46 @@ describe('Pipedrive record groups', () => {
 		expect(one.members?.deals).toBe('103');
 	});
 
+	test('change feed with the links (linksOf): each linked deal is read by id, not looked up through its person, so a second deal is never taken for it; organization changes are looked up together', async () => {
+		// 3,000 persons over 1,500 organizations, each with its deal; person 1 also has an older deal
+		// (lower id) that is not its prospect's.
+		const orgs = Array.from({ length: 1500 }, (_, i) => ({ id: i + 1, name: `Org ${i + 1}` }));
+		const persons = Array.from({ length: 3000 }, (_, i) => ({ id: i + 1, name: `P ${i + 1}`, org_id: (i % 1500) + 1 }));
+		const deals = [{ id: 5, title: 'older deal', person_id: 1, value: 1 }, ...persons.map((p) => ({ id: 10000 + p.id, title: `D ${p.id}`, person_id: p.id, org_id: p.org_id, value: p.id }))];
+		sb.seed({ organizations: orgs, persons, deals });
+		const links = new Map(persons.map((p) => [String(p.id), { organizations: String(p.org_id), deals: String(10000 + p.id) }]));
+		const asked: number[] = [];
+		const linksOf = async (ids: string[]) => {
+			asked.push(ids.length);
+			return new Map(ids.filter((id) => links.has(id)).map((id) => [id, links.get(id)!]));
+		};
+		const read = async (options: Parameters<typeof listGroupChanges>[3]) => {
+			const a = adapter();
+			const seen = new Map<string, CrmRecord>();
+			for (const p of await all(listGroupChanges(a, spec, '2000-01-01T00:00:00Z', options))) for (const r of p.records) seen.set(r.id, r);
+			return { seen, calls: a.stats.byEndpoint };
+		};
+		const linked = await read({ linksOf });
+		expect(linked.seen.size).toBe(3000);
+		expect(linked.seen.get('1')!.members).toEqual({ organizations: '1', deals: '10001' });
+		expect(linked.seen.get('1')!.fields['deals.value']).toBe(1);
+		expect(linked.seen.get('1')!.fields['deals.title']).toBe('D 1');
+		expect(linked.seen.get('2999')!.members).toEqual({ organizations: '1499', deals: '12999' });
+		// One store look-up per page of 500 persons.
+		expect(asked).toEqual([500, 500, 500, 500, 500, 500]);
+		// persons: their feed (6 pages of 500) and one listing of every person for the 1,500 changed
+		// organizations (3 feed pages looked up together; a listing per page would be 18);
+		// deals: their feed (7 pages, then the deleted list) and, per page of persons, its 500 linked
+		// deals by id (5 calls of 100), never a listing of every deal per page;
+		// organizations: their feed (3 pages) and each page's 500 organizations by id (5 calls).
+		expect(linked.calls).toEqual({ 'persons.list': 6 + 6, 'deals.list': 7 + 1 + 6 * 5, 'organizations.list': 3 + 6 * 5 });
+		// Without the links: each page's deals come from a listing of every deal (7 calls per page of
+		// persons), and person 1's oldest deal stands in for its linked one.
+		const unlinked = await read({});
+		expect(unlinked.seen.get('1')!.members!.deals).toBe('5');
+		expect(unlinked.calls['deals.list']).toBe(7 + 1 + 6 * 7);
+	});
+
 	test('an existing organization of the same name is reused, not duplicated; a prospect without a company creates none', async () => {
 		sb.seed({ organizations: [{ id: 77, name: 'Globex Retail' }] });
 		const results = await writeGroups(adapter(), spec, [prospect(1, 'GLOBEX retail'), prospect(2, null)]);

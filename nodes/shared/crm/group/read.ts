@@ -24,6 +24,13 @@ export interface GroupReadOptions {
 	 * reach a prospect when its person is read again.
 	 */
 	ownersOfDeleted?: (memberObject: string, memberIds: string[]) => Promise<string[]>;
+	/**
+	 * The member records the caller's links name for these primaries (the sync store's links), asked
+	 * once per page of a change feed: a linked deal is then read by id (Pipedrive: 100 per call)
+	 * rather than looked up through its person (one listing per person, or of every deal), and a
+	 * second deal of the person is never taken for the linked one. `hints` win where both name one.
+	 */
+	linksOf?: (primaryIds: string[]) => Promise<ReadonlyMap<string, MemberIds>>;
 }
 
 /** getByIds of the primaries in one call per vendor batch, then their members; in id order of `ids`. */
@@ -40,11 +47,12 @@ export async function getGroupsByIds(a: CrmAdapter, spec: GroupSpec, ids: string
  */
 export async function assembleGroups(a: CrmAdapter, spec: GroupSpec, primaries: CrmRecord[], options: GroupReadOptions = {}): Promise<CrmRecord[]> {
 	const links = groupLinks(a, spec);
-	const companyOf = spec.company ? await links.companiesOf(primaries, options.hints) : new Map<string, string>();
+	const hints = await hintsOf(primaries, options);
+	const companyOf = spec.company ? await links.companiesOf(primaries, hints) : new Map<string, string>();
 	const companies = new Map<string, CrmRecord>();
 	const companyIds = [...new Set(companyOf.values())];
 	if (spec.company && companyIds.length) for (const r of await a.getByIds(spec.company.object, companyIds)) companies.set(r.id, r);
-	const deals = spec.deal ? await dealsOf(a, spec, links, primaries, options.hints) : new Map<string, CrmRecord>();
+	const deals = spec.deal ? await dealsOf(a, spec, links, primaries, hints) : new Map<string, CrmRecord>();
 	return primaries.map((p) => {
 		const fields = { ...p.fields };
 		const members: MemberIds = {};
@@ -59,6 +67,15 @@ export async function assembleGroups(a: CrmAdapter, spec: GroupSpec, primaries: 
 		add(deals.get(p.id));
 		return { ...p, fields, members, modifiedAt };
 	});
+}
+
+/** The hints given, completed from `linksOf` for the primaries they do not name. */
+async function hintsOf(primaries: CrmRecord[], options: GroupReadOptions): Promise<ReadonlyMap<string, MemberIds> | undefined> {
+	const missing = primaries.map((p) => p.id).filter((id) => !options.hints?.has(id));
+	if (!options.linksOf || !missing.length) return options.hints;
+	const found = await options.linksOf(missing);
+	if (!options.hints?.size) return found;
+	return new Map([...found, ...options.hints]);
 }
 
 async function dealsOf(a: CrmAdapter, spec: GroupSpec, links: GroupLinks, primaries: CrmRecord[], hints?: ReadonlyMap<string, MemberIds>): Promise<Map<string, CrmRecord>> {
@@ -190,12 +207,15 @@ async function* groupPage(a: CrmAdapter, spec: GroupSpec, since: string | undefi
  * contact roles, deleted with it, by queryAll), and where the caller's links name them
  * (`ownersOfDeleted`); a deleted company's only where the links do: HubSpot unassociates an
  * archived company, a Salesforce Account's Contacts are deleted with it (their own deletion).
+ * The primaries are looked up for up to MEMBER_BATCH member changes at once: where the CRM answers
+ * "the people of these organizations" with one listing of every person (Pipedrive, listRelated),
+ * a settle run after a bulk sync of 100,000 lists them once per batch, not once per page.
  */
 async function* memberChanges(a: CrmAdapter, spec: GroupSpec, since: string | undefined, options: ListOptions & GroupReadOptions): AsyncGenerator<{ page: ChangePage; owners: Set<string> }> {
 	const links = groupLinks(a, spec);
 	for (const member of [spec.company, spec.deal]) {
 		if (!member) continue;
-		for await (const page of a.listChangedSince(member.object, since, { pageSize: options.pageSize, includeDeleted: true })) {
+		for await (const page of batched(a.listChangedSince(member.object, since, { pageSize: options.pageSize, includeDeleted: true }), MEMBER_BATCH)) {
 			const owners = new Set<string>();
 			const found = member === spec.deal ? await links.primariesOfDeals(page.records) : await links.primariesOfCompanies(page.records.filter((r) => !r.deleted).map((r) => r.id));
 			for (const ids of found.values()) for (const id of ids) owners.add(id);
@@ -204,4 +224,23 @@ async function* memberChanges(a: CrmAdapter, spec: GroupSpec, since: string | un
 			yield { page, owners };
 		}
 	}
+}
+
+/** Member changes looked up together (see memberChanges). */
+const MEMBER_BATCH = 10_000;
+
+/** The feed's pages joined up to `size` records each (the cursor of the last page joined). */
+async function* batched(feed: AsyncIterable<ChangePage>, size: number): AsyncGenerator<ChangePage> {
+	let records: CrmRecord[] = [];
+	let cursor: string | undefined;
+	for await (const page of feed) {
+		records = records.length ? records.concat(page.records) : page.records;
+		cursor = page.cursor;
+		if (records.length >= size) {
+			yield { records, cursor };
+			records = [];
+			cursor = undefined;
+		}
+	}
+	if (cursor !== undefined) yield { records, cursor };
 }
