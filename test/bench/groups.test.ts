@@ -114,5 +114,18 @@ test('--import-only: N HubSpot groups seeded in the CRM as the bulk would write 
 	expect(expected.get('pat4@company4.example')).toEqual({ company_name: 'Company 4', status: 'won', estimated_value: 3000 });
 	const deal = sb.hubspot.tables.deals.live().find((r) => r.id === '90000004')!;
 	expect(deal.data).toMatchObject({ dealstage: 'closedwon', dealname: 'Company 4' });
-	expect(() => seedCrmGroups(sb, 'pipedrive', N)).toThrow(/HubSpot groups only/);
+	expect(() => seedCrmGroups(sb, 'salesforce-contacts', N)).toThrow(/HubSpot and Pipedrive groups only/);
+});
+
+test('--import-only: N Pipedrive groups seeded in the CRM as the bulk would write them, persons and deals linked', () => {
+	for (const x of [sb.fieldflow, sb.pipedrive]) x.reset();
+	const expected = seedCrmGroups(sb, 'pipedrive', N);
+	const g = GROUP_TARGETS.pipedrive;
+	expect(liveCounts(sb, g)).toEqual(expectedMembers(g, N));
+	for (const v of Object.values(linkedCounts(sb, g))) expect(v).toBe(N);
+	expect(expected.get('pat4@company4.example')).toEqual({ company_name: 'Company 4', status: 'won', estimated_value: 3000 });
+	const deals = sb.pipedrive.tables.deals.live();
+	expect(deals.find((r) => r.id === '4')!.data).toMatchObject({ status: 'won', stage_id: 5, value: 3000, title: 'Company 4', person_id: 4 });
+	const lost = deals.find((r) => r.data.status === 'lost')!;
+	expect(lost.data.stage_id).toBe(1);
 });

@@ -10,6 +10,7 @@
  * persons, deals: one call per new record, no batch API).
  */
 import { createAdapter } from '../../nodes/shared/crm';
+import { DEFAULT_VALUE_MAPS } from '../../nodes/shared/mapping/defaults';
 import { sandboxCredentials, type Sandboxes } from '../sandboxes';
 import type { Table } from '../sandboxes/common';
 import { CRM_OBJECT, crmOf, type BenchTarget } from './workflow';
@@ -302,16 +303,47 @@ export function importedFields(sb: Sandboxes, before: ProspectFields): { prospec
 	return out;
 }
 
+/**
+ * Pipedrive as the bulk sync writes a group: organizations, persons with `org_id` (emails and
+ * phones as v2 lists them), deals with `person_id`, `org_id`, the company as title, value, and
+ * status / stage_id from the default value maps (a lost deal keeps the first stage).
+ */
+function seedPipedriveGroups(sb: Sandboxes, n: number): ProspectFields {
+	const c = companiesFor(n);
+	const { pipedriveDealStatus, pipedriveStage } = DEFAULT_VALUE_MAPS;
+	const expected: ProspectFields = new Map();
+	const chunk = 10_000;
+	for (let k = 1; k <= c; k += chunk) {
+		sb.pipedrive.seed({ organizations: Array.from({ length: Math.min(chunk, c - k + 1) }, (_, j) => ({ id: k + j, name: `Company ${k + j}` })) });
+	}
+	for (let i0 = 1; i0 <= n; i0 += chunk) {
+		const ids = Array.from({ length: Math.min(chunk, n - i0 + 1) }, (_, j) => i0 + j);
+		const persons = [];
+		const deals = [];
+		for (const i of ids) {
+			const p = groupProspect(i, n);
+			const org = ((i - 1) % c) + 1;
+			expected.set(String(p.email), { company_name: p.company_name, status: p.status, estimated_value: p.estimated_value });
+			persons.push({ id: i, name: p.contact_name, emails: [{ value: p.email, primary: true, label: 'work' }], phones: [{ value: p.phone, primary: true, label: 'work' }], org_id: org });
+			const status = String(p.status);
+			deals.push({ id: i, title: p.company_name, value: p.estimated_value, currency: 'USD', status: pipedriveDealStatus.toCrm[status], stage_id: Number(pipedriveStage.toCrm[status] ?? 1), person_id: i, org_id: org });
+		}
+		sb.pipedrive.seed({ persons, deals });
+	}
+	return expected;
+}
+
 const HUBSPOT_STAGE: Record<string, string> = { new: 'appointmentscheduled', contacted: 'qualifiedtobuy', qualified: 'presentationscheduled', proposal: 'contractsent', won: 'closedwon', lost: 'closedlost' };
 
 /**
  * `--import-only`: the CRM holds N groups from the start (seeded into the sandbox as the bulk sync
- * would have written them, the seed's prospects `groupProspect`), FieldFlow is empty. HubSpot only
- * so far: companies, contacts associated with their company, deals (stage from the default value
- * map, amount, the default pipeline) associated with the contact and the company.
+ * would have written them, the seed's prospects `groupProspect`), FieldFlow is empty. HubSpot:
+ * companies, contacts associated with their company, deals (stage from the default value map,
+ * amount, the default pipeline) associated with the contact and the company; Pipedrive: below.
  */
 export function seedCrmGroups(sb: Sandboxes, t: BenchTarget, n: number): ProspectFields {
-	if (t !== 'hubspot') throw new Error(`--import-only seeds HubSpot groups only (asked: ${t})`);
+	if (t === 'pipedrive') return seedPipedriveGroups(sb, n);
+	if (t !== 'hubspot') throw new Error(`--import-only seeds HubSpot and Pipedrive groups only (asked: ${t})`);
 	const c = companiesFor(n);
 	const companyId = (k: number) => String(70_000_000 + k);
 	const contactId = (i: number) => String(80_000_000 + i);

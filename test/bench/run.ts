@@ -82,7 +82,7 @@ const LATENCY = Number(opt('latency') ?? 25);
 const CRMS = (opt('crm')?.split(',') ?? (GROUPS ? ['salesforce-contacts', 'salesforce', 'hubspot', 'pipedrive'] : ['salesforce', 'hubspot', 'pipedrive'])) as BenchTarget[];
 /** `--no-import`: skip the CRM → FieldFlow import after each groups scenario; `--import-max=<N>`: only up to this N. */
 const IMPORT_MAX = flag('no-import') ? 0 : Number(opt('import-max') ?? Infinity);
-/** `--import-only` (groups, HubSpot): the CRM seeded with N groups, FieldFlow empty; only the CRM → FieldFlow import runs. */
+/** `--import-only` (groups, HubSpot or Pipedrive): the CRM seeded with N groups, FieldFlow empty; only the CRM → FieldFlow import runs. */
 const IMPORT_ONLY = flag('import-only');
 const THROTTLED = flag('throttled');
 const SIZES = opt('n')?.split(',').map((x) => Number(x.replace(/_/g, ''))) ?? (QUICK || THROTTLED ? [1000] : [1000, 10_000, 100_000]);
