@@ -167,6 +167,20 @@ describe('Pipedrive record groups', () => {
 		expect(unlinked.calls['deals.list']).toBe(7 + 1 + 6 * 7);
 	});
 
+	test('a keyset page of 1,000 persons (two API pages of 500) looks up their deals and organizations once for the page', async () => {
+		const persons = Array.from({ length: 1500 }, (_, i) => ({ id: i + 1, name: `P ${i + 1}`, org_id: (i % 300) + 1 }));
+		sb.seed({ organizations: Array.from({ length: 300 }, (_, i) => ({ id: i + 1, name: `Org ${i + 1}` })), persons, deals: persons.map((p) => ({ id: 5000 + p.id, title: `D ${p.id}`, person_id: p.id, org_id: p.org_id })) });
+		const a = adapter();
+		const pages = await all(listGroupChanges(a, spec, undefined, { limit: 1000 }));
+		const records = pages.flatMap((p) => p.records);
+		expect(records).toHaveLength(1000);
+		expect(records.every((r) => r.members?.deals === String(5000 + Number(r.id)) && r.members?.organizations === String(((Number(r.id) - 1) % 300) + 1))).toBe(true);
+		// persons: 3 API pages of 500 (the keyset read takes one record past the page to know where it
+		// ends); deals: one listing of the 1,500 deals (3 calls) for the 1,000 persons, not one per
+		// API page (6); organizations: the page's 300 by id (3 calls of 100), not 300 per API page (6).
+		expect(a.stats.byEndpoint).toEqual({ 'persons.list': 3, 'deals.list': 3, 'organizations.list': 3 });
+	});
+
 	test('an existing organization of the same name is reused, not duplicated; a prospect without a company creates none', async () => {
 		sb.seed({ organizations: [{ id: 77, name: 'Globex Retail' }] });
 		const results = await writeGroups(adapter(), spec, [prospect(1, 'GLOBEX retail'), prospect(2, null)]);

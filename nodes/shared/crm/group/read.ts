@@ -162,7 +162,7 @@ export function readsEverything(since: string | undefined): boolean {
 
 /**
  * One page of a paged group read (ListOptions.after / limit / until): the primaries' own feed by
- * keyset, each with its members, its `position` the primary's own (time, id) (the group's
+ * keyset, each with its members (assembled once for the page, however many API pages it took), its `position` the primary's own (time, id) (the group's
  * modifiedAt is its newest member's). When that feed ends within the page and Since is a real
  * time, the primaries changed only through a member (an organization renamed, a deal moved) follow,
  * read by id, as `unordered` pages: after the last keyset page, never counted in one. A primary
@@ -174,7 +174,9 @@ async function* groupPage(a: CrmAdapter, spec: GroupSpec, since: string | undefi
 	const seen = new Set<string>();
 	let high = since ?? '';
 	let read = 0;
-	for await (const page of a.listChangedSince(spec.primary, since, { pageSize, after, until, limit })) {
+	// The members of the whole page at once (the API's pages joined up to Limit): per 2,000
+	// persons, not per 500, one look-up of their companies and deals.
+	for await (const page of batched(a.listChangedSince(spec.primary, since, { pageSize, after, until, limit }), limit ?? 1)) {
 		read += page.records.length;
 		if (page.cursor > high) high = page.cursor;
 		for (const r of page.records) seen.add(r.id);
