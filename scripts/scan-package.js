@@ -107,7 +107,7 @@ const ACCEPTED = [
 	{
 		rule: '@n8n/community-nodes/no-credential-reuse',
 		file: /nodes\/(FieldFlowMapping|FieldFlowConflictResolver|FieldFlowSyncStatus|FieldFlowCrm)\/.*\.node\.ts$/,
-		why: 'The PostgreSQL sync store (queue mode) uses n8n\'s built-in "postgres" credential instead of a copy of it (the CRM node for Get Changed Since\'s "Look Up Linked Members in the Sync Store").',
+		why: 'The PostgreSQL sync store (queue mode) uses n8n\'s built-in "postgres" credential instead of a copy of it (the CRM node for Get Changed Since\'s "Use Sync Store Links").',
 	},
 	{
 		rule: '@n8n/community-nodes/valid-credential-references',

@@ -69,7 +69,7 @@ export class FieldFlowCrm implements INodeType {
 				displayName: 'Pipedrive OAuth2 Credential',
 				displayOptions: { hide: { crm: ['salesforce', 'hubspot'], authentication: ['accessToken'] } },
 			},
-			// The sync store's, for Get Changed Since's "Look Up Linked Members in the Sync Store" (as storeCredentials, written out for the lint rules).
+			// The sync store's, for Get Changed Since's "Use Sync Store Links" (as storeCredentials, written out for the lint rules).
 			// eslint-disable-next-line n8n-nodes-base/node-class-description-credentials-name-unsuffixed
 			{ name: 'postgres', required: true, displayName: 'PostgreSQL Store Credential', displayOptions: { show: { store: ['postgres'] }, hide: { ownersFromStore: [false] } } },
 		],

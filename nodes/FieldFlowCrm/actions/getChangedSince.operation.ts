@@ -9,7 +9,7 @@ import { listGroupChanges } from '../../shared/crm/group';
 import type { CrmContext } from './node.type';
 import { getSyncStore, storeProperties } from '../../n8nSide/store';
 
-/** Shown for Get Changed Since with "Look Up Linked Members in the Sync Store" on. */
+/** Shown for Get Changed Since with "Use Sync Store Links" on. */
 const withStoreLookup = (p: INodeProperties): INodeProperties => ({
 	...p,
 	displayOptions: { ...p.displayOptions, show: { ...(p.displayOptions?.show ?? {}), operation: ['getChangedSince'], ownersFromStore: [true] } },
@@ -42,7 +42,7 @@ export const description: INodeProperties[] = [
 		displayOptions: { show: { operation: ['getChangedSince'], returnAll: [false] } },
 	},
 	{
-		displayName: 'Look Up Linked Members in the Sync Store',
+		displayName: 'Use Sync Store Links',
 		name: 'ownersFromStore',
 		type: 'boolean',
 		default: false,
@@ -130,7 +130,7 @@ async function changedSince(this: IExecuteFunctions, adapter: CrmAdapter, i: num
 }
 
 /**
- * "Look Up Linked Members in the Sync Store": the members each primary's link names (read by id),
+ * "Use Sync Store Links": the members each primary's link names (read by id),
  * and the primaries whose links name deleted companies or deals (listGroupChanges' linksOf and
  * ownersOfDeleted), from the store the other sync nodes use.
  */
@@ -143,7 +143,7 @@ async function storeLinks(this: IExecuteFunctions, crm: CrmAdapter['crm'], objec
 	};
 }
 
-/** What a group read asks the sync store (with "Look Up Linked Members in the Sync Store"). */
+/** What a group read asks the sync store (with "Use Sync Store Links"). */
 type StoreLinks = Pick<GroupReadOptions, 'ownersOfDeleted' | 'linksOf'>;
 
 /**
