@@ -304,76 +304,72 @@ export function importedFields(sb: Sandboxes, before: ProspectFields): { prospec
 }
 
 /**
- * Pipedrive as the bulk sync writes a group: organizations, persons with `org_id` (emails and
- * phones as v2 lists them), deals with `person_id`, `org_id`, the company as title, value, and
- * status / stage_id from the default value maps (a lost deal keeps the first stage).
+ * `--import-only`: the CRM holds N groups from the start (seeded into the sandbox as the bulk sync
+ * would have written them, the seed's prospects `groupProspect`, statuses through the default value
+ * maps), FieldFlow is empty. HubSpot: companies, contacts associated with their company, deals
+ * (stage, amount, the default pipeline) associated with the contact and the company. Pipedrive:
+ * organizations, persons with `org_id` (emails and phones as v2 lists them), deals with
+ * `person_id` and `org_id`, the company as title, value, status and stage_id (a lost deal keeps
+ * the first stage).
  */
-function seedPipedriveGroups(sb: Sandboxes, n: number): ProspectFields {
+export function seedCrmGroups(sb: Sandboxes, t: BenchTarget, n: number): ProspectFields {
+	if (t !== 'hubspot' && t !== 'pipedrive') throw new Error(`--import-only seeds HubSpot and Pipedrive groups only (asked: ${t})`);
 	const c = companiesFor(n);
-	const { pipedriveDealStatus, pipedriveStage } = DEFAULT_VALUE_MAPS;
+	const companyOf = (i: number) => ((i - 1) % c) + 1;
+	if (t === 'hubspot') seedHubspotGroups(sb, n, c, companyOf);
+	else seedPipedriveGroups(sb, n, c, companyOf);
 	const expected: ProspectFields = new Map();
-	const chunk = 10_000;
-	for (let k = 1; k <= c; k += chunk) {
-		sb.pipedrive.seed({ organizations: Array.from({ length: Math.min(chunk, c - k + 1) }, (_, j) => ({ id: k + j, name: `Company ${k + j}` })) });
-	}
-	for (let i0 = 1; i0 <= n; i0 += chunk) {
-		const ids = Array.from({ length: Math.min(chunk, n - i0 + 1) }, (_, j) => i0 + j);
-		const persons = [];
-		const deals = [];
-		for (const i of ids) {
-			const p = groupProspect(i, n);
-			const org = ((i - 1) % c) + 1;
-			expected.set(String(p.email), { company_name: p.company_name, status: p.status, estimated_value: p.estimated_value });
-			persons.push({ id: i, name: p.contact_name, emails: [{ value: p.email, primary: true, label: 'work' }], phones: [{ value: p.phone, primary: true, label: 'work' }], org_id: org });
-			const status = String(p.status);
-			deals.push({ id: i, title: p.company_name, value: p.estimated_value, currency: 'USD', status: pipedriveDealStatus.toCrm[status], stage_id: Number(pipedriveStage.toCrm[status] ?? 1), person_id: i, org_id: org });
-		}
-		sb.pipedrive.seed({ persons, deals });
+	for (let i = 1; i <= n; i++) {
+		const p = groupProspect(i, n);
+		expected.set(String(p.email), { company_name: p.company_name, status: p.status, estimated_value: p.estimated_value });
 	}
 	return expected;
 }
 
-const HUBSPOT_STAGE: Record<string, string> = { new: 'appointmentscheduled', contacted: 'qualifiedtobuy', qualified: 'presentationscheduled', proposal: 'contractsent', won: 'closedwon', lost: 'closedlost' };
+/** 1 … count in runs of 10,000, one sandbox seed call each. */
+function inChunks(count: number, seed: (ids: number[]) => void): void {
+	const chunk = 10_000;
+	for (let i0 = 1; i0 <= count; i0 += chunk) seed(Array.from({ length: Math.min(chunk, count - i0 + 1) }, (_, j) => i0 + j));
+}
 
-/**
- * `--import-only`: the CRM holds N groups from the start (seeded into the sandbox as the bulk sync
- * would have written them, the seed's prospects `groupProspect`), FieldFlow is empty. HubSpot:
- * companies, contacts associated with their company, deals (stage from the default value map,
- * amount, the default pipeline) associated with the contact and the company; Pipedrive: below.
- */
-export function seedCrmGroups(sb: Sandboxes, t: BenchTarget, n: number): ProspectFields {
-	if (t === 'pipedrive') return seedPipedriveGroups(sb, n);
-	if (t !== 'hubspot') throw new Error(`--import-only seeds HubSpot and Pipedrive groups only (asked: ${t})`);
-	const c = companiesFor(n);
+function seedHubspotGroups(sb: Sandboxes, n: number, c: number, companyOf: (i: number) => number): void {
+	const stage = DEFAULT_VALUE_MAPS.hubspotDealStage.toCrm;
 	const companyId = (k: number) => String(70_000_000 + k);
 	const contactId = (i: number) => String(80_000_000 + i);
-	const expected: ProspectFields = new Map();
-	const chunk = 10_000;
-	for (let k = 1; k <= c; k += chunk) {
-		sb.hubspot.seed({ companies: Array.from({ length: Math.min(chunk, c - k + 1) }, (_, j) => ({ id: companyId(k + j), properties: { name: `Company ${k + j}` } })) });
-	}
-	for (let i0 = 1; i0 <= n; i0 += chunk) {
-		const ids = Array.from({ length: Math.min(chunk, n - i0 + 1) }, (_, j) => i0 + j);
+	inChunks(c, (ks) => sb.hubspot.seed({ companies: ks.map((k) => ({ id: companyId(k), properties: { name: `Company ${k}` } })) }));
+	inChunks(n, (ids) => {
 		const contacts = ids.map((i) => {
 			const p = groupProspect(i, n);
-			const co = ((i - 1) % c) + 1;
-			expected.set(String(p.email), { company_name: p.company_name, status: p.status, estimated_value: p.estimated_value });
 			const [first, ...rest] = String(p.contact_name).split(' ');
-			return { id: contactId(i), properties: { firstname: first, lastname: rest.join(' '), email: p.email, phone: p.phone }, associations: [{ toObjectType: 'companies', toId: companyId(co) }] };
+			return { id: contactId(i), properties: { firstname: first, lastname: rest.join(' '), email: p.email, phone: p.phone }, associations: [{ toObjectType: 'companies', toId: companyId(companyOf(i)) }] };
 		});
 		const deals = ids.map((i) => {
 			const p = groupProspect(i, n);
-			const co = ((i - 1) % c) + 1;
 			return {
 				id: String(90_000_000 + i),
-				properties: { dealname: p.company_name, dealstage: HUBSPOT_STAGE[String(p.status)], amount: p.estimated_value, pipeline: 'default' },
+				properties: { dealname: p.company_name, dealstage: stage[String(p.status)], amount: p.estimated_value, pipeline: 'default' },
 				associations: [
 					{ toObjectType: 'contacts', toId: contactId(i) },
-					{ toObjectType: 'companies', toId: companyId(co) },
+					{ toObjectType: 'companies', toId: companyId(companyOf(i)) },
 				],
 			};
 		});
 		sb.hubspot.seed({ contacts, deals });
-	}
-	return expected;
+	});
+}
+
+function seedPipedriveGroups(sb: Sandboxes, n: number, c: number, companyOf: (i: number) => number): void {
+	const { pipedriveDealStatus, pipedriveStage } = DEFAULT_VALUE_MAPS;
+	inChunks(c, (ks) => sb.pipedrive.seed({ organizations: ks.map((k) => ({ id: k, name: `Company ${k}` })) }));
+	inChunks(n, (ids) => {
+		const persons = [];
+		const deals = [];
+		for (const i of ids) {
+			const p = groupProspect(i, n);
+			const status = String(p.status);
+			persons.push({ id: i, name: p.contact_name, emails: [{ value: p.email, primary: true, label: 'work' }], phones: [{ value: p.phone, primary: true, label: 'work' }], org_id: companyOf(i) });
+			deals.push({ id: i, title: p.company_name, value: p.estimated_value, currency: 'USD', status: pipedriveDealStatus.toCrm[status], stage_id: Number(pipedriveStage.toCrm[status] ?? 1), person_id: i, org_id: companyOf(i) });
+		}
+		sb.pipedrive.seed({ persons, deals });
+	});
 }

@@ -163,11 +163,12 @@ export function readsEverything(since: string | undefined): boolean {
 /**
  * One page of a paged group read (ListOptions.after / limit / until): the primaries' own feed by
  * keyset, each with its members (assembled once for the page, however many API pages it took),
- * its `position` the primary's own (time, id) (the group's modifiedAt is its newest member's). When that feed ends within the page and Since is a real
- * time, the primaries changed only through a member (an organization renamed, a deal moved) follow,
- * read by id, as `unordered` pages: after the last keyset page, never counted in one. A primary
- * whose own change is after Since is left out of those: the own feed has it (this run, or the next
- * when it changed after Until).
+ * its `position` the primary's own (time, id) (the group's modifiedAt is its newest member's).
+ * When that feed ends within the page and Since is a real time, the primaries changed only
+ * through a member (an organization renamed, a deal moved) follow, read by id, as `unordered`
+ * pages: after the last keyset page, never counted in one. A primary whose own change is after
+ * Since is left out of those: the own feed has it (this run, or the next when it changed after
+ * Until).
  */
 async function* groupPage(a: CrmAdapter, spec: GroupSpec, since: string | undefined, options: ListOptions & GroupReadOptions): AsyncIterable<ChangePage> {
 	const { pageSize, after, until, limit } = options;
